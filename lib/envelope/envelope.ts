@@ -1,0 +1,258 @@
+import { z } from 'zod';
+import { EnvelopeError } from './errors.ts';
+import { isKafkaTopic, isOffset, isPartition, isRouteName, type RecordRef } from './record-id.ts';
+
+/**
+ * The SQS message body the poller writes and the deliverer reads: one Kafka record, as JSON.
+ *
+ * ```json
+ * {
+ *   "v": 1,
+ *   "route": "orders", "topic": "orders", "partition": 3,
+ *   "offset": "1042", "from": "1040", "timestamp": "1763884800000",
+ *   "key": "b3JkZXItNzc=",
+ *   "headers": [["trace-id", "YWJj"], ["retry", null], ["trace-id", "ZGVm"]],
+ *   "value": { "inline": "eyJpZCI6Nzd9" }
+ * }
+ * ```
+ *
+ * - `v`: the contract version; a reader rejects versions it does not know rather than guess.
+ * - `offset`, `from`, `timestamp`: decimal strings (int64 does not fit a JS number).
+ *   `from` is the partition position before this record (DESIGN.md I4): the previous forwarded
+ *   offset + 1, or the start position; `from <= offset`, and they differ across offset gaps.
+ *   `timestamp` is Kafka's record timestamp in ms since the epoch, "-1" when the record has none.
+ * - `key`: standard base64 of the key's bytes, `null` for a record without key (an empty key is "").
+ * - `headers`: `[name, base64 value or null]` in record order; Kafka header names may repeat,
+ *   and header values are bytes (often not UTF-8), so a list of pairs, not an object.
+ * - `value`: `{ "inline": base64 }`; or a claim check `{ "s3": { bucket, key, size, sha256 } }`
+ *   when the value does not fit SQS (see size.ts), `sha256` being the base64 SHA-256 of the
+ *   object, the same form as S3's ChecksumSHA256 so the deliverer can verify what it fetched;
+ *   or `null` for a tombstone (delete marker of compacted topics).
+ *
+ * Binary fields are base64 rather than text so every byte survives exactly; readable fields
+ * stay readable in the SQS console and the DLQ.
+ */
+export const ENVELOPE_VERSION = 1;
+
+/** Where the value is: in the message, or in S3 (claim check). */
+export interface S3Pointer {
+  readonly bucket: string;
+  readonly key: string;
+  /** Object size in bytes. */
+  readonly size: number;
+  /** Base64 (standard, padded) SHA-256 of the object, as S3's ChecksumSHA256 reports it. */
+  readonly sha256: string;
+}
+
+export type EnvelopeValue = { readonly inline: Buffer } | { readonly s3: S3Pointer } | null;
+
+/** A Kafka header: names may repeat; a value may be null (Kafka allows it). */
+export type KafkaHeader = readonly [name: string, value: Buffer | null];
+
+export interface Envelope extends RecordRef {
+  /** The partition position before this record (DESIGN.md I4), decimal int64 <= offset. */
+  readonly from: string;
+  /** Kafka record timestamp, ms since the epoch as a decimal string; "-1" when absent. */
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly headers: readonly KafkaHeader[];
+  readonly value: EnvelopeValue;
+}
+
+// ---- the schema: field rules shared by encoding (checks) and decoding (checks + parse) ----
+
+const MAX_INT64 = 9_223_372_036_854_775_807n;
+
+function isTimestamp(text: string): boolean {
+  return /^(?:-1|0|[1-9]\d{0,18})$/.test(text) && BigInt(text) <= MAX_INT64;
+}
+
+/** Standard padded base64, canonical (one spelling per byte string), decoded to bytes. */
+const base64Bytes = z.string().transform((text, ctx) => {
+  const bytes = Buffer.from(text, 'base64');
+  // Node's decoder skips characters outside the alphabet; re-encoding catches that, missing
+  // padding and non-zero trailing bits, which would otherwise silently change the bytes.
+  if (bytes.toString('base64') !== text) {
+    ctx.issues.push({
+      code: 'custom',
+      message: 'is not canonical base64 (standard alphabet, padded)',
+      input: text,
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const offsetField = z
+  .string()
+  .refine(isOffset, 'is not a decimal int64 offset (0 or more, no leading zeros)');
+
+/** Fields that are the same in memory and on the wire. */
+const plainFields = {
+  route: z.string().refine(isRouteName, 'is not a route name (non-empty visible ASCII)'),
+  topic: z.string().refine(isKafkaTopic, 'is not a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -)'),
+  partition: z.number().refine(isPartition, 'is not a partition number (integer 0 to 2147483647)'),
+  offset: offsetField,
+  from: offsetField,
+  timestamp: z.string().refine(isTimestamp, 'is not a timestamp (decimal ms since the epoch, or -1)'),
+};
+
+const s3PointerFields = {
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'is not an S3 bucket name'),
+  key: z
+    .string()
+    .min(1, 'is empty')
+    .refine((key) => Buffer.byteLength(key) <= 1024, 'is longer than 1024 bytes'),
+  size: z.number().refine((n) => Number.isSafeInteger(n) && n >= 0, 'is not a byte count'),
+  // 32 bytes in padded base64: 43 characters, the last with its 2 low bits zero, then '='.
+  sha256: z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'is not a base64 SHA-256'),
+};
+
+/** `from` after `offset` would let the commit pass a record that is not finished. */
+function fromNotAfterOffset(fields: { offset: string; from: string }): boolean {
+  return !isOffset(fields.offset) || !isOffset(fields.from) || BigInt(fields.from) <= BigInt(fields.offset);
+}
+const FROM_AFTER_OFFSET = {
+  message: 'is after offset (it must be the position before the record)',
+  path: ['from'],
+};
+
+const wireSchema = z
+  .strictObject({
+    v: z.literal(ENVELOPE_VERSION),
+    ...plainFields,
+    key: base64Bytes.nullable(),
+    headers: z.array(z.tuple([z.string(), base64Bytes.nullable()])),
+    // Exactly one of inline/s3, checked below: one object schema gives errors with a precise
+    // path (value.s3.size), where a union would only say "no variant matched".
+    value: z
+      .strictObject({ inline: base64Bytes.optional(), s3: z.strictObject(s3PointerFields).optional() })
+      .refine(
+        (value) => (value.inline === undefined) !== (value.s3 === undefined),
+        'must have exactly one of inline, s3',
+      )
+      .nullable(),
+  })
+  .refine(fromNotAfterOffset, FROM_AFTER_OFFSET);
+
+const encodablePointerSchema = z.object(s3PointerFields);
+
+/** What encoding checks: everything but the bytes, which are always representable. */
+const encodableSchema = z
+  .object({ ...plainFields, headers: z.array(z.tuple([z.string(), z.unknown()])) })
+  .refine(fromNotAfterOffset, FROM_AFTER_OFFSET);
+
+// ---- errors ----
+
+/** `value.s3.size`, `headers[2][1]`: the path as an operator would write it. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const part of path) {
+    text += typeof part === 'number' ? `[${part}]` : `${text === '' ? '' : '.'}${String(part)}`;
+  }
+  return text;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, base: readonly PropertyKey[]): string {
+  let problem = issue.message;
+  // Only with `reportInput` does an issue carry its input; then undefined means absent.
+  if (issue.code === 'invalid_type' && issue.input === undefined) problem = 'is missing';
+  if (issue.code === 'unrecognized_keys') {
+    problem = `has unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.join(', ')}`;
+  }
+  const path = formatPath([...base, ...issue.path]);
+  return path === '' ? problem : `${path}: ${problem}`;
+}
+
+function describeIssues(error: z.ZodError, base: readonly PropertyKey[] = []): string {
+  const shown = error.issues.slice(0, 3).map((issue) => describeIssue(issue, base));
+  const more = error.issues.length - shown.length;
+  return shown.join('; ') + (more > 0 ? ` (and ${more} more)` : '');
+}
+
+// ---- encoding ----
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+function wireValue(value: EnvelopeValue): { inline: string } | { s3: S3Pointer } | null {
+  if (value === null) return null;
+  if ('inline' in value) return { inline: base64(value.inline) };
+  // Not strict: a caller's pointer object may carry more (an ETag); only the contract's fields are sent.
+  const pointer = encodablePointerSchema.safeParse(value.s3);
+  if (!pointer.success)
+    throw new EnvelopeError(`cannot encode envelope: ${describeIssues(pointer.error, ['value', 's3'])}`);
+  const { bucket, key, size, sha256 } = pointer.data;
+  return { s3: { bucket, key, size, sha256 } };
+}
+
+/**
+ * The SQS message body for `envelope`. Throws EnvelopeError when a field breaks the contract,
+ * so a record the deliverer would reject is never sent.
+ */
+export function encodeEnvelope(envelope: Envelope): string {
+  const checked = encodableSchema.safeParse(envelope);
+  if (!checked.success) throw new EnvelopeError(`cannot encode envelope: ${describeIssues(checked.error)}`);
+  const wire = {
+    v: ENVELOPE_VERSION,
+    route: envelope.route,
+    topic: envelope.topic,
+    partition: envelope.partition,
+    offset: envelope.offset,
+    from: envelope.from,
+    timestamp: envelope.timestamp,
+    key: envelope.key === null ? null : base64(envelope.key),
+    headers: envelope.headers.map(([name, value]) => [name, value === null ? null : base64(value)]),
+    value: wireValue(envelope.value),
+  };
+  // SQS refuses U+FFFE and U+FFFF in bodies; JSON.stringify already escapes control characters
+  // and lone surrogates, so escaping these two makes any header name or S3 key sendable.
+  return JSON.stringify(wire).replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+// ---- decoding ----
+
+/**
+ * The envelope in an SQS message body. Throws EnvelopeError naming the problem (not JSON, an
+ * unsupported version, the path of each missing or invalid field); the deliverer dead-letters
+ * such a message with that message as the reason.
+ */
+export function decodeEnvelope(body: string): Envelope {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new EnvelopeError(`envelope is not JSON: ${reason}`, { cause: error });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    const got = json === null ? 'null' : Array.isArray(json) ? 'an array' : `a ${typeof json}`;
+    throw new EnvelopeError(`envelope is not a JSON object (got ${got})`);
+  }
+  // The version decides how to read the rest, so it is checked first and reported alone.
+  const version = (json as { v?: unknown }).v;
+  if (version === undefined) throw new EnvelopeError('envelope has no version (field v)');
+  if (version !== ENVELOPE_VERSION) {
+    throw new EnvelopeError(
+      `envelope version ${JSON.stringify(version)} is not supported (this reader knows version ${ENVELOPE_VERSION})`,
+    );
+  }
+  const parsed = wireSchema.safeParse(json, { reportInput: true });
+  if (!parsed.success) throw new EnvelopeError(`envelope is invalid: ${describeIssues(parsed.error)}`);
+  const wire = parsed.data;
+  let value: EnvelopeValue = null;
+  if (wire.value?.inline !== undefined) value = { inline: wire.value.inline };
+  else if (wire.value?.s3 !== undefined) value = { s3: wire.value.s3 };
+  return {
+    route: wire.route,
+    topic: wire.topic,
+    partition: wire.partition,
+    offset: wire.offset,
+    from: wire.from,
+    timestamp: wire.timestamp,
+    key: wire.key,
+    headers: wire.headers,
+    value,
+  };
+}
