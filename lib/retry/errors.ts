@@ -1,3 +1,5 @@
+import { BridgeError } from '../errors.ts';
+
 /** Why `retry` stopped trying. */
 export type RetryStop =
   /** Every allowed attempt failed. */
@@ -27,11 +29,9 @@ export interface FailedAttempt {
  * the wait that did not fit before the deadline, or the server's requested wait (`afterMs`)
  * when the attempts ran out, so the caller can wait elsewhere: the deliverer hands the message
  * back to SQS with that visibility timeout.
- *
- * It extends Error for now; it becomes a subclass of the project's root `BridgeError` once
- * lib/errors.ts lands.
+ * `retryable` says whether trying later may still help (only `not-retryable` says no).
  */
-export class RetryError extends Error {
+export class RetryError extends BridgeError {
   readonly lastError: unknown;
   readonly attempts: readonly FailedAttempt[];
   readonly stoppedBy: RetryStop;
@@ -45,7 +45,10 @@ export class RetryError extends Error {
   ) {
     const reason = lastError instanceof Error ? lastError.message : String(lastError);
     const count = `${attempts.length} attempt${attempts.length === 1 ? '' : 's'}`;
-    super(`gave up after ${count} (${STOP_REASONS[stoppedBy]}): ${reason}`, { cause: lastError });
+    super(`gave up after ${count} (${STOP_REASONS[stoppedBy]}): ${reason}`, {
+      cause: lastError,
+      retryable: stoppedBy !== 'not-retryable',
+    });
     this.name = 'RetryError';
     this.lastError = lastError;
     this.attempts = attempts;

@@ -1,0 +1,53 @@
+export { defineConfig } from './define.ts';
+export { ConfigError, type ConfigIssue } from './errors.ts';
+export * from './limits.ts';
+export {
+  archivePrefix,
+  deadLetterQueueName,
+  membershipGroupId,
+  payloadPrefix,
+  progressGroupId,
+  queueName,
+  type RouteNaming,
+} from './names.ts';
+export { parseBridgeConfig } from './parse.ts';
+export type {
+  Alerts,
+  AlertsInput,
+  Breaker,
+  BreakerInput,
+  BridgeConfig,
+  BridgeConfigInput,
+  Endpoint,
+  EndpointInput,
+  HttpEndpoint,
+  HttpEndpointInput,
+  KafkaConfig,
+  KafkaConfigInput,
+  LambdaEndpoint,
+  LambdaEndpointInput,
+  OnPoison,
+  Ordering,
+  RateLimit,
+  RateLimitInput,
+  Responses,
+  ResponsesInput,
+  RetryPolicy,
+  RetryPolicyInput,
+  Route,
+  RouteDefaultsInput,
+  RouteInput,
+  SaslMechanism,
+  StartFrom,
+} from './schema.ts';
+export {
+  classifyStatus,
+  DEFAULT_RETRYABLE_STATUSES,
+  DEFAULT_SUCCESS_STATUSES,
+  matchesAnyStatus,
+  type ResponseClass,
+  type StatusClass,
+  type StatusPattern,
+  statusMatches,
+} from './status.ts';
+export { endpointUrlProblem, isLocalHost } from './url.ts';

@@ -1,0 +1,34 @@
+/**
+ * The AWS and Kafka limits the route config is validated against, in one place so the CDK
+ * stack and the runtime use the same numbers as the validation.
+ */
+
+/**
+ * Route names appear in SQS queue names (at most 80 characters with `.fifo`; the DLQ adds
+ * `-dlq.fifo`), in Lambda function and IAM role names (64 characters, shared with the stack's
+ * own prefix), in S3 prefixes and in Kafka group ids. 40 leaves room for all of them.
+ */
+export const ROUTE_NAME_MAX_LENGTH = 40;
+
+/** Kafka rejects longer topic names (its own limit, from the folder names of the log). */
+export const KAFKA_TOPIC_MAX_LENGTH = 249;
+
+/** SQS looks for available message groups only among the first 120,000 messages of a FIFO queue. */
+export const SQS_FIFO_LOOKAHEAD = 120_000;
+
+/**
+ * The most a route may keep in flight (partitions x maxInFlight). Well below the look-ahead so
+ * the messages of blocked keys (a quarantine, a failing group) can never fill the window SQS
+ * searches and starve every other key of the route.
+ */
+export const MAX_ROUTE_IN_FLIGHT = 100_000;
+
+/** SQS's longest visibility timeout: the deliverer's backoff between receives cannot wait longer. */
+export const SQS_MAX_VISIBILITY_MS = 12 * 60 * 60 * 1000;
+
+/** Lambda's longest run time: no endpoint call can outlive the deliverer invoking it. */
+export const LAMBDA_MAX_TIMEOUT_MS = 15 * 60 * 1000;
+
+/** The SQS event source's MaximumConcurrency range. */
+export const MIN_DELIVER_CONCURRENCY = 2;
+export const MAX_DELIVER_CONCURRENCY = 1000;

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './errors.ts';
+import { crossRouteIssues, type IndexedRoute, kafkaIssues, type RuleIssue, routeIssues } from './rules.ts';
+import {
+  type BridgeConfig,
+  type KafkaConfig,
+  KafkaSchema,
+  RouteDefaultsSchema,
+  RouteSchema,
+} from './schema.ts';
+
+type ZodIssue = z.core.$ZodIssue;
+type PathSegment = PropertyKey;
+type PlainObject = Record<string, unknown>;
+
+/** The outer shape only; each part is parsed on its own below so one bad part hides nothing else. */
+const TopLevelSchema = z.strictObject({
+  kafka: z.looseObject({}),
+  routes: z.array(z.unknown()).min(1, { error: 'must list at least one route' }),
+  defaults: z.looseObject({}).optional(),
+});
+
+const PARSE_OPTIONS = {
+  // Zod's default for a missing field ("expected string, received undefined") hides the point.
+  error: (issue: z.core.$ZodRawIssue) =>
+    issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
+};
+
+/**
+ * Validates a bridge config and applies every default: `defaults` first (nested objects merge
+ * key by key, the route's own values win), then the built-in ones. Throws a ConfigError that
+ * lists every problem found, each with its field path (`routes[orders].endpoint.url`).
+ * Rules between fields run once those fields are valid on their own, so a second run can
+ * reveal more after the first fixes.
+ */
+export function parseBridgeConfig(input: unknown): BridgeConfig {
+  const issues: ConfigIssue[] = [];
+  const top = TopLevelSchema.safeParse(input, PARSE_OPTIONS);
+  if (!top.success) issues.push(...fromZod(top.error.issues, '', undefined));
+  if (!isRecord(input)) throw new ConfigError(issues);
+
+  const kafka = isRecord(input.kafka) ? parseKafka(input.kafka, issues) : undefined;
+  const defaults = isRecord(input.defaults) ? parseDefaults(input.defaults, issues) : {};
+  const rawRoutes: readonly unknown[] = Array.isArray(input.routes) ? input.routes : [];
+
+  const parsed: IndexedRoute[] = [];
+  const firstIndexOfName = new Map<string, number>();
+  rawRoutes.forEach((raw, index) => {
+    const name = routeName(raw);
+    const prefix = `routes[${name ?? index}]`;
+    if (name !== undefined) {
+      const first = firstIndexOfName.get(name);
+      if (first === undefined) firstIndexOfName.set(name, index);
+      else
+        issues.push(
+          routeIssue(
+            name,
+            `${prefix}.name`,
+            `${name} is also the name of routes[${first}]; route names must be unique`,
+          ),
+        );
+    }
+    const merged = isRecord(raw) ? withDefaults(defaults, raw) : raw;
+    const result = RouteSchema.safeParse(merged, PARSE_OPTIONS);
+    if (!result.success) {
+      issues.push(...fromZod(result.error.issues, prefix, name));
+      return;
+    }
+    issues.push(...fromRules(routeIssues(result.data), prefix, name));
+    parsed.push({ index, route: result.data });
+  });
+
+  for (const issue of crossRouteIssues(parsed)) {
+    const route = parsed.find((candidate) => candidate.index === issue.routeIndex)?.route.name;
+    issues.push(...fromRules([issue], `routes[${route ?? issue.routeIndex}]`, route));
+  }
+
+  if (issues.length > 0 || kafka === undefined) throw new ConfigError(issues);
+  return { kafka, routes: parsed.map(({ route }) => route) };
+}
+
+function parseKafka(raw: PlainObject, issues: ConfigIssue[]): KafkaConfig | undefined {
+  const result = KafkaSchema.safeParse(raw, PARSE_OPTIONS);
+  if (!result.success) {
+    issues.push(...fromZod(result.error.issues, 'kafka', undefined));
+    return undefined;
+  }
+  const problems = kafkaIssues(result.data);
+  issues.push(...fromRules(problems, 'kafka', undefined));
+  return problems.length === 0 ? result.data : undefined;
+}
+
+/**
+ * Returns the raw `defaults` to merge into every route once they are valid, or none: invalid
+ * defaults are reported once, here, rather than again under every route they would reach.
+ */
+function parseDefaults(raw: PlainObject, issues: ConfigIssue[]): PlainObject {
+  const result = RouteDefaultsSchema.safeParse(raw, PARSE_OPTIONS);
+  if (result.success) return raw;
+  issues.push(...fromZod(result.error.issues, 'defaults', undefined));
+  return {};
+}
+
+/**
+ * The route merged over the defaults. Raw values are merged (not parsed ones) so that built-in
+ * defaults and derived values (a rate limit's burst) are computed from the merged result.
+ */
+function withDefaults(defaults: PlainObject, route: PlainObject): PlainObject {
+  const merged: PlainObject = { ...route };
+  for (const [key, fallback] of Object.entries(defaults)) {
+    const own = route[key];
+    if (own === undefined) merged[key] = fallback;
+    else if (isRecord(own) && isRecord(fallback)) merged[key] = { ...fallback, ...definedOnly(own) };
+  }
+  return merged;
+}
+
+function definedOnly(object: PlainObject): PlainObject {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+/** The route's name for messages: its own when it looks like one, else the caller uses the index. */
+function routeName(raw: unknown): string | undefined {
+  if (!isRecord(raw) || typeof raw.name !== 'string') return undefined;
+  // A name that is not even close to a valid one would make the path unreadable; the index is clearer.
+  return /^[A-Za-z0-9._-]{1,80}$/.test(raw.name) ? raw.name : undefined;
+}
+
+function fromZod(zodIssues: readonly ZodIssue[], prefix: string, route: string | undefined): ConfigIssue[] {
+  return zodIssues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? // One line per unknown key, each with its own path: a typo is found by its field name.
+        issue.keys.map((key) =>
+          routeIssue(route, fieldPath(prefix, [...issue.path, key]), 'is not a known setting (a typo?)'),
+        )
+      : [routeIssue(route, fieldPath(prefix, issue.path), issue.message)],
+  );
+}
+
+function fromRules(
+  ruleIssues: readonly RuleIssue[],
+  prefix: string,
+  route: string | undefined,
+): ConfigIssue[] {
+  return ruleIssues.map((issue) => routeIssue(route, fieldPath(prefix, issue.path), issue.message));
+}
+
+function routeIssue(route: string | undefined, field: string, message: string): ConfigIssue {
+  return route === undefined ? { field, message } : { route, field, message };
+}
+
+/** `routes[orders]` + ['retry', 'attempts'] -> `routes[orders].retry.attempts`; indices as `[0]`. */
+export function fieldPath(prefix: string, path: readonly PathSegment[]): string {
+  let field = prefix;
+  for (const segment of path) {
+    if (typeof segment === 'number') field += `[${segment}]`;
+    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$]*$/.test(segment))
+      field += field === '' ? segment : `.${segment}`;
+    else field += `[${JSON.stringify(String(segment))}]`;
+  }
+  return field === '' ? '(config)' : field;
+}
+
+/** The same test zod's object schemas apply, so a value zod accepts as an object is merged and parsed here too. */
+function isRecord(value: unknown): value is PlainObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
