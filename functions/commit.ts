@@ -1,0 +1,89 @@
+// Commit function (Lambda): moves each route's progress-group offsets along the completion
+// records. Triggered by the completions table's stream (soon after records finish) and by a
+// schedule (so a quiet route still gets its lag published and its stale items cleaned).
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
+import type { Context, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import { SecretReader } from '../lib/aws/secrets.ts';
+import { Committer } from '../lib/commit/committer.ts';
+import { CommitLease } from '../lib/commit/lease.ts';
+import { commitRoutes, routesTouched } from '../lib/commit/run.ts';
+import { CompletionStore } from '../lib/completion/store.ts';
+import { createKafkaClient } from '../lib/kafka/client.ts';
+import { KafkaOffsets } from '../lib/kafka/offsets.ts';
+import { bridgeConfigFromEnv, requiredEnv } from '../lib/runtime/config.ts';
+
+const logger = new Logger({ serviceName: 'kafka-bridge-commit' });
+const metrics = new Metrics({ namespace: 'KafkaBridge', serviceName: 'kafka-bridge-commit' });
+
+// Cold start: validated config and clients, reused by warm invocations.
+const config = bridgeConfigFromEnv();
+const tableName = requiredEnv('COMPLETION_TABLE');
+const dynamo = new DynamoDBClient({});
+const kafka = await createKafkaClient(config.kafka, {
+  secrets: new SecretReader(new SecretsManagerClient({})),
+  clientId: 'kafka-bridge-commit',
+});
+const offsets = new KafkaOffsets(kafka);
+const completions = new CompletionStore({ client: dynamo, tableName });
+const lease = new CommitLease(dynamo, tableName);
+
+function isStreamEvent(event: DynamoDBStreamEvent | ScheduledEvent): event is DynamoDBStreamEvent {
+  return Array.isArray((event as DynamoDBStreamEvent).Records);
+}
+
+async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Context): Promise<void> {
+  const routes = isStreamEvent(event)
+    ? routesTouched(
+        config.routes,
+        event.Records.flatMap((r) => (r.dynamodb?.Keys?.pk?.S === undefined ? [] : [r.dynamodb.Keys.pk.S])),
+      )
+    : config.routes;
+  if (routes.length === 0) return;
+  await offsets.connect();
+  const committer = new Committer({
+    offsets,
+    completions,
+    lease,
+    owner: context.awsRequestId || randomUUID(),
+  });
+  const { results, failures } = await commitRoutes(committer, routes);
+  for (const result of results) {
+    if (result.status === 'busy') {
+      logger.info('another commit run holds the route; it will commit', { route: result.route });
+      continue;
+    }
+    for (const p of result.partitions) {
+      const metric = metrics.singleMetric();
+      metric.addDimensions({ route: result.route, topic: p.topic, partition: String(p.partition) });
+      metric.addMetric('mps.commit.lag', MetricUnit.Count, Number(p.lag));
+      metric.addMetric('mps.commit.waiting', MetricUnit.Count, p.waitingBehindHole);
+      if (p.before !== p.after) {
+        logger.info('committed', {
+          route: result.route,
+          topic: p.topic,
+          partition: p.partition,
+          from: String(p.before),
+          to: String(p.after),
+          cleaned: p.cleaned,
+        });
+      }
+    }
+  }
+  if (failures.length > 0) {
+    for (const { route, error } of failures) logger.error('commit failed', { route, error });
+    // Failing the invocation makes the stream retry the batch; the next run starts from Kafka's offsets.
+    throw new AggregateError(
+      failures.map((f) => f.error),
+      `commit failed for route(s) ${failures.map((f) => f.route).join(', ')}`,
+    );
+  }
+}
+
+export const handler = middy(commit).use(injectLambdaContext(logger)).use(logMetrics(metrics));

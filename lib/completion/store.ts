@@ -1,0 +1,218 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { isRetryableAwsError } from '../aws/errors.ts';
+import { BridgeError } from '../errors.ts';
+import {
+  type Completion,
+  type CompletionStatus,
+  offsetSortKey,
+  parseOffsetSortKey,
+  partitionKey,
+} from './completion.ts';
+
+/** A DynamoDB call on the completions table failed; `retryable` tells the caller whether to try again. */
+export class CompletionStoreError extends BridgeError {
+  readonly operation: string;
+  constructor(operation: string, cause: unknown) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    super(`completion store: ${operation} failed: ${message}`, {
+      cause,
+      retryable: isRetryableAwsError(cause),
+    });
+    this.name = 'CompletionStoreError';
+    this.operation = operation;
+  }
+}
+
+interface CompletionItem {
+  pk: string;
+  sk: string;
+  route: string;
+  topic: string;
+  partition: number;
+  from: string;
+  offset: string;
+  status: CompletionStatus;
+  at: number;
+  attempts: number;
+  /** DynamoDB TTL (seconds): completions are needed only until the commit passes them. */
+  expiresAt: number;
+}
+
+export interface CompletionStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** How long a completion lives if the commit function never cleans it up. Default 7 days. */
+  readonly ttlSeconds?: number;
+}
+
+/**
+ * Completion records in DynamoDB, one item per finished record, keyed by route/topic/partition
+ * and the record's `from` (zero-padded so that sort-key order is offset order). The commit function
+ * reads a partition's items from its committed offset on, in order, with one Query.
+ */
+export class CompletionStore {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #ttlSeconds: number;
+
+  constructor(options: CompletionStoreOptions) {
+    this.#doc = DynamoDBDocumentClient.from(options.client);
+    this.#table = options.tableName;
+    this.#ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
+  }
+
+  /**
+   * Writes a completion unless one exists for the same record already (the first one wins: a
+   * redelivered record does not rewrite history). Returns whether this call wrote it.
+   */
+  async put(completion: Completion): Promise<boolean> {
+    const item: CompletionItem = {
+      pk: partitionKey(completion.route, completion.topic, completion.partition),
+      sk: offsetSortKey(completion.from),
+      route: completion.route,
+      topic: completion.topic,
+      partition: completion.partition,
+      from: completion.from.toString(),
+      offset: completion.offset.toString(),
+      status: completion.status,
+      at: completion.at,
+      attempts: completion.attempts,
+      expiresAt: Math.floor(completion.at / 1000) + this.#ttlSeconds,
+    };
+    try {
+      await this.#doc.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new CompletionStoreError('put', error);
+    }
+  }
+
+  /** The completion of the record that starts at `from`, if any (strongly consistent read). */
+  async get(route: string, topic: string, partition: number, from: bigint): Promise<Completion | undefined> {
+    try {
+      const out = await this.#doc.send(
+        new GetCommand({
+          TableName: this.#table,
+          Key: { pk: partitionKey(route, topic, partition), sk: offsetSortKey(from) },
+          ConsistentRead: true,
+        }),
+      );
+      return out.Item ? fromItem(out.Item as CompletionItem) : undefined;
+    } catch (error) {
+      throw new CompletionStoreError('get', error);
+    }
+  }
+
+  /** A partition's completions with `from >= position`, in offset order, at most `limit` of them. */
+  async listFrom(
+    route: string,
+    topic: string,
+    partition: number,
+    position: bigint,
+    limit = 10_000,
+  ): Promise<Completion[]> {
+    const found: Completion[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const out = await this.#doc.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: 'pk = :pk AND sk >= :sk',
+            ExpressionAttributeValues: {
+              ':pk': partitionKey(route, topic, partition),
+              ':sk': offsetSortKey(position),
+            },
+            ConsistentRead: true,
+            Limit: Math.min(1000, limit - found.length),
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of out.Items ?? []) found.push(fromItem(item as CompletionItem));
+        startKey = out.LastEvaluatedKey;
+      } while (startKey && found.length < limit);
+    } catch (error) {
+      throw new CompletionStoreError('listFrom', error);
+    }
+    return found;
+  }
+
+  /**
+   * Deletes a partition's completions that lie wholly below `committed` (the commit has passed
+   * them). Safe to repeat: deleting what is gone is a no-op. Returns how many were deleted.
+   */
+  async deleteBelow(route: string, topic: string, partition: number, committed: bigint): Promise<number> {
+    const pk = partitionKey(route, topic, partition);
+    let deleted = 0;
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const out = await this.#doc.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: 'pk = :pk AND sk < :sk',
+            ExpressionAttributeValues: { ':pk': pk, ':sk': offsetSortKey(committed) },
+            ProjectionExpression: 'pk, sk, #o',
+            ExpressionAttributeNames: { '#o': 'offset' },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        const keys = (out.Items ?? [])
+          .filter((item) => BigInt(String(item.offset)) < committed)
+          .map((item) => ({ pk: item.pk as string, sk: item.sk as string }));
+        for (let i = 0; i < keys.length; i += 25) {
+          await this.#batchDelete(keys.slice(i, i + 25));
+        }
+        deleted += keys.length;
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      if (error instanceof CompletionStoreError) throw error;
+      throw new CompletionStoreError('deleteBelow', error);
+    }
+    return deleted;
+  }
+
+  async #batchDelete(keys: { pk: string; sk: string }[]): Promise<void> {
+    let pending = keys.map((Key) => ({ DeleteRequest: { Key } }));
+    // BatchWrite may leave items unprocessed under load: retry those with a short backoff.
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= 8) {
+        throw new CompletionStoreError(
+          'deleteBelow',
+          new Error(`${pending.length} deletes stayed unprocessed`),
+        );
+      }
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      const out = await this.#doc.send(new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }));
+      pending = (out.UnprocessedItems?.[this.#table] ?? []) as typeof pending;
+    }
+  }
+}
+
+function fromItem(item: CompletionItem): Completion {
+  return {
+    route: item.route,
+    topic: item.topic,
+    partition: Number(item.partition),
+    from: parseOffsetSortKey(item.sk),
+    offset: BigInt(item.offset),
+    status: item.status,
+    at: Number(item.at),
+    attempts: Number(item.attempts),
+  };
+}

@@ -1,0 +1,28 @@
+import { type BridgeConfig, parseBridgeConfig } from '../config/index.ts';
+import { BridgeError } from '../errors.ts';
+
+/**
+ * Deployed functions get the bridge config as JSON in `BRIDGE_CONFIG_JSON` (the CDK stack writes
+ * the config it validated at synth). It is validated again at cold start: a function must never
+ * run on a config it does not understand.
+ */
+export function bridgeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const text = env.BRIDGE_CONFIG_JSON;
+  if (text === undefined || text === '') {
+    throw new BridgeError('BRIDGE_CONFIG_JSON is not set: the function needs the bridge config');
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    throw new BridgeError('BRIDGE_CONFIG_JSON is not valid JSON', { cause: error });
+  }
+  return parseBridgeConfig(input);
+}
+
+/** A required environment variable, or an error that names it. */
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new BridgeError(`environment variable ${name} is not set`);
+  return value;
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { advanceCommitted, type ChainLink } from '../../../lib/commit/chain.ts';
+
+/** Completions of records at the given offsets, each record directly after the previous one. */
+function contiguous(...offsets: number[]): ChainLink[] {
+  return offsets.map((o) => ({ from: BigInt(o), offset: BigInt(o) }));
+}
+
+describe('advanceCommitted', () => {
+  test('stops at the first missing completion and counts what waits behind it', () => {
+    const result = advanceCommitted(0n, contiguous(0, 1, 2, 4, 5));
+    assert.equal(result.committed, 3n);
+    assert.equal(result.passed, 3);
+    assert.equal(result.waitingBehindHole, 2);
+  });
+
+  test('filling the hole lets the chain run to the end', () => {
+    const result = advanceCommitted(3n, contiguous(3, 4, 5));
+    assert.deepEqual(result, { committed: 6n, passed: 3, waitingBehindHole: 0, stale: 0 });
+  });
+
+  test('follows `from` across offset gaps (transaction markers, compaction)', () => {
+    // Records at 0, 1, then a commit marker at 2, records at 3, 4, marker at 5, compacted away 6..8, record 9.
+    const links: ChainLink[] = [
+      { from: 0n, offset: 0n },
+      { from: 1n, offset: 1n },
+      { from: 2n, offset: 3n },
+      { from: 4n, offset: 4n },
+      { from: 5n, offset: 9n },
+    ];
+    assert.equal(advanceCommitted(0n, links).committed, 10n);
+  });
+
+  test('a gap without a link bridging it is a hole, not a pass', () => {
+    const links: ChainLink[] = [
+      { from: 0n, offset: 0n },
+      { from: 5n, offset: 5n },
+    ];
+    const result = advanceCommitted(0n, links);
+    assert.equal(result.committed, 1n);
+    assert.equal(result.waitingBehindHole, 1);
+  });
+
+  test('never moves backwards and counts links below the committed offset as stale', () => {
+    const result = advanceCommitted(10n, contiguous(3, 4, 5));
+    assert.deepEqual(result, { committed: 10n, passed: 0, waitingBehindHole: 0, stale: 3 });
+  });
+
+  test('duplicate links of one record are harmless', () => {
+    const result = advanceCommitted(0n, [...contiguous(0, 1, 1, 2), ...contiguous(0)]);
+    assert.equal(result.committed, 3n);
+    assert.equal(result.waitingBehindHole, 0);
+  });
+
+  test('works beyond 2^53 without losing precision', () => {
+    const base = 2n ** 62n;
+    const result = advanceCommitted(base, [
+      { from: base, offset: base },
+      { from: base + 1n, offset: base + 1n },
+    ]);
+    assert.equal(result.committed, base + 2n);
+  });
+
+  test('rejects a link whose offset lies before its from', () => {
+    assert.throws(() => advanceCommitted(0n, [{ from: 5n, offset: 4n }]), /offset 4 before its from 5/);
+  });
+});

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { routesTouched } from '../../../lib/commit/run.ts';
+import { parsePartitionKey, partitionKey } from '../../../lib/completion/completion.ts';
+import { parseBridgeConfig } from '../../../lib/config/index.ts';
+import { bridgeConfigFromEnv } from '../../../lib/runtime/config.ts';
+
+const input = {
+  kafka: { brokers: ['127.0.0.1:9092'] },
+  routes: [
+    { name: 'orders', topics: ['orders'], endpoint: { type: 'http', url: 'https://a.example.com/' } },
+    {
+      name: 'payments',
+      topics: ['payments', 'refunds'],
+      endpoint: { type: 'http', url: 'https://b.example.com/' },
+    },
+  ],
+};
+const { routes } = parseBridgeConfig(input);
+
+describe('routesTouched', () => {
+  test('maps completion keys of a stream batch to their routes, once each, in config order', () => {
+    const keys = [
+      partitionKey('payments', 'refunds', 3),
+      partitionKey('orders', 'orders', 0),
+      partitionKey('payments', 'payments', 1),
+    ];
+    assert.deepEqual(
+      routesTouched(routes, keys).map((r) => r.name),
+      ['orders', 'payments'],
+    );
+  });
+
+  test('ignores lease and quarantine items and routes this deployment does not know', () => {
+    const keys = ['lease#orders', 'quarantine#orders', partitionKey('gone', 'orders', 0)];
+    assert.deepEqual(routesTouched(routes, keys), []);
+  });
+});
+
+describe('parsePartitionKey', () => {
+  test('round-trips route, topic and partition', () => {
+    assert.deepEqual(parsePartitionKey(partitionKey('orders', 'orders.v2', 12)), {
+      route: 'orders',
+      topic: 'orders.v2',
+      partition: 12,
+    });
+  });
+
+  test('rejects keys that are not a partition key', () => {
+    for (const key of ['lease#orders', 'a#b#c#d', 'a#b#01', 'a#b#-1', '#t#0']) {
+      assert.equal(parsePartitionKey(key), undefined, key);
+    }
+  });
+});
+
+describe('bridgeConfigFromEnv', () => {
+  test('parses and validates the config the stack passes in BRIDGE_CONFIG_JSON', () => {
+    const config = bridgeConfigFromEnv({ BRIDGE_CONFIG_JSON: JSON.stringify(input) });
+    assert.deepEqual(
+      config.routes.map((r) => r.name),
+      ['orders', 'payments'],
+    );
+  });
+
+  test('names the variable when it is missing or not JSON, and the field when the config is invalid', () => {
+    assert.throws(() => bridgeConfigFromEnv({}), /BRIDGE_CONFIG_JSON is not set/);
+    assert.throws(
+      () => bridgeConfigFromEnv({ BRIDGE_CONFIG_JSON: '{' }),
+      /BRIDGE_CONFIG_JSON is not valid JSON/,
+    );
+    const bad = { ...input, routes: [{ ...input.routes[0], maxInFlight: 0 }] };
+    assert.throws(
+      () => bridgeConfigFromEnv({ BRIDGE_CONFIG_JSON: JSON.stringify(bad) }),
+      /routes\[orders\]\.maxInFlight/,
+    );
+  });
+});
