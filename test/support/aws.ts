@@ -1,0 +1,144 @@
+// Endpoints and SDK clients for tests that run against the local AWS emulators
+// (scripts/aws-emulator.sh): moto serves S3, DynamoDB (+ streams), SNS, CloudWatch and Secrets
+// Manager; ElasticMQ serves SQS, because it implements the FIFO semantics the bridge relies on
+// (see docs/testing.md for the evidence).
+import { randomBytes } from 'node:crypto';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  type QueueAttributeName,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export const REGION = 'us-east-1';
+
+// The emulators accept any credentials; static ones keep the SDK from searching the machine's
+// profiles, SSO caches or instance metadata (slow, and it could pick up real credentials).
+const FAKE_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+
+function envOr(name: string, fallback: string): string {
+  const value = process.env[name];
+  return value !== undefined && value !== '' ? value : fallback;
+}
+
+/** moto: every service except SQS. `AWS_ENDPOINT_URL` is also what the SDK itself honours. */
+export function awsEndpoint(): string {
+  return envOr('AWS_ENDPOINT_URL', `http://127.0.0.1:${envOr('MOTO_PORT', '4566')}`);
+}
+
+/**
+ * The SQS endpoint: ElasticMQ by default. `BRIDGE_SQS_ENDPOINT` wins, then the SDK's own
+ * service-specific variable `AWS_ENDPOINT_URL_SQS` (so the bridge in local mode and the tests
+ * agree), then ElasticMQ on `ELASTICMQ_PORT`.
+ */
+export function sqsEndpoint(): string {
+  return envOr(
+    'BRIDGE_SQS_ENDPOINT',
+    envOr('AWS_ENDPOINT_URL_SQS', `http://127.0.0.1:${envOr('ELASTICMQ_PORT', '9324')}`),
+  );
+}
+
+export interface EmulatorClientConfig {
+  readonly region: string;
+  readonly endpoint: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly maxAttempts: number;
+}
+
+/** The configuration of every client below; pass it to any other SDK v3 client. */
+export function emulatorClientConfig(endpoint: string = awsEndpoint()): EmulatorClientConfig {
+  // maxAttempts 1: a test must see the emulator's answer, not a retried one.
+  return { region: REGION, endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1 };
+}
+
+const base = emulatorClientConfig;
+
+export function sqsClient(endpoint: string = sqsEndpoint()): SQSClient {
+  return new SQSClient(base(endpoint));
+}
+
+export function s3Client(endpoint: string = awsEndpoint()): S3Client {
+  // Path-style: virtual-hosted buckets would need DNS names like bucket.127.0.0.1.
+  return new S3Client({ ...base(endpoint), forcePathStyle: true });
+}
+
+export function dynamoClient(endpoint: string = awsEndpoint()): DynamoDBClient {
+  return new DynamoDBClient(base(endpoint));
+}
+
+export function dynamoDocClient(endpoint: string = awsEndpoint()): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(dynamoClient(endpoint));
+}
+
+export function secretsClient(endpoint: string = awsEndpoint()): SecretsManagerClient {
+  return new SecretsManagerClient(base(endpoint));
+}
+
+export function cloudWatchClient(endpoint: string = awsEndpoint()): CloudWatchClient {
+  return new CloudWatchClient(base(endpoint));
+}
+
+export function lambdaClient(endpoint: string = awsEndpoint()): LambdaClient {
+  return new LambdaClient(base(endpoint));
+}
+
+/**
+ * A name no other test (or earlier run against a long-lived emulator) uses: lowercase letters,
+ * digits and hyphens, so it is valid for S3 buckets, SQS queues (append `.fifo` yourself),
+ * DynamoDB tables, SNS topics and secrets alike.
+ */
+export function uniqueName(prefix: string): string {
+  if (!/^[a-z][a-z0-9-]{0,39}$/.test(prefix)) {
+    throw new Error(
+      `uniqueName: prefix ${JSON.stringify(prefix)} must be 1-40 lowercase letters, digits or hyphens, starting with a letter`,
+    );
+  }
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Fails fast, with the command to run, when an emulator is not answering: otherwise every
+ * test of a file would fail on its own with a bare ECONNREFUSED.
+ */
+export async function assertReachable(endpoint: string, what: string): Promise<void> {
+  try {
+    // Any HTTP answer (even 400/404) proves something serves the port.
+    await fetch(endpoint, { method: 'GET', signal: AbortSignal.timeout(5_000) });
+  } catch (error) {
+    throw new Error(
+      `${what} is not answering at ${endpoint}: start the emulators with \`bash scripts/aws-emulator.sh start\``,
+      { cause: error },
+    );
+  }
+}
+
+export interface FifoQueue {
+  readonly url: string;
+  readonly arn: string;
+}
+
+/** Creates a FIFO queue (`.fifo` is appended to `name`) and returns its URL and ARN. */
+export async function createFifoQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Partial<Record<QueueAttributeName, string>> = {},
+): Promise<FifoQueue> {
+  const created = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${name}.fifo`,
+      Attributes: { FifoQueue: 'true', ...attributes },
+    }),
+  );
+  const url = created.QueueUrl;
+  if (url === undefined) throw new Error(`CreateQueue ${name}.fifo returned no QueueUrl`);
+  const got = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  const arn = got.Attributes?.QueueArn;
+  if (arn === undefined) throw new Error(`GetQueueAttributes of ${url} returned no QueueArn`);
+  return { url, arn };
+}
