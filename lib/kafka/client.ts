@@ -1,3 +1,4 @@
+import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, type KafkaConfig as KafkajsConfig, logLevel, type SASLOptions } from 'kafkajs';
 import type { SecretReader } from '../aws/secrets.ts';
 import type { KafkaConfig } from '../config/index.ts';
@@ -51,14 +52,36 @@ async function saslOptions(
       return { mechanism: sasl.mechanism, username, password };
     }
     case 'aws-iam':
-      // MSK IAM needs the OAUTHBEARER token signer; kafkajs does not ship it. Failing here, at
-      // start, names the gap instead of connecting without auth.
-      throw new BridgeError(
-        "kafka.sasl.mechanism 'aws-iam' is not supported yet: use scram-sha-512 with a secret, or mTLS",
-      );
+      // MSK IAM: an OAUTHBEARER token that is a SigV4-presigned URL, made by AWS's own signer
+      // from the function's or task's role. kafkajs asks for a new one on every (re)connect.
+      return { mechanism: 'oauthbearer', oauthBearerProvider: mskIamTokenProvider(awsRegion()) };
     default: {
       const unknown: never = sasl.mechanism;
       throw new BridgeError(`kafka.sasl.mechanism ${String(unknown)} is not supported`);
     }
   }
+}
+
+/** The region MSK IAM tokens are signed for: the one the code runs in. */
+function awsRegion(): string {
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (region === undefined || region === '') {
+    throw new BridgeError("kafka.sasl.mechanism 'aws-iam' needs AWS_REGION to sign its tokens");
+  }
+  return region;
+}
+
+/** A kafkajs OAUTHBEARER provider of MSK IAM tokens. */
+export function mskIamTokenProvider(region: string): () => Promise<{ value: string }> {
+  return async () => {
+    try {
+      const { token } = await generateAuthToken({ region });
+      return { value: token };
+    } catch (error) {
+      throw new BridgeError(`kafka: could not sign an MSK IAM token for region ${region}`, {
+        cause: error,
+        retryable: true,
+      });
+    }
+  };
 }
