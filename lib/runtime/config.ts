@@ -1,4 +1,4 @@
-import { type BridgeConfig, parseBridgeConfig } from '../config/index.ts';
+import { type BridgeConfig, parseBridgeConfig, type Route } from '../config/index.ts';
 import { BridgeError } from '../errors.ts';
 
 /**
@@ -25,4 +25,16 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   const value = env[name];
   if (value === undefined || value === '') throw new BridgeError(`environment variable ${name} is not set`);
   return value;
+}
+
+/** The route a per-route function serves: `ROUTE_NAME`, which must name a route of the config. */
+export function routeFromEnv(config: BridgeConfig, env: NodeJS.ProcessEnv = process.env): Route {
+  const name = requiredEnv('ROUTE_NAME', env);
+  const route = config.routes.find((candidate) => candidate.name === name);
+  if (route === undefined) {
+    throw new BridgeError(
+      `ROUTE_NAME ${name} is not a route of BRIDGE_CONFIG_JSON (routes: ${config.routes.map((r) => r.name).join(', ')})`,
+    );
+  }
+  return route;
 }

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { routesTouched } from '../../../lib/commit/run.ts';
 import { parsePartitionKey, partitionKey } from '../../../lib/completion/completion.ts';
 import { parseBridgeConfig } from '../../../lib/config/index.ts';
-import { bridgeConfigFromEnv } from '../../../lib/runtime/config.ts';
+import { bridgeConfigFromEnv, routeFromEnv } from '../../../lib/runtime/config.ts';
 
 const input = {
   kafka: { brokers: ['127.0.0.1:9092'] },
@@ -72,6 +72,22 @@ describe('bridgeConfigFromEnv', () => {
     assert.throws(
       () => bridgeConfigFromEnv({ BRIDGE_CONFIG_JSON: JSON.stringify(bad) }),
       /routes\[orders\]\.maxInFlight/,
+    );
+  });
+});
+
+describe('routeFromEnv', () => {
+  const config = parseBridgeConfig(input);
+
+  test('finds the route named by ROUTE_NAME', () => {
+    assert.equal(routeFromEnv(config, { ROUTE_NAME: 'payments' }).name, 'payments');
+  });
+
+  test('names the missing variable, or the unknown route and the known ones', () => {
+    assert.throws(() => routeFromEnv(config, {}), /ROUTE_NAME is not set/);
+    assert.throws(
+      () => routeFromEnv(config, { ROUTE_NAME: 'refunds' }),
+      /ROUTE_NAME refunds is not a route of BRIDGE_CONFIG_JSON \(routes: orders, payments\)/,
     );
   });
 });

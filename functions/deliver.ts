@@ -1,0 +1,57 @@
+// Deliver function (Lambda, one per route): SQS FIFO batches of the route's queue -> the
+// route's endpoint. All logic is in lib/deliver; this file only wires clients, logs and metrics.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { deliverBatch } from '../lib/deliver/batch.ts';
+import { createDeliverer } from '../lib/deliver/create.ts';
+import type { DeliverMetrics } from '../lib/deliver/observability.ts';
+import { bridgeConfigFromEnv, requiredEnv, routeFromEnv } from '../lib/runtime/config.ts';
+
+const logger = new Logger({ serviceName: 'kafka-bridge-deliver' });
+const metrics = new Metrics({ namespace: 'KafkaBridge', serviceName: 'kafka-bridge-deliver' });
+
+// Cold start: the validated config and clients, reused by warm invocations.
+const config = bridgeConfigFromEnv();
+const route = routeFromEnv(config);
+metrics.addDimension('route', route.name);
+const queueUrl = requiredEnv('QUEUE_URL');
+const sqs = new SQSClient({});
+
+const emf: DeliverMetrics = {
+  count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
+  duration: (name, ms) => metrics.addMetric(name, MetricUnit.Milliseconds, ms),
+};
+
+const deliverer = createDeliverer({
+  route,
+  queueUrl,
+  deadLetterQueueUrl: requiredEnv('DEAD_LETTER_QUEUE_URL'),
+  bucket: requiredEnv('BUCKET_NAME'),
+  completionTable: requiredEnv('COMPLETION_TABLE'),
+  clients: {
+    sqs,
+    s3: new S3Client({}),
+    dynamo: new DynamoDBClient({}),
+    secrets: new SecretsManagerClient({}),
+    lambda: new LambdaClient({}),
+  },
+  metrics: emf,
+  logger,
+});
+
+async function deliver(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  return deliverBatch(event, context, deliverer, { sqs, queueUrl });
+}
+
+export const handler = middy(deliver)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

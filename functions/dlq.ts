@@ -1,0 +1,58 @@
+// DLQ consumer (Lambda, one per route): archives and completes the records SQS redrove to the
+// route's DLQ by itself (maxReceiveCount, after deliverer crashes or timeouts), so the commit
+// is never stuck behind them. Logic in lib/deliver/redrive.ts.
+
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { Archive } from '../lib/archive/archive.ts';
+import { CompletionStore } from '../lib/completion/store.ts';
+import { RedriveConsumer } from '../lib/deliver/redrive.ts';
+import { QuarantineStore } from '../lib/quarantine/quarantine.ts';
+import { bridgeConfigFromEnv, requiredEnv, routeFromEnv } from '../lib/runtime/config.ts';
+
+const logger = new Logger({ serviceName: 'kafka-bridge-dlq' });
+const metrics = new Metrics({ namespace: 'KafkaBridge', serviceName: 'kafka-bridge-dlq' });
+
+const config = bridgeConfigFromEnv();
+const route = routeFromEnv(config);
+metrics.addDimension('route', route.name);
+const dynamo = new DynamoDBClient({});
+const table = requiredEnv('COMPLETION_TABLE');
+// Set only when this function reads a separate redrive queue: the message then goes on to the DLQ.
+const forwardQueueUrl = process.env.FORWARD_QUEUE_URL;
+
+const consumer = new RedriveConsumer({
+  route,
+  archive: new Archive(new S3Client({}), requiredEnv('BUCKET_NAME')),
+  completions: new CompletionStore({ client: dynamo, tableName: table }),
+  quarantine: new QuarantineStore(dynamo, table),
+  sqs: new SQSClient({}),
+  ...(forwardQueueUrl === undefined || forwardQueueUrl === '' ? {} : { forwardQueueUrl }),
+  metrics: {
+    count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
+    duration: (name, ms) => metrics.addMetric(name, MetricUnit.Milliseconds, ms),
+  },
+  logger,
+});
+
+async function consume(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  // FIFO with skipGroupOnError: a key's dead letters are archived in order, other keys go on.
+  return processPartialResponse(
+    event,
+    (record: SQSRecord) => consumer.process(record),
+    new SqsFifoPartialProcessorAsync(),
+    { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
+  );
+}
+
+export const handler = middy(consume)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -1,0 +1,98 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isRetryableAwsError } from '../aws/errors.ts';
+import { archivePrefix } from '../config/index.ts';
+import { BridgeError } from '../errors.ts';
+
+/** One attempt as the archive keeps it. */
+export interface ArchivedAttempt {
+  /** 1 for the first attempt of this receive. */
+  readonly attempt: number;
+  /** SQS ApproximateReceiveCount of the receive that made it. */
+  readonly receive: number;
+  /** ISO 8601. */
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly status?: number;
+  readonly error: string;
+  /** At most 4 KiB of the answer's body. */
+  readonly excerpt?: string;
+  readonly waitMs?: number;
+}
+
+/**
+ * The archive object of a record that was dead-lettered or parked (DESIGN.md I7): everything
+ * needed to understand the failure and to replay the record without the DLQ message.
+ * Stored as JSON at `archive/<route>/<topic>/<partition>/<offset, 19 digits>.json`, so a
+ * listing is in offset order (the order a replay needs); a malformed message, which has no
+ * coordinates, at `archive/<route>/malformed/<SQS message id>.json`.
+ */
+export interface ArchiveRecord {
+  readonly route: string;
+  /** `route/topic/partition/offset`; absent for a malformed message. */
+  readonly recordId?: string;
+  readonly outcome: 'dead-lettered' | 'parked';
+  /** Why: the last error, the envelope problem, or "behind <record id>" for a parked record. */
+  readonly reason: string;
+  readonly messageGroupId?: string;
+  readonly sqsMessageId: string;
+  /** The SQS message body exactly as received (the wire envelope). */
+  readonly body: string;
+  /** The record value in base64 (fetched from S3 for a claim check), when it could be read. */
+  readonly payloadBase64?: string | null;
+  readonly attempts: readonly ArchivedAttempt[];
+  /** Total attempts counted across receives (previous receives' attempts are counted, not detailed). */
+  readonly attemptCount: number;
+  readonly receiveCount: number;
+  /** ISO 8601: when SQS first handed the message out, and when it was archived. */
+  readonly firstReceivedAt?: string;
+  readonly archivedAt: string;
+}
+
+/** Writing an archive object failed; the record is not dead-lettered until it succeeds. */
+export class ArchiveError extends BridgeError {
+  constructor(key: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot write archive object ${key}: ${reason}`, { cause, retryable: isRetryableAwsError(cause) });
+    this.name = 'ArchiveError';
+  }
+}
+
+export class Archive {
+  readonly #s3: S3Client;
+  readonly #bucket: string;
+
+  constructor(s3: S3Client, bucket: string) {
+    this.#s3 = s3;
+    this.#bucket = bucket;
+  }
+
+  get bucket(): string {
+    return this.#bucket;
+  }
+
+  /** The object key of a record's archive. */
+  static keyOf(route: string, topic: string, partition: number, offset: string): string {
+    return `${archivePrefix({ name: route })}${topic}/${partition}/${offset.padStart(19, '0')}.json`;
+  }
+
+  static malformedKeyOf(route: string, messageId: string): string {
+    return `${archivePrefix({ name: route })}malformed/${messageId}.json`;
+  }
+
+  /** Writes (or overwrites, when a crash repeats the dead-lettering) the archive object; returns its key. */
+  async put(key: string, record: ArchiveRecord): Promise<string> {
+    try {
+      await this.#s3.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          Body: JSON.stringify(record, null, 2),
+          ContentType: 'application/json',
+        }),
+      );
+    } catch (error) {
+      throw new ArchiveError(`s3://${this.#bucket}/${key}`, error);
+    }
+    return key;
+  }
+}

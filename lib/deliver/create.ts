@@ -1,0 +1,77 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { Archive } from '../archive/archive.ts';
+import { CircuitBreaker } from '../breaker/breaker.ts';
+import { CompletionStore } from '../completion/store.ts';
+import type { Route } from '../config/index.ts';
+import { QuarantineStore } from '../quarantine/quarantine.ts';
+import { AttemptLog } from './attempt-log.ts';
+import { Deliverer } from './deliverer.ts';
+import { HttpTarget } from './http-target.ts';
+import { LambdaTarget } from './lambda-target.ts';
+import type { DeliverLogger, DeliverMetrics } from './observability.ts';
+import { SecretCache } from './secrets.ts';
+import type { Target } from './target.ts';
+
+export interface DelivererWiring {
+  readonly route: Route;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  /** The bucket of the route's archive objects. */
+  readonly bucket: string;
+  readonly completionTable: string;
+  readonly clients: {
+    readonly sqs: SQSClient;
+    readonly s3: S3Client;
+    readonly dynamo: DynamoDBClient;
+    readonly secrets: SecretsManagerClient;
+    readonly lambda: LambdaClient;
+  };
+  readonly metrics?: DeliverMetrics;
+  readonly logger?: DeliverLogger;
+  /** Replaces the target built from the route's endpoint (tests). */
+  readonly target?: Target;
+}
+
+/** The route's target: its HTTP endpoint or Lambda function. */
+export function targetOf(route: Route, secrets: SecretCache, lambda: LambdaClient): Target {
+  const endpoint = route.endpoint;
+  if (endpoint.type === 'http') return new HttpTarget({ endpoint, responses: route.responses, secrets });
+  return new LambdaTarget(lambda, endpoint);
+}
+
+/** A Deliverer with everything it needs, built the same way by the function, local mode and tests. */
+export function createDeliverer(wiring: DelivererWiring): Deliverer {
+  const { route, clients } = wiring;
+  const breakerConfig = route.breaker;
+  return new Deliverer({
+    route,
+    target: wiring.target ?? targetOf(route, new SecretCache(clients.secrets), clients.lambda),
+    sqs: clients.sqs,
+    queueUrl: wiring.queueUrl,
+    deadLetterQueueUrl: wiring.deadLetterQueueUrl,
+    s3: clients.s3,
+    archive: new Archive(clients.s3, wiring.bucket),
+    completions: new CompletionStore({ client: clients.dynamo, tableName: wiring.completionTable }),
+    quarantine: new QuarantineStore(clients.dynamo, wiring.completionTable),
+    attemptLog: new AttemptLog(clients.dynamo, wiring.completionTable),
+    ...(breakerConfig === undefined
+      ? {}
+      : {
+          breaker: () =>
+            new CircuitBreaker({
+              client: clients.dynamo,
+              tableName: wiring.completionTable,
+              route: route.name,
+              config: breakerConfig,
+              // A probe that has not answered within its timeout (plus margin) is presumed lost.
+              probeLeaseMs: route.endpoint.timeoutMs + 5_000,
+            }),
+        }),
+    ...(wiring.metrics === undefined ? {} : { metrics: wiring.metrics }),
+    ...(wiring.logger === undefined ? {} : { logger: wiring.logger }),
+  });
+}
