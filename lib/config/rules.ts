@@ -1,3 +1,4 @@
+import { RecordSchema } from '../schema/record-schema.ts';
 import { MAX_ROUTE_IN_FLIGHT, SQS_FIFO_LOOKAHEAD } from './limits.ts';
 import { membershipGroupId, progressGroupId } from './names.ts';
 import type { KafkaConfig, Route } from './schema.ts';
@@ -53,6 +54,14 @@ export function routeIssues(route: Route): RuleIssue[] {
       path: ['responses', 'retryable'],
       message: `overlaps responses.success on ${formatStatusRanges(overlap)}: a status must be one or the other`,
     });
+  }
+  if (route.schema !== undefined) {
+    // Compiled here so a broken schema fails at synth, not on the first record.
+    try {
+      new RecordSchema(route.schema);
+    } catch (error) {
+      issues.push({ path: ['schema'], message: error instanceof Error ? error.message : String(error) });
+    }
   }
   return issues;
 }

@@ -21,6 +21,7 @@ import {
   retry,
   visibilityTimeoutSeconds,
 } from '../retry/index.ts';
+import { RecordSchema } from '../schema/record-schema.ts';
 import { type AttemptHistory, type AttemptLog, NO_HISTORY } from './attempt-log.ts';
 import { coordinatesOf } from './coordinates.ts';
 import { DeliveryError } from './errors.ts';
@@ -96,6 +97,7 @@ export class Deliverer {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #policy: BackoffPolicy;
+  readonly #schema: RecordSchema | undefined;
 
   constructor(options: DelivererOptions) {
     this.#o = options;
@@ -105,6 +107,7 @@ export class Deliverer {
     this.#random = options.random ?? Math.random;
     const { baseMs, maxMs, jitter } = options.route.retry;
     this.#policy = { baseMs, maxMs, jitter };
+    this.#schema = options.route.schema === undefined ? undefined : new RecordSchema(options.route.schema);
   }
 
   get route(): Route {
@@ -220,6 +223,27 @@ export class Deliverer {
         receiveCount,
         reason: error.message,
         payload: undefined,
+        attempts: [],
+        attemptCount: 0,
+        batch,
+      });
+      return 'dead-lettered';
+    }
+
+    const schemaProblem = this.#schema?.problem(payload);
+    if (schemaProblem !== undefined) {
+      // A record that breaks the route's schema fails the same way every time: no retries.
+      if (route.onPoison === 'block') {
+        throw await this.#retryLater(record, id, receiveCount, new BridgeError(schemaProblem), undefined);
+      }
+      await this.#deadLetter({
+        record,
+        envelope,
+        id,
+        groupId,
+        receiveCount,
+        reason: schemaProblem,
+        payload,
         attempts: [],
         attemptCount: 0,
         batch,

@@ -307,6 +307,31 @@ describe('deliver', () => {
   });
 });
 
+describe('deliver: route JSON Schema', () => {
+  test('a value that breaks the schema is dead-lettered at once with the rule it broke; a valid one is delivered', async () => {
+    // Prepare
+    const h = await harness(() => ({ status: 200 }), {
+      schema: { type: 'object', required: ['amount'], properties: { amount: { type: 'number' } } },
+    });
+    await h.send('k1', 0, { value: { inline: Buffer.from('{"amount":"ten"}') } });
+    await h.send('k2', 1, { value: { inline: Buffer.from('{"amount":10}') } });
+    // Act
+    h.runner.start();
+    const invalid = await waitForCompletion(h, 0);
+    const valid = await waitForCompletion(h, 1);
+    await h.stop();
+    // Assess
+    assert.equal(invalid.status, 'dead-lettered');
+    assert.equal(invalid.attempts, 0, 'no call is made for a record the schema rejects');
+    assert.equal(valid.status, 'delivered');
+    assert.equal(h.endpoint.received.length, 1);
+    const [dead] = await receiveAll(h.dlq.url, 1);
+    assert.equal(dead?.MessageAttributes?.['bridge-reason']?.StringValue, 'schema: /amount must be number');
+    const archive = await archiveOf(archiveKey(h, 0));
+    assert.equal(archive.outcome, 'dead-lettered');
+  });
+});
+
 describe('deliver: retryable failures', () => {
   test('a timeout is retried', async () => {
     // Prepare: the first answer comes long after the route's 300 ms timeout.

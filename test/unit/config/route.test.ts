@@ -443,3 +443,13 @@ describe('route values at the edge of the rules are accepted', () => {
     assert.deepEqual(parsed.routes[0]?.rateLimit, { perSecond: 0.5, burst: 1 });
   });
 });
+
+describe('route.schema', () => {
+  test('a schema that does not compile is rejected at parse time, naming the route and field', () => {
+    const issue = assertRejected(config([route({ schema: { type: 'not-a-type' } })]), {
+      route: 'orders',
+      field: 'routes[orders].schema',
+    });
+    assert.match(issue.message, /^is not a valid JSON Schema/);
+  });
+});
