@@ -8,6 +8,7 @@ export {
   payloadPrefix,
   progressGroupId,
   queueName,
+  redriveQueueName,
   type RouteNaming,
 } from './names.ts';
 export { parseBridgeConfig } from './parse.ts';

@@ -38,6 +38,16 @@ export function deadLetterQueueName(route: RouteNaming): string {
   return `${route.name}-dlq.fifo`;
 }
 
+/**
+ * Where SQS itself moves messages that exhausted maxReceiveCount (deliverer crashes, timeouts).
+ * Not the DLQ: the redrive consumer archives and completes them, then forwards them to the DLQ,
+ * so the DLQ only ever holds dead letters for people to read and replay, and is never drained
+ * by a function.
+ */
+export function redriveQueueName(route: RouteNaming): string {
+  return `${route.name}-redrive.fifo`;
+}
+
 /** Where the poller puts record values too large for SQS (claim check); expired by lifecycle rules. */
 export function payloadPrefix(route: RouteNaming): string {
   return `payloads/${route.name}/`;

@@ -8,6 +8,7 @@ import {
   payloadPrefix,
   progressGroupId,
   queueName,
+  redriveQueueName,
 } from '../../../lib/config/index.ts';
 import { config, route } from './support.ts';
 
@@ -19,6 +20,7 @@ describe('names derived from a route', () => {
     assert.equal(progressGroupId(orders), 'orders');
     assert.equal(queueName(orders), 'orders.fifo');
     assert.equal(deadLetterQueueName(orders), 'orders-dlq.fifo');
+    assert.equal(redriveQueueName(orders), 'orders-redrive.fifo');
     assert.equal(payloadPrefix(orders), 'payloads/orders/');
     assert.equal(archivePrefix(orders), 'archive/orders/');
   });
@@ -43,6 +45,8 @@ describe('names derived from a route', () => {
     const name = 'a'.repeat(40);
     assert.ok(queueName({ name }).length <= 80);
     assert.ok(deadLetterQueueName({ name }).length <= 80);
+    assert.ok(redriveQueueName({ name }).length <= 80);
     assert.match(deadLetterQueueName({ name }), /^[A-Za-z0-9_-]+\.fifo$/);
+    assert.match(redriveQueueName({ name }), /^[A-Za-z0-9_-]+\.fifo$/);
   });
 });
