@@ -8,8 +8,8 @@ export {
   payloadPrefix,
   progressGroupId,
   queueName,
-  redriveQueueName,
   type RouteNaming,
+  redriveQueueName,
 } from './names.ts';
 export { parseBridgeConfig } from './parse.ts';
 export type {
