@@ -11,7 +11,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
 import { SecretReader } from '../lib/aws/secrets.ts';
-import { Committer } from '../lib/commit/committer.ts';
+import { Committer, routeLag } from '../lib/commit/committer.ts';
 import { CommitLease } from '../lib/commit/lease.ts';
 import { commitRoutes, routesTouched } from '../lib/commit/run.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
@@ -59,6 +59,15 @@ async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Cont
       logger.info('another commit run holds the route; it will commit', { route: result.route });
       continue;
     }
+    // Alarms and autoscaling read the route-level series (CloudWatch cannot sum across dimensions).
+    const routeMetric = metrics.singleMetric();
+    routeMetric.addDimensions({ route: result.route });
+    routeMetric.addMetric('mps.commit.lag', MetricUnit.Count, Number(routeLag(result.partitions)));
+    routeMetric.addMetric(
+      'mps.commit.waiting',
+      MetricUnit.Count,
+      result.partitions.reduce((sum, p) => sum + p.waitingBehindHole, 0),
+    );
     for (const p of result.partitions) {
       const metric = metrics.singleMetric();
       metric.addDimensions({ route: result.route, topic: p.topic, partition: String(p.partition) });

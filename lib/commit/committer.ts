@@ -26,6 +26,11 @@ export interface PartitionCommit {
   readonly cleaned: number;
 }
 
+/** A route's lag: the sum over its partitions (what the commit-lag alarm watches). */
+export function routeLag(partitions: readonly PartitionCommit[]): bigint {
+  return partitions.reduce((sum, p) => sum + p.lag, 0n);
+}
+
 export type RouteCommitResult =
   | { readonly route: string; readonly status: 'committed'; readonly partitions: readonly PartitionCommit[] }
   | { readonly route: string; readonly status: 'busy' };

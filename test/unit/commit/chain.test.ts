@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { advanceCommitted, type ChainLink } from '../../../lib/commit/chain.ts';
+import { routeLag } from '../../../lib/commit/committer.ts';
 
 /** Completions of records at the given offsets, each record directly after the previous one. */
 function contiguous(...offsets: number[]): ChainLink[] {
@@ -64,5 +65,22 @@ describe('advanceCommitted', () => {
 
   test('rejects a link whose offset lies before its from', () => {
     assert.throws(() => advanceCommitted(0n, [{ from: 5n, offset: 4n }]), /offset 4 before its from 5/);
+  });
+});
+
+describe('routeLag', () => {
+  test('sums the lag of every partition of every topic of the route', () => {
+    const partition = (lag: bigint) => ({
+      topic: 't',
+      partition: 0,
+      before: 0n,
+      after: 0n,
+      logEnd: lag,
+      lag,
+      waitingBehindHole: 0,
+      cleaned: 0,
+    });
+    assert.equal(routeLag([partition(3n), partition(0n), partition(2n ** 60n)]), 2n ** 60n + 3n);
+    assert.equal(routeLag([]), 0n);
   });
 });
