@@ -18,13 +18,14 @@ import { CompletionStore } from '../lib/completion/store.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
 import { KafkaOffsets } from '../lib/kafka/offsets.ts';
 import { bridgeConfigFromEnv, requiredEnv } from '../lib/runtime/config.ts';
+import { ENV, METRICS_NAMESPACE } from '../lib/runtime/contract.ts';
 
 const logger = new Logger({ serviceName: 'kafka-bridge-commit' });
-const metrics = new Metrics({ namespace: 'KafkaBridge', serviceName: 'kafka-bridge-commit' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'kafka-bridge-commit' });
 
 // Cold start: validated config and clients, reused by warm invocations.
 const config = bridgeConfigFromEnv();
-const tableName = requiredEnv('COMPLETION_TABLE');
+const tableName = requiredEnv(ENV.completionTable);
 const dynamo = new DynamoDBClient({});
 const kafka = await createKafkaClient(config.kafka, {
   secrets: new SecretReader(new SecretsManagerClient({})),

@@ -15,15 +15,16 @@ import { deliverBatch } from '../lib/deliver/batch.ts';
 import { createDeliverer } from '../lib/deliver/create.ts';
 import type { DeliverMetrics } from '../lib/deliver/observability.ts';
 import { bridgeConfigFromEnv, requiredEnv, routeFromEnv } from '../lib/runtime/config.ts';
+import { ENV, METRICS_NAMESPACE } from '../lib/runtime/contract.ts';
 
 const logger = new Logger({ serviceName: 'kafka-bridge-deliver' });
-const metrics = new Metrics({ namespace: 'KafkaBridge', serviceName: 'kafka-bridge-deliver' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'kafka-bridge-deliver' });
 
 // Cold start: the validated config and clients, reused by warm invocations.
 const config = bridgeConfigFromEnv();
 const route = routeFromEnv(config);
 metrics.addDimension('route', route.name);
-const queueUrl = requiredEnv('QUEUE_URL');
+const queueUrl = requiredEnv(ENV.queueUrl);
 const sqs = new SQSClient({});
 
 const emf: DeliverMetrics = {
@@ -34,9 +35,9 @@ const emf: DeliverMetrics = {
 const deliverer = createDeliverer({
   route,
   queueUrl,
-  deadLetterQueueUrl: requiredEnv('DEAD_LETTER_QUEUE_URL'),
-  bucket: requiredEnv('BUCKET_NAME'),
-  completionTable: requiredEnv('COMPLETION_TABLE'),
+  deadLetterQueueUrl: requiredEnv(ENV.deadLetterQueueUrl),
+  bucket: requiredEnv(ENV.bucket),
+  completionTable: requiredEnv(ENV.completionTable),
   clients: {
     sqs,
     s3: new S3Client({}),

@@ -17,21 +17,22 @@ import { CompletionStore } from '../lib/completion/store.ts';
 import { RedriveConsumer } from '../lib/deliver/redrive.ts';
 import { QuarantineStore } from '../lib/quarantine/quarantine.ts';
 import { bridgeConfigFromEnv, requiredEnv, routeFromEnv } from '../lib/runtime/config.ts';
+import { ENV, METRICS_NAMESPACE } from '../lib/runtime/contract.ts';
 
 const logger = new Logger({ serviceName: 'kafka-bridge-dlq' });
-const metrics = new Metrics({ namespace: 'KafkaBridge', serviceName: 'kafka-bridge-dlq' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'kafka-bridge-dlq' });
 
 const config = bridgeConfigFromEnv();
 const route = routeFromEnv(config);
 metrics.addDimension('route', route.name);
 const dynamo = new DynamoDBClient({});
-const table = requiredEnv('COMPLETION_TABLE');
+const table = requiredEnv(ENV.completionTable);
 // Set only when this function reads a separate redrive queue: the message then goes on to the DLQ.
-const forwardQueueUrl = process.env.FORWARD_QUEUE_URL;
+const forwardQueueUrl = process.env[ENV.forwardQueueUrl];
 
 const consumer = new RedriveConsumer({
   route,
-  archive: new Archive(new S3Client({}), requiredEnv('BUCKET_NAME')),
+  archive: new Archive(new S3Client({}), requiredEnv(ENV.bucket)),
   completions: new CompletionStore({ client: dynamo, tableName: table }),
   quarantine: new QuarantineStore(dynamo, table),
   sqs: new SQSClient({}),

@@ -1,5 +1,6 @@
 import { type BridgeConfig, parseBridgeConfig, type Route } from '../config/index.ts';
 import { BridgeError } from '../errors.ts';
+import { ENV } from './contract.ts';
 
 /**
  * Deployed functions get the bridge config as JSON in `BRIDGE_CONFIG_JSON` (the CDK stack writes
@@ -7,7 +8,7 @@ import { BridgeError } from '../errors.ts';
  * run on a config it does not understand.
  */
 export function bridgeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
-  const text = env.BRIDGE_CONFIG_JSON;
+  const text = env[ENV.bridgeConfig];
   if (text === undefined || text === '') {
     throw new BridgeError('BRIDGE_CONFIG_JSON is not set: the function needs the bridge config');
   }
@@ -29,7 +30,7 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
 
 /** The route a per-route function serves: `ROUTE_NAME`, which must name a route of the config. */
 export function routeFromEnv(config: BridgeConfig, env: NodeJS.ProcessEnv = process.env): Route {
-  const name = requiredEnv('ROUTE_NAME', env);
+  const name = requiredEnv(ENV.routeName, env);
   const route = config.routes.find((candidate) => candidate.name === name);
   if (route === undefined) {
     throw new BridgeError(

@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV, METRICS_NAMESPACE } from '../../lib/runtime/contract.ts';
+
+/** The repository root: entries, package-lock.json and the Dockerfile are found from here. */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The function entry points, relative to the repository root. */
+export const ENTRIES = {
+  deliver: 'functions/deliver.ts',
+  deadLetter: 'functions/dlq.ts',
+  commit: 'functions/commit.ts',
+  notify: 'functions/notify.ts',
+} as const;
+
+export interface BridgeFunctionProps {
+  /** Path of the handler file relative to the repository root (one of ENTRIES). */
+  readonly entry: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize?: number;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly reservedConcurrentExecutions?: number;
+  /** Only functions that talk to Kafka run in the VPC; the others need no network placement. */
+  readonly network?: {
+    readonly vpc: ec2.IVpc;
+    readonly subnets: ec2.SubnetSelection;
+    readonly securityGroups: readonly ec2.ISecurityGroup[];
+  };
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * A NodejsFunction the way every bridge function is built: Node 24 on arm64 (pure JS bundles,
+ * cheaper per GB-second), bundled by the local esbuild as ESM (middy 7 is ESM-only), with its
+ * own log group so retention is set without the log-retention custom resource.
+ */
+export class BridgeFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: BridgeFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: join(REPO_ROOT, props.entry),
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize ?? 512,
+      logGroup: this.logGroup,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+      ...(props.network === undefined
+        ? {}
+        : {
+            vpc: props.network.vpc,
+            vpcSubnets: props.network.subnets,
+            securityGroups: [...props.network.securityGroups],
+          }),
+      environment: {
+        [ENV.metricsNamespace]: METRICS_NAMESPACE,
+        // Stack traces point at the TypeScript sources through the bundled source maps.
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        // Prefer the ESM builds of dependencies; CJS-only ones (kafkajs) still load through the banner.
+        mainFields: ['module', 'main'],
+        // An ESM bundle has no `require`; CJS dependencies bundled into it call it for Node built-ins.
+        banner:
+          "import { createRequire as __bridgeCreateRequire } from 'node:module'; const require = __bridgeCreateRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the AWS SDK too: the code runs with the versions it was tested with, not the runtime's.
+        externalModules: [],
+      },
+    });
+  }
+}

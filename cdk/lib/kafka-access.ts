@@ -1,0 +1,189 @@
+import { Arn, ArnFormat } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import {
+  ConfigError,
+  type KafkaConfig,
+  membershipGroupId,
+  progressGroupId,
+  type Route,
+} from '../../lib/config/index.ts';
+
+/** How the bridge authenticates to Kafka. */
+export type KafkaAuth =
+  | { readonly kind: 'none' }
+  /** SASL/SCRAM; the secret holds `{ "username": ..., "password": ... }`. */
+  | {
+      readonly kind: 'scram';
+      readonly mechanism: 'scram-sha-256' | 'scram-sha-512';
+      readonly secret: secretsmanager.ISecret;
+    }
+  /** Mutual TLS; the secret holds the client certificate and key (PEM). Needs `tls: true`. */
+  | { readonly kind: 'mtls'; readonly secret: secretsmanager.ISecret }
+  /**
+   * MSK IAM. The cluster ARN scopes the `kafka-cluster:*` permissions to the routes' topics and
+   * groups (least privilege), so it is required.
+   */
+  | { readonly kind: 'msk-iam'; readonly clusterArn: string };
+
+/**
+ * The Kafka connection. Every field defaults to the bridge config's `kafka` section; a value
+ * given here wins and is what the functions and the poller get at run time too.
+ */
+export interface KafkaConnectionProps {
+  readonly brokers?: readonly string[];
+  readonly tls?: boolean;
+  readonly auth?: KafkaAuth;
+}
+
+/** The connection as the stack wires it. */
+export interface ResolvedKafka {
+  /** The `kafka` section of the config handed to the runtime (BRIDGE_CONFIG_JSON). */
+  readonly runtime: KafkaConfig;
+  readonly auth: KafkaAuth;
+}
+
+/**
+ * Merges the props over the config's `kafka` section. Combinations the runtime cannot use fail
+ * here, at synth, as a ConfigError naming the field.
+ */
+export function resolveKafka(
+  scope: Construct,
+  config: KafkaConfig,
+  props: KafkaConnectionProps = {},
+): ResolvedKafka {
+  const tls = props.tls ?? config.ssl;
+  const auth = props.auth ?? authFromConfig(scope, config);
+  if (auth.kind === 'mtls' && !tls) {
+    throw new ConfigError([{ field: 'props.kafka.tls', message: 'must be true with mTLS authentication' }]);
+  }
+  if (auth.kind === 'msk-iam' && !tls) {
+    throw new ConfigError([
+      {
+        field: 'props.kafka.tls',
+        message: 'must be true with MSK IAM authentication, which is offered over TLS only',
+      },
+    ]);
+  }
+  // Auth from the config keeps the config's own secret reference (a name reads the current
+  // version without a suffix guess); auth from props names the secret by its ARN.
+  const sasl =
+    props.auth === undefined ? (config.sasl === undefined ? {} : { sasl: config.sasl }) : saslOf(auth);
+  const runtime: KafkaConfig = {
+    brokers: [...(props.brokers ?? config.brokers)],
+    ssl: tls,
+    ...(config.clientId === undefined ? {} : { clientId: config.clientId }),
+    ...sasl,
+  };
+  return { runtime, auth };
+}
+
+function authFromConfig(scope: Construct, config: KafkaConfig): KafkaAuth {
+  const { sasl } = config;
+  if (sasl === undefined) return { kind: 'none' };
+  if (sasl.mechanism === 'aws-iam') {
+    throw new ConfigError([
+      {
+        field: 'kafka.sasl.mechanism',
+        message:
+          "aws-iam needs the MSK cluster ARN to scope the IAM permissions: pass props.kafka.auth = { kind: 'msk-iam', clusterArn }",
+      },
+    ]);
+  }
+  // parseBridgeConfig already requires a secret with SCRAM; the check keeps the types honest.
+  if (sasl.secret === undefined) {
+    throw new ConfigError([{ field: 'kafka.sasl.secret', message: `is required with ${sasl.mechanism}` }]);
+  }
+  return {
+    kind: 'scram',
+    mechanism: sasl.mechanism,
+    secret: secretFromRef(scope, 'KafkaScramSecret', sasl.secret),
+  };
+}
+
+function saslOf(auth: KafkaAuth): Pick<KafkaConfig, 'sasl'> {
+  switch (auth.kind) {
+    case 'scram':
+      return { sasl: { mechanism: auth.mechanism, secret: auth.secret.secretArn } };
+    case 'msk-iam':
+      return { sasl: { mechanism: 'aws-iam' } };
+    case 'mtls':
+    case 'none':
+      return {};
+  }
+}
+
+/**
+ * A secret named in the config: by name, by complete ARN (ends in `-` and six characters, the
+ * suffix Secrets Manager adds) or by partial ARN. The import form decides the ARN the IAM
+ * grants match, so it must fit the reference.
+ */
+export function secretFromRef(scope: Construct, id: string, ref: string): secretsmanager.ISecret {
+  if (!ref.startsWith('arn:')) return secretsmanager.Secret.fromSecretNameV2(scope, id, ref);
+  return /-[A-Za-z0-9]{6}$/.test(ref)
+    ? secretsmanager.Secret.fromSecretCompleteArn(scope, id, ref)
+    : secretsmanager.Secret.fromSecretPartialArn(scope, id, ref);
+}
+
+/** The secrets a Kafka client must read to connect. */
+export function kafkaSecrets(auth: KafkaAuth): secretsmanager.ISecret[] {
+  return auth.kind === 'scram' || auth.kind === 'mtls' ? [auth.secret] : [];
+}
+
+/** What a Kafka client of the bridge does with a route, for MSK IAM permissions. */
+export type KafkaRole = 'poller' | 'committer';
+
+/**
+ * MSK IAM statements for one client role over the given routes: connect to the cluster,
+ * describe and read the routes' topics, and touch only the routes' own groups. The poller
+ * joins the membership group and reads the progress group's offsets; the committer writes the
+ * progress group's offsets and reads log ends. None for other auth kinds.
+ */
+export function mskIamStatements(
+  auth: KafkaAuth,
+  role: KafkaRole,
+  routes: readonly Route[],
+): iam.PolicyStatement[] {
+  if (auth.kind !== 'msk-iam' || routes.length === 0) return [];
+  // cluster/<name>/<uuid>: topics and groups live under the same <name>/<uuid>.
+  const cluster = Arn.split(auth.clusterArn, ArnFormat.SLASH_RESOURCE_NAME);
+  const arnOf = (resource: 'topic' | 'group', name: string): string =>
+    Arn.format({
+      // The cluster's own partition, region and account (split from its ARN, always present).
+      ...(cluster.partition === undefined ? {} : { partition: cluster.partition }),
+      ...(cluster.region === undefined ? {} : { region: cluster.region }),
+      ...(cluster.account === undefined ? {} : { account: cluster.account }),
+      service: 'kafka',
+      resource,
+      resourceName: `${cluster.resourceName}/${name}`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  const topics = routes.flatMap((route) => route.topics.map((topic) => arnOf('topic', topic)));
+  const progressGroups = routes.map((route) => arnOf('group', progressGroupId(route)));
+  const statements = [
+    new iam.PolicyStatement({ actions: ['kafka-cluster:Connect'], resources: [auth.clusterArn] }),
+  ];
+  if (role === 'poller') {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        resources: topics,
+      }),
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resources: routes.map((route) => arnOf('group', membershipGroupId(route))),
+      }),
+      new iam.PolicyStatement({ actions: ['kafka-cluster:DescribeGroup'], resources: progressGroups }),
+    );
+  } else {
+    statements.push(
+      new iam.PolicyStatement({ actions: ['kafka-cluster:DescribeTopic'], resources: topics }),
+      new iam.PolicyStatement({
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resources: progressGroups,
+      }),
+    );
+  }
+  return statements;
+}

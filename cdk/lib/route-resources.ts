@@ -1,0 +1,461 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  archivePrefix,
+  type BridgeConfigInput,
+  deadLetterQueueName,
+  LAMBDA_MAX_TIMEOUT_MS,
+  payloadPrefix,
+  queueName,
+  type Route,
+  redriveQueueName,
+  SQS_MAX_VISIBILITY_MS,
+} from '../../lib/config/index.ts';
+import { SQS_MAX_MESSAGE_BYTES } from '../../lib/envelope/size.ts';
+import { quarantinePartitionKey } from '../../lib/quarantine/quarantine.ts';
+import { ENV, METRIC, METRICS_NAMESPACE, ROUTE_DIMENSION } from '../../lib/runtime/contract.ts';
+import { BridgeFunction, ENTRIES } from './bridge-function.ts';
+import { secretFromRef } from './kafka-access.ts';
+import {
+  acknowledgeLambdaManagedPolicies,
+  acknowledgeSecretGrant,
+  acknowledgeWildcardResource,
+} from './nag.ts';
+
+/** The SQS event source's largest batch for FIFO queues. */
+export const DELIVER_BATCH_SIZE = 10;
+
+/** AWS recommends a queue visibility timeout of at least six times the consuming function's timeout. */
+export const VISIBILITY_PER_FUNCTION_TIMEOUT = 6;
+
+/**
+ * Receives beyond `retry.attempts` before SQS's own redrive moves a message to the DLQ. The
+ * deliverer dead-letters by itself after `attempts`; redrive is only the net for crashes and
+ * timeouts, so the margin lets a few of those happen without cutting a retry schedule short.
+ */
+export const REDRIVE_MARGIN = 5;
+
+/** SQS's largest maxReceiveCount. */
+export const MAX_RECEIVE_COUNT = 1000;
+
+/** SQS's longest retention: a record waiting out its retries must never expire from the queue. */
+export const QUEUE_RETENTION = Duration.days(14);
+
+const DEAD_LETTER_FUNCTION_TIMEOUT = Duration.minutes(1);
+
+/** Receives of a redriven message by the DLQ consumer before it moves on to the DLQ unarchived. */
+export const REDRIVE_CONSUMER_ATTEMPTS = 10;
+
+/**
+ * The deliverer's timeout: every message of a full batch may use one whole endpoint timeout in
+ * turn, plus time for the completion writes; at most Lambda's 15 minutes. In-process retries
+ * use what is left of the invocation, so a longer timeout is not needed for them.
+ */
+export function deliverTimeout(route: Route): Duration {
+  const seconds = Math.ceil((DELIVER_BATCH_SIZE * route.endpoint.timeoutMs) / 1000) + 30;
+  return Duration.seconds(Math.min(seconds, LAMBDA_MAX_TIMEOUT_MS / 1000));
+}
+
+/** The queue's visibility timeout for a consumer with this timeout (6x, capped at SQS's 12 hours). */
+export function visibilityTimeoutFor(functionTimeout: Duration): Duration {
+  return Duration.seconds(
+    Math.min(functionTimeout.toSeconds() * VISIBILITY_PER_FUNCTION_TIMEOUT, SQS_MAX_VISIBILITY_MS / 1000),
+  );
+}
+
+/**
+ * SQS redrive after this many receives. `onPoison: 'block'` retries a record until it succeeds,
+ * so it gets SQS's maximum; the others get their attempts plus the crash margin.
+ */
+export function maxReceiveCount(route: Route): number {
+  if (route.onPoison === 'block') return MAX_RECEIVE_COUNT;
+  return Math.min(route.retry.attempts + REDRIVE_MARGIN, MAX_RECEIVE_COUNT);
+}
+
+/**
+ * Age of the oldest queued message above which the route is behind: longer than the whole retry
+ * schedule (every attempt waiting the longest backoff), at least 15 minutes.
+ */
+export function oldestMessageAgeThreshold(route: Route): Duration {
+  const seconds = Math.ceil((route.retry.attempts * route.retry.maxMs) / 1000);
+  return Duration.seconds(Math.max(seconds, 15 * 60));
+}
+
+export interface RouteResourcesProps {
+  readonly route: Route;
+  /**
+   * The config the route's functions get (BRIDGE_CONFIG_JSON, parsed again at cold start): the
+   * stack's Kafka section and this route alone.
+   */
+  readonly runtimeConfig: BridgeConfigInput;
+  readonly bucket: s3.Bucket;
+  readonly table: dynamodb.Table;
+  readonly alarmTopic: sns.ITopic;
+  /** Where the route's functions publish an event per dead letter, for the notifier's summaries. */
+  readonly deadLetterEvents: sqs.Queue;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * Everything one route owns: its FIFO queue, redrive queue and DLQ, its deliverer and DLQ consumer with IAM
+ * limited to the route's own queue, DLQ, S3 prefixes, completion items and secrets, and its
+ * alarms. Nothing here is shared with another route, so one team's failing endpoint cannot
+ * reach another's resources.
+ */
+export class RouteResources extends Construct {
+  readonly route: Route;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  /** Where SQS redrives messages the deliverer never finished; the DLQ consumer reads it. */
+  readonly redriveQueue: sqs.Queue;
+  readonly deliverFunction: lambda.IFunction;
+  readonly deadLetterFunction: lambda.IFunction;
+  readonly alarms: readonly cloudwatch.IAlarm[];
+  /** The route's commit lag (records between the progress group's offset and the log end). */
+  readonly commitLag: cloudwatch.IMetric;
+
+  constructor(scope: Construct, id: string, props: RouteResourcesProps) {
+    super(scope, id);
+    const { route, bucket, table } = props;
+    this.route = route;
+
+    const timeout = deliverTimeout(route);
+    const fifo = {
+      fifo: true,
+      // High-throughput FIFO: there is no single switch, it is these two settings together.
+      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
+      retentionPeriod: QUEUE_RETENTION,
+    } as const;
+    // The DLQ has no consumer: dead letters stay there for operators to inspect and replay
+    // (the alarm fires while it is not empty). The deliverer sends its own dead letters here.
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      ...fifo,
+      queueName: deadLetterQueueName(route),
+    });
+    // SQS's own redrive (crashes, timeouts) goes to this queue first: the DLQ consumer archives
+    // and completes each message, then forwards it to the DLQ, so the commit is never stuck
+    // behind a crashed record and the DLQ still holds every dead letter.
+    this.redriveQueue = new sqs.Queue(this, 'RedriveQueue', {
+      ...fifo,
+      queueName: redriveQueueName(route),
+      visibilityTimeout: visibilityTimeoutFor(DEAD_LETTER_FUNCTION_TIMEOUT),
+      // A consumer that keeps failing hands the message on as it is; the DLQ alarm and the
+      // consumer's error alarm both fire.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: REDRIVE_CONSUMER_ATTEMPTS },
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      ...fifo,
+      queueName: queueName(route),
+      visibilityTimeout: visibilityTimeoutFor(timeout),
+      deadLetterQueue: { queue: this.redriveQueue, maxReceiveCount: maxReceiveCount(route) },
+    });
+
+    const configJson = Stack.of(this).toJsonString(props.runtimeConfig);
+    const common = {
+      [ENV.bridgeConfig]: configJson,
+      [ENV.deadLetterEventsQueueUrl]: props.deadLetterEvents.queueUrl,
+      [ENV.routeName]: route.name,
+      [ENV.bucket]: bucket.bucketName,
+      [ENV.completionTable]: table.tableName,
+    };
+
+    const deliver = new BridgeFunction(this, 'Deliver', {
+      entry: ENTRIES.deliver,
+      description: `Delivers the records of route ${route.name} to its endpoint`,
+      timeout,
+      environment: {
+        ...common,
+        [ENV.queueUrl]: this.queue.queueUrl,
+        [ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+        [ENV.serviceName]: 'kafka-bridge-deliver',
+      },
+      logRetention: props.logRetention,
+    });
+    this.deliverFunction = deliver.function;
+    deliver.function.addEventSource(
+      new eventSources.SqsEventSource(this.queue, {
+        batchSize: DELIVER_BATCH_SIZE,
+        maxConcurrency: route.concurrency,
+        // A failed group fails only its own later messages in the batch; other groups go on.
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    const deadLetter = new BridgeFunction(this, 'DeadLetter', {
+      entry: ENTRIES.deadLetter,
+      description: `Archives, completes and dead-letters the records SQS redrove from route ${route.name}`,
+      timeout: DEAD_LETTER_FUNCTION_TIMEOUT,
+      environment: {
+        ...common,
+        [ENV.forwardQueueUrl]: this.deadLetterQueue.queueUrl,
+        [ENV.serviceName]: 'kafka-bridge-dlq',
+      },
+      logRetention: props.logRetention,
+    });
+    this.deadLetterFunction = deadLetter.function;
+    deadLetter.function.addEventSource(
+      new eventSources.SqsEventSource(this.redriveQueue, {
+        batchSize: DELIVER_BATCH_SIZE,
+        // Dead letters are rare; two at a time (the least the event source allows) is plenty.
+        maxConcurrency: 2,
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    this.grantRouteAccess(deliver.function, bucket, table);
+    this.grantRouteAccess(deadLetter.function, bucket, table);
+    this.grantEndpointAccess(deliver.function);
+    props.deadLetterEvents.grantSendMessages(deliver.function);
+    props.deadLetterEvents.grantSendMessages(deadLetter.function);
+    for (const [fn, role] of [
+      [deliver.function, 'deliverer'],
+      [deadLetter.function, 'DLQ consumer'],
+    ] as const) {
+      acknowledgeLambdaManagedPolicies(fn, false);
+      acknowledgeWildcardResource(
+        fn,
+        bucket.arnForObjects(`${payloadPrefix(route)}*`),
+        `The ${role} of route ${route.name} reads claim-check payloads under ${payloadPrefix(route)} only; object keys are per record, so a prefix is the narrowest form.`,
+      );
+      acknowledgeWildcardResource(
+        fn,
+        bucket.arnForObjects(`${archivePrefix(route)}*`),
+        `The ${role} of route ${route.name} writes dead-letter archives under ${archivePrefix(route)} only; object keys are per record, so a prefix is the narrowest form.`,
+      );
+    }
+
+    this.commitLag = routeMetric(route, METRIC.commitLag, 'Maximum');
+    this.alarms = this.createAlarms(props.alarmTopic);
+  }
+
+  /**
+   * IAM of a route function: its own queue (the event source grants consuming it), the DLQ, its
+   * S3 prefixes and its own table items. Completion items of the route start with `<route>#`
+   * (lib/completion/completion.ts), its quarantine items are `quarantine#<route>`; route names
+   * hold no `#`, so `orders#*` never matches `orders-eu#...`.
+   */
+  private grantRouteAccess(fn: lambda.IFunction, bucket: s3.Bucket, table: dynamodb.Table): void {
+    const { route } = this;
+    // Both send to the DLQ: the deliverer its own dead letters, the consumer what it archived.
+    this.deadLetterQueue.grantSendMessages(fn);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(`${payloadPrefix(route)}*`)],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects(`${archivePrefix(route)}*`)],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        // What lib/completion/store.ts and lib/quarantine/quarantine.ts call; the commit function
+        // alone cleans up (BatchWriteItem) and takes leases.
+        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${route.name}#*`, quarantinePartitionKey(route.name)],
+          },
+        },
+      }),
+    );
+  }
+
+  /** The endpoint's secrets and, for a Lambda endpoint, the right to invoke exactly that function. */
+  private grantEndpointAccess(fn: lambda.IFunction): void {
+    // The team's Discord webhook is the notifier's to read, not the deliverer's.
+    const { endpoint } = this.route;
+    const refs: [string, string | undefined][] = [
+      ['HeadersSecret', endpoint.type === 'http' ? endpoint.headersSecret : undefined],
+      ['SigningSecret', endpoint.type === 'http' ? endpoint.signingSecret : undefined],
+    ];
+    for (const [id, ref] of refs) {
+      if (ref === undefined) continue;
+      const secret = secretFromRef(this, id, ref);
+      secret.grantRead(fn);
+      acknowledgeSecretGrant(fn, secret, `route ${this.route.name}'s ${id}`);
+    }
+    if (endpoint.type === 'lambda') {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [endpoint.functionArn] }),
+      );
+    }
+  }
+
+  private createAlarms(topic: sns.ITopic): cloudwatch.Alarm[] {
+    const { route } = this;
+    const minute = Duration.minutes(1);
+    const alarms: cloudwatch.Alarm[] = [];
+    // Readable, stable names: `<stack>-<route>-<kind>`; the notifier tells the kind by the name.
+    const add = (id: string, props: cloudwatch.AlarmProps): void => {
+      alarms.push(
+        new cloudwatch.Alarm(this, id, {
+          ...props,
+          alarmName: `${Stack.of(this).stackName}-${route.name}-${id}`,
+        }),
+      );
+    };
+
+    // Nothing consumes the DLQ: the alarm stays on while dead letters wait for a replay.
+    add('DeadLetterQueueNotEmpty', {
+      alarmDescription: `Route ${route.name}: records are in the dead-letter queue`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: minute,
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    add('OldestMessageAge', {
+      alarmDescription: `Route ${route.name}: a queued record is older than its whole retry schedule`,
+      metric: this.queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
+      threshold: oldestMessageAgeThreshold(route).toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // Rising: the lag grew in every one of 15 consecutive minutes. A steady lag under steady
+    // load goes up and down, so it does not fire; a backlog that only grows does.
+    add('CommitLagRising', {
+      alarmDescription: `Route ${route.name}: commit lag (${METRIC.commitLag}) grew for 15 minutes in a row`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'DIFF(lag)',
+        usingMetrics: { lag: routeMetric(route, METRIC.commitLag, 'Maximum') },
+        period: minute,
+        label: 'commit lag change',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 15,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    add('DeliverErrors', {
+      alarmDescription: `Route ${route.name}: the deliver function failed (unhandled errors or timeouts)`,
+      metric: this.deliverFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    add('DeadLetterErrors', {
+      alarmDescription: `Route ${route.name}: the DLQ consumer failed, dead letters are not archived`,
+      metric: this.deadLetterFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // The poller publishes 1 per interval while the route's poller runs: a 0 (stopped) and no
+    // data at all (no task, or a task that hangs) both mean nobody is polling the route.
+    add('PollerHeartbeatMissing', {
+      alarmDescription: `Route ${route.name}: no poller heartbeat (${METRIC.pollerHeartbeat}) for 5 minutes`,
+      metric: routeMetric(route, METRIC.pollerHeartbeat, 'Maximum', Duration.minutes(5)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    // Stuck: finished records have waited behind an unfinished one for 30 minutes while the lag
+    // never went down. The route-level series cannot say which partition; the CLI can.
+    add('StuckPartition', {
+      alarmDescription: `Route ${route.name}: records wait behind an unfinished one and the commit has not moved for 30 minutes`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF(FILL(waiting, 0) > 0 AND FILL(DIFF(lag), 0) >= 0, 1, 0)',
+        usingMetrics: {
+          waiting: routeMetric(route, METRIC.commitWaiting, 'Minimum'),
+          lag: routeMetric(route, METRIC.commitLag, 'Maximum'),
+        },
+        period: minute,
+        label: 'stuck',
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 30,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const action = new cwActions.SnsAction(topic);
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+    return alarms;
+  }
+
+  /** The route's row of the dashboard. */
+  dashboardWidgets(): cloudwatch.IWidget[] {
+    const { route } = this;
+    const minute = Duration.minutes(1);
+    return [
+      new cloudwatch.TextWidget({ markdown: `## Route ${route.name}`, width: 24, height: 1 }),
+      new cloudwatch.GraphWidget({
+        title: `${route.name}: queue`,
+        left: [
+          this.queue.metricApproximateNumberOfMessagesVisible({ period: minute }),
+          this.queue.metricApproximateNumberOfMessagesNotVisible({ period: minute }),
+          this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: minute,
+            label: 'DLQ visible',
+          }),
+        ],
+        right: [this.queue.metricApproximateAgeOfOldestMessage({ period: minute })],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${route.name}: Kafka`,
+        left: [this.commitLag, routeMetric(route, METRIC.bufferSize, 'Maximum')],
+        right: [
+          routeMetric(route, METRIC.pollCount, 'Sum'),
+          routeMetric(route, METRIC.commitWaiting, 'Maximum'),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${route.name}: delivery`,
+        left: [
+          routeMetric(route, METRIC.writerSuccess, 'Sum'),
+          routeMetric(route, METRIC.writerFailure, 'Sum'),
+          this.deliverFunction.metricErrors({ period: minute }),
+        ],
+        right: [this.deliverFunction.metricDuration({ period: minute, statistic: 'p99' })],
+        width: 8,
+      }),
+    ];
+  }
+}
+
+/** A route-level bridge metric (dimension `route` alone; see contract.ts). */
+export function routeMetric(
+  route: Route,
+  metricName: string,
+  statistic: string,
+  period = Duration.minutes(1),
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { [ROUTE_DIMENSION]: route.name },
+    statistic,
+    period,
+  });
+}

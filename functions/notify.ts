@@ -1,0 +1,64 @@
+// Notify function (Lambda): CloudWatch alarm state changes (SNS, the alarm topic) and
+// dead-letter events (SQS, batched) -> Discord webhooks, per route. All logic is in
+// lib/notify; this file only wires clients, logs and metrics. It never fails because of
+// Discord: failures are logged and counted as notify.failure.count.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { SecretReader } from '../lib/aws/secrets.ts';
+import { DiscordClient } from '../lib/notify/discord-client.ts';
+import { Notifier } from '../lib/notify/notifier.ts';
+import type { NotifyMetrics } from '../lib/notify/observability.ts';
+import { type NotifyEvent, type ProcessResult, processNotifyEvent } from '../lib/notify/process.ts';
+import { WebhookDirectory } from '../lib/notify/webhook-directory.ts';
+import { bridgeConfigFromEnv } from '../lib/runtime/config.ts';
+
+const logger = new Logger({ serviceName: 'kafka-bridge-notify' });
+const metrics = new Metrics({ namespace: 'KafkaBridge', serviceName: 'kafka-bridge-notify' });
+
+/** Stop retrying Discord this long before the Lambda's timeout, so the function still returns. */
+const SAFETY_MARGIN_MS = 3_000;
+
+// Cold start: validated config and clients, reused by warm invocations.
+const config = bridgeConfigFromEnv();
+// The stack sets DISCORD_WEBHOOK_SECRET_ARN (cdk/lib/contract.ts); DISCORD_WEBHOOK_SECRET is
+// accepted for local runs, where a secret name is easier to type than an ARN.
+const defaultSecret =
+  process.env.DISCORD_WEBHOOK_SECRET_ARN || process.env.DISCORD_WEBHOOK_SECRET || undefined;
+
+// One series per route: a route-level failure count is what an alarm on the notifier reads.
+const emf: NotifyMetrics = {
+  count: (name, value, route) => {
+    const metric = metrics.singleMetric();
+    if (route !== undefined) metric.addDimension('route', route);
+    metric.addMetric(name, MetricUnit.Count, value);
+  },
+};
+
+const notifier = new Notifier({
+  routes: config.routes,
+  webhooks: new WebhookDirectory(
+    new SecretReader(new SecretsManagerClient({})),
+    config.routes,
+    defaultSecret,
+  ),
+  client: new DiscordClient(),
+  logger,
+  metrics: emf,
+  runbookBaseUrl: process.env.RUNBOOK_BASE_URL,
+});
+
+async function notify(event: NotifyEvent, context: Context): Promise<ProcessResult> {
+  const deadline = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
+  const result = await processNotifyEvent(event, { notifier, logger, metrics: emf }, deadline);
+  // Bridge-wide, so the invocation always has a metric of its own (Powertools warns on an empty flush).
+  metrics.addMetric('notify.received.count', MetricUnit.Count, event.Records.length);
+  logger.info('notify done', { ...result });
+  return result;
+}
+
+export const handler = middy(notify).use(injectLambdaContext(logger)).use(logMetrics(metrics));

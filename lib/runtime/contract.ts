@@ -1,0 +1,67 @@
+/*
+ * What the stack (cdk/) and the runtime code (functions/, lib/) must agree on beyond
+ * lib/config/names.ts: environment variable names, the metrics namespace and the metric
+ * dimensions the alarms read. Both sides import these constants; neither spells the names.
+ */
+
+/** Environment variables set on the functions and the poller container. */
+export const ENV = {
+  /** The validated bridge config as JSON (lib/runtime/config.ts parses it again at cold start). */
+  bridgeConfig: 'BRIDGE_CONFIG_JSON',
+  /** The route a per-route function serves. */
+  routeName: 'ROUTE_NAME',
+  /** The route's queue and dead-letter queue URLs (per-route functions). */
+  queueUrl: 'QUEUE_URL',
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  /** The DLQ consumer forwards each message it archived to this queue (the route's DLQ). */
+  forwardQueueUrl: 'FORWARD_QUEUE_URL',
+  /** The payloads (claim check) and archive bucket, for the functions. */
+  bucket: 'BUCKET_NAME',
+  /** The same bucket, for the poller (functions/poller.ts); the poller finds queues by name. */
+  payloadBucket: 'BRIDGE_PAYLOAD_BUCKET',
+  completionTable: 'COMPLETION_TABLE',
+  /** Secret with the client certificate and key (PEM) when Kafka uses mutual TLS. */
+  kafkaMtlsSecret: 'KAFKA_MTLS_SECRET_ARN',
+  /** Port of the poller's HTTP health endpoint (GET /health). */
+  healthPort: 'HEALTH_PORT',
+  /**
+   * Standard queue for dead-letter events (lib/notify/dead-letter.ts DeadLetterEvent JSON), one
+   * message per dead-lettered record, set on the deliverer and the DLQ consumer.
+   */
+  deadLetterEventsQueueUrl: 'DEAD_LETTER_EVENTS_QUEUE_URL',
+  /** Secret holding the bridge's own Discord webhook URL (notifier). */
+  discordWebhookSecret: 'DISCORD_WEBHOOK_SECRET_ARN',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;
+
+/** Every part publishes its metrics (EMF) under this namespace. */
+export const METRICS_NAMESPACE = 'KafkaBridge';
+
+/**
+ * The alarms and the poller's scaling read route-level series: dimension `route` alone. Parts
+ * that publish finer dimensions (topic, partition) must publish this dimension set too (EMF
+ * allows several dimension sets per value); CloudWatch alarms cannot aggregate across dimensions.
+ */
+export const ROUTE_DIMENSION = 'route';
+
+/** Metric names, as docs/architecture.md lists them. */
+export const METRIC = {
+  /** Records between the progress group's committed offset and the log end (commit function). */
+  commitLag: 'mps.commit.lag',
+  /** Finished records that wait behind an unfinished one (commit function). */
+  commitWaiting: 'mps.commit.waiting',
+  /** 1 while the route's poller runs, 0 when it stopped; published every interval (functions/poller.ts). */
+  pollerHeartbeat: 'mps.poller.heartbeat',
+  /** Records the poller forwarded since its last emission. */
+  pollCount: 'mps.reader.poll.count',
+  writerSuccess: 'mps.writer.success.count',
+  writerFailure: 'mps.writer.failure.count',
+  bufferSize: 'mps.buffer.size',
+} as const;
+
+/** The poller's health endpoint port (the Dockerfile's HEALTHCHECK uses the same). */
+export const POLLER_HEALTH_PORT = 8080;
+
+/** The secret name the stack reads the Discord webhook from when no secret is passed in. */
+export const DEFAULT_DISCORD_WEBHOOK_SECRET_NAME = 'kafka-bridge/discord-webhook';

@@ -1,0 +1,564 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { Validations } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { REPO_ROOT } from '../../../cdk/lib/bridge-function.ts';
+import type { RouteResources } from '../../../cdk/lib/route-resources.ts';
+import { completionTableDefinition } from '../../../lib/completion/table.ts';
+import { parseBridgeConfig } from '../../../lib/config/index.ts';
+import { METRIC, METRICS_NAMESPACE } from '../../../lib/runtime/contract.ts';
+import { twoRouteApp } from './two-route-app.ts';
+
+const bridge = twoRouteApp();
+const { template, stack } = bridge;
+type Json = Record<string, unknown>;
+
+function routeNamed(name: string): RouteResources {
+  const found = stack.bridge.routes.find((route) => route.route.name === name);
+  assert.ok(found, `route ${name} synthesized`);
+  return found;
+}
+
+function resource(logicalId: string): Json {
+  const all = template.toJSON().Resources as Record<string, Json>;
+  const found = all[logicalId];
+  assert.ok(found, `resource ${logicalId} in the template`);
+  return found;
+}
+
+function props(logicalId: string): Json {
+  return resource(logicalId).Properties as Json;
+}
+
+const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
+
+describe('per-route queues', () => {
+  for (const [name, timeoutSeconds, receiveCount] of [
+    // orders: 10 x 5 s endpoint timeout + 30 s; 6 attempts + margin 5.
+    ['orders', 80, 11],
+    // payments: 10 x 10 s (default) + 30 s; onPoison 'block' retries forever: SQS's maximum.
+    ['payments', 130, 1000],
+  ] as const) {
+    test(`${name}: high-throughput FIFO queue, SSE, 1 MiB, visibility 6x the deliverer timeout, redrive`, () => {
+      const route = routeNamed(name);
+      const queue = props(bridge.logicalId(route.queue));
+      assert.deepEqual(queue, {
+        QueueName: `${name}.fifo`,
+        FifoQueue: true,
+        FifoThroughputLimit: 'perMessageGroupId',
+        DeduplicationScope: 'messageGroup',
+        SqsManagedSseEnabled: true,
+        MaximumMessageSize: 1_048_576,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        VisibilityTimeout: 6 * timeoutSeconds,
+        RedrivePolicy: {
+          deadLetterTargetArn: getAtt(bridge.logicalId(route.redriveQueue), 'Arn'),
+          maxReceiveCount: receiveCount,
+        },
+      });
+      const deliver = props(bridge.logicalId(route.deliverFunction));
+      assert.equal(deliver.Timeout, timeoutSeconds);
+    });
+
+    test(`${name}: FIFO DLQ named from names.ts; the redrive queue hands over to it`, () => {
+      const route = routeNamed(name);
+      const dlq = props(bridge.logicalId(route.deadLetterQueue));
+      assert.equal(dlq.QueueName, `${name}-dlq.fifo`);
+      assert.equal(dlq.FifoQueue, true);
+      assert.equal(dlq.SqsManagedSseEnabled, true);
+      assert.equal(dlq.MaximumMessageSize, 1_048_576);
+      const redrive = props(bridge.logicalId(route.redriveQueue));
+      assert.equal(redrive.FifoQueue, true);
+      assert.deepEqual(redrive.RedrivePolicy, {
+        deadLetterTargetArn: getAtt(bridge.logicalId(route.deadLetterQueue), 'Arn'),
+        maxReceiveCount: 10,
+      });
+    });
+  }
+
+  test('every queue refuses plain HTTP (enforceSSL)', () => {
+    const policies = template.findResources('AWS::SQS::QueuePolicy');
+    // Three queues per route and the dead-letter events queue.
+    assert.equal(Object.keys(policies).length, 7);
+    for (const policy of Object.values(policies) as Json[]) {
+      assert.match(JSON.stringify(policy), /"aws:SecureTransport":"false"/);
+    }
+  });
+});
+
+describe('per-route functions', () => {
+  test('deliver functions: Node 24 arm64, ESM bundle, route environment', () => {
+    for (const route of stack.bridge.routes) {
+      const fn = props(bridge.logicalId(route.deliverFunction));
+      assert.equal(fn.Runtime, 'nodejs24.x');
+      assert.deepEqual(fn.Architectures, ['arm64']);
+      assert.equal(fn.Handler, 'index.handler');
+      const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+      assert.equal(env.ROUTE_NAME, route.route.name);
+      assert.deepEqual(env.QUEUE_URL, { Ref: bridge.logicalId(route.queue) });
+      assert.deepEqual(env.DEAD_LETTER_QUEUE_URL, { Ref: bridge.logicalId(route.deadLetterQueue) });
+      assert.deepEqual(env.BUCKET_NAME, { Ref: bridge.logicalId(stack.bridge.bucket) });
+      assert.deepEqual(env.COMPLETION_TABLE, { Ref: bridge.logicalId(stack.bridge.completionTable) });
+      assert.equal(env.POWERTOOLS_METRICS_NAMESPACE, METRICS_NAMESPACE);
+      assert.equal(env.NODE_OPTIONS, '--enable-source-maps');
+    }
+  });
+
+  test('each function gets a config holding only its own route, which parses again', () => {
+    for (const route of stack.bridge.routes) {
+      const fn = props(bridge.logicalId(route.deliverFunction));
+      const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+      // The SCRAM secret is a name here, so the JSON holds no token and resolves to a plain string.
+      const json = stack.resolve(env.BRIDGE_CONFIG_JSON);
+      assert.equal(typeof json, 'string');
+      const reparsed = parseBridgeConfig(JSON.parse(json as string));
+      assert.deepEqual(
+        reparsed.routes.map((r) => r.name),
+        [route.route.name],
+      );
+      assert.deepEqual(reparsed.routes[0], route.route);
+      assert.deepEqual(reparsed.kafka.sasl, { mechanism: 'scram-sha-512', secret: 'kafka/bridge-scram' });
+    }
+  });
+
+  test('the bundle is ESM with the createRequire banner and a source map', () => {
+    const route = routeNamed('orders');
+    const code = props(bridge.logicalId(route.deliverFunction)).Code as { S3Key: unknown };
+    const key = stack.resolve(code.S3Key);
+    assert.equal(typeof key, 'string');
+    const hash = (key as string).replace(/\.zip$/, '');
+    const dir = join(bridge.app.outdir, `asset.${hash}`);
+    const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    assert.ok(
+      bundle.startsWith(
+        "import { createRequire as __bridgeCreateRequire } from 'node:module'; const require = __bridgeCreateRequire(import.meta.url);\n",
+      ),
+      'the banner opens the bundle',
+    );
+    // ESM output: the handler is an ES export (minified, so only its shape is checked).
+    assert.match(bundle, /export\s*\{[^}]*as handler\s*\}/);
+    assert.ok(existsSync(join(dir, 'index.mjs.map')), 'source map next to the bundle');
+  });
+
+  test('event sources: batch 10, maximum concurrency from the route, batch item failures', () => {
+    for (const route of stack.bridge.routes) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: getAtt(bridge.logicalId(route.queue), 'Arn'),
+        FunctionName: { Ref: bridge.logicalId(route.deliverFunction) },
+        BatchSize: 10,
+        ScalingConfig: { MaximumConcurrency: route.route.concurrency },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: getAtt(bridge.logicalId(route.redriveQueue), 'Arn'),
+        FunctionName: { Ref: bridge.logicalId(route.deadLetterFunction) },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      const consumer = props(bridge.logicalId(route.deadLetterFunction));
+      const env = (consumer.Environment as { Variables: Record<string, unknown> }).Variables;
+      // The consumer forwards what it archived to the DLQ, which keeps every dead letter.
+      assert.deepEqual(env.FORWARD_QUEUE_URL, { Ref: bridge.logicalId(route.deadLetterQueue) });
+    }
+  });
+});
+
+/** Every IAM statement of the policies attached to the role of `fn`. */
+function statementsOf(role: IConstruct): Json[] {
+  const roleId = bridge.logicalId(role);
+  const policies = template.findResources('AWS::IAM::Policy') as Record<string, Json>;
+  return Object.values(policies)
+    .filter((policy) => JSON.stringify((policy.Properties as Json).Roles).includes(`"${roleId}"`))
+    .flatMap((policy) => ((policy.Properties as Json).PolicyDocument as { Statement: Json[] }).Statement);
+}
+
+function roleOf(route: RouteResources, which: 'deliver' | 'dlq'): IConstruct {
+  const fn = which === 'deliver' ? route.deliverFunction : route.deadLetterFunction;
+  assert.ok(fn.role, 'function has a role');
+  return fn.role;
+}
+
+describe('IAM: each route reaches only its own resources', () => {
+  const orders = routeNamed('orders');
+  const payments = routeNamed('payments');
+
+  for (const [own, other] of [
+    [orders, payments],
+    [payments, orders],
+  ] as const) {
+    for (const which of ['deliver', 'dlq'] as const) {
+      test(`${own.route.name} ${which}: nothing of route ${other.route.name}`, () => {
+        const text = JSON.stringify(statementsOf(roleOf(own, which)));
+        for (const queue of [other.queue, other.deadLetterQueue, other.redriveQueue]) {
+          assert.ok(!text.includes(`"${bridge.logicalId(queue)}"`), `no reference to ${queue.node.path}`);
+        }
+        assert.ok(!text.includes(`/${other.route.name}/`), `no S3 prefix of ${other.route.name}`);
+        assert.ok(!text.includes(`"${other.route.name}#`), `no table items of ${other.route.name}`);
+        assert.ok(!text.includes('payments-handler') || own.route.name === 'payments', 'no other endpoint');
+        // ...and what it needs of its own route.
+        assert.ok(text.includes(`"${bridge.logicalId(own.deadLetterQueue)}"`), 'sends to its own DLQ');
+        assert.ok(text.includes(`/payloads/${own.route.name}/*`), 'reads its own payloads');
+        assert.ok(text.includes(`/archive/${own.route.name}/*`), 'writes its own archive');
+      });
+    }
+
+    test(`${own.route.name}: table access limited to the route's own partition keys`, () => {
+      const statements = statementsOf(roleOf(own, 'deliver'));
+      const table = statements.find((s) => JSON.stringify(s.Action).includes('dynamodb:PutItem'));
+      assert.deepEqual(table, {
+        Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+        Effect: 'Allow',
+        Resource: getAtt(bridge.logicalId(stack.bridge.completionTable), 'Arn'),
+        Condition: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${own.route.name}#*`, `quarantine#${own.route.name}`],
+          },
+        },
+      });
+    });
+  }
+
+  test('orders deliverer reads its headers secret; payments deliverer invokes exactly its Lambda', () => {
+    const ordersText = JSON.stringify(statementsOf(roleOf(orders, 'deliver')));
+    assert.match(ordersText, /secret:orders\/api-key-\?\?\?\?\?\?/);
+    const invoke = statementsOf(roleOf(payments, 'deliver')).find(
+      (s) => s.Action === 'lambda:InvokeFunction',
+    );
+    assert.deepEqual(invoke?.Resource, 'arn:aws:lambda:eu-west-1:123456789012:function:payments-handler');
+    assert.ok(!JSON.stringify(statementsOf(roleOf(payments, 'deliver'))).includes('orders/api-key'));
+  });
+});
+
+describe('shared resources', () => {
+  test('completions table matches lib/completion/table.ts: keys, on demand, TTL, NEW_IMAGE stream', () => {
+    const expected = completionTableDefinition('x');
+    const table = resource(bridge.logicalId(stack.bridge.completionTable));
+    assert.equal(table.DeletionPolicy, 'Retain');
+    const p = table.Properties as Json;
+    assert.deepEqual(p.KeySchema, expected.KeySchema);
+    assert.deepEqual(p.AttributeDefinitions, expected.AttributeDefinitions);
+    assert.equal(p.BillingMode, expected.BillingMode);
+    assert.deepEqual(p.StreamSpecification, { StreamViewType: 'NEW_IMAGE' });
+    assert.deepEqual(p.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  test('commit function: reserved concurrency 1, in the VPC, stream trigger with a batching window, every-minute rule', () => {
+    const commitId = bridge.logicalId(stack.bridge.commitFunction);
+    const fn = props(commitId);
+    assert.equal(fn.ReservedConcurrentExecutions, 1);
+    assert.equal(fn.Runtime, 'nodejs24.x');
+    assert.ok(fn.VpcConfig, 'in the VPC to reach Kafka');
+    const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+    assert.deepEqual(env.COMPLETION_TABLE, { Ref: bridge.logicalId(stack.bridge.completionTable) });
+    const config = parseBridgeConfig(JSON.parse(stack.resolve(env.BRIDGE_CONFIG_JSON) as string));
+    assert.deepEqual(
+      config.routes.map((r) => r.name),
+      ['orders', 'payments'],
+    );
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: commitId },
+      EventSourceArn: getAtt(bridge.logicalId(stack.bridge.completionTable), 'StreamArn'),
+      MaximumBatchingWindowInSeconds: 5,
+      StartingPosition: 'LATEST',
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: getAtt(commitId, 'Arn') })],
+    });
+  });
+
+  test('bucket: encrypted, public access blocked, TLS only, lifecycle per prefix', () => {
+    const bucketId = bridge.logicalId(stack.bridge.bucket);
+    const bucket = resource(bucketId);
+    assert.equal(bucket.DeletionPolicy, 'Retain');
+    const p = bucket.Properties as Json;
+    assert.deepEqual(p.BucketEncryption, {
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    assert.deepEqual(p.PublicAccessBlockConfiguration, {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    assert.deepEqual(p.LifecycleConfiguration, {
+      Rules: [
+        {
+          Id: 'payloads',
+          Prefix: 'payloads/',
+          ExpirationInDays: 15,
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          Status: 'Enabled',
+        },
+        {
+          Id: 'archive',
+          Prefix: 'archive/',
+          ExpirationInDays: 400,
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          Status: 'Enabled',
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  test('poller: Fargate service from the repo Dockerfile, health check, sizing, lag scaling', () => {
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+    const taskDefs = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as Json[];
+    assert.equal(taskDefs.length, 1);
+    const task = taskDefs[0]?.Properties as Json;
+    assert.equal(task.Cpu, '1024');
+    assert.equal(task.Memory, '2048');
+    const [container] = task.ContainerDefinitions as Json[];
+    assert.ok(container);
+    assert.equal(container.ReadonlyRootFilesystem, true);
+    assert.deepEqual((container.HealthCheck as Json).Command, [
+      'CMD',
+      'node',
+      '-e',
+      "fetch('http://127.0.0.1:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
+    ]);
+    const env = Object.fromEntries(
+      (container.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+    );
+    assert.deepEqual(env.BRIDGE_PAYLOAD_BUCKET, { Ref: bridge.logicalId(stack.bridge.bucket) });
+    assert.equal(env.HEALTH_PORT, '8080');
+    assert.deepEqual(
+      parseBridgeConfig(JSON.parse(stack.resolve(env.BRIDGE_CONFIG_JSON) as string)).routes.map(
+        (r) => r.name,
+      ),
+      ['orders', 'payments'],
+    );
+    // The image is the repository's Dockerfile, staged at synth (no Docker needed).
+    const assets = JSON.parse(readFileSync(join(bridge.app.outdir, 'TestBridge.assets.json'), 'utf8')) as {
+      dockerImages: Record<string, { source: { directory: string; dockerFile?: string } }>;
+    };
+    const images = Object.values(assets.dockerImages);
+    assert.equal(images.length, 1);
+    const staged = join(bridge.app.outdir, images[0]?.source.directory ?? '');
+    assert.equal(
+      readFileSync(join(staged, 'Dockerfile'), 'utf8'),
+      readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'),
+    );
+    assert.ok(existsSync(join(staged, 'functions', 'poller.ts')));
+    assert.ok(!existsSync(join(staged, 'node_modules')), '.dockerignore keeps node_modules out');
+
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DesiredCount: 2,
+      LaunchType: 'FARGATE',
+      DeploymentConfiguration: Match.objectLike({
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      }),
+      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 6,
+    });
+    // Step scaling alarms on the largest route lag.
+    const lagAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm).includes('MAX([FILL(lag0, 0), FILL(lag1, 0)])'),
+    );
+    assert.equal(lagAlarms.length, 2, 'scale-out and scale-in alarms');
+  });
+
+  test('poller IAM: send to every route queue, payload prefixes only, the Kafka secret', () => {
+    const text = JSON.stringify(statementsOf(stack.bridge.poller.taskRole));
+    for (const route of stack.bridge.routes) {
+      assert.ok(text.includes(`"${bridge.logicalId(route.queue)}"`));
+      assert.ok(!text.includes(`"${bridge.logicalId(route.deadLetterQueue)}"`));
+      assert.ok(text.includes(`/payloads/${route.route.name}/*`));
+      assert.ok(!text.includes(`/archive/${route.route.name}/`));
+    }
+    assert.match(text, /secret:kafka\/bridge-scram-\?\?\?\?\?\?/);
+    assert.ok(!text.includes('dynamodb'), 'the poller does not touch the completions table');
+  });
+
+  test('notifier: alarm topic (TLS only) and batched dead-letter events in, Discord secrets read', () => {
+    const topicId = bridge.logicalId(stack.bridge.alarmTopic);
+    const notifyId = bridge.logicalId(stack.bridge.notifyFunction);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: topicId },
+      Endpoint: getAtt(notifyId, 'Arn'),
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: notifyId },
+      EventSourceArn: getAtt(bridge.logicalId(stack.bridge.deadLetterEvents), 'Arn'),
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 30,
+    });
+    const fn = props(notifyId);
+    assert.equal(fn.Runtime, 'nodejs24.x');
+    const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+    assert.match(
+      JSON.stringify(stack.resolve(env.DISCORD_WEBHOOK_SECRET_ARN)),
+      /secret:kafka-bridge\/discord-webhook/,
+    );
+    const text = JSON.stringify(statementsOf(stack.bridge.notifyFunction.role as IConstruct));
+    assert.match(text, /secret:kafka-bridge\/discord-webhook-\?\?\?\?\?\?/);
+    assert.match(text, /secret:orders\/discord-webhook-\?\?\?\?\?\?/);
+  });
+
+  test('route functions publish dead-letter events; the team webhook is not theirs to read', () => {
+    const eventsId = bridge.logicalId(stack.bridge.deadLetterEvents);
+    for (const route of stack.bridge.routes) {
+      for (const which of ['deliver', 'dlq'] as const) {
+        const fn = which === 'deliver' ? route.deliverFunction : route.deadLetterFunction;
+        const env = (props(bridge.logicalId(fn)).Environment as { Variables: Record<string, unknown> })
+          .Variables;
+        assert.deepEqual(env.DEAD_LETTER_EVENTS_QUEUE_URL, { Ref: eventsId });
+        const text = JSON.stringify(statementsOf(roleOf(route, which)));
+        assert.ok(text.includes(`"${eventsId}"`), 'may send dead-letter events');
+        assert.ok(!text.includes('discord-webhook'), 'no Discord secret');
+      }
+    }
+  });
+});
+
+describe('stack outputs', () => {
+  test('security group to allow on the brokers, alarm topic, bucket, table', () => {
+    template.hasOutput('KafkaClientSecurityGroupId', {
+      Value: getAtt(bridge.logicalId(stack.bridge.kafkaClientSecurityGroup), 'GroupId'),
+    });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: bridge.logicalId(stack.bridge.alarmTopic) } });
+    template.hasOutput('BucketName', { Value: { Ref: bridge.logicalId(stack.bridge.bucket) } });
+    template.hasOutput('CompletionTableName', {
+      Value: { Ref: bridge.logicalId(stack.bridge.completionTable) },
+    });
+  });
+});
+
+describe('alarms and dashboard', () => {
+  const topicRef = () => ({ Ref: bridge.logicalId(stack.bridge.alarmTopic) });
+
+  function alarmOf(route: RouteResources, id: string): Json {
+    const construct = route.node.findChild(id);
+    return props(bridge.logicalId(construct));
+  }
+
+  for (const name of ['orders', 'payments']) {
+    test(`${name}: every alarm (DLQ, age, lag, errors, heartbeat, stuck) notifies the topic on alarm and OK`, () => {
+      const route = routeNamed(name);
+      const ids = [
+        'DeadLetterQueueNotEmpty',
+        'OldestMessageAge',
+        'CommitLagRising',
+        'DeliverErrors',
+        'DeadLetterErrors',
+        'PollerHeartbeatMissing',
+        'StuckPartition',
+      ];
+      for (const id of ids) {
+        const alarm = alarmOf(route, id);
+        assert.equal(alarm.AlarmName, `TestBridge-${name}-${id}`);
+        assert.ok(
+          String(alarm.AlarmDescription).startsWith(`Route ${name}: `),
+          'the notifier reads the route from it',
+        );
+        assert.deepEqual(alarm.AlarmActions, [topicRef()], `${id} alarm action`);
+        assert.deepEqual(alarm.OKActions, [topicRef()], `${id} OK action`);
+      }
+      const dlq = alarmOf(route, 'DeadLetterQueueNotEmpty');
+      assert.equal(dlq.MetricName, 'ApproximateNumberOfMessagesVisible');
+      assert.deepEqual(dlq.Dimensions, [
+        { Name: 'QueueName', Value: getAtt(bridge.logicalId(route.deadLetterQueue), 'QueueName') },
+      ]);
+      assert.equal(dlq.Threshold, 1);
+
+      const age = alarmOf(route, 'OldestMessageAge');
+      assert.equal(age.MetricName, 'ApproximateAgeOfOldestMessage');
+      // attempts x maxMs (15 min default): the whole retry schedule.
+      assert.equal(age.Threshold, route.route.retry.attempts * 900);
+
+      const lag = JSON.stringify(alarmOf(route, 'CommitLagRising'));
+      assert.match(lag, /DIFF\(lag\)/);
+      assert.ok(lag.includes(`"MetricName":"${METRIC.commitLag}"`));
+      assert.ok(lag.includes(`{"Name":"route","Value":"${name}"}`));
+      assert.equal(alarmOf(route, 'CommitLagRising').EvaluationPeriods, 15);
+
+      const heartbeat = alarmOf(route, 'PollerHeartbeatMissing');
+      assert.equal(heartbeat.MetricName, METRIC.pollerHeartbeat);
+      assert.equal(heartbeat.Statistic, 'Maximum');
+      assert.equal(heartbeat.ComparisonOperator, 'LessThanThreshold');
+      assert.deepEqual(heartbeat.Dimensions, [{ Name: 'route', Value: name }]);
+      assert.equal(heartbeat.Namespace, METRICS_NAMESPACE);
+      assert.equal(heartbeat.TreatMissingData, 'breaching');
+
+      const deliverErrors = alarmOf(route, 'DeliverErrors');
+      assert.equal(deliverErrors.MetricName, 'Errors');
+      assert.deepEqual(deliverErrors.Dimensions, [
+        { Name: 'FunctionName', Value: { Ref: bridge.logicalId(route.deliverFunction) } },
+      ]);
+
+      const stuck = JSON.stringify(alarmOf(route, 'StuckPartition'));
+      assert.ok(stuck.includes(METRIC.commitWaiting) && stuck.includes(METRIC.commitLag));
+    });
+  }
+
+  test('dashboard has a row per route', () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Json[];
+    assert.equal(dashboards.length, 1);
+    const body = JSON.stringify(dashboards[0]);
+    assert.ok(body.includes('## Route orders') && body.includes('## Route payments'));
+  });
+});
+
+describe('checks over the synthesized app', () => {
+  test('cdk-nag AwsSolutions: no finding left unacknowledged', () => {
+    const report = new AwsSolutionsChecks().validateScope(bridge.app);
+    const left = report.violations.map(
+      (v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    assert.deepEqual(left, []);
+    assert.equal(report.success, true);
+  });
+
+  test('every acknowledgment carries a reason', () => {
+    const reasons: string[] = [];
+    const visit = (construct: IConstruct): void => {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const reason of Object.values(entry.data as Record<string, string>)) reasons.push(reason);
+      }
+      for (const child of construct.node.children) visit(child);
+    };
+    visit(bridge.app);
+    assert.ok(reasons.length > 10, `found ${reasons.length} acknowledgments`);
+    for (const reason of reasons) assert.ok(reason.length >= 40, `reason too short: ${reason}`);
+  });
+
+  const cfnLint = join(REPO_ROOT, '.run', 'venv', 'bin', 'cfn-lint');
+  test('cfn-lint passes on the synthesized template', () => {
+    // cfn-lint is pinned in scripts/aws-emulator/requirements.txt and installed with the emulators.
+    assert.ok(existsSync(cfnLint), `${cfnLint} is missing: run \`npm run infra:up\` (it installs cfn-lint)`);
+    const file = join(bridge.app.outdir, 'cfn-lint-input.template.json');
+    writeFileSync(file, JSON.stringify(template.toJSON(), null, 1));
+    // W3005: CDK itself adds DependsOn on a Lambda's service role next to the GetAtt of it.
+    const run = spawnSync(cfnLint, ['--ignore-checks', 'W3005', '--', file], { encoding: 'utf8' });
+    assert.equal(run.status, 0, `cfn-lint:\n${run.stdout}${run.stderr}`);
+  });
+});

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { BridgeStack } from '../../../cdk/lib/bridge-stack.ts';
+import { type KafkaConnectionProps, mskIamStatements } from '../../../cdk/lib/kafka-access.ts';
+import {
+  deliverTimeout,
+  maxReceiveCount,
+  oldestMessageAgeThreshold,
+  visibilityTimeoutFor,
+} from '../../../cdk/lib/route-resources.ts';
+import {
+  type BridgeConfigInput,
+  ConfigError,
+  parseBridgeConfig,
+  type RouteInput,
+} from '../../../lib/config/index.ts';
+
+/*
+ * Props checks and derivations. Bad props throw while the stack is constructed, before any
+ * function is bundled, so these tests synthesize nothing.
+ */
+
+const ROUTE: RouteInput = {
+  name: 'orders',
+  topics: ['orders'],
+  endpoint: { type: 'http', url: 'https://orders.example.com/kafka' },
+};
+
+function config(
+  routes: RouteInput[],
+  kafka: BridgeConfigInput['kafka'] = { brokers: ['kafka:9092'] },
+): BridgeConfigInput {
+  return { kafka, routes };
+}
+
+function build(input: BridgeConfigInput, kafka?: KafkaConnectionProps): void {
+  const app = new App();
+  new BridgeStack(app, 'Bad', { bridge: { config: input, ...(kafka === undefined ? {} : { kafka }) } });
+}
+
+/** Asserts that building fails with a ConfigError naming this route (if any) and field. */
+function assertConfigError(
+  run: () => void,
+  expected: { route?: string; field: string; message: RegExp },
+): void {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `a ConfigError, got ${String(error)}`);
+    assert.equal(error.route, expected.route);
+    assert.equal(error.field, expected.field);
+    assert.ok(error.message.includes(expected.field), 'the message names the field');
+    assert.match(error.message, expected.message);
+    return true;
+  });
+}
+
+describe('bad props fail at synth, naming route and field', () => {
+  test('a route concurrency below the event source minimum', () => {
+    assertConfigError(() => build(config([ROUTE, { ...ROUTE, name: 'payments', concurrency: 1 }])), {
+      route: 'payments',
+      field: 'routes[payments].concurrency',
+      message: /at least 2/,
+    });
+  });
+
+  test('an endpoint over plain http to a remote host', () => {
+    assertConfigError(
+      () => build(config([{ ...ROUTE, endpoint: { type: 'http', url: 'http://orders.example.com/kafka' } }])),
+      { route: 'orders', field: 'routes[orders].endpoint.url', message: /https/ },
+    );
+  });
+
+  test('a misspelt route setting', () => {
+    assertConfigError(() => build(config([{ ...ROUTE, maxInflight: 10 } as RouteInput])), {
+      route: 'orders',
+      field: 'routes[orders].maxInflight',
+      message: /not a known setting/,
+    });
+  });
+
+  test('MSK IAM from the config without a cluster ARN to scope the permissions', () => {
+    assertConfigError(
+      () =>
+        build(
+          config([ROUTE], {
+            brokers: ['b-1.msk.example.com:9098'],
+            ssl: true,
+            sasl: { mechanism: 'aws-iam' },
+          }),
+        ),
+      { field: 'kafka.sasl.mechanism', message: /clusterArn/ },
+    );
+  });
+
+  test("more routes than the commit function's 4 KB environment holds", () => {
+    const routes = Array.from({ length: 40 }, (_, index) => ({
+      ...ROUTE,
+      name: `team-${index}-orders`,
+      topics: [`team-${index}.orders.v1`],
+      endpoint: { type: 'http' as const, url: `https://team-${index}.example.com/kafka/orders` },
+    }));
+    assertConfigError(() => build(config(routes)), { field: 'routes', message: /4096 bytes/ });
+  });
+
+  test('mTLS without TLS', () => {
+    const app = new App();
+    const holder = new Stack(app, 'Secrets');
+    const secret = secretsmanager.Secret.fromSecretNameV2(holder, 'Cert', 'kafka/client-cert');
+    assertConfigError(
+      () =>
+        new BridgeStack(app, 'Bad', {
+          bridge: { config: config([ROUTE]), kafka: { auth: { kind: 'mtls', secret } } },
+        }),
+      { field: 'props.kafka.tls', message: /mTLS/ },
+    );
+  });
+});
+
+describe('derived settings', () => {
+  const route = (input: Partial<RouteInput>) => {
+    const [parsed] = parseBridgeConfig(config([{ ...ROUTE, ...input } as RouteInput])).routes;
+    assert.ok(parsed);
+    return parsed;
+  };
+
+  test('deliverer timeout: a batch of 10 endpoint timeouts plus 30 s, at most 15 minutes', () => {
+    assert.equal(deliverTimeout(route({})).toSeconds(), 130);
+    assert.equal(
+      deliverTimeout(
+        route({ endpoint: { type: 'http', url: 'https://a.example.com', timeoutMs: 2_500 } }),
+      ).toSeconds(),
+      55,
+    );
+    assert.equal(
+      deliverTimeout(
+        route({ endpoint: { type: 'http', url: 'https://a.example.com', timeoutMs: 600_000 } }),
+      ).toSeconds(),
+      900,
+    );
+  });
+
+  test('queue visibility: 6x the function timeout, capped at 12 hours', () => {
+    assert.equal(visibilityTimeoutFor(Duration.seconds(130)).toSeconds(), 780);
+    assert.equal(visibilityTimeoutFor(Duration.minutes(15)).toSeconds(), 5_400);
+    assert.equal(visibilityTimeoutFor(Duration.hours(3)).toSeconds(), 12 * 3600);
+  });
+
+  test('maxReceiveCount: attempts plus margin; SQS maximum when the route blocks on poison', () => {
+    assert.equal(maxReceiveCount(route({})), 8 + 5);
+    assert.equal(maxReceiveCount(route({ retry: { attempts: 3, inProcessAttempts: 1 } })), 8);
+    assert.equal(maxReceiveCount(route({ onPoison: 'block' })), 1000);
+  });
+
+  test('oldest message age alarm: the whole retry schedule, at least 15 minutes', () => {
+    assert.equal(oldestMessageAgeThreshold(route({})).toSeconds(), 8 * 900);
+    assert.equal(
+      oldestMessageAgeThreshold(
+        route({ retry: { attempts: 2, inProcessAttempts: 1, maxMs: 1_000 } }),
+      ).toSeconds(),
+      900,
+    );
+  });
+});
+
+describe('MSK IAM permissions', () => {
+  const clusterArn =
+    'arn:aws:kafka:eu-west-1:123456789012:cluster/bridge/0a1b2c3d-1111-2222-3333-444455556666-7';
+  const { routes } = parseBridgeConfig(
+    config([{ ...ROUTE, groupPrefix: 'team-a.' }], { brokers: ['b-1:9098'], ssl: true }),
+  );
+
+  function resolved(role: 'poller' | 'committer'): unknown {
+    const stack = new Stack(new App(), 'Msk');
+    return stack.resolve(
+      mskIamStatements({ kind: 'msk-iam', clusterArn }, role, routes).map((s) => s.toStatementJson()),
+    );
+  }
+
+  const topic =
+    'arn:aws:kafka:eu-west-1:123456789012:topic/bridge/0a1b2c3d-1111-2222-3333-444455556666-7/orders';
+  const group = (id: string) =>
+    `arn:aws:kafka:eu-west-1:123456789012:group/bridge/0a1b2c3d-1111-2222-3333-444455556666-7/${id}`;
+
+  test('the poller reads the route topics, joins the membership group, only describes the progress group', () => {
+    assert.deepEqual(resolved('poller'), [
+      { Action: 'kafka-cluster:Connect', Effect: 'Allow', Resource: clusterArn },
+      { Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], Effect: 'Allow', Resource: topic },
+      {
+        Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        Effect: 'Allow',
+        Resource: group('team-a.orders.pollers'),
+      },
+      { Action: 'kafka-cluster:DescribeGroup', Effect: 'Allow', Resource: group('team-a.orders') },
+    ]);
+  });
+
+  test('the committer writes the progress group only', () => {
+    assert.deepEqual(resolved('committer'), [
+      { Action: 'kafka-cluster:Connect', Effect: 'Allow', Resource: clusterArn },
+      { Action: 'kafka-cluster:DescribeTopic', Effect: 'Allow', Resource: topic },
+      {
+        Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        Effect: 'Allow',
+        Resource: group('team-a.orders'),
+      },
+    ]);
+  });
+
+  test('no statements for other auth kinds', () => {
+    assert.deepEqual(mskIamStatements({ kind: 'none' }, 'poller', routes), []);
+  });
+});
