@@ -38,6 +38,7 @@ const deliverer = createDeliverer({
   deadLetterQueueUrl: requiredEnv(ENV.deadLetterQueueUrl),
   bucket: requiredEnv(ENV.bucket),
   completionTable: requiredEnv(ENV.completionTable),
+  deadLetterEventsQueueUrl: requiredEnv(ENV.deadLetterEventsQueueUrl),
   clients: {
     sqs,
     s3: new S3Client({}),

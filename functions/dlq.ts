@@ -14,6 +14,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Archive } from '../lib/archive/archive.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
+import { DeadLetterEvents } from '../lib/deliver/dead-letter-events.ts';
 import { RedriveConsumer } from '../lib/deliver/redrive.ts';
 import { QuarantineStore } from '../lib/quarantine/quarantine.ts';
 import { bridgeConfigFromEnv, requiredEnv, routeFromEnv } from '../lib/runtime/config.ts';
@@ -30,12 +31,14 @@ const table = requiredEnv(ENV.completionTable);
 // Set only when this function reads a separate redrive queue: the message then goes on to the DLQ.
 const forwardQueueUrl = process.env[ENV.forwardQueueUrl];
 
+const sqs = new SQSClient({});
 const consumer = new RedriveConsumer({
   route,
+  deadLetterEvents: new DeadLetterEvents(sqs, requiredEnv(ENV.deadLetterEventsQueueUrl)),
   archive: new Archive(new S3Client({}), requiredEnv(ENV.bucket)),
   completions: new CompletionStore({ client: dynamo, tableName: table }),
   quarantine: new QuarantineStore(dynamo, table),
-  sqs: new SQSClient({}),
+  sqs,
   ...(forwardQueueUrl === undefined || forwardQueueUrl === '' ? {} : { forwardQueueUrl }),
   metrics: {
     count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),

@@ -9,6 +9,7 @@ import { CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { QuarantineStore } from '../quarantine/quarantine.ts';
 import { AttemptLog } from './attempt-log.ts';
+import { DeadLetterEvents } from './dead-letter-events.ts';
 import { Deliverer } from './deliverer.ts';
 import { HttpTarget } from './http-target.ts';
 import { LambdaTarget } from './lambda-target.ts';
@@ -30,6 +31,8 @@ export interface DelivererWiring {
     readonly secrets: SecretsManagerClient;
     readonly lambda: LambdaClient;
   };
+  /** The notifier's dead-letter events queue (I7); dead letters are not announced without it. */
+  readonly deadLetterEventsQueueUrl?: string;
   readonly metrics?: DeliverMetrics;
   readonly logger?: DeliverLogger;
   /** Replaces the target built from the route's endpoint (tests). */
@@ -71,6 +74,9 @@ export function createDeliverer(wiring: DelivererWiring): Deliverer {
               probeLeaseMs: route.endpoint.timeoutMs + 5_000,
             }),
         }),
+    ...(wiring.deadLetterEventsQueueUrl === undefined
+      ? {}
+      : { deadLetterEvents: new DeadLetterEvents(clients.sqs, wiring.deadLetterEventsQueueUrl) }),
     ...(wiring.metrics === undefined ? {} : { metrics: wiring.metrics }),
     ...(wiring.logger === undefined ? {} : { logger: wiring.logger }),
   });

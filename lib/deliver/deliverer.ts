@@ -24,6 +24,7 @@ import {
 import { RecordSchema } from '../schema/record-schema.ts';
 import { type AttemptHistory, type AttemptLog, NO_HISTORY } from './attempt-log.ts';
 import { coordinatesOf } from './coordinates.ts';
+import type { DeadLetterEvents } from './dead-letter-events.ts';
 import { DeliveryError } from './errors.ts';
 import {
   type DeliverLogger,
@@ -55,6 +56,8 @@ export interface DelivererOptions {
   readonly attemptLog: AttemptLog;
   /** A fresh view of the route's shared circuit breaker, one per batch; none when the route has no breaker. */
   readonly breaker?: () => CircuitBreaker;
+  /** Where dead-letter events go for the notifier's summaries; none in tests that do not look. */
+  readonly deadLetterEvents?: DeadLetterEvents;
   readonly metrics?: DeliverMetrics;
   readonly logger?: DeliverLogger;
   readonly now?: () => number;
@@ -70,6 +73,16 @@ export interface BatchState {
 }
 
 const SQS_ATTRIBUTE_MAX = 1000;
+
+/**
+ * The message attribute the CLI puts on a replayed dead letter or parked record (lib/cli).
+ * Such a message is delivered even though its key is quarantined: the operator replays a
+ * quarantined key's records one at a time, in offset order, and lifts the quarantine after the
+ * last; without the bypass the replayed records would only be parked again. (The completion
+ * written when the record was dead-lettered or parked is deleted by the replay before it sends,
+ * so the duplicate check needs no bypass.)
+ */
+export const REPLAY_MARKER = 'bridge-replay';
 
 /**
  * Delivers one route's SQS messages (DESIGN.md, Delivery), one record at a time:
@@ -202,7 +215,8 @@ export class Deliverer {
       this.#log.info('record already completed; skipped', { recordId: id, status: existing.status });
       return 'duplicate';
     }
-    const quarantine = this.#quarantines ? batch.quarantined.get(groupId) : undefined;
+    const replayed = record.messageAttributes?.[REPLAY_MARKER] !== undefined;
+    const quarantine = this.#quarantines && !replayed ? batch.quarantined.get(groupId) : undefined;
     if (quarantine !== undefined) {
       await this.#park(record, envelope, id, groupId, receiveCount, quarantine);
       return 'parked';
@@ -464,6 +478,14 @@ export class Deliverer {
       const entry = await this.#o.quarantine.mark(route.name, groupId, id, this.#now());
       input.batch.quarantined.set(groupId, entry);
     }
+    // Before the completion: if this fails the message comes back and every step repeats
+    // harmlessly (same archive key, same DLQ deduplication id), so no dead letter goes unseen.
+    await this.#o.deadLetterEvents?.publish({
+      route: route.name,
+      recordId: id,
+      reason: input.reason,
+      at: this.#now(),
+    });
     await this.#o.completions.put({
       route: route.name,
       topic: envelope.topic,

@@ -6,6 +6,7 @@ import type { Route } from '../config/index.ts';
 import { decodeEnvelope, EnvelopeError, recordId } from '../envelope/index.ts';
 import { BridgeError } from '../errors.ts';
 import type { QuarantineStore } from '../quarantine/quarantine.ts';
+import type { DeadLetterEvents } from './dead-letter-events.ts';
 import {
   type DeliverLogger,
   type DeliverMetrics,
@@ -28,6 +29,8 @@ export interface RedriveConsumerOptions {
    * separate redrive queue; none when it reads the DLQ itself.
    */
   readonly forwardQueueUrl?: string;
+  /** Where dead-letter events go for the notifier's summaries (I7). */
+  readonly deadLetterEvents?: DeadLetterEvents;
   readonly metrics?: DeliverMetrics;
   readonly logger?: DeliverLogger;
   readonly now?: () => number;
@@ -101,6 +104,7 @@ export class RedriveConsumer {
     if (route.onPoison === 'quarantine' && route.ordering !== 'none' && groupId !== undefined) {
       await this.#o.quarantine.mark(route.name, groupId, id, this.#now());
     }
+    await this.#o.deadLetterEvents?.publish({ route: route.name, recordId: id, reason, at: this.#now() });
     await this.#o.completions.put({
       route: route.name,
       topic: envelope.topic,

@@ -5,13 +5,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { ArchiveRecord } from '../../lib/archive/archive.ts';
 import { Archive } from '../../lib/archive/archive.ts';
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { completionTableDefinition } from '../../lib/completion/table.ts';
 import { parseBridgeConfig } from '../../lib/config/index.ts';
+import { DeadLetterEvents } from '../../lib/deliver/dead-letter-events.ts';
 import { DEAD_LETTER_MARKER, RedriveConsumer } from '../../lib/deliver/redrive.ts';
 import { deduplicationId, type Envelope, encodeEnvelope } from '../../lib/envelope/index.ts';
 import { LocalEventSource } from '../../lib/local/event-source.ts';
@@ -117,12 +123,14 @@ describe('DLQ consumer', () => {
     });
     const completions = new CompletionStore({ client: dynamo, tableName: table });
     const quarantine = new QuarantineStore(dynamo, table);
+    const events = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dead-letter-events` }));
     const consumer = new RedriveConsumer({
       route,
       archive: new Archive(s3, bucket),
       completions,
       quarantine,
       sqs,
+      deadLetterEvents: new DeadLetterEvents(sqs, events.QueueUrl ?? ''),
     });
     const outcomes: string[] = [];
     const dlqRunner = new LocalEventSource({
@@ -155,5 +163,13 @@ describe('DLQ consumer', () => {
     assert.match(archive.reason, /redriven by SQS/);
     assert.equal((await quarantine.load(name)).get('k1')?.behind, `${name}/orders/0/41`);
     assert.equal(await completions.get(name, 'orders', 0, 50n), undefined);
+    // I7: the redriven dead letter is announced to the notifier once.
+    const announced = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: events.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    assert.deepEqual(
+      announced.Messages?.map((m) => (JSON.parse(m.Body ?? '{}') as { recordId?: string }).recordId),
+      [`${name}/orders/0/41`],
+    );
   });
 });

@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { completionTableDefinition } from '../../lib/completion/table.ts';
 import { deduplicationId, type Envelope, encodeEnvelope } from '../../lib/envelope/index.ts';
 import { LocalEventSource } from '../../lib/local/event-source.ts';
+import { DeadLetterEventSchema } from '../../lib/notify/dead-letter.ts';
 import {
   assertReachable,
   awsEndpoint,
@@ -72,6 +73,7 @@ describe('functions/deliver.ts', () => {
     await dynamo.send(new CreateTableCommand(completionTableDefinition(table)));
     const queue = await createFifoQueue(sqs, route);
     const dlq = await createFifoQueue(sqs, `${route}-dlq`);
+    const events = await sqs.send(new CreateQueueCommand({ QueueName: `${route}-dead-letter-events` }));
     Object.assign(process.env, {
       BRIDGE_CONFIG_JSON: JSON.stringify({
         kafka: { brokers: ['127.0.0.1:9092'] },
@@ -80,6 +82,7 @@ describe('functions/deliver.ts', () => {
       ROUTE_NAME: route,
       QUEUE_URL: queue.url,
       DEAD_LETTER_QUEUE_URL: dlq.url,
+      DEAD_LETTER_EVENTS_QUEUE_URL: events.QueueUrl,
       BUCKET_NAME: bucket,
       COMPLETION_TABLE: table,
       AWS_REGION: REGION,
@@ -151,5 +154,16 @@ describe('functions/deliver.ts', () => {
     assert.equal(total('mps.writer.success.count'), 2);
     assert.equal(total('mps.writer.dlq.count'), 1);
     assert.equal(total('mps.writer.failure.count'), 1);
+    // I7: the dead letter is announced to the notifier, with its id and reason, never its payload.
+    const announced = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: events.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    assert.equal(announced.Messages?.length, 1);
+    const event = JSON.parse(announced.Messages?.[0]?.Body ?? '{}') as Record<string, unknown>;
+    assert.equal(event.kind, 'dead-letter');
+    assert.equal(event.route, route);
+    assert.equal(event.recordId, `${route}/orders/0/1`);
+    assert.match(String(event.reason), /422/);
+    assert.ok(DeadLetterEventSchema.safeParse(event).success, 'the notifier accepts the event');
   });
 });
