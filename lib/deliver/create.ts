@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Archive } from '../archive/archive.ts';
+import { SecretReader } from '../aws/secrets.ts';
 import { CircuitBreaker } from '../breaker/breaker.ts';
 import { CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
@@ -14,7 +15,6 @@ import { Deliverer } from './deliverer.ts';
 import { HttpTarget } from './http-target.ts';
 import { LambdaTarget } from './lambda-target.ts';
 import type { DeliverLogger, DeliverMetrics } from './observability.ts';
-import { SecretCache } from './secrets.ts';
 import type { Target } from './target.ts';
 
 export interface DelivererWiring {
@@ -40,7 +40,7 @@ export interface DelivererWiring {
 }
 
 /** The route's target: its HTTP endpoint or Lambda function. */
-export function targetOf(route: Route, secrets: SecretCache, lambda: LambdaClient): Target {
+export function targetOf(route: Route, secrets: SecretReader, lambda: LambdaClient): Target {
   const endpoint = route.endpoint;
   if (endpoint.type === 'http') return new HttpTarget({ endpoint, responses: route.responses, secrets });
   return new LambdaTarget(lambda, endpoint);
@@ -52,7 +52,7 @@ export function createDeliverer(wiring: DelivererWiring): Deliverer {
   const breakerConfig = route.breaker;
   return new Deliverer({
     route,
-    target: wiring.target ?? targetOf(route, new SecretCache(clients.secrets), clients.lambda),
+    target: wiring.target ?? targetOf(route, new SecretReader(clients.secrets), clients.lambda),
     sqs: clients.sqs,
     queueUrl: wiring.queueUrl,
     deadLetterQueueUrl: wiring.deadLetterQueueUrl,

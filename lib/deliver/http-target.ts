@@ -1,8 +1,8 @@
+import type { SecretReader } from '../aws/secrets.ts';
 import { classifyStatus, type HttpEndpoint, type Responses } from '../config/index.ts';
 import { type Envelope, encodeEnvelope } from '../envelope/index.ts';
 import { parseRetryAfter } from '../retry/index.ts';
 import { DeliveryError } from './errors.ts';
-import type { SecretCache } from './secrets.ts';
 import { signRequest } from './signature.ts';
 import { type DeliveryRequest, type DeliveryResponse, EXCERPT_BYTES, type Target } from './target.ts';
 
@@ -15,7 +15,7 @@ const TRACEPARENT = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0
 export interface HttpTargetOptions {
   readonly endpoint: HttpEndpoint;
   readonly responses: Responses;
-  readonly secrets: SecretCache;
+  readonly secrets: SecretReader;
   readonly now?: () => number;
 }
 
@@ -30,7 +30,7 @@ export interface HttpTargetOptions {
 export class HttpTarget implements Target {
   readonly #endpoint: HttpEndpoint;
   readonly #responses: Responses;
-  readonly #secrets: SecretCache;
+  readonly #secrets: SecretReader;
   readonly #now: () => number;
 
   constructor(options: HttpTargetOptions) {
@@ -46,14 +46,14 @@ export class HttpTarget implements Target {
     const headers: Record<string, string> = {};
     // Secret headers first: the bridge's own headers must not be overridden by them.
     if (this.#endpoint.headersSecret !== undefined) {
-      Object.assign(headers, await this.#secrets.headers(this.#endpoint.headersSecret));
+      Object.assign(headers, await this.#secrets.stringMap(this.#endpoint.headersSecret));
     }
     Object.assign(headers, this.#metadataHeaders(envelope));
     headers[IDEMPOTENCY_HEADER] = recordId;
     const traceparent = traceparentOf(envelope);
     if (traceparent !== undefined) headers.traceparent = traceparent;
     if (this.#endpoint.signingSecret !== undefined) {
-      const key = await this.#secrets.get(this.#endpoint.signingSecret);
+      const key = await this.#secrets.text(this.#endpoint.signingSecret);
       Object.assign(headers, signRequest(key, body, this.#now()));
     }
 
