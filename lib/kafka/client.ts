@@ -1,5 +1,11 @@
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import { Kafka, type KafkaConfig as KafkajsConfig, logLevel, type SASLOptions } from 'kafkajs';
+import {
+  Kafka,
+  type KafkaConfig as KafkajsConfig,
+  type logCreator,
+  logLevel,
+  type SASLOptions,
+} from 'kafkajs';
 import type { SecretReader } from '../aws/secrets.ts';
 import type { KafkaConfig } from '../config/index.ts';
 import { BridgeError } from '../errors.ts';
@@ -10,6 +16,8 @@ export interface KafkaClientOptions {
   /** Overrides the config's client id (e.g. `<route>-poller`) so broker logs tell the parts apart. */
   readonly clientId?: string;
   readonly logLevel?: logLevel;
+  /** Routes kafkajs's own log lines into the caller's logger. */
+  readonly logCreator?: logCreator;
 }
 
 /**
@@ -26,6 +34,7 @@ export async function createKafkaClient(
     ssl: config.ssl,
     logLevel: options.logLevel ?? logLevel.WARN,
   };
+  if (options.logCreator) kafkajs.logCreator = options.logCreator;
   if (config.sasl) kafkajs.sasl = await saslOptions(config.sasl, options.secrets);
   return new Kafka(kafkajs);
 }

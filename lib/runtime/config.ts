@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type BridgeConfig, parseBridgeConfig, type Route } from '../config/index.ts';
 import { BridgeError } from '../errors.ts';
 import { ENV } from './contract.ts';
@@ -38,4 +40,51 @@ export function routeFromEnv(config: BridgeConfig, env: NodeJS.ProcessEnv = proc
     );
   }
   return route;
+}
+
+/** A config file could not be loaded; `hint` says what to do about it. */
+export class ConfigFileError extends BridgeError {
+  readonly file: string;
+  readonly hint: string;
+  constructor(file: string, problem: string, hint: string, cause?: unknown) {
+    super(`config file ${file} ${problem}`, cause === undefined ? {} : { cause });
+    this.name = 'ConfigFileError';
+    this.file = file;
+    this.hint = hint;
+  }
+}
+
+/**
+ * Loads and validates a config module whose default export is the config (bridge.config.ts).
+ * Used where the repo is at hand: the poller container, local mode and the CLI.
+ */
+export async function loadBridgeConfigFile(path: string): Promise<BridgeConfig> {
+  const file = resolve(path);
+  let module: unknown;
+  try {
+    module = await import(pathToFileURL(file).href);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(file)) {
+      throw new ConfigFileError(file, 'does not exist', 'pass the path of your bridge.config.ts');
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigFileError(file, `failed to load: ${reason}`, 'fix the error in that file', error);
+  }
+  const input = (module as { default?: unknown }).default;
+  if (input === undefined) {
+    throw new ConfigFileError(file, 'has no default export', 'export default defineConfig({ ... }) in it');
+  }
+  return parseBridgeConfig(input);
+}
+
+/** BRIDGE_CONFIG_JSON when set (deployed), else the config file BRIDGE_CONFIG or `fallbackPath`. */
+export async function loadBridgeConfig(
+  fallbackPath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BridgeConfig> {
+  const json = env[ENV.bridgeConfig];
+  if (json !== undefined && json !== '') return bridgeConfigFromEnv(env);
+  const path = env.BRIDGE_CONFIG;
+  return loadBridgeConfigFile(path !== undefined && path !== '' ? path : fallbackPath);
 }

@@ -1,0 +1,209 @@
+/**
+ * The poller's Fargate entry point: one RoutePoller per route of the config, a small health
+ * endpoint for the container, and a graceful stop on SIGTERM (Fargate stops tasks that way).
+ *
+ * Environment:
+ * - BRIDGE_CONFIG_JSON: the config as JSON; else BRIDGE_CONFIG: the path of a config module
+ *   (default export); else the repository's bridge.config.ts.
+ * - BRIDGE_ROUTES: comma-separated route names to run (default: all routes of the config).
+ * - BRIDGE_PAYLOAD_BUCKET: the S3 bucket for values too large for SQS (claim check).
+ * - HEALTH_PORT: the health endpoint's port (default 8080; 0 picks a free one, logged).
+ * - PROGRESS_POLL_MS: how often the progress group's offsets are read (default 1000).
+ * - SESSION_TIMEOUT_MS: the membership group's session timeout (default 30000).
+ * - REBALANCE_TIMEOUT_MS: how long a rebalance waits for members to rejoin (default 60000).
+ * - METRICS_INTERVAL_MS: how often the heartbeat and buffer metrics are emitted (default 60000).
+ * - AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_SQS: the SDK's own variables, for local mode.
+ *
+ * Exit codes: 0 after a graceful stop, 1 when a route's poller cannot go on (the orchestrator
+ * restarts the task; positions come back from the progress group, so nothing is lost).
+ */
+import { createServer, type Server } from 'node:http';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type logCreator, logLevel } from 'kafkajs';
+import { SecretReader } from '../lib/aws/secrets.ts';
+import { queueName, type Route } from '../lib/config/index.ts';
+import { createKafkaClient } from '../lib/kafka/client.ts';
+import { PollerError, type PollerLog, RoutePoller } from '../lib/poller/index.ts';
+import { loadBridgeConfig } from '../lib/runtime/config.ts';
+
+/** One JSON line per event: CloudWatch Logs and the local runner both read it as is. */
+function line(level: string, message: string, details: Record<string, unknown> = {}): void {
+  const stream = level === 'error' ? process.stderr : process.stdout;
+  stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...details })}\n`);
+}
+
+const log: PollerLog = {
+  info: (message, details) => line('info', message, details),
+  warn: (message, details) => line('warn', message, details),
+  error: (message, details) => line('error', message, details),
+};
+
+function env(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function intEnv(name: string, fallback: number): number {
+  const text = env(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new PollerError(
+      '*',
+      `environment variable ${name} must be a non-negative integer, got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
+}
+
+/** kafkajs's log lines, as the poller's own JSON lines. */
+const kafkaLogCreator: logCreator =
+  () =>
+  ({ level, log: entry }) => {
+    const { message, ...details } = entry;
+    line(
+      level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info',
+      `kafkajs: ${message}`,
+      details,
+    );
+  };
+
+async function queueUrl(sqs: SQSClient, route: Route): Promise<string> {
+  const answer = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName(route) }));
+  if (answer.QueueUrl === undefined)
+    throw new PollerError(route.name, `GetQueueUrl ${queueName(route)} returned no URL`);
+  return answer.QueueUrl;
+}
+
+function healthServer(pollers: readonly RoutePoller[], port: number): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url !== '/health') {
+      response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+      return;
+    }
+    const routes = pollers.map((poller) => poller.status());
+    const healthy = routes.every((route) => route.running);
+    response
+      .writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ healthy, routes }));
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolvePromise(server));
+  });
+}
+
+/**
+ * Per route, as CloudWatch EMF lines on stdout: `mps.poller.heartbeat` (the alarm "poller
+ * heartbeat missing" watches it), `mps.buffer.size` (records in flight) and
+ * `mps.reader.poll.count` (records forwarded since the last emission).
+ */
+function emitMetrics(
+  metrics: Metrics,
+  pollers: readonly RoutePoller[],
+  forwardedBefore: Map<string, number>,
+): void {
+  for (const poller of pollers) {
+    const status = poller.status();
+    const forwarded = status.partitions.reduce((sum, p) => sum + p.forwarded, 0);
+    const inFlight = status.partitions.reduce((sum, p) => sum + p.inFlight, 0);
+    // Counters restart with a reassignment; a negative delta means "restarted", not "went back".
+    const delta = Math.max(0, forwarded - (forwardedBefore.get(status.route) ?? 0));
+    forwardedBefore.set(status.route, forwarded);
+    metrics.addDimension('route', status.route);
+    metrics.addMetric('mps.poller.heartbeat', MetricUnit.Count, status.running ? 1 : 0);
+    metrics.addMetric('mps.buffer.size', MetricUnit.Count, inFlight);
+    metrics.addMetric('mps.reader.poll.count', MetricUnit.Count, delta);
+    metrics.publishStoredMetrics();
+  }
+}
+
+async function main(): Promise<void> {
+  const config = await loadBridgeConfig(new URL('../bridge.config.ts', import.meta.url).pathname);
+  const only = env('BRIDGE_ROUTES')
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const routes =
+    only === undefined ? config.routes : config.routes.filter((route) => only.includes(route.name));
+  const unknown = only?.filter((name) => !config.routes.some((route) => route.name === name)) ?? [];
+  if (unknown.length > 0)
+    throw new PollerError('*', `BRIDGE_ROUTES names unknown routes: ${unknown.join(', ')}`);
+  if (routes.length === 0) throw new PollerError('*', 'no route to poll');
+
+  const kafka = await createKafkaClient(config.kafka, {
+    secrets: new SecretReader(new SecretsManagerClient({})),
+    clientId: config.kafka.clientId ?? 'kafka-endpoint-bridge-poller',
+    logCreator: kafkaLogCreator,
+  });
+  // The SDK reads AWS_ENDPOINT_URL(_SQS, _S3) itself; path-style S3 so local emulators work too.
+  const sqs = new SQSClient({});
+  const s3 = new S3Client({ forcePathStyle: env('AWS_ENDPOINT_URL') !== undefined });
+  const payloadBucket = env('BRIDGE_PAYLOAD_BUCKET');
+  const progressPollMs = intEnv('PROGRESS_POLL_MS', 1_000);
+
+  let stopping = false;
+  const pollers: RoutePoller[] = [];
+  const fail = (error: Error): void => {
+    log.error('poller cannot go on; exiting so the task is restarted', { error: error.message });
+    process.exit(1);
+  };
+  for (const route of routes) {
+    pollers.push(
+      new RoutePoller({
+        route,
+        kafka,
+        sqs,
+        s3,
+        queueUrl: await queueUrl(sqs, route),
+        payloadBucket,
+        progressPollMs,
+        sessionTimeoutMs: intEnv('SESSION_TIMEOUT_MS', 30_000),
+        rebalanceTimeoutMs: intEnv('REBALANCE_TIMEOUT_MS', 60_000),
+        log,
+        onFatal: fail,
+      }),
+    );
+  }
+  const server = await healthServer(pollers, intEnv('HEALTH_PORT', 8080));
+  const address = server.address();
+  log.info('health endpoint listening', {
+    port: typeof address === 'object' && address !== null ? address.port : address,
+  });
+
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(metricsTimer);
+    log.info('stopping', { signal });
+    const results = await Promise.allSettled(pollers.map((poller) => poller.stop()));
+    server.close();
+    const failed = results.filter((result) => result.status === 'rejected');
+    for (const result of failed) log.error('a poller did not stop cleanly', { error: String(result.reason) });
+    log.info('stopped', { signal });
+    process.exit(failed.length === 0 ? 0 : 1);
+  };
+  const metrics = new Metrics({
+    namespace: env('METRICS_NAMESPACE') ?? 'KafkaEndpointBridge',
+    serviceName: 'poller',
+  });
+  const forwardedBefore = new Map<string, number>();
+  const metricsTimer = setInterval(
+    () => emitMetrics(metrics, pollers, forwardedBefore),
+    intEnv('METRICS_INTERVAL_MS', 60_000) || 60_000,
+  );
+  metricsTimer.unref();
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  for (const poller of pollers) await poller.start();
+  log.info('polling', { routes: routes.map((route) => route.name) });
+}
+
+main().catch((error: unknown) => {
+  log.error('poller failed to start', { error: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+});

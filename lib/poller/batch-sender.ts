@@ -1,0 +1,157 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type BatchResultErrorEntry, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { isRetryableAwsError } from '../aws/errors.ts';
+import { type BackoffPolicy, backoffMs } from '../retry/index.ts';
+import { SupersededError } from './errors.ts';
+import { type OutgoingMessage, planResend } from './send-plan.ts';
+
+/** How the caller keeps a send alive and says when to give it up. */
+export interface SendControl {
+  /** False once the work is no longer wanted (stopping, partition revoked): the send gives up. */
+  readonly isCurrent: () => boolean;
+  /** Called between waits, so a long backoff does not cost the consumer its group membership. */
+  readonly keepAlive: () => Promise<void>;
+  readonly signal?: AbortSignal;
+  /** Told about this send's problems too (the partition's health status shows the last one). */
+  readonly report?: (problem: SendProblem) => void;
+}
+
+export type SendProblemKind = 'throttled' | 'failed' | 'rejected' | 'overtaken';
+
+export interface SendProblem {
+  readonly kind: SendProblemKind;
+  readonly message: string;
+  readonly attempt: number;
+  readonly waitMs: number;
+  readonly error?: unknown;
+}
+
+export interface BatchSenderOptions {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  /** Told about every failed attempt and every reordering: the caller logs and counts them. */
+  readonly onProblem?: (problem: SendProblem) => void;
+  /** Backoff for transient failures (throttling, 5xx, network). */
+  readonly transientBackoff?: BackoffPolicy;
+  /** Backoff for failures that need an operator (missing queue, denied access, rejected entries). */
+  readonly permanentBackoff?: BackoffPolicy;
+}
+
+const TRANSIENT: BackoffPolicy = { baseMs: 50, maxMs: 5_000, jitter: 'full' };
+const PERMANENT: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000, jitter: 'full' };
+/** Waits are cut into slices of this length, with a keep-alive and a "still wanted?" check between them. */
+const SLICE_MS = 1_000;
+
+/**
+ * Sends one partition's messages to the route's FIFO queue with SendMessageBatch, and does not
+ * return before SQS accepted every one of them (or the work is abandoned, SupersededError).
+ *
+ * Nothing is ever skipped: the poller may not move past a record it could not forward (I3),
+ * so even a failure that needs an operator (the queue was deleted, access denied, an entry
+ * rejected) is retried with a long backoff and reported on every attempt, and the partition
+ * stalls visibly (health endpoint, logs, the route's lag alarm) instead of losing records.
+ */
+export class BatchSender {
+  readonly #sqs: SQSClient;
+  readonly #queueUrl: string;
+  readonly #onProblem: (problem: SendProblem) => void;
+  readonly #transient: BackoffPolicy;
+  readonly #permanent: BackoffPolicy;
+
+  constructor(options: BatchSenderOptions) {
+    this.#sqs = options.sqs;
+    this.#queueUrl = options.queueUrl;
+    this.#onProblem =
+      options.onProblem ??
+      (() => {
+        // Nobody listens: the send still retries; problems are only not reported.
+      });
+    this.#transient = options.transientBackoff ?? TRANSIENT;
+    this.#permanent = options.permanentBackoff ?? PERMANENT;
+  }
+
+  /** Sends at most 10 messages (one SendMessageBatch's worth, see send-plan.ts), in order. */
+  async send(messages: readonly OutgoingMessage[], control: SendControl): Promise<void> {
+    let remaining = messages;
+    for (let attempt = 0; remaining.length > 0; attempt++) {
+      if (!control.isCurrent() || control.signal?.aborted) throw new SupersededError('SendMessageBatch');
+      let kind: SendProblemKind;
+      let message: string;
+      let error: unknown;
+      try {
+        const output = await this.#sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: this.#queueUrl,
+            Entries: remaining.map((m) => ({
+              Id: m.id,
+              MessageBody: m.body,
+              MessageGroupId: m.groupId,
+              MessageDeduplicationId: m.deduplicationId,
+            })),
+          }),
+          control.signal === undefined ? {} : { abortSignal: control.signal },
+        );
+        const failed = output.Failed ?? [];
+        if (failed.length === 0) return;
+        const plan = planResend(remaining, new Set(failed.map((entry) => entry.Id ?? '')));
+        if (plan.overtook.length > 0) {
+          this.#problem(control, {
+            kind: 'overtaken',
+            message:
+              `SQS accepted ${plan.overtook.length} message(s) after an earlier message of the same group failed in one batch ` +
+              `(offsets ${plan.overtook.map((m) => m.offset).join(', ')}): they are ahead of it in the queue`,
+            attempt,
+            waitMs: 0,
+          });
+        }
+        kind = failed.some((entry) => entry.SenderFault === true) ? 'rejected' : 'failed';
+        message = `${failed.length} of ${remaining.length} entries failed: ${describeFailures(failed)}`;
+        remaining = plan.resend;
+      } catch (caught) {
+        if (control.signal?.aborted) throw new SupersededError('SendMessageBatch');
+        error = caught;
+        // Throttling, 5xx and network errors pass; anything else (no such queue, access denied) needs someone.
+        kind = isRetryableAwsError(caught) ? 'throttled' : 'rejected';
+        message = `SendMessageBatch to ${this.#queueUrl} failed: ${caught instanceof Error ? caught.message : String(caught)}`;
+      }
+      const waitMs = backoffMs(
+        Math.min(attempt, 20),
+        kind === 'rejected' ? this.#permanent : this.#transient,
+      );
+      this.#problem(control, { kind, message, attempt, waitMs, ...(error === undefined ? {} : { error }) });
+      await this.#wait(waitMs, control);
+    }
+  }
+
+  #problem(control: SendControl, problem: SendProblem): void {
+    this.#onProblem(problem);
+    control.report?.(problem);
+  }
+
+  async #wait(ms: number, control: SendControl): Promise<void> {
+    for (let left = ms; left > 0; left -= SLICE_MS) {
+      try {
+        await sleep(
+          Math.min(left, SLICE_MS),
+          undefined,
+          control.signal === undefined ? {} : { signal: control.signal },
+        );
+      } catch (error) {
+        if (control.signal?.aborted) throw new SupersededError('SendMessageBatch backoff');
+        throw error;
+      }
+      if (!control.isCurrent()) throw new SupersededError('SendMessageBatch backoff');
+      await control.keepAlive();
+    }
+  }
+}
+
+function describeFailures(failed: readonly BatchResultErrorEntry[]): string {
+  const shown = failed
+    .slice(0, 3)
+    .map(
+      (entry) =>
+        `${entry.Id ?? '?'}: ${entry.Code ?? 'unknown'}${entry.Message ? ` (${entry.Message})` : ''}`,
+    );
+  return shown.join('; ') + (failed.length > 3 ? ` and ${failed.length - 3} more` : '');
+}

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isRetryableAwsError } from '../aws/errors.ts';
+import type { RecordRef, S3Pointer } from '../envelope/index.ts';
+import { PollerError } from './errors.ts';
+
+/**
+ * Claim check: a value too large for SQS goes to S3 and the message carries a pointer. The
+ * object key is derived from the record (prefix/topic/partition/offset), so forwarding the
+ * record again after a crash overwrites the same object instead of leaving a second one.
+ */
+export class PayloadStore {
+  readonly #s3: S3Client;
+  readonly #bucket: string;
+  readonly #prefix: string;
+
+  constructor(s3: S3Client, bucket: string, prefix: string) {
+    this.#s3 = s3;
+    this.#bucket = bucket;
+    this.#prefix = prefix;
+  }
+
+  objectKey(ref: RecordRef): string {
+    return `${this.#prefix}${ref.topic}/${ref.partition}/${ref.offset}`;
+  }
+
+  async put(ref: RecordRef, value: Uint8Array, signal?: AbortSignal): Promise<S3Pointer> {
+    const key = this.objectKey(ref);
+    const sha256 = createHash('sha256').update(value).digest('base64');
+    try {
+      await this.#s3.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          Body: value,
+          ContentLength: value.byteLength,
+          ContentType: 'application/octet-stream',
+          // S3 verifies the bytes it stored against this, so a corrupted upload fails here.
+          ChecksumSHA256: sha256,
+        }),
+        signal === undefined ? {} : { abortSignal: signal },
+      );
+    } catch (error) {
+      throw new PollerError(
+        ref.route,
+        `claim check: storing the value of ${ref.topic}/${ref.partition}/${ref.offset} (${value.byteLength} bytes) at s3://${this.#bucket}/${key} failed: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error, retryable: isRetryableAwsError(error) },
+      );
+    }
+    return { bucket: this.#bucket, key, size: value.byteLength, sha256 };
+  }
+}

@@ -1,0 +1,23 @@
+import { BridgeError, type BridgeErrorOptions } from '../errors.ts';
+
+/** The poller could not do its job for a route (and, when known, a partition). */
+export class PollerError extends BridgeError {
+  readonly route: string;
+
+  constructor(route: string, message: string, options: BridgeErrorOptions = {}) {
+    super(`poller of route ${route}: ${message}`, options);
+    this.name = 'PollerError';
+    this.route = route;
+  }
+}
+
+/**
+ * Work was abandoned on purpose: the poller is stopping, or the partition was revoked or
+ * repositioned by a rebalance. Not a failure: whatever was not sent is read again from `next`.
+ */
+export class SupersededError extends BridgeError {
+  constructor(what: string) {
+    super(`${what} abandoned: the poller is stopping or the partition was reassigned`, { retryable: false });
+    this.name = 'SupersededError';
+  }
+}

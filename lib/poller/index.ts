@@ -1,0 +1,21 @@
+/** The poller: Kafka to the route's SQS FIFO queue, in order, without gaps, within maxInFlight. */
+export { BatchSender, type SendControl, type SendProblem, type SendProblemKind } from './batch-sender.ts';
+export { PayloadStore } from './claim-check.ts';
+export { PollerError, SupersededError } from './errors.ts';
+export { PartitionProgress } from './partition-progress.ts';
+export {
+  type PartitionStatus,
+  type PauseReason,
+  type PollerLog,
+  RoutePoller,
+  type RoutePollerOptions,
+  type RouteStatus,
+} from './route-poller.ts';
+export {
+  fitsBatch,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ENTRIES,
+  type OutgoingMessage,
+  planResend,
+  type ResendPlan,
+} from './send-plan.ts';
