@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# `npm start`: brings up the local infrastructure (real Kafka broker, AWS emulators) and shows
-# that it answers. The full local mode (poller, deliverers and commit function running together
-# on a sample route) builds on this.
+# `npm start`: brings up the local infrastructure (real Kafka broker, AWS emulators), then runs
+# local mode (functions/local.ts): the demo by default, or your routes with --config <file>.
+# Arguments after `npm start --` go to local mode; `npm start -- --help` lists them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# The Node 24 the project pins (the `node` devDependency); the machine's own node may be older.
+node_bin=node_modules/.bin/node
+if [ ! -x "$node_bin" ]; then
+  echo "start: $node_bin is missing: run npm ci first" >&2
+  exit 1
+fi
+
+for arg in "$@"; do
+  case "$arg" in
+    -h|--help) exec "$node_bin" functions/local.ts --help ;;
+  esac
+done
+
 bash scripts/infra.sh up
 echo
-bash scripts/infra.sh status
-cat <<MSG
-
-Local infrastructure is up. State and logs are under .run/; stop it with: npm run infra:down
-  Kafka:     ${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}
-  moto:      http://127.0.0.1:${MOTO_PORT:-4566}  (S3, DynamoDB + streams, SNS, CloudWatch, Secrets Manager)
-  ElasticMQ: http://127.0.0.1:${ELASTICMQ_PORT:-9324}  (SQS, FIFO)
-MSG
+exec "$node_bin" functions/local.ts "$@"

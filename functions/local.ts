@@ -1,0 +1,331 @@
+import { parseArgs } from 'node:util';
+import { logLevel } from 'kafkajs';
+import { type BridgeConfig, ConfigError } from '../lib/config/index.ts';
+import { createKafkaClient } from '../lib/kafka/client.ts';
+import { LocalBridge, type LocalLog } from '../lib/local/bridge.ts';
+import { destroyClients, localClients, localEndpoints } from '../lib/local/clients.ts';
+import { formatSummary, runDemo } from '../lib/local/demo.ts';
+import { LocalModeError } from '../lib/local/errors.ts';
+import { checkInfrastructure } from '../lib/local/preflight.ts';
+import { ProgressView } from '../lib/local/progress-view.ts';
+import { provision } from '../lib/local/provision.ts';
+import { SampleEndpoint } from '../lib/local/sample-endpoint.ts';
+import { ConfigFileError, loadBridgeConfigFile } from '../lib/runtime/config.ts';
+
+const USAGE = `usage:
+  npm start [-- --demo] [demo options]       run the demo (the default)
+  npm start -- --config <file> [--route <name>]... [--create-topics <partitions>] [--sample-endpoint <port>]
+
+config options:
+  --route <name>             run only this route (repeatable; default: all routes of the file)
+  --create-topics <n>        create the routes' missing topics with n partitions
+  --sample-endpoint <port>   also serve the demo's sample endpoint on this port (bridge.config.ts's
+                             sample route points at 8787); --latency-ms, --failure-rate and
+                             --poison-rate apply to it
+
+demo options:
+  --records <n>          stop once n records are produced and committed (default: run until Ctrl-C)
+  --summary-json <file>  write the summary as JSON
+  --partitions <n>       partitions of the demo topic (default 4)
+  --keys <n>             distinct record keys (default 50)
+  --rate <n>             records produced per second, 0 for as fast as possible (default 15)
+  --latency-ms <n>       sample endpoint's mean answer time (default 20)
+  --failure-rate <x>     share of requests answered 503, retried (default 0.05)
+  --poison-rate <x>      share of records always answered 422, dead-lettered (default 0.005)
+  --endpoint-port <n>    sample endpoint's port (default 0: a free one)
+  --timeout <seconds>    give up after this long (default 600 with --records)
+  --plain                plain progress lines even on a terminal`;
+
+class UsageError extends LocalModeError {}
+
+// kafkajs 2.2.4's request queue schedules a timer with a negative delay on Node 23+ (its
+// throttle bookkeeping; Node clamps it to 1 ms, so nothing misbehaves). The warning would be the
+// first thing a newcomer sees, so that one warning is dropped; every other warning is printed.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name === 'TimeoutNegativeWarning' && String(warning.stack).includes('kafkajs')) return;
+  process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        demo: { type: 'boolean' },
+        config: { type: 'string' },
+        route: { type: 'string', multiple: true },
+        'create-topics': { type: 'string' },
+        'sample-endpoint': { type: 'string' },
+        records: { type: 'string' },
+        'summary-json': { type: 'string' },
+        partitions: { type: 'string' },
+        keys: { type: 'string' },
+        rate: { type: 'string' },
+        'latency-ms': { type: 'string' },
+        'failure-rate': { type: 'string' },
+        'poison-rate': { type: 'string' },
+        'endpoint-port': { type: 'string' },
+        timeout: { type: 'string' },
+        plain: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message, 'see npm start -- --help');
+  }
+}
+
+function number(
+  name: string,
+  text: string | undefined,
+  rule: (n: number) => boolean,
+  what: string,
+): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || !rule(value)) {
+    throw new UsageError(`--${name} must be ${what}, got ${JSON.stringify(text)}`, 'see npm start -- --help');
+  }
+  return value;
+}
+
+/** `{ key: value }`, or nothing when the flag was not given (exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+const share = (n: number) => n >= 0 && n < 1;
+
+/** Ctrl-C or SIGTERM stops cleanly once; a second one ends the process at once. */
+function stopSignal(out: NodeJS.WritableStream): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      out.write(
+        `\n${signal} again: exiting without a clean stop (queued messages stay in SQS for the next run)\n`,
+      );
+      process.exit(130);
+    }
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}
+
+async function loadConfig(path: string): Promise<BridgeConfig> {
+  try {
+    return await loadBridgeConfigFile(path);
+  } catch (error) {
+    if (error instanceof ConfigFileError) throw new UsageError(error.message, error.hint);
+    throw error;
+  }
+}
+
+async function runConfig(
+  values: ReturnType<typeof parse>,
+  out: NodeJS.WritableStream,
+  tty: boolean,
+): Promise<number> {
+  const path = values.config ?? 'bridge.config.ts';
+  const config = await loadConfig(path);
+  const only = values.route;
+  if (only !== undefined) {
+    const unknown = only.filter((name) => !config.routes.some((route) => route.name === name));
+    if (unknown.length > 0) {
+      throw new UsageError(
+        `unknown route ${unknown.join(', ')} in ${path}`,
+        `routes there: ${config.routes.map((route) => route.name).join(', ')}`,
+      );
+    }
+  }
+  const routes =
+    only === undefined ? config.routes : config.routes.filter((route) => only.includes(route.name));
+  const lambdaRoutes = routes.filter((route) => route.endpoint.type === 'lambda');
+  if (lambdaRoutes.length > 0) {
+    throw new UsageError(
+      `route(s) ${lambdaRoutes.map((route) => route.name).join(', ')} deliver to a Lambda function, which local mode cannot invoke (the emulator runs no functions)`,
+      'leave them out with --route <name> for the others, or point them at an http:// endpoint for local runs',
+    );
+  }
+  const createPartitions = number(
+    'create-topics',
+    values['create-topics'],
+    wholeAtLeast(1),
+    'a whole number >= 1',
+  );
+  const endpoints = localEndpoints();
+  await checkInfrastructure(endpoints);
+  const kafka = await createKafkaClient(config.kafka, { logLevel: logLevel.ERROR });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = [...new Set(routes.flatMap((route) => route.topics))].filter(
+      (topic) => !existing.has(topic),
+    );
+    if (missing.length > 0 && createPartitions === undefined) {
+      throw new UsageError(
+        `topic(s) ${missing.join(', ')} do not exist on the local broker (auto creation is off)`,
+        'create them, or pass --create-topics <partitions>',
+      );
+    }
+    if (missing.length > 0) {
+      await admin.createTopics({
+        topics: missing.map((topic) => ({ topic, numPartitions: createPartitions ?? 1 })),
+        waitForLeaders: true,
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const samplePort = number('sample-endpoint', values['sample-endpoint'], wholeAtLeast(0), 'a port number');
+  const sample =
+    samplePort === undefined
+      ? undefined
+      : await SampleEndpoint.start({
+          port: samplePort,
+          ...optional(
+            'latencyMs',
+            number('latency-ms', values['latency-ms'], (n) => n >= 0, 'a number >= 0'),
+          ),
+          ...optional(
+            'failureRate',
+            number('failure-rate', values['failure-rate'], share, 'a number in [0, 1)'),
+          ),
+          ...optional(
+            'poisonRate',
+            number('poison-rate', values['poison-rate'], share, 'a number in [0, 1)'),
+          ),
+        });
+  if (sample !== undefined) out.write(`sample endpoint: ${sample.url} (any path answers)\n`);
+  const clients = localClients(endpoints);
+  const view = new ProgressView(out, tty);
+  const log: LocalLog = {
+    info: () => undefined,
+    warn: (message, details) => view.event(`warn ${message} ${JSON.stringify(details ?? {})}`),
+    error: (message, details) => view.event(`error ${message} ${JSON.stringify(details ?? {})}`),
+  };
+  const signal = stopSignal(out);
+  let fatal: Error | undefined;
+  const stopped = new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
+  let failed: () => void = () => undefined;
+  const failure = new Promise<void>((done) => {
+    failed = done;
+  });
+  try {
+    const provisioned = await provision({ ...config, routes }, clients);
+    const bridge = new LocalBridge({
+      routes,
+      clients,
+      provisioned,
+      kafka,
+      log,
+      onFatal: (error) => {
+        fatal = error;
+        failed();
+      },
+    });
+    try {
+      await bridge.start();
+    } catch (error) {
+      await bridge
+        .stop()
+        .catch((stopError: unknown) =>
+          log.error('stop after a failed start failed', { error: String(stopError) }),
+        );
+      throw error;
+    }
+    out.write(`local mode: ${routes.map((route) => route.name).join(', ')} running; Ctrl-C stops cleanly\n`);
+    const timer = setInterval(() => view.render(bridge.progress()), tty ? 500 : 5_000);
+    await Promise.race([stopped, failure]);
+    clearInterval(timer);
+    out.write('stopping: poller, then the batches in progress, then a final commit\n');
+    await bridge.stop();
+    view.render(bridge.progress());
+    if (fatal !== undefined) throw fatal;
+    if (sample !== undefined) {
+      out.write(
+        `sample endpoint accepted ${sample.accepted.length} record(s), failed ${sample.failures} request(s)\n`,
+      );
+    }
+    return 0;
+  } finally {
+    destroyClients(clients);
+    await sample?.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  const out = process.stdout;
+  const values = parse(process.argv.slice(2));
+  if (values.help === true) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
+  const tty = out.isTTY === true && values.plain !== true;
+  if (values.config !== undefined || values.route !== undefined) {
+    if (values.demo === true)
+      throw new UsageError('--demo and --config exclude each other', 'pass one of them');
+    return runConfig(values, out, tty);
+  }
+  const records = number('records', values.records, wholeAtLeast(1), 'a whole number >= 1');
+  const timeoutSeconds = number('timeout', values.timeout, wholeAtLeast(1), 'a whole number of seconds >= 1');
+  const summary = await runDemo({
+    out,
+    tty,
+    signal: stopSignal(out),
+    ...optional('records', records),
+    ...optional('summaryJson', values['summary-json']),
+    ...optional(
+      'partitions',
+      number('partitions', values.partitions, wholeAtLeast(1), 'a whole number >= 1'),
+    ),
+    ...optional('keys', number('keys', values.keys, wholeAtLeast(1), 'a whole number >= 1')),
+    ...optional(
+      'perSecond',
+      number('rate', values.rate, (n) => n >= 0, 'a number >= 0'),
+    ),
+    ...optional(
+      'latencyMs',
+      number('latency-ms', values['latency-ms'], (n) => n >= 0, 'a number >= 0'),
+    ),
+    ...optional('failureRate', number('failure-rate', values['failure-rate'], share, 'a number in [0, 1)')),
+    ...optional('poisonRate', number('poison-rate', values['poison-rate'], share, 'a number in [0, 1)')),
+    ...optional(
+      'endpointPort',
+      number('endpoint-port', values['endpoint-port'], wholeAtLeast(0), 'a port number'),
+    ),
+    ...optional(
+      'timeoutMs',
+      timeoutSeconds === undefined ? (records === undefined ? undefined : 600_000) : timeoutSeconds * 1000,
+    ),
+  });
+  out.write(formatSummary(summary));
+  if (summary.lost > 0 || summary.orderViolations > 0) return 1;
+  return summary.stoppedBy === 'interrupted' || summary.ok ? 0 : 1;
+}
+
+function report(error: unknown): number {
+  const err = process.stderr;
+  if (error instanceof ConfigError) {
+    err.write(`error: ${error.message}\n  fix: correct the field(s) above in your config file\n`);
+    return 2;
+  }
+  if (error instanceof LocalModeError) {
+    err.write(`error: ${error.message}\n  fix: ${error.hint}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+  err.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (error instanceof Error && error.stack !== undefined) err.write(`${error.stack}\n`);
+  return 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => process.exit(report(error)),
+);

@@ -1,0 +1,71 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+/** The SDK clients local mode uses, all pointed at the local emulators. */
+export interface LocalClients {
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  readonly dynamo: DynamoDBClient;
+  readonly secrets: SecretsManagerClient;
+  readonly lambda: LambdaClient;
+}
+
+/** Where the emulators and the broker answer. */
+export interface LocalEndpoints {
+  /** moto: S3, DynamoDB, Secrets Manager, Lambda. */
+  readonly aws: string;
+  /** ElasticMQ: SQS FIFO. */
+  readonly sqs: string;
+  readonly kafkaBrokers: readonly string[];
+}
+
+export const LOCAL_REGION = 'us-east-1';
+
+function envOr(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const value = env[name];
+  return value !== undefined && value !== '' ? value : fallback;
+}
+
+/**
+ * The endpoints from the environment, with the defaults of scripts/infra.sh: the same variables
+ * the SDK itself honours (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS) and KAFKA_BROKERS.
+ */
+export function localEndpoints(env: NodeJS.ProcessEnv = process.env): LocalEndpoints {
+  const aws = envOr(env, 'AWS_ENDPOINT_URL', `http://127.0.0.1:${envOr(env, 'MOTO_PORT', '4566')}`);
+  const sqs = envOr(env, 'AWS_ENDPOINT_URL_SQS', `http://127.0.0.1:${envOr(env, 'ELASTICMQ_PORT', '9324')}`);
+  const kafkaBrokers = envOr(env, 'KAFKA_BROKERS', `127.0.0.1:${envOr(env, 'KAFKA_PORT', '9092')}`)
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker !== '');
+  return { aws, sqs, kafkaBrokers };
+}
+
+/**
+ * Clients for the emulators. Static fake credentials keep the SDK from looking for real ones
+ * (profiles, SSO, instance metadata): local mode must never touch a real account by accident.
+ * Path-style S3, because virtual-hosted buckets would need DNS names like bucket.127.0.0.1.
+ */
+export function localClients(endpoints: LocalEndpoints = localEndpoints()): LocalClients {
+  const base = {
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+  return {
+    sqs: new SQSClient({ ...base, endpoint: endpoints.sqs }),
+    s3: new S3Client({ ...base, endpoint: endpoints.aws, forcePathStyle: true }),
+    dynamo: new DynamoDBClient({ ...base, endpoint: endpoints.aws }),
+    secrets: new SecretsManagerClient({ ...base, endpoint: endpoints.aws }),
+    lambda: new LambdaClient({ ...base, endpoint: endpoints.aws }),
+  };
+}
+
+export function destroyClients(clients: LocalClients): void {
+  clients.sqs.destroy();
+  clients.s3.destroy();
+  clients.dynamo.destroy();
+  clients.secrets.destroy();
+  clients.lambda.destroy();
+}
