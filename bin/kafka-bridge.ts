@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The operator CLI (docs/cli.md). The logic is in lib/cli; this only wires the process.
+import { main } from '../lib/cli/main.ts';
+
+// kafkajs 2.2.4's request queue schedules a check with a negative delay, which Node 24 clamps to
+// 1 ms and reports as TimeoutNegativeWarning (RequestQueue.scheduleCheckPendingRequests): harmless,
+// but an operator would read it as a problem. Only that warning is dropped; any other is printed.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const name =
+    typeof warning === 'string' ? (typeof rest[0] === 'string' ? rest[0] : undefined) : warning.name;
+  const type = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { type?: unknown }).type : name;
+  if (type === 'TimeoutNegativeWarning') return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
+const code = await main(process.argv.slice(2), {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+});
+// Exit explicitly: kafkajs can keep reconnect timers alive after a failed command, and a CLI
+// must return as soon as it has answered.
+process.exit(code);

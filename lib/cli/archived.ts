@@ -1,0 +1,133 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { ArchiveRecord } from '../archive/archive.ts';
+import { archivePrefix, type Route } from '../config/index.ts';
+import { decodeEnvelope, type Envelope, EnvelopeError } from '../envelope/index.ts';
+import type { CliContext } from './context.ts';
+import { CliError } from './errors.ts';
+
+/**
+ * An archive object as the CLI reads it. The replay adds `replayedAt` (ISO 8601) and
+ * `replays` to the object; the deliverer rewrites the whole object when a replayed record fails
+ * again, which drops them, so "archived and not replayed since" is exactly "absent".
+ */
+export interface StoredArchive extends ArchiveRecord {
+  readonly replayedAt?: string;
+  readonly replays?: number;
+}
+
+/** One archived record with what the commands need from it. */
+export interface ArchivedEntry {
+  /** The S3 object key. */
+  readonly archiveKey: string;
+  readonly record: StoredArchive;
+  /** The decoded envelope; undefined for a malformed message. */
+  readonly envelope: Envelope | undefined;
+  /** The record key for people: UTF-8 when it is printable, else `base64:<...>`; null for no key. */
+  readonly key: string | null;
+  readonly groupId: string | undefined;
+}
+
+/** Every archive object of the route, in key order (topic, partition, then offset: replay order). */
+export async function listArchived(ctx: CliContext, route: Route): Promise<ArchivedEntry[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const out = await ctx
+      .aws('S3', () =>
+        ctx.s3.send(
+          new ListObjectsV2Command({
+            Bucket: ctx.bucket,
+            Prefix: archivePrefix(route),
+            ...(token === undefined ? {} : { ContinuationToken: token }),
+          }),
+        ),
+      )
+      .catch((error: unknown) => {
+        throw bucketError(ctx, error);
+      });
+    for (const object of out.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+    token = out.IsTruncated === true ? out.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  keys.sort();
+  const entries: ArchivedEntry[] = [];
+  // A few reads at a time: an operator's archive is small, and S3 throttles per prefix anyway.
+  for (let i = 0; i < keys.length; i += 16) {
+    entries.push(...(await Promise.all(keys.slice(i, i + 16).map((key) => readArchived(ctx, key)))));
+  }
+  return entries;
+}
+
+export async function readArchived(ctx: CliContext, archiveKey: string): Promise<ArchivedEntry> {
+  const out = await ctx.aws('S3', () =>
+    ctx.s3.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: archiveKey })),
+  );
+  const text = (await out.Body?.transformToString('utf8')) ?? '';
+  let record: StoredArchive;
+  try {
+    record = JSON.parse(text) as StoredArchive;
+  } catch (error) {
+    throw new CliError(`archive object s3://${ctx.bucket}/${archiveKey} is not JSON: ${String(error)}`, {
+      cause: error,
+    });
+  }
+  let envelope: Envelope | undefined;
+  try {
+    envelope = decodeEnvelope(record.body);
+  } catch (error) {
+    // A malformed message is archived too (it is what the DLQ holds); it just has no envelope.
+    if (!(error instanceof EnvelopeError)) throw error;
+  }
+  return {
+    archiveKey,
+    record,
+    envelope,
+    key: envelope === undefined ? null : keyText(envelope.key),
+    groupId: record.messageGroupId,
+  };
+}
+
+/** Records that a replay sent the record again (kept until the deliverer rewrites the object). */
+export async function markReplayed(ctx: CliContext, entry: ArchivedEntry, at: number): Promise<void> {
+  const record: StoredArchive = {
+    ...entry.record,
+    replayedAt: new Date(at).toISOString(),
+    replays: (entry.record.replays ?? 0) + 1,
+  };
+  await ctx.aws('S3', () =>
+    ctx.s3.send(
+      new PutObjectCommand({
+        Bucket: ctx.bucket,
+        Key: entry.archiveKey,
+        Body: JSON.stringify(record, null, 2),
+        ContentType: 'application/json',
+      }),
+    ),
+  );
+}
+
+/** Whether the record still waits for an operator: archived and not replayed since. */
+export function isPending(entry: ArchivedEntry): boolean {
+  return entry.record.replayedAt === undefined;
+}
+
+export function keyText(key: Buffer | null): string | null {
+  if (key === null) return null;
+  const text = key.toString('utf8');
+  // Printable text round-trips; anything else (binary keys) is shown as base64 so it can be typed back.
+  const printable = [...text].every((char) => {
+    const code = char.codePointAt(0) ?? 0;
+    return code >= 0x20 && code !== 0x7f;
+  });
+  return printable && Buffer.from(text, 'utf8').equals(key) ? text : `base64:${key.toString('base64')}`;
+}
+
+function bucketError(ctx: CliContext, error: unknown): unknown {
+  const name = (error as { name?: unknown }).name;
+  if (name === 'NoSuchBucket') {
+    return new CliError(
+      `bucket ${ctx.bucket} does not exist at ${ctx.endpoints.aws}: pass --bucket or set BRIDGE_BUCKET to the stack's archive bucket`,
+      { cause: error },
+    );
+  }
+  return error;
+}

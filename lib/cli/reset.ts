@@ -1,0 +1,107 @@
+import { progressGroupId, type Route } from '../config/index.ts';
+import { KafkaOffsets } from '../kafka/offsets.ts';
+import type { CliContext } from './context.ts';
+import { CliError } from './errors.ts';
+
+export type ResetTarget = { readonly offset: bigint } | { readonly time: number };
+
+export interface ResetOptions {
+  readonly to: ResetTarget;
+  /** Only this partition; all of them when absent. */
+  readonly partition?: number;
+  /** Only this topic of the route; all of its topics when absent. */
+  readonly topic?: string;
+}
+
+export interface ResetMove {
+  readonly topic: string;
+  readonly partition: number;
+  readonly before: string | null;
+  readonly after: string;
+}
+
+export interface ResetResult {
+  readonly route: string;
+  readonly progressGroup: string;
+  readonly moves: readonly ResetMove[];
+  readonly note: string;
+}
+
+/**
+ * Moves the route's progress group (the one source of truth of "done") to an offset, or to the
+ * first offset at or after a time. The pollers read the progress group when they take a
+ * partition, so a running poller follows after its next rebalance or restart. Records already
+ * forwarded above the new position are still delivered; completions are not touched.
+ */
+export async function reset(ctx: CliContext, routeName: string, options: ResetOptions): Promise<ResetResult> {
+  const route: Route = ctx.route(routeName);
+  const topics = options.topic === undefined ? route.topics : [options.topic];
+  if (options.topic !== undefined && !route.topics.includes(options.topic)) {
+    throw new CliError(
+      `route ${route.name} does not read topic ${options.topic} (it reads ${route.topics.join(', ')})`,
+    );
+  }
+  const group = progressGroupId(route);
+  const kafka = await ctx.kafka();
+  const offsets = new KafkaOffsets(kafka);
+  const admin = kafka.admin();
+  try {
+    return await ctx.withKafka(async () => {
+      await Promise.all([offsets.connect(), admin.connect()]);
+      const moves: ResetMove[] = [];
+      for (const topic of topics) {
+        const [before, marks] = await Promise.all([
+          offsets.committed(group, topic),
+          offsets.watermarks(topic),
+        ]);
+        if (options.partition !== undefined && !marks.has(options.partition)) {
+          throw new CliError(`topic ${topic} has no partition ${options.partition} (it has ${marks.size})`);
+        }
+        const partitions = [...marks.keys()]
+          .filter((p) => options.partition === undefined || p === options.partition)
+          .sort((a, b) => a - b);
+        const target = new Map<number, bigint>();
+        if ('offset' in options.to) {
+          for (const partition of partitions) {
+            const mark = marks.get(partition);
+            if (mark === undefined) continue;
+            if (options.to.offset < mark.low || options.to.offset > mark.high) {
+              throw new CliError(
+                `offset ${options.to.offset} is outside ${topic}/${partition}'s log (${mark.low} to ${mark.high}): pick an offset in that range`,
+              );
+            }
+            target.set(partition, options.to.offset);
+          }
+        } else {
+          // The first offset whose timestamp is at or after the time; the log end when none is.
+          const found = await admin.fetchTopicOffsetsByTimestamp(topic, options.to.time);
+          for (const { partition, offset } of found) {
+            if (!partitions.includes(partition)) continue;
+            const mark = marks.get(partition);
+            target.set(
+              partition,
+              offset === '-1' || mark === undefined ? (mark?.high ?? 0n) : BigInt(offset),
+            );
+          }
+        }
+        await offsets.commit(group, topic, target);
+        for (const [partition, offset] of target) {
+          moves.push({
+            topic,
+            partition,
+            before: before.get(partition)?.toString() ?? null,
+            after: offset.toString(),
+          });
+        }
+      }
+      return {
+        route: route.name,
+        progressGroup: group,
+        moves,
+        note: 'pollers read the progress group when they take a partition: restart them (or let a rebalance happen) to poll from the new position',
+      };
+    });
+  } finally {
+    await Promise.all([offsets.disconnect(), admin.disconnect()]);
+  }
+}

@@ -1,0 +1,102 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { progressGroupId, type Route } from '../config/index.ts';
+import { KafkaOffsets } from '../kafka/offsets.ts';
+import type { CliContext } from './context.ts';
+
+export interface QueueDepth {
+  /** Messages waiting to be received (ApproximateNumberOfMessages). */
+  readonly visible: number;
+  /** Messages received and not deleted yet, or waiting out a backoff (ApproximateNumberOfMessagesNotVisible). */
+  readonly inFlight: number;
+}
+
+export interface PartitionStatus {
+  readonly topic: string;
+  readonly partition: number;
+  /** The progress group's committed offset; null when the partition has none yet (never polled). */
+  readonly committed: string | null;
+  /** The log end offset (high watermark): the offset the next record will get. */
+  readonly logEnd: string;
+  /** Records between the committed offset (or the log start, when none) and the log end. */
+  readonly lag: string;
+}
+
+export interface RouteStatus {
+  readonly route: string;
+  readonly progressGroup: string;
+  readonly partitions: readonly PartitionStatus[];
+  /** In flight, approximately: every message in the route's queue, waiting or being delivered. */
+  readonly inFlight: number;
+  readonly queue: QueueDepth;
+  /** Dead letters waiting in the DLQ. */
+  readonly deadLetters: number;
+}
+
+/** Per route and partition: committed offset, log end, lag; per route: queue and DLQ depth. */
+export async function status(ctx: CliContext, routeName?: string): Promise<RouteStatus[]> {
+  const routes = ctx.routes(routeName);
+  const kafka = await ctx.kafka();
+  const offsets = new KafkaOffsets(kafka);
+  try {
+    const result: RouteStatus[] = [];
+    for (const route of routes) result.push(await routeStatus(ctx, offsets, route));
+    return result;
+  } finally {
+    await offsets.disconnect();
+  }
+}
+
+async function routeStatus(ctx: CliContext, offsets: KafkaOffsets, route: Route): Promise<RouteStatus> {
+  const group = progressGroupId(route);
+  const partitions = await ctx.withKafka(async () => {
+    await offsets.connect();
+    const rows: PartitionStatus[] = [];
+    for (const topic of route.topics) {
+      const [committed, marks] = await Promise.all([
+        offsets.committed(group, topic),
+        offsets.watermarks(topic),
+      ]);
+      for (const [partition, mark] of [...marks].sort(([a], [b]) => a - b)) {
+        const done = committed.get(partition);
+        // Without a committed offset nothing is done yet: everything still in the log is lag.
+        const from = done ?? mark.low;
+        const lag = mark.high > from ? mark.high - from : 0n;
+        rows.push({
+          topic,
+          partition,
+          committed: done === undefined ? null : done.toString(),
+          logEnd: mark.high.toString(),
+          lag: lag.toString(),
+        });
+      }
+    }
+    return rows;
+  });
+  const [queue, dlq] = await Promise.all([
+    depth(ctx, await ctx.queueUrl(route)),
+    depth(ctx, await ctx.deadLetterQueueUrl(route)),
+  ]);
+  return {
+    route: route.name,
+    progressGroup: group,
+    partitions,
+    inFlight: queue.visible + queue.inFlight,
+    queue,
+    deadLetters: dlq.visible + dlq.inFlight,
+  };
+}
+
+export async function depth(ctx: CliContext, queueUrl: string): Promise<QueueDepth> {
+  const out = await ctx.aws('SQS', () =>
+    ctx.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    ),
+  );
+  return {
+    visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+}
