@@ -15,6 +15,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { localEndpoints } from '../../lib/local/clients.ts';
 
 export const REGION = 'us-east-1';
 
@@ -22,26 +23,18 @@ export const REGION = 'us-east-1';
 // profiles, SSO caches or instance metadata (slow, and it could pick up real credentials).
 const FAKE_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 
-function envOr(name: string, fallback: string): string {
-  const value = process.env[name];
-  return value !== undefined && value !== '' ? value : fallback;
-}
-
 /** moto: every service except SQS. `AWS_ENDPOINT_URL` is also what the SDK itself honours. */
 export function awsEndpoint(): string {
-  return envOr('AWS_ENDPOINT_URL', `http://127.0.0.1:${envOr('MOTO_PORT', '4566')}`);
+  return localEndpoints().aws;
 }
 
 /**
- * The SQS endpoint: ElasticMQ by default. `BRIDGE_SQS_ENDPOINT` wins, then the SDK's own
- * service-specific variable `AWS_ENDPOINT_URL_SQS` (so the bridge in local mode and the tests
- * agree), then ElasticMQ on `ELASTICMQ_PORT`.
+ * The SQS endpoint: ElasticMQ by default, as local mode uses it. `BRIDGE_SQS_ENDPOINT` wins, so
+ * the conformance test can be pointed at another emulator (moto) for comparison.
  */
 export function sqsEndpoint(): string {
-  return envOr(
-    'BRIDGE_SQS_ENDPOINT',
-    envOr('AWS_ENDPOINT_URL_SQS', `http://127.0.0.1:${envOr('ELASTICMQ_PORT', '9324')}`),
-  );
+  const override = process.env.BRIDGE_SQS_ENDPOINT;
+  return override !== undefined && override !== '' ? override : localEndpoints().sqs;
 }
 
 export interface EmulatorClientConfig {

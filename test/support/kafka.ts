@@ -3,19 +3,14 @@
 // comes from uniqueName(), so tests can run in parallel and against a long-lived broker.
 import { randomBytes } from 'node:crypto';
 import { type Admin, type ITopicConfig, Kafka, logLevel } from 'kafkajs';
+import { localEndpoints } from '../../lib/local/clients.ts';
 
 /**
  * The brokers to connect to: `KAFKA_BROKERS` (comma-separated host:port list) when set, else the
  * local broker of scripts/kafka.sh on `KAFKA_PORT` (default 9092).
  */
 export function kafkaBrokers(): string[] {
-  const listed = (process.env.KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((broker) => broker.trim())
-    .filter((broker) => broker !== '');
-  if (listed.length > 0) return listed;
-  const port = process.env.KAFKA_PORT;
-  return [`127.0.0.1:${port !== undefined && port !== '' ? port : '9092'}`];
+  return [...localEndpoints().kafkaBrokers];
 }
 
 /**
