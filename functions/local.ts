@@ -230,16 +230,7 @@ async function runConfig(
         failed();
       },
     });
-    try {
-      await bridge.start();
-    } catch (error) {
-      await bridge
-        .stop()
-        .catch((stopError: unknown) =>
-          log.error('stop after a failed start failed', { error: String(stopError) }),
-        );
-      throw error;
-    }
+    await bridge.start();
     out.write(`local mode: ${routes.map((route) => route.name).join(', ')} running; Ctrl-C stops cleanly\n`);
     const timer = setInterval(() => view.render(bridge.progress()), tty ? 500 : 5_000);
     await Promise.race([stopped, failure]);

@@ -167,14 +167,23 @@ export class LocalBridge {
   }
 
   /** Starts every route's consumers first, then its poller, then the commit loop. */
+  /** Starts every route; if any part fails to start, stops what did start before rethrowing. */
   async start(): Promise<void> {
     if (this.#started) throw new Error('LocalBridge: already started');
     this.#started = true;
-    await this.#offsets.connect();
-    for (const running of this.#routes) {
-      running.deliver.start();
-      running.redrive.start();
-      await running.poller.start();
+    try {
+      await this.#offsets.connect();
+      for (const running of this.#routes) {
+        running.deliver.start();
+        running.redrive.start();
+        await running.poller.start();
+      }
+    } catch (error) {
+      // Consumers that joined their group and running event sources must not outlive the failure.
+      await this.stop().catch((stopError: unknown) => {
+        throw new AggregateError([error, stopError], 'local bridge failed to start, and to stop after that');
+      });
+      throw error;
     }
     this.#scheduleCommit();
   }

@@ -118,17 +118,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       runId,
     });
     const started = Date.now();
-    try {
-      await bridge.start();
-    } catch (error) {
-      // Stop what did start (consumers, a poller that joined its group) before reporting.
-      await bridge
-        .stop()
-        .catch((stopError: unknown) =>
-          log.error('stop after a failed start failed', { error: String(stopError) }),
-        );
-      throw error;
-    }
+    await bridge.start();
     await producer.connect();
     const target = options.records;
     let producerError: unknown;

@@ -8,7 +8,8 @@
 // Needs the broker running: `bash scripts/kafka.sh start`.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Admin, Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, IHeaders, KafkaMessage } from 'kafkajs';
+import { KafkaOffsets, ProgressGroupHasMembersError } from '../../lib/kafka/offsets.ts';
 import {
   assertKafkaReachable,
   createKafka,
@@ -123,56 +124,22 @@ function headerBuffer(headers: IHeaders | undefined, name: string): Buffer | Buf
 
 // ---- a non-member's OffsetCommit ------------------------------------------------------------
 // kafkajs has no public API that sends an OffsetCommit outside a group membership (setOffsets
-// checks the group client-side first, see test (b)). To see what the *broker* answers, this uses
-// kafkajs's own cluster and broker objects (kafkajs is pinned to 2.2.4, which has had no release
-// since 2023) and sends what Kafka's admin tools send: generation -1 and an empty member id.
-
-interface RawBroker {
-  offsetCommit(request: {
-    groupId: string;
-    groupGenerationId: number;
-    memberId: string;
-    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
-  }): Promise<unknown>;
-}
-
-interface RawCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  findGroupCoordinator(request: { groupId: string }): Promise<RawBroker>;
-}
-
-function rawCluster(client: Kafka): RawCluster {
-  const key = Object.getOwnPropertySymbols(client).find(
-    (s) => s.description === 'private:Kafka:createCluster',
-  );
-  const create: unknown = key === undefined ? undefined : Reflect.get(client, key);
-  if (typeof create !== 'function') {
-    throw new Error(
-      'kafkajs internals changed: Kafka has no private createCluster any more (test needs updating)',
-    );
-  }
-  return create.call(client, { allowAutoTopicCreation: false }) as RawCluster;
-}
+// checks the group client-side first, see test (b)). lib/kafka/offsets.ts sends one, as Kafka's
+// own admin tools do (generation -1, empty member id): the commit function writes the progress
+// group that way. These tests show what the broker answers to it.
 
 async function commitAsNonMember(
   groupId: string,
   topic: string,
   partition: number,
-  offset: string,
+  offset: bigint,
 ): Promise<void> {
-  const cluster = rawCluster(kafka);
-  await cluster.connect();
+  const offsets = new KafkaOffsets(kafka);
+  await offsets.connect();
   try {
-    const coordinator = await cluster.findGroupCoordinator({ groupId });
-    await coordinator.offsetCommit({
-      groupId,
-      groupGenerationId: -1,
-      memberId: '',
-      topics: [{ topic, partitions: [{ partition, offset }] }],
-    });
+    await offsets.commit(groupId, topic, new Map([[partition, offset]]));
   } finally {
-    await cluster.disconnect();
+    await offsets.disconnect();
   }
 }
 
@@ -423,14 +390,21 @@ describe(`kafkajs 2.2.4 against the local Kafka broker (${kafkaBrokers().join(',
 
       // Act + Assess: the broker refuses a commit from outside the membership, the one any client
       // without a member id (kafkajs internals, Kafka's own tools) sends.
-      await assert.rejects(commitAsNonMember(groupId, topic, 0, '0'), {
-        name: 'KafkaJSProtocolError',
-        type: 'UNKNOWN_MEMBER_ID',
-        code: 25,
+      await assert.rejects(commitAsNonMember(groupId, topic, 0, 0n), (error: unknown) => {
+        assert.ok(error instanceof ProgressGroupHasMembersError, String(error));
+        assert.deepEqual(
+          {
+            name: (error.cause as Error).name,
+            type: (error.cause as { type?: unknown }).type,
+            code: (error.cause as { code?: unknown }).code,
+          },
+          { name: 'KafkaJSProtocolError', type: 'UNKNOWN_MEMBER_ID', code: 25 },
+        );
+        return true;
       });
       // The very same request to a group without members is accepted: membership is the reason.
       const started = performance.now();
-      await commitAsNonMember(emptyGroupId, topic, 0, '0');
+      await commitAsNonMember(emptyGroupId, topic, 0, 0n);
       t.diagnostic(
         `a non-member OffsetCommit to an empty group took ${Math.round(performance.now() - started)} ms`,
       );
