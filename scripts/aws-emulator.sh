@@ -11,6 +11,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lib/maven-classpath.sh
+source "$here/lib/maven-classpath.sh"
 repo=$(cd "$here/.." && pwd)
 files="$here/aws-emulator"
 
@@ -120,33 +122,6 @@ ensure_venv() {
   fi
 }
 
-# Prints ElasticMQ's classpath, resolved by Maven from scripts/aws-emulator/pom.xml into ~/.m2
-# and cached per pom hash (a changed pom, or a jar gone from ~/.m2, resolves again).
-elasticmq_classpath() {
-  local pom="$files/pom.xml" hash cp_file jar ok=1 cp
-  local -a jars
-  hash=$(sha256sum "$pom" | cut -c1-16)
-  cp_file="$emq_dir/classpath-$hash.txt"
-  if [ -s "$cp_file" ]; then
-    IFS=: read -r -a jars <"$cp_file"
-    for jar in "${jars[@]}"; do [ -f "$jar" ] || { ok=0; break; }; done
-  else
-    ok=0
-  fi
-  if [ "$ok" -ne 1 ]; then
-    command -v mvn >/dev/null 2>&1 || die "mvn not found: Maven is needed once to fetch ElasticMQ from Maven Central"
-    say "resolving ElasticMQ with Maven (first time downloads it into ~/.m2)" >&2
-    rm -f "$emq_dir"/classpath-*.txt
-    if ! mvn -B -q -f "$pom" dependency:build-classpath -Dmdep.outputFile="$cp_file.tmp" >"$emq_dir/mvn.log" 2>&1; then
-      tail -n 30 "$emq_dir/mvn.log" >&2
-      die "Maven could not resolve ElasticMQ (full log: $emq_dir/mvn.log)"
-    fi
-    mv "$cp_file.tmp" "$cp_file"
-  fi
-  cp=$(<"$cp_file")
-  [ -n "$cp" ] || die "empty ElasticMQ classpath in $cp_file"
-  echo "$cp"
-}
 
 # ---- start ----------------------------------------------------------------------------------
 
@@ -227,7 +202,7 @@ launch_elasticmq() {
   fi
   rm -f "$emq_pidfile"
   mkdir -p "$emq_dir"
-  cp=$(elasticmq_classpath)
+  cp=$(maven_classpath "$files/pom.xml" "$emq_dir" "$emq_dir/mvn.log" ElasticMQ)
   launched_elasticmq=$(now_ms)
   # -Xmx256m: an in-memory SQS for tests needs little; the machine also runs Kafka and moto.
   # SerialGC: fewer GC threads on a 2-core machine. The exported ELASTICMQ_PORT feeds the

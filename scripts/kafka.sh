@@ -17,6 +17,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lib/maven-classpath.sh
+source "$here/lib/maven-classpath.sh"
 repo=$(cd "$here/.." && pwd)
 files="$here/kafka"
 
@@ -103,35 +105,6 @@ java_bin() {
   echo "$java"
 }
 
-# Prints Kafka's classpath, resolved by Maven from scripts/kafka/pom.xml into ~/.m2 and cached per
-# pom hash (a changed pom, or a jar gone from ~/.m2, resolves again).
-kafka_classpath() {
-  local pom="$files/pom.xml" hash cp_file jar ok=1 cp
-  local -a jars
-  hash=$(sha256sum "$pom" | cut -c1-16)
-  cp_file="$run_dir/classpath-$hash.txt"
-  if [ -s "$cp_file" ]; then
-    IFS=: read -r -a jars <"$cp_file"
-    for jar in "${jars[@]}"; do [ -f "$jar" ] || { ok=0; break; }; done
-  else
-    ok=0
-  fi
-  if [ "$ok" -ne 1 ]; then
-    command -v mvn >/dev/null 2>&1 ||
-      die "mvn not found: Maven is needed once to fetch Kafka from Maven Central (apt-get install maven)"
-    say "resolving Kafka with Maven (the first time downloads it into ~/.m2)" >&2
-    rm -f "$run_dir"/classpath-*.txt
-    if ! mvn -B -q -Dstyle.color=never -f "$pom" dependency:build-classpath \
-      -Dmdep.outputFile="$cp_file.tmp" >"$logs_dir/maven.log" 2>&1; then
-      tail -n 30 "$logs_dir/maven.log" >&2
-      die "Maven could not resolve Kafka from $pom (full log: $logs_dir/maven.log)"
-    fi
-    mv "$cp_file.tmp" "$cp_file"
-  fi
-  cp=$(<"$cp_file")
-  [ -n "$cp" ] || die "empty Kafka classpath in $cp_file"
-  echo "$cp"
-}
 
 kafka_version() {
   # The version is in the name of the broker's jar on the classpath: .../kafka_2.13-4.4.0.jar
@@ -293,7 +266,7 @@ start() {
   fi
 
   java=$(java_bin)
-  cp=$(kafka_classpath)
+  cp=$(maven_classpath "$files/pom.xml" "$run_dir" "$logs_dir/maven.log" Kafka)
   version=$(kafka_version "$cp")
   probe_dir=$(probe_classes "$java" "$cp")
 
