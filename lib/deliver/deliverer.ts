@@ -3,6 +3,7 @@ import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } fr
 import type { SQSRecord } from 'aws-lambda';
 import { Archive, type ArchivedAttempt, type ArchiveRecord } from '../archive/archive.ts';
 import type { CircuitBreaker } from '../breaker/breaker.ts';
+import type { CompletionStatus } from '../completion/completion.ts';
 import type { CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import {
@@ -31,6 +32,7 @@ import {
   type DeliverMetrics,
   METRICS,
   noMetrics,
+  recordLogFields,
   silentLogger,
 } from './observability.ts';
 import { loadPayload } from './payload.ts';
@@ -184,7 +186,7 @@ export class Deliverer {
       // The bridge's own failure: wait like a retryable answer would, without counting it against the record.
       const seconds = visibilityTimeoutSeconds(receiveCount, this.#policy, this.#random);
       this.#log.error('record goes back to the queue after a bridge error', {
-        recordId: id,
+        ...recordLogFields(id, envelope),
         error: error instanceof Error ? error.message : String(error),
         visibilitySeconds: seconds,
       });
@@ -212,7 +214,10 @@ export class Deliverer {
     );
     if (existing !== undefined) {
       this.#metrics.count(METRICS.duplicate, 1);
-      this.#log.info('record already completed; skipped', { recordId: id, status: existing.status });
+      this.#log.info('record already completed; skipped', {
+        ...recordLogFields(id, envelope),
+        status: existing.status,
+      });
       return 'duplicate';
     }
     const replayed = record.messageAttributes?.[REPLAY_MARKER] !== undefined;
@@ -354,7 +359,7 @@ export class Deliverer {
       ];
       const giveUp = !block && (error.stoppedBy === 'not-retryable' || attemptCount >= route.retry.attempts);
       this.#log.warn('delivery failed', {
-        recordId: id,
+        ...recordLogFields(id, envelope),
         status: last.status,
         error: last.message,
         attempts: attemptCount,
@@ -391,19 +396,11 @@ export class Deliverer {
     }
 
     if (probe) await breaker?.probeResult(succeeded);
-    await this.#o.completions.put({
-      route: route.name,
-      topic: envelope.topic,
-      partition: envelope.partition,
-      from: BigInt(envelope.from),
-      offset: BigInt(envelope.offset),
-      status: 'delivered',
-      at: this.#now(),
-      attempts: prior + made,
-    });
+    await this.#complete(envelope, 'delivered', prior + made);
     if (history.count > 0)
       await log.delete(route.name, envelope.topic, envelope.partition, BigInt(envelope.from));
     this.#metrics.count(METRICS.success, 1);
+    this.#log.info('record delivered', { ...recordLogFields(id, envelope), attempts: prior + made });
     return 'delivered';
   }
 
@@ -486,18 +483,13 @@ export class Deliverer {
       reason: input.reason,
       at: this.#now(),
     });
-    await this.#o.completions.put({
-      route: route.name,
-      topic: envelope.topic,
-      partition: envelope.partition,
-      from: BigInt(envelope.from),
-      offset: BigInt(envelope.offset),
-      status: 'dead-lettered',
-      at: this.#now(),
-      attempts: input.attemptCount,
-    });
+    await this.#complete(envelope, 'dead-lettered', input.attemptCount);
     this.#metrics.count(METRICS.deadLettered, 1);
-    this.#log.warn('record dead-lettered', { recordId: id, reason: input.reason, archiveKey: key });
+    this.#log.warn('record dead-lettered', {
+      ...recordLogFields(id, envelope),
+      reason: input.reason,
+      archiveKey: key,
+    });
   }
 
   async #park(
@@ -528,18 +520,12 @@ export class Deliverer {
       attempts: [],
       attemptCount: 0,
     });
-    await this.#o.completions.put({
-      route: route.name,
-      topic: envelope.topic,
-      partition: envelope.partition,
-      from: BigInt(envelope.from),
-      offset: BigInt(envelope.offset),
-      status: 'parked',
-      at: this.#now(),
-      attempts: 0,
-    });
+    await this.#complete(envelope, 'parked', 0);
     this.#metrics.count(METRICS.parked, 1);
-    this.#log.info('record parked behind a quarantined key', { recordId: id, behind: quarantine.behind });
+    this.#log.info('record parked behind a quarantined key', {
+      ...recordLogFields(id, envelope),
+      behind: quarantine.behind,
+    });
   }
 
   /**
@@ -567,22 +553,36 @@ export class Deliverer {
     });
     const coordinates = coordinatesOf(record.body, route.name);
     if (coordinates !== undefined) {
-      await this.#o.completions.put({
-        route: route.name,
-        topic: coordinates.topic,
-        partition: coordinates.partition,
-        from: BigInt(coordinates.from),
-        offset: BigInt(coordinates.offset),
-        status: 'dead-lettered',
-        at: this.#now(),
-        attempts: 0,
-      });
+      await this.#complete(coordinates, 'dead-lettered', 0);
     }
     this.#metrics.count(METRICS.deadLettered, 1);
     this.#log.error('malformed message dead-lettered', {
       messageId: record.messageId,
       reason,
       archiveKey: key,
+    });
+  }
+
+  /** Writes the record's completion (the first write wins: a redelivery does not rewrite it). */
+  async #complete(
+    where: {
+      readonly topic: string;
+      readonly partition: number;
+      readonly from: string;
+      readonly offset: string;
+    },
+    status: CompletionStatus,
+    attempts: number,
+  ): Promise<void> {
+    await this.#o.completions.put({
+      route: this.#o.route.name,
+      topic: where.topic,
+      partition: where.partition,
+      from: BigInt(where.from),
+      offset: BigInt(where.offset),
+      status,
+      at: this.#now(),
+      attempts,
     });
   }
 
