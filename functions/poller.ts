@@ -7,7 +7,8 @@
  *   (default export); else the repository's bridge.config.ts.
  * - BRIDGE_ROUTES: comma-separated route names to run (default: all routes of the config).
  * - BRIDGE_PAYLOAD_BUCKET: the S3 bucket for values too large for SQS (claim check).
- * - HEALTH_PORT: the health endpoint's port (default 8080; 0 picks a free one, logged).
+ * - HEALTH_PORT: the health endpoint's port (default 8080; 0 picks a free one, logged). It
+ *   serves GET /health (JSON status) and GET /metrics (Prometheus text, lib/poller/prometheus.ts).
  * - PROGRESS_POLL_MS: how often the progress group's offsets are read (default 1000).
  * - SESSION_TIMEOUT_MS: the membership group's session timeout (default 30000).
  * - REBALANCE_TIMEOUT_MS: how long a rebalance waits for members to rejoin (default 60000).
@@ -27,6 +28,7 @@ import { SecretReader } from '../lib/aws/secrets.ts';
 import { queueName, type Route } from '../lib/config/index.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
 import { PollerError, type PollerLog, RoutePoller } from '../lib/poller/index.ts';
+import { ForwardedTotals, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../lib/poller/prometheus.ts';
 import { loadBridgeConfig } from '../lib/runtime/config.ts';
 
 /** One JSON line per event: CloudWatch Logs and the local runner both read it as is. */
@@ -79,8 +81,17 @@ async function queueUrl(sqs: SQSClient, route: Route): Promise<string> {
 }
 
 function healthServer(pollers: readonly RoutePoller[], port: number): Promise<Server> {
+  const forwardedTotals = new ForwardedTotals();
   const server = createServer((request, response) => {
-    if (request.method !== 'GET' || request.url !== '/health') {
+    const path = (request.url ?? '').split('?')[0];
+    if (request.method === 'GET' && path === '/metrics') {
+      const routes = pollers.map((poller) => poller.status());
+      response
+        .writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE })
+        .end(prometheusText({ routes, forwardedTotals: forwardedTotals.observe(routes) }));
+      return;
+    }
+    if (request.method !== 'GET' || path !== '/health') {
       response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;
     }

@@ -1,3 +1,6 @@
+import type { Envelope } from '../envelope/index.ts';
+import { traceparentOf } from './http-target.ts';
+
 /**
  * Metric names (DESIGN.md, Operating it). Every metric carries the route as a dimension; the
  * function adapts these to Powertools Metrics (EMF), tests collect them in memory.
@@ -47,3 +50,12 @@ export const silentLogger: DeliverLogger = {
 };
 
 export const noMetrics: DeliverMetrics = { count: () => undefined, duration: () => undefined };
+
+/**
+ * What every log line about a record carries: its id and, when its Kafka headers hold a valid
+ * W3C `traceparent`, the trace id (the 32 hex digits of its second field).
+ */
+export function recordLogFields(id: string, envelope: Envelope): { recordId: string; traceId?: string } {
+  const traceId = traceparentOf(envelope)?.split('-')[1];
+  return traceId === undefined ? { recordId: id } : { recordId: id, traceId };
+}

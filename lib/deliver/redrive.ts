@@ -12,6 +12,7 @@ import {
   type DeliverMetrics,
   METRICS,
   noMetrics,
+  recordLogFields,
   silentLogger,
 } from './observability.ts';
 
@@ -94,7 +95,10 @@ export class RedriveConsumer {
     const from = BigInt(envelope.from);
     const existing = await this.#o.completions.get(route.name, envelope.topic, envelope.partition, from);
     if (existing !== undefined) {
-      this.#log.info('redriven record was completed already', { recordId: id, status: existing.status });
+      this.#log.info('redriven record was completed already', {
+        ...recordLogFields(id, envelope),
+        status: existing.status,
+      });
       return 'already-done';
     }
     const key = Archive.keyOf(route.name, envelope.topic, envelope.partition, envelope.offset);
@@ -116,7 +120,7 @@ export class RedriveConsumer {
       attempts: 0,
     });
     this.#metrics.count(METRICS.deadLettered, 1);
-    this.#log.warn('redriven record dead-lettered', { recordId: id, archiveKey: key });
+    this.#log.warn('redriven record dead-lettered', { ...recordLogFields(id, envelope), archiveKey: key });
     return 'dead-lettered';
   }
 

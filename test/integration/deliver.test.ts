@@ -92,6 +92,8 @@ interface Harness {
   readonly runner: LocalEventSource;
   readonly completions: CompletionStore;
   readonly errors: unknown[];
+  /** What the deliverer logged, in order. */
+  readonly logs: { level: string; message: string; attributes: Record<string, unknown> }[];
   send(
     key: string | null,
     offset: number,
@@ -132,6 +134,7 @@ async function harness(
   const queue = await createFifoQueue(sqs, name, { VisibilityTimeout: '30' });
   const dlq = await createFifoQueue(sqs, `${name}-dlq`);
   const metrics = new CollectedMetrics();
+  const logs: Harness['logs'] = [];
   const deliverer = createDeliverer({
     route,
     queueUrl: queue.url,
@@ -140,6 +143,11 @@ async function harness(
     completionTable: table,
     clients: { sqs, s3, dynamo, secrets, lambda: lambdaClient() },
     metrics,
+    logger: {
+      info: (message, attributes) => logs.push({ level: 'info', message, attributes }),
+      warn: (message, attributes) => logs.push({ level: 'warn', message, attributes }),
+      error: (message, attributes) => logs.push({ level: 'error', message, attributes }),
+    },
   });
   const errors: unknown[] = [];
   const runner = new LocalEventSource({
@@ -160,6 +168,7 @@ async function harness(
     runner,
     completions: new CompletionStore({ client: dynamo, tableName: table }),
     errors,
+    logs,
     async send(key, offset, options = {}) {
       const envelope: Envelope = {
         route: name,
@@ -616,6 +625,21 @@ describe('deliver: request contents', () => {
     assert.ok(!verifySignature(key, timestamp, Buffer.concat([request.body, Buffer.from(' ')]), signature));
     assert.equal(request.headers.authorization, 'Bearer t0k3n');
     assert.equal(request.headers.traceparent, traceparent);
+    assert.deepEqual(
+      h.logs.filter((entry) => entry.attributes.recordId === `${h.route.name}/${TOPIC}/0/0`),
+      [
+        {
+          level: 'info',
+          message: 'record delivered',
+          attributes: {
+            recordId: `${h.route.name}/${TOPIC}/0/0`,
+            traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+            attempts: 1,
+          },
+        },
+      ],
+      "the record's log line carries its record id and the trace id of its traceparent",
+    );
   });
 
   test('a claim-check payload is fetched from S3 and sent inline; raw body mode sends the value alone', async () => {
