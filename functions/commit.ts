@@ -18,10 +18,10 @@ import { CompletionStore } from '../lib/completion/store.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
 import { KafkaOffsets } from '../lib/kafka/offsets.ts';
 import { bridgeConfigFromEnv, requiredEnv } from '../lib/runtime/config.ts';
-import { ENV, METRICS_NAMESPACE } from '../lib/runtime/contract.ts';
+import { ENV, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
 
-const logger = new Logger({ serviceName: 'kafka-bridge-commit' });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'kafka-bridge-commit' });
+const logger = new Logger({ serviceName: SERVICE.commit });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE.commit });
 
 // Cold start: validated config and clients, reused by warm invocations.
 const config = bridgeConfigFromEnv();

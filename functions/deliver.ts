@@ -15,10 +15,10 @@ import { deliverBatch } from '../lib/deliver/batch.ts';
 import { createDeliverer } from '../lib/deliver/create.ts';
 import type { DeliverMetrics } from '../lib/deliver/observability.ts';
 import { bridgeConfigFromEnv, requiredEnv, routeFromEnv } from '../lib/runtime/config.ts';
-import { ENV, METRICS_NAMESPACE } from '../lib/runtime/contract.ts';
+import { ENV, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
 
-const logger = new Logger({ serviceName: 'kafka-bridge-deliver' });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'kafka-bridge-deliver' });
+const logger = new Logger({ serviceName: SERVICE.deliver });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE.deliver });
 
 // Cold start: the validated config and clients, reused by warm invocations.
 const config = bridgeConfigFromEnv();

@@ -18,10 +18,10 @@ import { DeadLetterEvents } from '../lib/deliver/dead-letter-events.ts';
 import { RedriveConsumer } from '../lib/deliver/redrive.ts';
 import { QuarantineStore } from '../lib/quarantine/quarantine.ts';
 import { bridgeConfigFromEnv, requiredEnv, routeFromEnv } from '../lib/runtime/config.ts';
-import { ENV, METRICS_NAMESPACE } from '../lib/runtime/contract.ts';
+import { ENV, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
 
-const logger = new Logger({ serviceName: 'kafka-bridge-dlq' });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'kafka-bridge-dlq' });
+const logger = new Logger({ serviceName: SERVICE.dlq });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE.dlq });
 
 const config = bridgeConfigFromEnv();
 const route = routeFromEnv(config);

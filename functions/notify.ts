@@ -16,9 +16,10 @@ import type { NotifyMetrics } from '../lib/notify/observability.ts';
 import { type NotifyEvent, type ProcessResult, processNotifyEvent } from '../lib/notify/process.ts';
 import { WebhookDirectory } from '../lib/notify/webhook-directory.ts';
 import { bridgeConfigFromEnv } from '../lib/runtime/config.ts';
+import { METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
 
-const logger = new Logger({ serviceName: 'kafka-bridge-notify' });
-const metrics = new Metrics({ namespace: 'KafkaBridge', serviceName: 'kafka-bridge-notify' });
+const logger = new Logger({ serviceName: SERVICE.notify });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE.notify });
 
 /** Stop retrying Discord this long before the Lambda's timeout, so the function still returns. */
 const SAFETY_MARGIN_MS = 3_000;

@@ -30,6 +30,7 @@ import { createKafkaClient } from '../lib/kafka/client.ts';
 import { PollerError, type PollerLog, RoutePoller } from '../lib/poller/index.ts';
 import { ForwardedTotals, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../lib/poller/prometheus.ts';
 import { loadBridgeConfig } from '../lib/runtime/config.ts';
+import { METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
 
 /** One JSON line per event: CloudWatch Logs and the local runner both read it as is. */
 function line(level: string, message: string, details: Record<string, unknown> = {}): void {
@@ -198,8 +199,8 @@ async function main(): Promise<void> {
     process.exit(failed.length === 0 ? 0 : 1);
   };
   const metrics = new Metrics({
-    namespace: env('METRICS_NAMESPACE') ?? 'KafkaEndpointBridge',
-    serviceName: 'poller',
+    namespace: METRICS_NAMESPACE,
+    serviceName: SERVICE.poller,
   });
   const forwardedBefore = new Map<string, number>();
   const metricsTimer = setInterval(

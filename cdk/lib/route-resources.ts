@@ -23,7 +23,15 @@ import {
 } from '../../lib/config/index.ts';
 import { SQS_MAX_MESSAGE_BYTES } from '../../lib/envelope/size.ts';
 import { quarantinePartitionKey } from '../../lib/quarantine/quarantine.ts';
-import { ENV, METRIC, METRICS_NAMESPACE, ROUTE_DIMENSION } from '../../lib/runtime/contract.ts';
+import {
+  ENV,
+  METRIC,
+  METRIC_PUBLISHER,
+  METRICS_NAMESPACE,
+  type MetricName,
+  ROUTE_DIMENSION,
+  SERVICE_DIMENSION,
+} from '../../lib/runtime/contract.ts';
 import { BridgeFunction, ENTRIES } from './bridge-function.ts';
 import { secretFromRef } from './kafka-access.ts';
 import {
@@ -444,17 +452,17 @@ export class RouteResources extends Construct {
   }
 }
 
-/** A route-level bridge metric (dimension `route` alone; see contract.ts). */
+/** A route-level bridge metric: dimensions `service` (its publisher) and `route` (see contract.ts). */
 export function routeMetric(
   route: Route,
-  metricName: string,
+  metricName: MetricName,
   statistic: string,
   period = Duration.minutes(1),
 ): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { [ROUTE_DIMENSION]: route.name },
+    dimensionsMap: { [SERVICE_DIMENSION]: METRIC_PUBLISHER[metricName], [ROUTE_DIMENSION]: route.name },
     statistic,
     period,
   });

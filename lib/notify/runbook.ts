@@ -1,4 +1,5 @@
 import { deadLetterQueueName, queueName, type Route } from '../config/index.ts';
+import { METRIC } from '../runtime/contract.ts';
 import { type AlarmNotification, alarmDimensions, alarmMetricNames } from './alarm.ts';
 
 /**
@@ -61,7 +62,7 @@ export const ALARM_KINDS = [
     anchor: 'poller-heartbeat-missing',
     title: 'Poller heartbeat missing',
     names: ['PollerHeartbeatMissing', 'HeartbeatMissing'],
-    metrics: ['mps.reader.poll.count'],
+    metrics: [METRIC.pollerHeartbeat],
   },
   {
     anchor: 'commit-errors',

@@ -39,11 +39,23 @@ export const ENV = {
 export const METRICS_NAMESPACE = 'KafkaBridge';
 
 /**
- * The alarms and the poller's scaling read route-level series: dimension `route` alone. Parts
- * that publish finer dimensions (topic, partition) must publish this dimension set too (EMF
- * allows several dimension sets per value); CloudWatch alarms cannot aggregate across dimensions.
+ * The alarms and the poller's scaling read route-level series. Powertools puts a `service`
+ * dimension (the publishing part's service name) on every EMF record, so a route-level series
+ * is `{service, route}`: alarms name both (see METRIC_PUBLISHER). Parts that publish finer
+ * dimensions (topic, partition) publish the route-level set too; CloudWatch alarms cannot
+ * aggregate across dimensions.
  */
 export const ROUTE_DIMENSION = 'route';
+export const SERVICE_DIMENSION = 'service';
+
+/** The service name of each part: the `service` dimension of its metrics and the name in its logs. */
+export const SERVICE = {
+  poller: 'kafka-bridge-poller',
+  deliver: 'kafka-bridge-deliver',
+  dlq: 'kafka-bridge-dlq',
+  commit: 'kafka-bridge-commit',
+  notify: 'kafka-bridge-notify',
+} as const;
 
 /** Metric names, as docs/architecture.md lists them. */
 export const METRIC = {
@@ -59,6 +71,19 @@ export const METRIC = {
   writerFailure: 'mps.writer.failure.count',
   bufferSize: 'mps.buffer.size',
 } as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** Which part publishes each route-level metric, i.e. the `service` dimension an alarm must name. */
+export const METRIC_PUBLISHER: Readonly<Record<MetricName, (typeof SERVICE)[keyof typeof SERVICE]>> = {
+  [METRIC.commitLag]: SERVICE.commit,
+  [METRIC.commitWaiting]: SERVICE.commit,
+  [METRIC.pollerHeartbeat]: SERVICE.poller,
+  [METRIC.pollCount]: SERVICE.poller,
+  [METRIC.bufferSize]: SERVICE.poller,
+  [METRIC.writerSuccess]: SERVICE.deliver,
+  [METRIC.writerFailure]: SERVICE.deliver,
+};
 
 /** The poller's health endpoint port (the Dockerfile's HEALTHCHECK uses the same). */
 export const POLLER_HEALTH_PORT = 8080;

@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../../../cdk/lib/bridge-function.ts';
 import type { RouteResources } from '../../../cdk/lib/route-resources.ts';
 import { completionTableDefinition } from '../../../lib/completion/table.ts';
 import { parseBridgeConfig } from '../../../lib/config/index.ts';
-import { METRIC, METRICS_NAMESPACE } from '../../../lib/runtime/contract.ts';
+import { METRIC, METRICS_NAMESPACE, SERVICE } from '../../../lib/runtime/contract.ts';
 import { twoRouteApp } from './two-route-app.ts';
 
 const bridge = twoRouteApp();
@@ -498,13 +498,18 @@ describe('alarms and dashboard', () => {
       assert.match(lag, /DIFF\(lag\)/);
       assert.ok(lag.includes(`"MetricName":"${METRIC.commitLag}"`));
       assert.ok(lag.includes(`{"Name":"route","Value":"${name}"}`));
+      // Powertools puts the publisher's service name on every EMF record: the alarm must name it.
+      assert.ok(lag.includes(`{"Name":"service","Value":"${SERVICE.commit}"}`));
       assert.equal(alarmOf(route, 'CommitLagRising').EvaluationPeriods, 15);
 
       const heartbeat = alarmOf(route, 'PollerHeartbeatMissing');
       assert.equal(heartbeat.MetricName, METRIC.pollerHeartbeat);
       assert.equal(heartbeat.Statistic, 'Maximum');
       assert.equal(heartbeat.ComparisonOperator, 'LessThanThreshold');
-      assert.deepEqual(heartbeat.Dimensions, [{ Name: 'route', Value: name }]);
+      assert.deepEqual(heartbeat.Dimensions, [
+        { Name: 'route', Value: name },
+        { Name: 'service', Value: SERVICE.poller },
+      ]);
       assert.equal(heartbeat.Namespace, METRICS_NAMESPACE);
       assert.equal(heartbeat.TreatMissingData, 'breaching');
 
