@@ -208,6 +208,8 @@ describe('LocalBridge', () => {
     }
     const progress = bridge.progress()[0];
     assert.equal(progress?.partitions[0]?.lag, 0n);
-    assert.equal(progress?.poller.partitions[0]?.forwarded, 1);
+    // The poller forwards the record again (SQS drops the copy by its deduplication id) unless the
+    // commit already moved past it when the poller took the partition: both are correct.
+    assert.ok([0, 1].includes(progress?.poller.partitions[0]?.forwarded ?? -1));
   });
 });
