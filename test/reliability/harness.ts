@@ -1,0 +1,499 @@
+// One route of the bridge wired for fault tests against the real broker and emulators: the
+// deliverer behind the local SQS event source, the redrive consumer, the commit function's logic
+// on a timer (sampling the committed offsets for I4), and the poller either in process (sampling
+// its in-flight counts for I6) or as a child process running functions/poller.ts (to SIGKILL it).
+// The same wiring as lib/local/bridge.ts, opened up so a test can kill or wrap one part.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { Archive } from '../../lib/archive/archive.ts';
+import { Committer } from '../../lib/commit/committer.ts';
+import { CommitLease } from '../../lib/commit/lease.ts';
+import { commitRoutes } from '../../lib/commit/run.ts';
+import { CompletionStore } from '../../lib/completion/store.ts';
+import { parseBridgeConfig, type Route } from '../../lib/config/index.ts';
+import { deliverBatch } from '../../lib/deliver/batch.ts';
+import { createDeliverer } from '../../lib/deliver/create.ts';
+import type { DeliverLogger } from '../../lib/deliver/observability.ts';
+import { RedriveConsumer } from '../../lib/deliver/redrive.ts';
+import {
+  type CommitSample,
+  checkInvariants,
+  type EndpointRequest,
+  type InFlightSample,
+  type InvariantReport,
+  readArchive,
+  readOffsets,
+  readTopic,
+} from '../../lib/invariants/checker.ts';
+import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
+import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
+import { MetricCounters } from '../../lib/local/counters.ts';
+import { LocalEventSource } from '../../lib/local/event-source.ts';
+import { type Provisioned, provision, type RouteResources } from '../../lib/local/provision.ts';
+import { RoutePoller } from '../../lib/poller/index.ts';
+import { QuarantineStore } from '../../lib/quarantine/quarantine.ts';
+import { awsEndpoint, uniqueName as awsUniqueName, sqsEndpoint } from '../support/aws.ts';
+import {
+  type ReceivedRequest,
+  type Script,
+  type ScriptedResponse,
+  TestEndpoint,
+} from '../support/endpoint.ts';
+import { createKafka, createTopic, kafkaBrokers, uniqueName } from '../support/kafka.ts';
+
+export interface RunOptions {
+  readonly partitions: number;
+  /** Route fields beyond name, topics and endpoint url (retry, maxInFlight, concurrency, ...). */
+  readonly route?: Record<string, unknown>;
+  readonly endpointTimeoutMs?: number;
+  readonly script?: Script;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly note: string | undefined;
+}
+
+/** A scripted answer, with why the run expects this request may be repeated later. */
+export type NotedResponse = ScriptedResponse & { readonly note?: string };
+
+interface RunParts {
+  readonly kafka: Kafka;
+  readonly route: Route;
+  readonly routeInput: Record<string, unknown>;
+  readonly topic: string;
+  readonly endpoint: TestEndpoint;
+  readonly provisioned: Provisioned;
+  readonly resources: RouteResources;
+  readonly clients: LocalClients;
+}
+
+export class ReliabilityRun {
+  readonly kafka: Kafka;
+  readonly route: Route;
+  readonly routeInput: Record<string, unknown>;
+  readonly topic: string;
+  readonly endpoint: TestEndpoint;
+  readonly provisioned: Provisioned;
+  readonly resources: RouteResources;
+  readonly commitSamples: CommitSample[] = [];
+  readonly inFlightSamples: InFlightSample[] = [];
+  readonly problems: string[] = [];
+  script: (request: ReceivedRequest) => NotedResponse;
+  readonly #clients: LocalClients;
+  readonly #answers = new WeakMap<ReceivedRequest, Answer>();
+  readonly #offsets: KafkaOffsets;
+  #committer: Committer | undefined;
+  readonly #children: ChildProcess[] = [];
+  #deliver: LocalEventSource | undefined;
+  #redrive: LocalEventSource | undefined;
+  #poller: RoutePoller | undefined;
+  #commitTimer: NodeJS.Timeout | undefined;
+  #committing: Promise<void> = Promise.resolve();
+  #sampleTimer: NodeJS.Timeout | undefined;
+  #producer: Producer | undefined;
+  #stopped = false;
+  #ownClients: LocalClients | undefined;
+  #commitClients: LocalClients | undefined;
+  /** Records whose completion write an injected crash prevented (partition/offset). */
+  readonly crashes: string[] = [];
+  readonly #startedAt = Date.now();
+
+  private constructor(init: RunParts) {
+    this.kafka = init.kafka;
+    this.route = init.route;
+    this.routeInput = init.routeInput;
+    this.topic = init.topic;
+    this.endpoint = init.endpoint;
+    this.provisioned = init.provisioned;
+    this.resources = init.resources;
+    this.#clients = init.clients;
+    this.script = () => ({ status: 200, body: 'ok' });
+    this.#offsets = new KafkaOffsets(this.kafka);
+  }
+
+  static async create(clients: LocalClients, options: RunOptions): Promise<ReliabilityRun> {
+    const name = uniqueName('rel');
+    const topic = uniqueName('rel-topic').replaceAll('.', '-');
+    await createTopic(topic, options.partitions);
+    const endpoint = await TestEndpoint.start();
+    const routeInput: Record<string, unknown> = {
+      name,
+      topics: [topic],
+      endpoint: { type: 'http', url: endpoint.url, timeoutMs: options.endpointTimeoutMs ?? 2_000 },
+      retry: { attempts: 8, inProcessAttempts: 2, baseMs: 50, maxMs: 1_000 },
+      maxInFlight: 200,
+      concurrency: 4,
+      ...options.route,
+    };
+    const config = parseBridgeConfig({ kafka: { brokers: kafkaBrokers() }, routes: [routeInput] });
+    const route = config.routes[0];
+    if (route === undefined) throw new Error('the reliability config has no route');
+    const provisioned = await provision(config, clients, {
+      tableName: awsUniqueName('rel-completions'),
+      bucket: awsUniqueName('rel-bucket'),
+    });
+    const resources = provisioned.routes.get(name);
+    if (resources === undefined) throw new Error(`route ${name} was not provisioned`);
+    const run = new ReliabilityRun({
+      kafka: createKafka('reliability'),
+      route,
+      routeInput,
+      topic,
+      endpoint,
+      provisioned,
+      resources,
+      clients,
+    });
+    if (options.script !== undefined) run.script = options.script;
+    endpoint.script = (request) => {
+      const answer = run.script(request);
+      run.#answers.set(request, { status: answer.status, note: answer.note });
+      return answer;
+    };
+    await run.#offsets.connect();
+    return run;
+  }
+
+  /** The deliver function as the event source calls it; a test may wrap it to inject crashes. */
+  deliverHandler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined> = () =>
+    Promise.reject(new Error('startConsumers() first'));
+
+  /**
+   * Starts the deliverer, the redrive consumer and the commit loop (every 300 ms).
+   * `crashBeforeCompletion(partition, offset)`: when it returns true, the deliverer's completion
+   * write of that record fails as if its process died there, after the endpoint answered.
+   */
+  startConsumers(
+    options: {
+      crashBeforeCompletion?: (partition: number, offset: string) => boolean;
+      /** The commit function dies after writing the offsets, before its cleanup, this many times. */
+      crashCommitCleanups?: number;
+    } = {},
+  ): void {
+    let commitDynamo = this.#clients.dynamo;
+    let cleanupCrashes = options.crashCommitCleanups ?? 0;
+    if (cleanupCrashes > 0) {
+      const own = localClients();
+      this.#commitClients = own;
+      own.dynamo.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName?.startsWith('BatchWrite') === true && cleanupCrashes > 0) {
+            cleanupCrashes -= 1;
+            this.crashes.push('commit cleanup');
+            throw new Error('injected crash: the commit function died after committing, before its cleanup');
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'reliabilityCrashCommitCleanup' },
+      );
+      commitDynamo = own.dynamo;
+    }
+    this.#committer = new Committer({
+      offsets: this.#offsets,
+      completions: new CompletionStore({ client: commitDynamo, tableName: this.provisioned.tableName }),
+      lease: new CommitLease(commitDynamo, this.provisioned.tableName),
+      owner: `reliability-${process.pid}`,
+    });
+    const counters = new MetricCounters();
+    const log = this.#log();
+    const { route, resources, provisioned } = this;
+    let clients = this.#clients;
+    const crash = options.crashBeforeCompletion;
+    if (crash !== undefined) {
+      const own = localClients();
+      this.#ownClients = own;
+      own.dynamo.middlewareStack.add(
+        (next) => async (args) => {
+          const item = (args.input as { Item?: Record<string, unknown> }).Item;
+          if (item !== undefined && item.status !== undefined && item.from !== undefined) {
+            const partition = Number(plain(item.partition));
+            const offset = String(plain(item.offset));
+            if (crash(partition, offset)) {
+              this.crashes.push(`${partition}/${offset}`);
+              throw new Error(
+                `injected crash: the deliverer died after the endpoint answered ${partition}/${offset}`,
+              );
+            }
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'reliabilityCrashBeforeCompletion' },
+      );
+      clients = { ...clients, dynamo: own.dynamo };
+    }
+    const deliverer = createDeliverer({
+      route,
+      queueUrl: resources.queue.url,
+      deadLetterQueueUrl: resources.deadLetterQueue.url,
+      bucket: provisioned.bucket,
+      completionTable: provisioned.tableName,
+      clients,
+      metrics: counters,
+      logger: log,
+    });
+    this.deliverHandler = (event, context) =>
+      deliverBatch(event, context, deliverer, { sqs: clients.sqs, queueUrl: resources.queue.url });
+    const redriveConsumer = new RedriveConsumer({
+      route,
+      archive: new Archive(clients.s3, provisioned.bucket),
+      completions: new CompletionStore({ client: clients.dynamo, tableName: provisioned.tableName }),
+      quarantine: new QuarantineStore(clients.dynamo, provisioned.tableName),
+      sqs: clients.sqs,
+      forwardQueueUrl: resources.deadLetterQueue.url,
+      metrics: counters,
+      logger: log,
+    });
+    this.#deliver = new LocalEventSource({
+      sqs: clients.sqs,
+      queueUrl: resources.queue.url,
+      queueArn: resources.queue.arn,
+      handler: (event, context) => this.deliverHandler(event, context),
+      concurrency: route.concurrency,
+      functionTimeoutMs: resources.deliverTimeoutMs,
+      onError: (error) => this.problems.push(`deliver batch failed: ${messageOf(error)}`),
+    });
+    this.#redrive = new LocalEventSource({
+      sqs: clients.sqs,
+      queueUrl: resources.redriveQueue.url,
+      queueArn: resources.redriveQueue.arn,
+      handler: (event: SQSEvent, context: Context) =>
+        processPartialResponse(
+          event,
+          (record: SQSRecord) => redriveConsumer.process(record),
+          new SqsFifoPartialProcessorAsync(),
+          { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
+        ),
+      concurrency: 1,
+      functionTimeoutMs: 60_000,
+      onError: (error) => this.problems.push(`redrive batch failed: ${messageOf(error)}`),
+    });
+    this.#deliver.start();
+    this.#redrive.start();
+    this.#scheduleCommit();
+  }
+
+  /** The poller in this process; its in-flight counts are sampled every 100 ms. */
+  async startPoller(): Promise<void> {
+    this.#poller = new RoutePoller({
+      route: this.route,
+      kafka: this.kafka,
+      sqs: this.#clients.sqs,
+      s3: this.#clients.s3,
+      queueUrl: this.resources.queue.url,
+      payloadBucket: this.provisioned.bucket,
+      progressPollMs: 300,
+      sessionTimeoutMs: 6_000,
+      rebalanceTimeoutMs: 6_000,
+      log: this.#log(),
+      onFatal: (error) => this.problems.push(`poller fatal: ${error.message}`),
+    });
+    await this.#poller.start();
+    const sample = () => {
+      const at = Date.now();
+      for (const p of this.#poller?.status().partitions ?? [])
+        this.inFlightSamples.push({ at, partition: p.partition, inFlight: p.inFlight });
+      this.#sampleTimer = setTimeout(sample, 100);
+    };
+    sample();
+  }
+
+  async stopPoller(): Promise<void> {
+    clearTimeout(this.#sampleTimer);
+    await this.#poller?.stop();
+    this.#poller = undefined;
+  }
+
+  /** functions/poller.ts as a child process (as on Fargate); resolves once it logged its health port. */
+  async spawnPoller(): Promise<ChildProcess> {
+    const config = { kafka: { brokers: kafkaBrokers() }, routes: [this.routeInput] };
+    const child = spawn(process.execPath, ['functions/poller.ts'], {
+      env: {
+        ...process.env,
+        BRIDGE_CONFIG_JSON: JSON.stringify(config),
+        BRIDGE_PAYLOAD_BUCKET: this.provisioned.bucket,
+        HEALTH_PORT: '0',
+        SESSION_TIMEOUT_MS: '3000',
+        REBALANCE_TIMEOUT_MS: '6000',
+        METRICS_INTERVAL_MS: '60000',
+        PROGRESS_POLL_MS: '300',
+        AWS_ENDPOINT_URL: awsEndpoint(),
+        AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#children.push(child);
+    let errors = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      errors = (errors + chunk.toString()).slice(-4_000);
+    });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (process.env.POLLER_TEST_LOG === '1') process.stderr.write(chunk);
+        if (out === 'ready') return;
+        out += chunk.toString();
+        if (out.includes('"message":"health endpoint listening"')) {
+          out = 'ready';
+          resolve();
+        }
+      });
+      child.once('exit', (code, signal) =>
+        reject(new Error(`poller child exited (${code ?? signal}) before it was ready: ${errors}`)),
+      );
+    });
+    child.on('exit', (code, signal) => {
+      if (signal === null && code !== 0) this.problems.push(`poller child exited ${code}: ${errors}`);
+    });
+    return child;
+  }
+
+  /** `count` records over `keys` keys (key-<n>), values {"n":i}; kafkajs's default partitioner. */
+  async produce(count: number, keys: number, value?: (i: number) => Buffer | string): Promise<void> {
+    if (this.#producer === undefined) {
+      this.#producer = this.kafka.producer();
+      await this.#producer.connect();
+    }
+    const messages: Message[] = [];
+    for (let i = 0; i < count; i += 1)
+      messages.push({ key: `key-${i % keys}`, value: value?.(i) ?? JSON.stringify({ n: i }) });
+    await this.produceMessages(messages);
+  }
+
+  async produceMessages(messages: readonly Message[]): Promise<void> {
+    if (this.#producer === undefined) {
+      this.#producer = this.kafka.producer();
+      await this.#producer.connect();
+    }
+    for (let i = 0; i < messages.length; i += 200)
+      await this.#producer.send({ topic: this.topic, messages: messages.slice(i, i + 200) });
+  }
+
+  /** Waits until the progress group's offset reached the log end on every partition. */
+  async waitCommitted(timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const { committed, logEnd } = await readOffsets(this.#offsets, this.route, this.topic);
+      const behind = [...logEnd].filter(([p, high]) => high > 0n && committed.get(p) !== high);
+      if (behind.length === 0) return;
+      if (Date.now() > end) {
+        throw new Error(
+          `not committed within ${timeoutMs} ms: ${behind.map(([p, h]) => `p${p} ${committed.get(p) ?? 'none'}/${h}`).join(', ')}; ` +
+            `problems: ${this.problems.slice(-10).join(' | ')}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+
+  /** Reads the topic, the endpoint's log, the archive and the offsets back and checks them. */
+  async check(): Promise<InvariantReport> {
+    const produced = await readTopic(this.kafka, this.topic, uniqueName('rel-readback'));
+    const archived = await readArchive(this.#clients.s3, this.provisioned.bucket, this.route.name);
+    const { committed, logEnd } = await readOffsets(this.#offsets, this.route, this.topic);
+    const requests: EndpointRequest[] = this.endpoint.received.map((request) => {
+      const answer = this.#answers.get(request);
+      const accepted = answer !== undefined && answer.status >= 200 && answer.status < 300;
+      return {
+        recordId: request.recordId,
+        at: request.at,
+        accepted,
+        ...(answer?.note === undefined ? {} : { note: answer.note }),
+      };
+    });
+    return checkInvariants({
+      route: this.route.name,
+      topic: this.topic,
+      produced,
+      requests,
+      archived,
+      committed,
+      logEnd,
+      commitSamples: this.commitSamples,
+      inFlightSamples: this.inFlightSamples,
+      maxInFlight: this.route.maxInFlight,
+      durationMs: Date.now() - this.#startedAt,
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const child of this.#children)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await this.stopPoller();
+    clearTimeout(this.#commitTimer);
+    await Promise.allSettled([this.#deliver?.stop(), this.#redrive?.stop()]);
+    await this.#committing;
+    await this.#producer?.disconnect();
+    await this.#offsets.disconnect();
+    await this.endpoint.stop();
+    if (this.#ownClients !== undefined) destroyClients(this.#ownClients);
+    if (this.#commitClients !== undefined) destroyClients(this.#commitClients);
+  }
+
+  #scheduleCommit(): void {
+    const committer = this.#committer;
+    if (committer === undefined) throw new Error('startConsumers() first');
+    this.#commitTimer = setTimeout(() => {
+      this.#committing = commitRoutes(committer, [this.route])
+        .then(({ results, failures }) => {
+          const at = Date.now();
+          for (const failure of failures) this.problems.push(`commit failed: ${messageOf(failure.error)}`);
+          for (const result of results) {
+            if (result.status !== 'committed') continue;
+            for (const p of result.partitions)
+              if (p.after !== undefined)
+                this.commitSamples.push({ at, partition: p.partition, committed: p.after });
+          }
+        })
+        .catch((error: unknown) => {
+          this.problems.push(`commit run threw: ${messageOf(error)}`);
+        })
+        .finally(() => {
+          if (!this.#stopped) this.#scheduleCommit();
+        });
+    }, 300);
+  }
+
+  #log(): DeliverLogger {
+    return {
+      info: () => undefined,
+      warn: (message, attributes) =>
+        this.problems.push(`warn ${message} ${JSON.stringify(attributes ?? {})}`),
+      error: (message, attributes) =>
+        this.problems.push(`error ${message} ${JSON.stringify(attributes ?? {})}`),
+    };
+  }
+}
+
+/** The report as one line, for the test's output and docs/reliability.md. */
+export function reportLine(name: string, report: InvariantReport): string {
+  const reasons = new Map<string, number>();
+  for (const d of report.duplicateDetails) reasons.set(d.reason, (reasons.get(d.reason) ?? 0) + 1);
+  return (
+    `[reliability] ${name}: produced ${report.produced}, delivered ${report.delivered}, dead-lettered ${report.deadLettered} ` +
+    `(parked ${report.parked}), lost ${report.lost}, order violations ${report.orderViolations}, duplicates ${report.duplicates}` +
+    `${reasons.size === 0 ? '' : ` (${[...reasons].map(([r, n]) => `${n}: ${r}`).join('; ')})`}, ` +
+    `commit past unfinished ${report.commitPastUnfinished}, in-flight max ${report.maxInFlightSeen ?? 'not sampled'} ` +
+    `(exceeded ${report.inFlightExceeded ?? 'n/a'}), unfinished ${report.unfinished}, lag ${report.lag}`
+  );
+}
+
+/** A DynamoDB attribute in either form: plain (document client) or marshalled ({ S } / { N }). */
+function plain(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null) {
+    const typed = value as { S?: unknown; N?: unknown };
+    return typed.S ?? typed.N;
+  }
+  return value;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

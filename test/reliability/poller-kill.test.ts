@@ -1,0 +1,76 @@
+// Fault (a): the poller process is killed with SIGKILL mid-stream, twice, and restarted each time.
+// Positions come back from the progress group; records forwarded twice are dropped by SQS's
+// deduplication ids or skipped by the deliverer's completion check (I5).
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
+import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
+import { assertKafkaReachable } from '../support/kafka.ts';
+import { ReliabilityRun, reportLine } from './harness.ts';
+
+let clients: LocalClients;
+before(async () => {
+  await assertKafkaReachable();
+  await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
+  await assertReachable(awsEndpoint(), 'moto (S3, DynamoDB)');
+  clients = localClients();
+});
+after(() => destroyClients(clients));
+
+async function until(
+  what: string,
+  probe: () => boolean,
+  timeoutMs: number,
+  run: ReliabilityRun,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}: ${run.problems.slice(-5).join(' | ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function killed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+test('poller SIGKILLed mid-stream twice and restarted: nothing lost, order per key kept', {
+  timeout: 90_000,
+}, async () => {
+  const run = await ReliabilityRun.create(clients, { partitions: 3, route: { maxInFlight: 40 } });
+  try {
+    run.script = () => ({ status: 200, body: 'ok', delayMs: 5 });
+    await run.produce(240, 30);
+    run.startConsumers();
+    for (const killAt of [40, 120]) {
+      const poller = await run.spawnPoller();
+      await until(`${killAt} requests`, () => run.endpoint.received.length >= killAt, 40_000, run);
+      poller.kill('SIGKILL');
+      await killed(poller);
+      assert.equal(
+        poller.signalCode,
+        'SIGKILL',
+        `the poller exited by itself (code ${poller.exitCode}) before the kill: ${run.problems.join('\n')}`,
+      );
+    }
+    await run.spawnPoller();
+    await run.waitCommitted(50_000);
+    const report = await run.check();
+    console.log(reportLine('poller SIGKILL x2', report));
+    assert.equal(report.produced, 240);
+    assert.equal(report.lost, 0, report.examples.lost.join('\n'));
+    assert.equal(report.orderViolations, 0, report.examples.orderViolations.join('\n'));
+    assert.equal(report.commitPastUnfinished, 0, report.examples.commitPastUnfinished.join('\n'));
+    assert.equal(report.delivered, 240);
+    assert.equal(report.unfinished, 0);
+    // Only the deliverer repeats requests, and it did not crash: a killed poller causes none.
+    assert.deepEqual(report.duplicateDetails, []);
+  } finally {
+    await run.stop();
+  }
+});
