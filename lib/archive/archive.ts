@@ -1,4 +1,4 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { archivePrefix } from '../config/index.ts';
 import { BridgeError } from '../errors.ts';
@@ -94,5 +94,30 @@ export class Archive {
       throw new ArchiveError(`s3://${this.#bucket}/${key}`, error);
     }
     return key;
+  }
+
+  /** Every archive object of a route with its key, in key order (topic, partition, then offset). */
+  async *list(route: string): AsyncGenerator<{ readonly key: string; readonly record: ArchiveRecord }> {
+    let token: string | undefined;
+    do {
+      const page = await this.#s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.#bucket,
+          Prefix: archivePrefix({ name: route }),
+          ...(token === undefined ? {} : { ContinuationToken: token }),
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined) continue;
+        yield { key: object.Key, record: await this.get(object.Key) };
+      }
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  /** One archive object, parsed. */
+  async get(key: string): Promise<ArchiveRecord> {
+    const got = await this.#s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
+    return JSON.parse((await got.Body?.transformToString('utf8')) ?? '') as ArchiveRecord;
   }
 }

@@ -4,11 +4,10 @@
 // counted by lib/local/summary.ts's summarize() (the demo's checks), fed with one "order" per
 // Kafka record; this module adds the commit (I4) and in-flight (I6) checks and the reasons.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Kafka } from 'kafkajs';
-import type { ArchiveRecord } from '../archive/archive.ts';
+import { Archive, type ArchiveRecord } from '../archive/archive.ts';
 import type { PartitionCommit } from '../commit/committer.ts';
-import { archivePrefix, progressGroupId } from '../config/index.ts';
+import { progressGroupId } from '../config/index.ts';
 import { parseRecordId, recordId } from '../envelope/index.ts';
 import type { KafkaOffsets } from '../kafka/offsets.ts';
 import type { ArchivedOrder } from '../local/archive-reader.ts';
@@ -354,34 +353,20 @@ export async function readTopic(kafka: Kafka, topic: string, groupId: string): P
 /** Every archive object of the route: the record id, outcome, reason and when it was archived. */
 export async function readArchive(s3: S3Client, bucket: string, route: string): Promise<ArchivedRecord[]> {
   const records: ArchivedRecord[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: archivePrefix({ name: route }),
-        ...(token === undefined ? {} : { ContinuationToken: token }),
-      }),
-    );
-    for (const object of page.Contents ?? []) {
-      if (object.Key === undefined) continue;
-      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-      const record = JSON.parse((await got.Body?.transformToString('utf8')) ?? '') as ArchiveRecord;
-      if (record.recordId === undefined) {
-        throw new Error(
-          `archive object ${object.Key} has no recordId (a malformed message): not a record of the topic`,
-        );
-      }
-      parseRecordId(record.recordId);
-      records.push({
-        recordId: record.recordId,
-        outcome: record.outcome,
-        reason: record.reason,
-        archivedAt: Date.parse(record.archivedAt),
-      });
+  for await (const { key, record } of new Archive(s3, bucket).list(route)) {
+    if (record.recordId === undefined) {
+      throw new Error(
+        `archive object ${key} has no recordId (a malformed message): not a record of the topic`,
+      );
     }
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
+    parseRecordId(record.recordId);
+    records.push({
+      recordId: record.recordId,
+      outcome: record.outcome,
+      reason: record.reason,
+      archivedAt: Date.parse(record.archivedAt),
+    });
+  }
   return records;
 }
 

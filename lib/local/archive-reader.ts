@@ -1,6 +1,5 @@
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { ArchiveRecord } from '../archive/archive.ts';
-import { archivePrefix } from '../config/index.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Archive, type ArchiveRecord } from '../archive/archive.ts';
 import { decodeEnvelope } from '../envelope/index.ts';
 import { parseSampleOrder, type SampleOrder } from './sample-order.ts';
 
@@ -20,29 +19,14 @@ export async function readArchivedOrders(
   route: string,
 ): Promise<ArchivedOrder[]> {
   const orders: ArchivedOrder[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: archivePrefix({ name: route }),
-        ...(token === undefined ? {} : { ContinuationToken: token }),
-      }),
-    );
-    for (const object of page.Contents ?? []) {
-      if (object.Key === undefined) continue;
-      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-      const text = (await got.Body?.transformToString('utf8')) ?? '';
-      const record = JSON.parse(text) as ArchiveRecord;
-      orders.push({
-        recordId: record.recordId ?? object.Key,
-        outcome: record.outcome,
-        reason: record.reason,
-        order: orderOf(record),
-      });
-    }
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
+  for await (const { key, record } of new Archive(s3, bucket).list(route)) {
+    orders.push({
+      recordId: record.recordId ?? key,
+      outcome: record.outcome,
+      reason: record.reason,
+      order: orderOf(record),
+    });
+  }
   return orders;
 }
 
