@@ -36,6 +36,7 @@ import {
   kafkaBrokers,
   uniqueName,
 } from '../support/kafka.ts';
+import { pollerProcessEnv } from '../support/poller-process.ts';
 
 let kafka: Kafka;
 let producer: Producer;
@@ -250,21 +251,7 @@ function spawnPoller(f: Fixture): PollerProcess {
     ],
   };
   const child = spawn(process.execPath, ['functions/poller.ts'], {
-    env: {
-      ...process.env,
-      BRIDGE_CONFIG_JSON: JSON.stringify(config),
-      BRIDGE_PAYLOAD_BUCKET: bucket,
-      HEALTH_PORT: '0',
-      SESSION_TIMEOUT_MS: '3000',
-      REBALANCE_TIMEOUT_MS: '6000',
-      METRICS_INTERVAL_MS: '500',
-      PROGRESS_POLL_MS: '500',
-      AWS_ENDPOINT_URL: awsEndpoint(),
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-    },
+    env: pollerProcessEnv(config, bucket, { metricsIntervalMs: 500, progressPollMs: 500 }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let errors = '';

@@ -5,28 +5,18 @@
 // Fault (f): keys over 128 characters and with every punctuation character, and binary values.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { deduplicationId, type Envelope, encodeEnvelope, messageGroupId } from '../../lib/envelope/index.ts';
 import { readArchive } from '../../lib/invariants/checker.ts';
-import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
-import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
-import { assertKafkaReachable } from '../support/kafka.ts';
-import { ReliabilityRun, reportLine } from './harness.ts';
+import { ReliabilityRun, reliabilityClients, reportLine } from './harness.ts';
 
-let clients: LocalClients;
-before(async () => {
-  await assertKafkaReachable();
-  await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
-  await assertReachable(awsEndpoint(), 'moto (S3, DynamoDB)');
-  clients = localClients();
-});
-after(() => destroyClients(clients));
+const clients = reliabilityClients();
 
 test('poison records and a pointer to a missing S3 object: dead-lettered or parked, nothing lost', {
   timeout: 90_000,
 }, async () => {
-  const run = await ReliabilityRun.create(clients, { partitions: 1, route: { maxInFlight: 50 } });
+  const run = await ReliabilityRun.create(clients(), { partitions: 1, route: { maxInFlight: 50 } });
   try {
     // 100 records over 10 keys on one partition, then one record of key "ptr" at offset 100.
     await run.produce(100, 10);
@@ -51,7 +41,7 @@ test('poison records and a pointer to a missing S3 object: dead-lettered or park
         },
       },
     };
-    await clients.sqs.send(
+    await clients().sqs.send(
       new SendMessageCommand({
         QueueUrl: run.resources.queue.url,
         MessageBody: encodeEnvelope(envelope),
@@ -82,7 +72,7 @@ test('poison records and a pointer to a missing S3 object: dead-lettered or park
     assert.equal(report.deadLettered, 9 + 6 + 1);
     assert.equal(report.parked, 8 + 5);
     assert.equal(report.delivered, 101 - 16);
-    const archived = await readArchive(clients.s3, run.provisioned.bucket, run.route.name);
+    const archived = await readArchive(clients().s3, run.provisioned.bucket, run.route.name);
     const pointer = archived.find((a) => a.recordId.endsWith('/0/100'));
     assert.ok(pointer, 'the missing-object record is archived');
     assert.equal(pointer.outcome, 'dead-lettered');
@@ -96,7 +86,7 @@ test('poison records and a pointer to a missing S3 object: dead-lettered or park
 test('keys over 128 characters, with every punctuation character, and binary values', {
   timeout: 90_000,
 }, async () => {
-  const run = await ReliabilityRun.create(clients, { partitions: 2, route: { maxInFlight: 50 } });
+  const run = await ReliabilityRun.create(clients(), { partitions: 2, route: { maxInFlight: 50 } });
   try {
     const punctuation = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
     const keys = [

@@ -2,25 +2,15 @@
 // offsets and before removing the completions it passed. The next run starts from Kafka's
 // offsets, removes the stale completions and goes on (lib/commit/committer.ts).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
-import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
-import { assertKafkaReachable } from '../support/kafka.ts';
-import { ReliabilityRun, reportLine } from './harness.ts';
+import { test } from 'node:test';
+import { ReliabilityRun, reliabilityClients, reportLine } from './harness.ts';
 
-let clients: LocalClients;
-before(async () => {
-  await assertKafkaReachable();
-  await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
-  await assertReachable(awsEndpoint(), 'moto (S3, DynamoDB)');
-  clients = localClients();
-});
-after(() => destroyClients(clients));
+const clients = reliabilityClients();
 
 test('commit crash between commit and cleanup, 5 times: offsets right, nothing lost or repeated', {
   timeout: 90_000,
 }, async () => {
-  const run = await ReliabilityRun.create(clients, { partitions: 2, route: { maxInFlight: 30 } });
+  const run = await ReliabilityRun.create(clients(), { partitions: 2, route: { maxInFlight: 30 } });
   try {
     await run.produce(120, 15);
     run.startConsumers({ crashCommitCleanups: 5 });

@@ -2,31 +2,21 @@
 // completion. The message was not deleted, so SQS hands it out again and the endpoint gets it a
 // second time: at most one duplicate per crash, with the idempotency key to recognise it (I5).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
-import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
-import { assertKafkaReachable } from '../support/kafka.ts';
-import { ReliabilityRun, reportLine } from './harness.ts';
+import { ReliabilityRun, reliabilityClients, reportLine } from './harness.ts';
 
-let clients: LocalClients;
-before(async () => {
-  await assertKafkaReachable();
-  await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
-  await assertReachable(awsEndpoint(), 'moto (S3, DynamoDB)');
-  clients = localClients();
-});
-after(() => destroyClients(clients));
+const clients = reliabilityClients();
 
 test('deliverer crash between the answer and the completion: one duplicate per crash, nothing lost', {
   timeout: 90_000,
 }, async () => {
-  const run = await ReliabilityRun.create(clients, { partitions: 2, route: { maxInFlight: 40 } });
+  const run = await ReliabilityRun.create(clients(), { partitions: 2, route: { maxInFlight: 40 } });
   const why = 'the deliverer crashed after the endpoint answered and before the completion was written';
   try {
     // A crashed invocation's messages come back after the queue's visibility timeout (the
     // function timeout, 50 s here); 5 s keeps the case short and is still longer than a batch.
-    await clients.sqs.send(
+    await clients().sqs.send(
       new SetQueueAttributesCommand({
         QueueUrl: run.resources.queue.url,
         Attributes: { VisibilityTimeout: '5' },

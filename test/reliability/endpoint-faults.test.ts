@@ -1,25 +1,15 @@
 // Fault (b): the endpoint answers 5xx in bursts, and answers slowly or too late (the deliverer's
 // request timeout). The poller runs in process so its in-flight counts are sampled (I6).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
-import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
-import { assertKafkaReachable } from '../support/kafka.ts';
-import { ReliabilityRun, reportLine } from './harness.ts';
+import { test } from 'node:test';
+import { ReliabilityRun, reliabilityClients, reportLine } from './harness.ts';
 
-let clients: LocalClients;
-before(async () => {
-  await assertKafkaReachable();
-  await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
-  await assertReachable(awsEndpoint(), 'moto (S3, DynamoDB)');
-  clients = localClients();
-});
-after(() => destroyClients(clients));
+const clients = reliabilityClients();
 
 test('5xx bursts: every record delivered once, in key order, within maxInFlight', {
   timeout: 90_000,
 }, async () => {
-  const run = await ReliabilityRun.create(clients, { partitions: 3, route: { maxInFlight: 30 } });
+  const run = await ReliabilityRun.create(clients(), { partitions: 3, route: { maxInFlight: 30 } });
   try {
     // Two bursts of 1.5 s where every request gets 503, and every 4th record's first two tries.
     const started = Date.now();
@@ -53,7 +43,7 @@ test('5xx bursts: every record delivered once, in key order, within maxInFlight'
 test('slow answers and answers after the request timeout: duplicates only where the answer came too late', {
   timeout: 90_000,
 }, async () => {
-  const run = await ReliabilityRun.create(clients, {
+  const run = await ReliabilityRun.create(clients(), {
     partitions: 2,
     endpointTimeoutMs: 1_000,
     route: { maxInFlight: 40 },

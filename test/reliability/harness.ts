@@ -3,7 +3,9 @@
 // on a timer (sampling the committed offsets for I4), and the poller either in process (sampling
 // its in-flight counts for I6) or as a child process running functions/poller.ts (to SIGKILL it).
 // The same wiring as lib/local/bridge.ts, opened up so a test can kill or wrap one part.
+
 import { type ChildProcess, spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Kafka, Message, Producer } from 'kafkajs';
@@ -34,14 +36,21 @@ import { LocalEventSource } from '../../lib/local/event-source.ts';
 import { type Provisioned, provision, type RouteResources } from '../../lib/local/provision.ts';
 import { RoutePoller } from '../../lib/poller/index.ts';
 import { QuarantineStore } from '../../lib/quarantine/quarantine.ts';
-import { awsEndpoint, uniqueName as awsUniqueName, sqsEndpoint } from '../support/aws.ts';
+import { assertReachable, awsEndpoint, uniqueName as awsUniqueName, sqsEndpoint } from '../support/aws.ts';
 import {
   type ReceivedRequest,
   type Script,
   type ScriptedResponse,
   TestEndpoint,
 } from '../support/endpoint.ts';
-import { createKafka, createTopic, kafkaBrokers, uniqueName } from '../support/kafka.ts';
+import {
+  assertKafkaReachable,
+  createKafka,
+  createTopic,
+  kafkaBrokers,
+  uniqueName,
+} from '../support/kafka.ts';
+import { pollerProcessEnv } from '../support/poller-process.ts';
 
 export interface RunOptions {
   readonly partitions: number;
@@ -310,21 +319,10 @@ export class ReliabilityRun {
   async spawnPoller(): Promise<ChildProcess> {
     const config = { kafka: { brokers: kafkaBrokers() }, routes: [this.routeInput] };
     const child = spawn(process.execPath, ['functions/poller.ts'], {
-      env: {
-        ...process.env,
-        BRIDGE_CONFIG_JSON: JSON.stringify(config),
-        BRIDGE_PAYLOAD_BUCKET: this.provisioned.bucket,
-        HEALTH_PORT: '0',
-        SESSION_TIMEOUT_MS: '3000',
-        REBALANCE_TIMEOUT_MS: '6000',
-        METRICS_INTERVAL_MS: '60000',
-        PROGRESS_POLL_MS: '300',
-        AWS_ENDPOINT_URL: awsEndpoint(),
-        AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-      },
+      env: pollerProcessEnv(config, this.provisioned.bucket, {
+        metricsIntervalMs: 60000,
+        progressPollMs: 300,
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#children.push(child);
@@ -496,4 +494,25 @@ function plain(value: unknown): unknown {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Checks the broker and both emulators answer before a file's tests, and hands out the local
+ * clients (closed after the file). Call at the top level of a test file.
+ */
+export function reliabilityClients(): () => LocalClients {
+  let clients: LocalClients | undefined;
+  before(async () => {
+    await assertKafkaReachable();
+    await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
+    await assertReachable(awsEndpoint(), 'moto (S3, DynamoDB)');
+    clients = localClients();
+  });
+  after(() => {
+    if (clients) destroyClients(clients);
+  });
+  return () => {
+    if (clients === undefined) throw new Error('reliabilityClients: used before the before() hook ran');
+    return clients;
+  };
 }

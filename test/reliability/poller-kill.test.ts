@@ -3,20 +3,10 @@
 // deduplication ids or skipped by the deliverer's completion check (I5).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { after, before, test } from 'node:test';
-import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
-import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
-import { assertKafkaReachable } from '../support/kafka.ts';
-import { ReliabilityRun, reportLine } from './harness.ts';
+import { test } from 'node:test';
+import { ReliabilityRun, reliabilityClients, reportLine } from './harness.ts';
 
-let clients: LocalClients;
-before(async () => {
-  await assertKafkaReachable();
-  await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
-  await assertReachable(awsEndpoint(), 'moto (S3, DynamoDB)');
-  clients = localClients();
-});
-after(() => destroyClients(clients));
+const clients = reliabilityClients();
 
 async function until(
   what: string,
@@ -42,7 +32,7 @@ function killed(child: ChildProcess): Promise<void> {
 test('poller SIGKILLed mid-stream twice and restarted: nothing lost, order per key kept', {
   timeout: 90_000,
 }, async () => {
-  const run = await ReliabilityRun.create(clients, { partitions: 3, route: { maxInFlight: 40 } });
+  const run = await ReliabilityRun.create(clients(), { partitions: 3, route: { maxInFlight: 40 } });
   try {
     run.script = () => ({ status: 200, body: 'ok', delayMs: 5 });
     await run.produce(240, 30);
