@@ -96,8 +96,9 @@ export class Archive {
     return key;
   }
 
-  /** Every archive object of a route with its key, in key order (topic, partition, then offset). */
-  async *list(route: string): AsyncGenerator<{ readonly key: string; readonly record: ArchiveRecord }> {
+  /** The keys of a route's archive objects, in key order (topic, partition, then offset). */
+  async keys(route: string): Promise<string[]> {
+    const keys: string[] = [];
     let token: string | undefined;
     do {
       const page = await this.#s3.send(
@@ -107,12 +108,15 @@ export class Archive {
           ...(token === undefined ? {} : { ContinuationToken: token }),
         }),
       );
-      for (const object of page.Contents ?? []) {
-        if (object.Key === undefined) continue;
-        yield { key: object.Key, record: await this.get(object.Key) };
-      }
+      for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
+    return keys.sort();
+  }
+
+  /** Every archive object of a route with its key, in key order. */
+  async *list(route: string): AsyncGenerator<{ readonly key: string; readonly record: ArchiveRecord }> {
+    for (const key of await this.keys(route)) yield { key, record: await this.get(key) };
   }
 
   /** One archive object, parsed. */

@@ -1,6 +1,7 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { ArchiveRecord } from '../archive/archive.ts';
-import { archivePrefix, type Route } from '../config/index.ts';
+import { Archive } from '../archive/archive.ts';
+import type { Route } from '../config/index.ts';
 import { decodeEnvelope, type Envelope, EnvelopeError } from '../envelope/index.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
@@ -29,26 +30,11 @@ export interface ArchivedEntry {
 
 /** Every archive object of the route, in key order (topic, partition, then offset: replay order). */
 export async function listArchived(ctx: CliContext, route: Route): Promise<ArchivedEntry[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const out = await ctx
-      .aws('S3', () =>
-        ctx.s3.send(
-          new ListObjectsV2Command({
-            Bucket: ctx.bucket,
-            Prefix: archivePrefix(route),
-            ...(token === undefined ? {} : { ContinuationToken: token }),
-          }),
-        ),
-      )
-      .catch((error: unknown) => {
-        throw bucketError(ctx, error);
-      });
-    for (const object of out.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
-    token = out.IsTruncated === true ? out.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  keys.sort();
+  const keys = await ctx
+    .aws('S3', () => new Archive(ctx.s3, ctx.bucket).keys(route.name))
+    .catch((error: unknown) => {
+      throw bucketError(ctx, error);
+    });
   const entries: ArchivedEntry[] = [];
   // A few reads at a time: an operator's archive is small, and S3 throttles per prefix anyway.
   for (let i = 0; i < keys.length; i += 16) {
