@@ -84,8 +84,17 @@ export interface RoutePollerOptions {
   /** How often the progress group's offsets are read (backpressure, health); default 1000 ms. */
   readonly progressPollMs?: number;
   readonly log?: PollerLog;
-  /** Called when the poller cannot go on (kafkajs gave up); the process should exit and be restarted. */
+  /**
+   * Called when the poller cannot go on (the Kafka consumer kept stopping, see
+   * `consumerRestarts`); the process should exit and be restarted.
+   */
   readonly onFatal?: (error: Error) => void;
+  /**
+   * When kafkajs stops the consumer for good (a crash it will not restart itself), the poller
+   * builds a new consumer after a backoff, up to `max` times within `windowMs`; one more is
+   * fatal. Default: 5 within 10 minutes, backoff from 500 ms up to 10 s.
+   */
+  readonly consumerRestarts?: ConsumerRestartPolicy;
   /** Bytes kafkajs fetches per partition at most: bounds memory per partition. Default 1 MiB. */
   readonly maxBytesPerPartition?: number;
   /**
@@ -100,6 +109,18 @@ export interface RoutePollerOptions {
    */
   readonly rebalanceTimeoutMs?: number;
 }
+
+export interface ConsumerRestartPolicy {
+  readonly max: number;
+  readonly windowMs: number;
+  readonly backoff: BackoffPolicy;
+}
+
+const DEFAULT_CONSUMER_RESTARTS: ConsumerRestartPolicy = {
+  max: 5,
+  windowMs: 10 * 60_000,
+  backoff: { baseMs: 500, maxMs: 10_000, jitter: 'full' },
+};
 
 /** A partition's state as the health endpoint shows it; offsets as decimal strings. */
 export interface PartitionStatus {
@@ -206,6 +227,12 @@ export class RoutePoller {
   readonly #maxBytesPerPartition: number;
   readonly #sessionTimeoutMs: number;
   readonly #rebalanceTimeoutMs: number;
+  readonly #consumerRestarts: ConsumerRestartPolicy;
+  /** When the consumer was replaced, for the restart budget. */
+  #restartTimes: number[] = [];
+  #replacing = false;
+  /** A crash of the consumer being started by #replaceConsumer, which then tries again. */
+  #crashedWhileReplacing: Error | undefined;
   readonly #owned = new Map<string, Owned>();
   readonly #abort = new AbortController();
   #consumer: Consumer | undefined;
@@ -227,6 +254,7 @@ export class RoutePoller {
     this.#maxBytesPerPartition = options.maxBytesPerPartition ?? 1_048_576;
     this.#sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
     this.#rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? 60_000;
+    this.#consumerRestarts = options.consumerRestarts ?? DEFAULT_CONSUMER_RESTARTS;
     this.#sender = new BatchSender({
       sqs: options.sqs,
       queueUrl: options.queueUrl,
@@ -243,6 +271,12 @@ export class RoutePoller {
     if (this.#running) throw new PollerError(this.route.name, 'start: already started');
     this.#running = true;
     await this.#offsets.connect();
+    await this.#startConsumer();
+    this.#progressTimer = setInterval(() => void this.#pollProgress(), this.#progressPollMs);
+    this.#progressTimer.unref();
+  }
+
+  async #startConsumer(): Promise<void> {
     const consumer = this.#kafka.consumer({
       groupId: membershipGroupId(this.route),
       maxBytesPerPartition: this.#maxBytesPerPartition,
@@ -262,12 +296,12 @@ export class RoutePoller {
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
       this.#log.error('kafka consumer crashed', { route: this.route.name, error: error.message, restart });
-      // kafkajs restarts the consumer itself when it can (and the join repositions everything).
-      if (!restart && !this.#stopping) {
-        this.#onFatal(
-          new PollerError(this.route.name, `kafka consumer stopped: ${error.message}`, { cause: error }),
-        );
-      }
+      // kafkajs restarts the consumer itself when it deems the error retriable. It does not for
+      // errors it marks non-retriable, and some of those are transient: a rejoin during fast
+      // membership changes can fail with REBALANCE_IN_PROGRESS and stop the consumer for good.
+      if (restart || this.#stopping || consumer !== this.#consumer) return;
+      if (this.#replacing) this.#crashedWhileReplacing = error;
+      else void this.#replaceConsumer(error);
     });
     await consumer.connect();
     for (const topic of this.route.topics) await consumer.subscribe({ topic, fromBeginning: true });
@@ -278,8 +312,63 @@ export class RoutePoller {
       partitionsConsumedConcurrently: 64,
       eachBatch: (payload) => this.#eachBatch(payload),
     });
-    this.#progressTimer = setInterval(() => void this.#pollProgress(), this.#progressPollMs);
-    this.#progressTimer.unref();
+  }
+
+  /**
+   * Builds a new consumer in place of one kafkajs stopped for good, within the restart budget.
+   * The new member gets its partitions through a normal join: #onJoin repositions them from the
+   * progress group and waits for the old consumer's batches still being sent. What was forwarded
+   * but not committed is forwarded again (deduplication ids, the completion check: I5).
+   */
+  async #replaceConsumer(cause: Error): Promise<void> {
+    this.#replacing = true;
+    try {
+      await this.#replaceConsumerLoop(cause);
+    } finally {
+      this.#replacing = false;
+    }
+  }
+
+  async #replaceConsumerLoop(cause: Error): Promise<void> {
+    const { max, windowMs, backoff } = this.#consumerRestarts;
+    for (let attempt = 0; ; attempt++) {
+      const now = Date.now();
+      this.#restartTimes = [...this.#restartTimes.filter((at) => now - at < windowMs), now];
+      if (this.#restartTimes.length > max) {
+        this.#onFatal(
+          new PollerError(
+            this.route.name,
+            `kafka consumer stopped ${this.#restartTimes.length} times within ${windowMs} ms: ${messageOf(cause)}`,
+            { cause },
+          ),
+        );
+        return;
+      }
+      const waitMs = backoffMs(attempt, backoff);
+      this.#log.warn('replacing the stopped kafka consumer', {
+        route: this.route.name,
+        error: messageOf(cause),
+        waitMs,
+      });
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (this.#stopping) return;
+      const stopped = this.#consumer;
+      try {
+        // kafkajs disconnects a crashed consumer itself; this only makes sure of it.
+        await stopped?.disconnect();
+        this.#crashedWhileReplacing = undefined;
+        await this.#startConsumer();
+        // consumer.run() reports a failed first join as a CRASH event, not as a rejection.
+        const crashed = this.#crashedWhileReplacing;
+        if (crashed === undefined) {
+          this.#log.info('kafka consumer replaced', { route: this.route.name });
+          return;
+        }
+        cause = crashed;
+      } catch (error) {
+        cause = error instanceof Error ? error : new Error(String(error));
+      }
+    }
   }
 
   /**

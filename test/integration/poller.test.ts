@@ -14,11 +14,11 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Kafka, Message, Producer } from 'kafkajs';
+import kafkajs, { type Kafka, type Message, type Producer } from 'kafkajs';
 import { parseBridgeConfig, progressGroupId, type Route, type RouteInput } from '../../lib/config/index.ts';
 import { decodeEnvelope, type Envelope, messageGroupId } from '../../lib/envelope/index.ts';
 import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
-import { RoutePoller } from '../../lib/poller/index.ts';
+import { type PollerLog, RoutePoller } from '../../lib/poller/index.ts';
 import {
   assertReachable,
   awsEndpoint,
@@ -320,6 +320,46 @@ after(async () => {
   await deleteTopics(topics);
 });
 
+/**
+ * A Kafka client whose consumers' eachBatch throws a non-retriable kafkajs error on the batches
+ * numbered in `failOn` (counted over every consumer it makes): kafkajs then stops the consumer
+ * for good (CRASH with restart: false), as it does for some rejoin errors under load.
+ */
+function crashingKafka(
+  name: string,
+  failOn: (batch: number) => boolean,
+): { kafka: Kafka; thrown: () => number } {
+  const real = createKafka(name);
+  let batches = 0;
+  let thrown = 0;
+  const make = real.consumer.bind(real);
+  real.consumer = (config) => {
+    const c = make(config);
+    const run = c.run.bind(c);
+    c.run = (runConfig) =>
+      run({
+        ...runConfig,
+        eachBatch: async (payload) => {
+          if (payload.batch.messages.length > 0 && failOn(++batches)) {
+            thrown++;
+            throw new kafkajs.KafkaJSNonRetriableError('injected: the consumer stops for good');
+          }
+          await runConfig?.eachBatch?.(payload);
+        },
+      });
+    return c;
+  };
+  return { kafka: real, thrown: () => thrown };
+}
+
+function recordingLog(): PollerLog & { readonly messages: string[] } {
+  const messages: string[] = [];
+  const record = (message: string): void => {
+    messages.push(message);
+  };
+  return { messages, info: record, warn: record, error: record };
+}
+
 describe('poller', { concurrency: 1 }, () => {
   test('forwards 4 partitions and 1200 keys in per-group offset order, without gaps or duplicates', async () => {
     // Prepare
@@ -391,6 +431,79 @@ describe('poller', { concurrency: 1 }, () => {
       [0, 1, 2].map(() => [String(perPartition), perPartition]),
     );
     assertForwarded(received, new Map([0, 1, 2].map((partition) => [partition, perPartition])), true);
+  });
+
+  test('a consumer kafkajs stops for good is replaced in process; nothing lost, no duplicates', async () => {
+    // Prepare
+    const f = await fixture(2, { maxInFlight: 5_000 });
+    await produce(f.topic, keyedRecords(2, 300, 50));
+    const { kafka: crashing, thrown } = crashingKafka(`poller-${f.route.name}`, (batch) => batch === 2);
+    const log = recordingLog();
+    let fatal: Error | undefined;
+    const p = new RoutePoller({
+      route: f.route,
+      kafka: crashing,
+      sqs,
+      s3,
+      queueUrl: f.queueUrl,
+      payloadBucket: bucket,
+      progressPollMs: 500,
+      sessionTimeoutMs: 6_000,
+      rebalanceTimeoutMs: 10_000,
+      log,
+      onFatal: (error) => {
+        fatal = error;
+      },
+      consumerRestarts: { max: 2, windowMs: 60_000, backoff: { baseMs: 200, maxMs: 200, jitter: 'none' } },
+    });
+    pollers.push(p);
+
+    // Act
+    await p.start();
+    await waitForDepth(f.queueUrl, 600, 60_000);
+    await p.stop();
+    const received = await drain(f.queueUrl);
+
+    // Assess
+    assert.equal(thrown(), 1);
+    assert.equal(fatal, undefined, 'one crash is within the restart budget');
+    assert.ok(log.messages.includes('kafka consumer crashed'), log.messages.join('\n'));
+    assert.ok(log.messages.includes('kafka consumer replaced'), log.messages.join('\n'));
+    // Records the first consumer forwarded are forwarded again; SQS's deduplication drops them.
+    assertForwarded(received, new Map([0, 1].map((partition) => [partition, 300])));
+  });
+
+  test('a consumer that keeps stopping exhausts the restart budget and is reported fatal', async () => {
+    // Prepare
+    const f = await fixture(1);
+    await produce(f.topic, keyedRecords(1, 20, 5));
+    const { kafka: crashing, thrown } = crashingKafka(`poller-${f.route.name}`, () => true);
+    let fatal: Error | undefined;
+    const p = new RoutePoller({
+      route: f.route,
+      kafka: crashing,
+      sqs,
+      s3,
+      queueUrl: f.queueUrl,
+      payloadBucket: bucket,
+      sessionTimeoutMs: 6_000,
+      rebalanceTimeoutMs: 10_000,
+      onFatal: (error) => {
+        fatal = error;
+      },
+      consumerRestarts: { max: 1, windowMs: 60_000, backoff: { baseMs: 100, maxMs: 100, jitter: 'none' } },
+    });
+    pollers.push(p);
+
+    // Act
+    await p.start();
+    await waitFor('the poller to give up', 60_000, () => fatal !== undefined);
+    await p.stop();
+
+    // Assess
+    assert.equal(thrown(), 2, 'the first consumer and its one replacement each crashed once');
+    assert.match(fatal?.message ?? '', /kafka consumer stopped 2 times within 60000 ms: injected/);
+    assert.equal(await queueDepth(f.queueUrl), 0, 'nothing was forwarded');
   });
 
   test('two pollers split the partitions; stopping one moves its partitions to the other', async () => {
