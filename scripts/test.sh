@@ -13,5 +13,7 @@ echo "== local infrastructure"
 bash scripts/infra.sh up
 echo "== tests"
 # Two at a time on a 2-core machine; integration tests isolate themselves by unique names.
+# The reliability suite (faults injected, invariant checker) runs here too; the soak does not.
 exec node --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec \
-  'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/e2e/**/*.test.ts' "$@"
+  'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/e2e/**/*.test.ts' \
+  'test/reliability/**/*.test.ts' "$@"
