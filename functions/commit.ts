@@ -13,12 +13,12 @@ import type { Context, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
 import { SecretReader } from '../lib/aws/secrets.ts';
 import { Committer, routeLag } from '../lib/commit/committer.ts';
 import { CommitLease } from '../lib/commit/lease.ts';
-import { commitRoutes, routesTouched } from '../lib/commit/run.ts';
+import { commitRoutes, largestRouteLag, routesTouched } from '../lib/commit/run.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
 import { KafkaOffsets } from '../lib/kafka/offsets.ts';
 import { bridgeConfigFromEnv, requiredEnv } from '../lib/runtime/config.ts';
-import { ENV, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
+import { ENV, METRIC, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
 
 const logger = new Logger({ serviceName: SERVICE.commit });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE.commit });
@@ -86,6 +86,9 @@ async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Cont
       }
     }
   }
+  const largest = largestRouteLag(results);
+  if (largest !== undefined)
+    metrics.addMetric(METRIC.commitLargestRouteLag, MetricUnit.Count, Number(largest));
   if (failures.length > 0) {
     for (const { route, error } of failures) logger.error('commit failed', { route, error });
     // Failing the invocation makes the stream retry the batch; the next run starts from Kafka's offsets.

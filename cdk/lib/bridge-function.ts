@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -34,6 +36,41 @@ export interface BridgeFunctionProps {
     readonly securityGroups: readonly ec2.ISecurityGroup[];
   };
   readonly logRetention: logs.RetentionDays;
+  /**
+   * Files copied next to the bundle (name -> content), read at run time from LAMBDA_TASK_ROOT:
+   * config too large for Lambda's 4 KB of environment. Their content is part of the asset, so a
+   * change redeploys the function.
+   */
+  readonly bundledFiles?: Readonly<Record<string, string>>;
+}
+
+const BUNDLED_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** A single-quoted shell word: the local bundling runs its command hooks through bash. */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * Writes the files into a fresh directory at synth time and returns the command hooks that copy
+ * them into the bundle's output directory (local bundling only: this project never bundles in
+ * Docker).
+ */
+function copyFilesHooks(files: Readonly<Record<string, string>>): nodejs.ICommandHooks {
+  const dir = mkdtempSync(join(tmpdir(), 'kafka-bridge-bundled-'));
+  for (const [name, content] of Object.entries(files)) {
+    if (!BUNDLED_FILE_NAME.test(name))
+      throw new Error(`bundled file name ${JSON.stringify(name)} is not a plain file name`);
+    writeFileSync(join(dir, name), content);
+  }
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) =>
+      Object.keys(files).map(
+        (name) => `cp ${shellQuote(join(dir, name))} ${shellQuote(join(outputDir, name))}`,
+      ),
+  };
 }
 
 /**
@@ -91,6 +128,7 @@ export class BridgeFunction extends Construct {
         sourcesContent: false,
         // Bundle the AWS SDK too: the code runs with the versions it was tested with, not the runtime's.
         externalModules: [],
+        ...(props.bundledFiles === undefined ? {} : { commandHooks: copyFilesHooks(props.bundledFiles) }),
       },
     });
   }

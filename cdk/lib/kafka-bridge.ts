@@ -19,13 +19,13 @@ import { COMPLETION_TABLE_KEYS } from '../../lib/completion/table.ts';
 import {
   type BridgeConfig,
   type BridgeConfigInput,
-  ConfigError,
   parseBridgeConfig,
   payloadPrefix,
   type RouteInput,
 } from '../../lib/config/index.ts';
 import { DEFAULT_DISCORD_WEBHOOK_SECRET_NAME, ENV } from '../../lib/runtime/contract.ts';
 import { BridgeFunction, ENTRIES } from './bridge-function.ts';
+import { type ConfigDelivery, configDelivery } from './config-delivery.ts';
 import {
   type KafkaConnectionProps,
   kafkaSecrets,
@@ -68,30 +68,6 @@ export interface KafkaBridgeProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** Lambda's limit on all environment variables of a function together. */
-export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096;
-/** Kept for the other variables of a function (table name, URLs, namespace, NODE_OPTIONS). */
-const ENVIRONMENT_RESERVE_BYTES = 768;
-
-/**
- * The commit function gets every route in its environment; Lambda would refuse the deploy past
- * 4 KB. Failing the synth says why and which field, instead of a CloudFormation rollback.
- */
-function assertFitsLambdaEnvironment(config: BridgeConfigInput): void {
-  const bytes = Buffer.byteLength(JSON.stringify(config));
-  const budget = LAMBDA_ENVIRONMENT_MAX_BYTES - ENVIRONMENT_RESERVE_BYTES;
-  if (bytes <= budget) return;
-  throw new ConfigError([
-    {
-      field: 'routes',
-      message:
-        `the routes take ${bytes} bytes as JSON, more than the ${budget} the commit function's environment can hold ` +
-        `(Lambda allows ${LAMBDA_ENVIRONMENT_MAX_BYTES} bytes of environment variables): move shared settings to ` +
-        '`defaults`, shorten schemas, or split the routes over two stacks',
-    },
-  ]);
-}
-
 /** How often the commit function also runs without stream events, so a quiet route still commits and reports lag. */
 export const COMMIT_SCHEDULE = Duration.minutes(1);
 /** Discord may ask to wait (429 retry_after): room for a few waits per invocation. */
@@ -127,7 +103,7 @@ export class KafkaBridge extends Construct {
     this.config = parseBridgeConfig(props.config);
     const kafka = resolveKafka(this, this.config.kafka, props.kafka);
     // The runtime gets the config as written (defaults not expanded: about a quarter of the
-    // size, and Lambda allows 4 KB of environment), with the Kafka section as resolved here.
+    // size), with the Kafka section as resolved here.
     // parseBridgeConfig at cold start turns it into exactly the config validated above.
     const runtimeInput = (routes: readonly RouteInput[]): BridgeConfigInput => ({
       kafka: kafka.runtime,
@@ -135,7 +111,7 @@ export class KafkaBridge extends Construct {
       ...(props.config.defaults === undefined ? {} : { defaults: props.config.defaults }),
     });
     const runtimeConfig = runtimeInput(props.config.routes);
-    assertFitsLambdaEnvironment(runtimeConfig);
+    const allRoutesConfig = configDelivery(this, runtimeConfig);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     // The casts to I-interfaces here and below are type-only: aws-cdk-lib declares optional
@@ -192,7 +168,7 @@ export class KafkaBridge extends Construct {
         new RouteResources(this, `Route-${route.name}`, {
           route,
           // parseBridgeConfig keeps the order of the routes: input index i is parsed route i.
-          runtimeConfig: runtimeInput(props.config.routes.slice(index, index + 1)),
+          config: configDelivery(this, runtimeInput(props.config.routes.slice(index, index + 1))),
           bucket: this.bucket,
           table: this.completionTable,
           alarmTopic: this.alarmTopic,
@@ -209,12 +185,13 @@ export class KafkaBridge extends Construct {
       reservedConcurrentExecutions: 1,
       network,
       environment: {
-        [ENV.bridgeConfig]: Stack.of(this).toJsonString(runtimeConfig),
+        ...allRoutesConfig.environment,
         [ENV.completionTable]: this.completionTable.tableName,
         [ENV.serviceName]: 'kafka-bridge-commit',
         ...(kafka.auth.kind === 'mtls' ? { [ENV.kafkaMtlsSecret]: kafka.auth.secret.secretArn } : {}),
       },
       logRetention,
+      ...(allRoutesConfig.bundledFiles === undefined ? {} : { bundledFiles: allRoutesConfig.bundledFiles }),
     });
     this.commitFunction = commit.function;
     this.wireCommit(commit, kafka.auth);
@@ -253,7 +230,7 @@ export class KafkaBridge extends Construct {
       );
     }
 
-    this.notifyFunction = this.createNotifier(runtimeConfig, logRetention);
+    this.notifyFunction = this.createNotifier(allRoutesConfig, logRetention);
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
@@ -280,21 +257,19 @@ export class KafkaBridge extends Construct {
    * The Discord notifier (functions/notify.ts): alarm state changes from the topic, dead-letter
    * events from their queue, posted to the bridge's webhook and to each route's own one.
    */
-  private createNotifier(
-    runtimeConfig: BridgeConfigInput,
-    logRetention: logs.RetentionDays,
-  ): lambda.IFunction {
+  private createNotifier(config: ConfigDelivery, logRetention: logs.RetentionDays): lambda.IFunction {
     const notify = new BridgeFunction(this, 'Notify', {
       entry: ENTRIES.notify,
       description: 'Posts alarm changes and dead-letter summaries to Discord',
       timeout: NOTIFY_TIMEOUT,
       memorySize: 256,
       environment: {
-        [ENV.bridgeConfig]: Stack.of(this).toJsonString(runtimeConfig),
+        ...config.environment,
         [ENV.discordWebhookSecret]: this.discordWebhookSecret.secretArn,
         [ENV.serviceName]: 'kafka-bridge-notify',
       },
       logRetention,
+      ...(config.bundledFiles === undefined ? {} : { bundledFiles: config.bundledFiles }),
     });
     const fn = notify.function;
     this.alarmTopic.addSubscription(new subscriptions.LambdaSubscription(fn));

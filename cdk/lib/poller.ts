@@ -10,7 +10,14 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { BridgeConfigInput } from '../../lib/config/index.ts';
-import { ENV, METRICS_NAMESPACE, POLLER_HEALTH_PORT } from '../../lib/runtime/contract.ts';
+import {
+  ENV,
+  METRIC,
+  METRIC_PUBLISHER,
+  METRICS_NAMESPACE,
+  POLLER_HEALTH_PORT,
+  SERVICE_DIMENSION,
+} from '../../lib/runtime/contract.ts';
 import { REPO_ROOT } from './bridge-function.ts';
 import { acknowledgeStarResource } from './nag.ts';
 import type { RouteResources } from './route-resources.ts';
@@ -124,7 +131,7 @@ export class Poller extends Construct {
     const scaling = this.service.autoScaleTaskCount({ minCapacity: desiredCount, maxCapacity: maxCount });
     const scaleOutLag = sizing.scaleOutLag ?? 10_000;
     scaling.scaleOnMetric('ScaleOnLag', {
-      metric: this.maxRouteLag(props.routes),
+      metric: this.largestRouteLag(),
       scalingSteps: [
         { upper: scaleOutLag / 10, change: -1 },
         { lower: scaleOutLag, change: +1 },
@@ -146,17 +153,22 @@ export class Poller extends Construct {
     );
   }
 
-  /** The largest commit lag of the routes: the poller scales for the route that lags most. */
-  private maxRouteLag(routes: readonly RouteResources[]): cloudwatch.IMetric {
-    const usingMetrics: Record<string, cloudwatch.IMetric> = {};
-    routes.forEach((route, index) => {
-      usingMetrics[`lag${index}`] = route.commitLag;
-    });
+  /**
+   * The largest commit lag of the routes, as the commit function publishes it: the poller scales
+   * for the route that lags most. Minutes without a commit run count as no lag.
+   */
+  private largestRouteLag(): cloudwatch.IMetric {
     return new cloudwatch.MathExpression({
-      expression: `MAX([${Object.keys(usingMetrics)
-        .map((key) => `FILL(${key}, 0)`)
-        .join(', ')}])`,
-      usingMetrics,
+      expression: 'FILL(largest, 0)',
+      usingMetrics: {
+        largest: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: METRIC.commitLargestRouteLag,
+          dimensionsMap: { [SERVICE_DIMENSION]: METRIC_PUBLISHER[METRIC.commitLargestRouteLag] },
+          statistic: 'Maximum',
+          period: Duration.minutes(1),
+        }),
+      },
       period: Duration.minutes(1),
       label: 'largest route commit lag',
     });

@@ -12,7 +12,6 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   archivePrefix,
-  type BridgeConfigInput,
   deadLetterQueueName,
   LAMBDA_MAX_TIMEOUT_MS,
   payloadPrefix,
@@ -33,6 +32,7 @@ import {
   SERVICE_DIMENSION,
 } from '../../lib/runtime/contract.ts';
 import { BridgeFunction, ENTRIES } from './bridge-function.ts';
+import type { ConfigDelivery } from './config-delivery.ts';
 import { secretFromRef } from './kafka-access.ts';
 import {
   acknowledgeLambdaManagedPolicies,
@@ -102,10 +102,10 @@ export function oldestMessageAgeThreshold(route: Route): Duration {
 export interface RouteResourcesProps {
   readonly route: Route;
   /**
-   * The config the route's functions get (BRIDGE_CONFIG_JSON, parsed again at cold start): the
-   * stack's Kafka section and this route alone.
+   * How the route's functions get the config (parsed again at cold start): the stack's Kafka
+   * section and this route alone.
    */
-  readonly runtimeConfig: BridgeConfigInput;
+  readonly config: ConfigDelivery;
   readonly bucket: s3.Bucket;
   readonly table: dynamodb.Table;
   readonly alarmTopic: sns.ITopic;
@@ -172,9 +172,10 @@ export class RouteResources extends Construct {
       deadLetterQueue: { queue: this.redriveQueue, maxReceiveCount: maxReceiveCount(route) },
     });
 
-    const configJson = Stack.of(this).toJsonString(props.runtimeConfig);
+    const { bundledFiles: files } = props.config;
+    const bundledFiles = files === undefined ? {} : { bundledFiles: files };
     const common = {
-      [ENV.bridgeConfig]: configJson,
+      ...props.config.environment,
       [ENV.deadLetterEventsQueueUrl]: props.deadLetterEvents.queueUrl,
       [ENV.routeName]: route.name,
       [ENV.bucket]: bucket.bucketName,
@@ -192,6 +193,7 @@ export class RouteResources extends Construct {
         [ENV.serviceName]: 'kafka-bridge-deliver',
       },
       logRetention: props.logRetention,
+      ...bundledFiles,
     });
     this.deliverFunction = deliver.function;
     deliver.function.addEventSource(
@@ -213,6 +215,7 @@ export class RouteResources extends Construct {
         [ENV.serviceName]: 'kafka-bridge-dlq',
       },
       logRetention: props.logRetention,
+      ...bundledFiles,
     });
     this.deadLetterFunction = deadLetter.function;
     deadLetter.function.addEventSource(

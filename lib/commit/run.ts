@@ -1,6 +1,6 @@
 import { parsePartitionKey } from '../completion/completion.ts';
 import { progressGroupId, type Route } from '../config/index.ts';
-import type { Committer, RouteCommitResult } from './committer.ts';
+import { type Committer, type RouteCommitResult, routeLag } from './committer.ts';
 
 /**
  * The routes a batch of completion keys touches (`<route>#<topic>#<partition>`). Other items of
@@ -39,4 +39,18 @@ export async function commitRoutes(
     }
   }
   return { results, failures };
+}
+
+/**
+ * The largest lag among the routes a run committed (undefined when it committed none): one
+ * bridge-level series the poller scales on, whatever the number of routes.
+ */
+export function largestRouteLag(results: readonly RouteCommitResult[]): bigint | undefined {
+  let largest: bigint | undefined;
+  for (const result of results) {
+    if (result.status !== 'committed') continue;
+    const lag = routeLag(result.partitions);
+    if (largest === undefined || lag > largest) largest = lag;
+  }
+  return largest;
 }

@@ -1,26 +1,68 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BridgeConfig, parseBridgeConfig, type Route } from '../config/index.ts';
 import { BridgeError } from '../errors.ts';
 import { ENV } from './contract.ts';
 
+/** The top-level config fields a bundled config file may hold (BRIDGE_CONFIG_FILE). */
+const BUNDLED_CONFIG_FIELDS: ReadonlySet<string> = new Set(['routes', 'defaults']);
+
 /**
  * Deployed functions get the bridge config as JSON in `BRIDGE_CONFIG_JSON` (the CDK stack writes
  * the config it validated at synth). It is validated again at cold start: a function must never
  * run on a config it does not understand.
+ *
+ * Functions that get every route (commit, notify) would outgrow Lambda's 4 KB of environment:
+ * their routes and defaults come in a JSON file bundled with their code, named by
+ * `BRIDGE_CONFIG_FILE`, and `BRIDGE_CONFIG_JSON` holds the rest (the Kafka section, which may
+ * carry deploy-time values such as secret ARNs, so it stays in the environment).
  */
 export function bridgeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   const text = env[ENV.bridgeConfig];
   if (text === undefined || text === '') {
     throw new BridgeError('BRIDGE_CONFIG_JSON is not set: the function needs the bridge config');
   }
-  let input: unknown;
+  const input = parseJsonObject(text, 'BRIDGE_CONFIG_JSON');
+  const file = env[ENV.bridgeConfigFile];
+  if (file === undefined || file === '') return parseBridgeConfig(input);
+  const path = resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+  let fileText: string;
   try {
-    input = JSON.parse(text);
+    fileText = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new BridgeError('BRIDGE_CONFIG_JSON is not valid JSON', { cause: error });
+    throw new BridgeError(
+      `BRIDGE_CONFIG_FILE ${path} cannot be read: it should be bundled with the function`,
+      {
+        cause: error,
+      },
+    );
   }
-  return parseBridgeConfig(input);
+  const bundled = parseJsonObject(fileText, `BRIDGE_CONFIG_FILE ${path}`);
+  for (const field of Object.keys(bundled)) {
+    if (!BUNDLED_CONFIG_FIELDS.has(field)) {
+      throw new BridgeError(
+        `BRIDGE_CONFIG_FILE ${path} holds "${field}": only ${[...BUNDLED_CONFIG_FIELDS].join(' and ')} belong there`,
+      );
+    }
+    if (field in input) {
+      throw new BridgeError(`both BRIDGE_CONFIG_JSON and BRIDGE_CONFIG_FILE ${path} set "${field}"`);
+    }
+  }
+  return parseBridgeConfig({ ...input, ...bundled });
+}
+
+function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new BridgeError(`${what} is not valid JSON`, { cause: error });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new BridgeError(`${what} must hold a JSON object`);
+  }
+  return value as Record<string, unknown>;
 }
 
 /** A required environment variable, or an error that names it. */

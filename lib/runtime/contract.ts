@@ -8,6 +8,13 @@
 export const ENV = {
   /** The validated bridge config as JSON (lib/runtime/config.ts parses it again at cold start). */
   bridgeConfig: 'BRIDGE_CONFIG_JSON',
+  /**
+   * A JSON file bundled with the function's code (relative to LAMBDA_TASK_ROOT) holding the
+   * config's `routes` and `defaults`: Lambda allows 4 KB of environment, which the commit
+   * function's routes or one route's JSON schema can exceed. BRIDGE_CONFIG_JSON then holds the
+   * rest (the Kafka section).
+   */
+  bridgeConfigFile: 'BRIDGE_CONFIG_FILE',
   /** The route a per-route function serves. */
   routeName: 'ROUTE_NAME',
   /** The route's queue and dead-letter queue URLs (per-route functions). */
@@ -63,6 +70,12 @@ export const METRIC = {
   commitLag: 'mps.commit.lag',
   /** Finished records that wait behind an unfinished one (commit function). */
   commitWaiting: 'mps.commit.waiting',
+  /**
+   * The largest route commit lag a commit run saw, under the `service` dimension only: the
+   * poller scales on it. An alarm may combine at most 10 metrics, so a MAX over every route's
+   * series stops working past 10 routes. The scheduled run covers every route each minute.
+   */
+  commitLargestRouteLag: 'mps.commit.lag.largest',
   /** 1 while the route's poller runs, 0 when it stopped; published every interval (functions/poller.ts). */
   pollerHeartbeat: 'mps.poller.heartbeat',
   /** Records the poller forwarded since its last emission. */
@@ -74,10 +87,11 @@ export const METRIC = {
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
-/** Which part publishes each route-level metric, i.e. the `service` dimension an alarm must name. */
+/** Which part publishes each metric, i.e. the `service` dimension an alarm must name. */
 export const METRIC_PUBLISHER: Readonly<Record<MetricName, (typeof SERVICE)[keyof typeof SERVICE]>> = {
   [METRIC.commitLag]: SERVICE.commit,
   [METRIC.commitWaiting]: SERVICE.commit,
+  [METRIC.commitLargestRouteLag]: SERVICE.commit,
   [METRIC.pollerHeartbeat]: SERVICE.poller,
   [METRIC.pollCount]: SERVICE.poller,
   [METRIC.bufferSize]: SERVICE.poller,

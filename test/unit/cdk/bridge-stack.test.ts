@@ -10,7 +10,8 @@ import type { IConstruct } from 'constructs';
 import { REPO_ROOT } from '../../../cdk/lib/bridge-function.ts';
 import type { RouteResources } from '../../../cdk/lib/route-resources.ts';
 import { completionTableDefinition } from '../../../lib/completion/table.ts';
-import { parseBridgeConfig } from '../../../lib/config/index.ts';
+import { type BridgeConfig, parseBridgeConfig } from '../../../lib/config/index.ts';
+import { bridgeConfigFromEnv } from '../../../lib/runtime/config.ts';
 import { METRIC, METRICS_NAMESPACE, SERVICE } from '../../../lib/runtime/contract.ts';
 import { twoRouteApp } from './two-route-app.ts';
 
@@ -36,6 +37,26 @@ function props(logicalId: string): Json {
 }
 
 const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
+
+/** The directory a function's bundled code was staged in (what Lambda unpacks to LAMBDA_TASK_ROOT). */
+function assetDir(logicalId: string): string {
+  const code = props(logicalId).Code as { S3Key: unknown };
+  const key = stack.resolve(code.S3Key);
+  assert.equal(typeof key, 'string');
+  return join(bridge.app.outdir, `asset.${(key as string).replace(/\.zip$/, '')}`);
+}
+
+/** The config a function reads at cold start, read the way it does (lib/runtime/config.ts). */
+function functionConfig(logicalId: string): { config: BridgeConfig; environment: Record<string, unknown> } {
+  const environment = (props(logicalId).Environment as { Variables: Record<string, unknown> }).Variables;
+  const env: NodeJS.ProcessEnv = { LAMBDA_TASK_ROOT: assetDir(logicalId) };
+  for (const name of ['BRIDGE_CONFIG_JSON', 'BRIDGE_CONFIG_FILE']) {
+    const value = stack.resolve(environment[name]);
+    // The SCRAM secret is a name here, so the JSON holds no token and resolves to a plain string.
+    if (value !== undefined) env[name] = value as string;
+  }
+  return { config: bridgeConfigFromEnv(env), environment };
+}
 
 describe('per-route queues', () => {
   for (const [name, timeoutSeconds, receiveCount] of [
@@ -109,14 +130,14 @@ describe('per-route functions', () => {
     }
   });
 
-  test('each function gets a config holding only its own route, which parses again', () => {
+  test('each function gets a config holding only its own route, bundled with its code, which parses again', () => {
     for (const route of stack.bridge.routes) {
-      const fn = props(bridge.logicalId(route.deliverFunction));
-      const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
-      // The SCRAM secret is a name here, so the JSON holds no token and resolves to a plain string.
-      const json = stack.resolve(env.BRIDGE_CONFIG_JSON);
-      assert.equal(typeof json, 'string');
-      const reparsed = parseBridgeConfig(JSON.parse(json as string));
+      for (const fn of [route.deliverFunction, route.deadLetterFunction]) {
+        const { config, environment } = functionConfig(bridge.logicalId(fn));
+        assert.equal(environment.BRIDGE_CONFIG_FILE, 'bridge-config.json');
+        assert.deepEqual(config.routes, [route.route]);
+      }
+      const { config: reparsed } = functionConfig(bridge.logicalId(route.deliverFunction));
       assert.deepEqual(
         reparsed.routes.map((r) => r.name),
         [route.route.name],
@@ -128,11 +149,7 @@ describe('per-route functions', () => {
 
   test('the bundle is ESM with the createRequire banner and a source map', () => {
     const route = routeNamed('orders');
-    const code = props(bridge.logicalId(route.deliverFunction)).Code as { S3Key: unknown };
-    const key = stack.resolve(code.S3Key);
-    assert.equal(typeof key, 'string');
-    const hash = (key as string).replace(/\.zip$/, '');
-    const dir = join(bridge.app.outdir, `asset.${hash}`);
+    const dir = assetDir(bridge.logicalId(route.deliverFunction));
     const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');
     assert.ok(
       bundle.startsWith(
@@ -253,13 +270,11 @@ describe('shared resources', () => {
     assert.equal(fn.ReservedConcurrentExecutions, 1);
     assert.equal(fn.Runtime, 'nodejs24.x');
     assert.ok(fn.VpcConfig, 'in the VPC to reach Kafka');
-    const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+    const { config, environment: env } = functionConfig(commitId);
     assert.deepEqual(env.COMPLETION_TABLE, { Ref: bridge.logicalId(stack.bridge.completionTable) });
-    const config = parseBridgeConfig(JSON.parse(stack.resolve(env.BRIDGE_CONFIG_JSON) as string));
-    assert.deepEqual(
-      config.routes.map((r) => r.name),
-      ['orders', 'payments'],
-    );
+    // Every route, from the file bundled with the code; the environment keeps the Kafka section only.
+    assert.deepEqual(config.routes, stack.bridge.config.routes);
+    assert.deepEqual(Object.keys(JSON.parse(stack.resolve(env.BRIDGE_CONFIG_JSON) as string)), ['kafka']);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: commitId },
       EventSourceArn: getAtt(bridge.logicalId(stack.bridge.completionTable), 'StreamArn'),
@@ -370,11 +385,27 @@ describe('shared resources', () => {
       MinCapacity: 2,
       MaxCapacity: 6,
     });
-    // Step scaling alarms on the largest route lag.
+    // Step scaling alarms on the largest route lag, one bridge-level series whatever the routes.
     const lagAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
-      JSON.stringify(alarm).includes('MAX([FILL(lag0, 0), FILL(lag1, 0)])'),
+      JSON.stringify(alarm).includes('FILL(largest, 0)'),
     );
     assert.equal(lagAlarms.length, 2, 'scale-out and scale-in alarms');
+    for (const alarm of lagAlarms) {
+      const metrics = (alarm.Properties as { Metrics: { MetricStat?: { Metric: Json; Stat: string } }[] })
+        .Metrics;
+      const stats = metrics.flatMap((m) => (m.MetricStat === undefined ? [] : [m.MetricStat]));
+      assert.deepEqual(stats, [
+        {
+          Metric: {
+            Namespace: METRICS_NAMESPACE,
+            MetricName: METRIC.commitLargestRouteLag,
+            Dimensions: [{ Name: 'service', Value: SERVICE.commit }],
+          },
+          Period: 60,
+          Stat: 'Maximum',
+        },
+      ]);
+    }
   });
 
   test('poller IAM: send to every route queue, payload prefixes only, the Kafka secret', () => {
@@ -392,6 +423,8 @@ describe('shared resources', () => {
   test('notifier: alarm topic (TLS only) and batched dead-letter events in, Discord secrets read', () => {
     const topicId = bridge.logicalId(stack.bridge.alarmTopic);
     const notifyId = bridge.logicalId(stack.bridge.notifyFunction);
+    // Every route (their own webhooks), from the file bundled with the code.
+    assert.deepEqual(functionConfig(notifyId).config.routes, stack.bridge.config.routes);
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
       PolicyDocument: {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { BridgeStack } from '../../../cdk/lib/bridge-stack.ts';
 import { type KafkaConnectionProps, mskIamStatements } from '../../../cdk/lib/kafka-access.ts';
@@ -55,6 +56,16 @@ function assertConfigError(
   });
 }
 
+/** `count` routes of distinct teams, about 200 bytes of JSON each. */
+function manyRoutes(count: number): RouteInput[] {
+  return Array.from({ length: count }, (_, index) => ({
+    ...ROUTE,
+    name: `team-${index}-orders`,
+    topics: [`team-${index}.orders.v1`],
+    endpoint: { type: 'http' as const, url: `https://team-${index}.example.com/kafka/orders` },
+  }));
+}
+
 describe('bad props fail at synth, naming route and field', () => {
   test('a route concurrency below the event source minimum', () => {
     assertConfigError(() => build(config([ROUTE, { ...ROUTE, name: 'payments', concurrency: 1 }])), {
@@ -93,14 +104,15 @@ describe('bad props fail at synth, naming route and field', () => {
     );
   });
 
-  test("more routes than the commit function's 4 KB environment holds", () => {
-    const routes = Array.from({ length: 40 }, (_, index) => ({
-      ...ROUTE,
-      name: `team-${index}-orders`,
-      topics: [`team-${index}.orders.v1`],
-      endpoint: { type: 'http' as const, url: `https://team-${index}.example.com/kafka/orders` },
-    }));
-    assertConfigError(() => build(config(routes)), { field: 'routes', message: /4096 bytes/ });
+  test("routes holding deploy-time values (tokens) beyond Lambda's 4 KB of environment", () => {
+    // Tokens cannot be written into a file at synth, so these routes stay in the environment.
+    const holder = new Stack(new App(), 'Holder');
+    const oncall = new secretsmanager.Secret(holder, 'Oncall').secretName;
+    const routes = manyRoutes(40).map((route) => ({ ...route, alerts: { oncall } }));
+    assertConfigError(() => build(config(routes)), {
+      field: 'routes',
+      message: /deploy-time values .*4096 bytes/,
+    });
   });
 
   test('mTLS without TLS', () => {
@@ -114,6 +126,45 @@ describe('bad props fail at synth, naming route and field', () => {
         }),
       { field: 'props.kafka.tls', message: /mTLS/ },
     );
+  });
+});
+
+describe('many routes', () => {
+  test('15 routes, one with a 6 KB JSON schema: functions get their routes in a bundled file, the poller scales on one series', () => {
+    // Prepare: bundling skipped (32 esbuild runs); the file copy itself is tested on the two-route app.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const properties = Object.fromEntries(
+      Array.from({ length: 120 }, (_, index) => [
+        `customer_field_${index}`,
+        { type: 'string', maxLength: 64, description: 'a field of the order' },
+      ]),
+    );
+    const [first, ...rest] = manyRoutes(15);
+    assert.ok(first !== undefined);
+    const routes = [{ ...first, schema: { type: 'object', properties } }, ...rest];
+    assert.ok(JSON.stringify(routes[0]).length > 6_000, 'one route alone is beyond 4 KB');
+
+    // Act
+    const stack = new BridgeStack(app, 'Many', { bridge: { config: config(routes) } });
+
+    // Assess
+    const template = Template.fromStack(stack);
+    const functions = template.findResources('AWS::Lambda::Function');
+    const environments = Object.values(functions).map(
+      (fn) =>
+        (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables,
+    );
+    assert.equal(environments.length, 2 * 15 + 2, 'deliver and DLQ consumer per route, commit, notify');
+    for (const env of environments) {
+      assert.equal(env.BRIDGE_CONFIG_FILE, 'bridge-config.json');
+      assert.deepEqual(Object.keys(JSON.parse(stack.resolve(env.BRIDGE_CONFIG_JSON) as string)), ['kafka']);
+      assert.ok(Buffer.byteLength(JSON.stringify(stack.resolve(env))) < 4_096);
+    }
+    // An alarm combines at most 10 metrics: a MAX over 15 route series would fail the synth.
+    const scaling = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm).includes('largest route commit lag'),
+    );
+    assert.equal(scaling.length, 2);
   });
 });
 

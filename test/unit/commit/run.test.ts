@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { routesTouched } from '../../../lib/commit/run.ts';
+import type { PartitionCommit } from '../../../lib/commit/committer.ts';
+import { largestRouteLag, routesTouched } from '../../../lib/commit/run.ts';
 import { parsePartitionKey, partitionKey } from '../../../lib/completion/completion.ts';
 import { parseBridgeConfig } from '../../../lib/config/index.ts';
 import { bridgeConfigFromEnv, routeFromEnv } from '../../../lib/runtime/config.ts';
@@ -34,6 +35,35 @@ describe('routesTouched', () => {
   test('ignores lease and quarantine items and routes this deployment does not know', () => {
     const keys = ['lease#orders', 'quarantine#orders', partitionKey('gone', 'orders', 0)];
     assert.deepEqual(routesTouched(routes, keys), []);
+  });
+});
+
+describe('largestRouteLag', () => {
+  const partition = (lag: bigint): PartitionCommit => ({
+    topic: 't',
+    partition: 0,
+    before: 0n,
+    after: 0n,
+    logEnd: lag,
+    lag,
+    waitingBehindHole: 0,
+    cleaned: 0,
+  });
+
+  test("the largest sum over a route's partitions, not the largest partition", () => {
+    assert.equal(
+      largestRouteLag([
+        { route: 'a', status: 'committed', partitions: [partition(7n), partition(6n)] },
+        { route: 'b', status: 'committed', partitions: [partition(10n)] },
+        { route: 'c', status: 'busy' },
+      ]),
+      13n,
+    );
+  });
+
+  test('undefined when the run committed no route (busy routes say nothing about lag)', () => {
+    assert.equal(largestRouteLag([{ route: 'c', status: 'busy' }]), undefined);
+    assert.equal(largestRouteLag([]), undefined);
   });
 });
 
