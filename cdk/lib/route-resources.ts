@@ -12,10 +12,13 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   archivePrefix,
+  DELIVER_BATCH_SIZE,
   deadLetterQueueName,
-  LAMBDA_MAX_TIMEOUT_MS,
+  deliverTimeoutMs,
+  maxReceiveCount,
   payloadPrefix,
   queueName,
+  REDRIVE_CONSUMER_ATTEMPTS,
   type Route,
   redriveQueueName,
   SQS_MAX_VISIBILITY_MS,
@@ -40,29 +43,13 @@ import {
   acknowledgeWildcardResource,
 } from './nag.ts';
 
-/** The SQS event source's largest batch for FIFO queues. */
-export const DELIVER_BATCH_SIZE = 10;
-
 /** AWS recommends a queue visibility timeout of at least six times the consuming function's timeout. */
 export const VISIBILITY_PER_FUNCTION_TIMEOUT = 6;
-
-/**
- * Receives beyond `retry.attempts` before SQS's own redrive moves a message to the DLQ. The
- * deliverer dead-letters by itself after `attempts`; redrive is only the net for crashes and
- * timeouts, so the margin lets a few of those happen without cutting a retry schedule short.
- */
-export const REDRIVE_MARGIN = 5;
-
-/** SQS's largest maxReceiveCount. */
-export const MAX_RECEIVE_COUNT = 1000;
 
 /** SQS's longest retention: a record waiting out its retries must never expire from the queue. */
 export const QUEUE_RETENTION = Duration.days(14);
 
 const DEAD_LETTER_FUNCTION_TIMEOUT = Duration.minutes(1);
-
-/** Receives of a redriven message by the DLQ consumer before it moves on to the DLQ unarchived. */
-export const REDRIVE_CONSUMER_ATTEMPTS = 10;
 
 /**
  * The deliverer's timeout: every message of a full batch may use one whole endpoint timeout in
@@ -70,8 +57,7 @@ export const REDRIVE_CONSUMER_ATTEMPTS = 10;
  * use what is left of the invocation, so a longer timeout is not needed for them.
  */
 export function deliverTimeout(route: Route): Duration {
-  const seconds = Math.ceil((DELIVER_BATCH_SIZE * route.endpoint.timeoutMs) / 1000) + 30;
-  return Duration.seconds(Math.min(seconds, LAMBDA_MAX_TIMEOUT_MS / 1000));
+  return Duration.millis(deliverTimeoutMs(route));
 }
 
 /** The queue's visibility timeout for a consumer with this timeout (6x, capped at SQS's 12 hours). */
@@ -79,15 +65,6 @@ export function visibilityTimeoutFor(functionTimeout: Duration): Duration {
   return Duration.seconds(
     Math.min(functionTimeout.toSeconds() * VISIBILITY_PER_FUNCTION_TIMEOUT, SQS_MAX_VISIBILITY_MS / 1000),
   );
-}
-
-/**
- * SQS redrive after this many receives. `onPoison: 'block'` retries a record until it succeeds,
- * so it gets SQS's maximum; the others get their attempts plus the crash margin.
- */
-export function maxReceiveCount(route: Route): number {
-  if (route.onPoison === 'block') return MAX_RECEIVE_COUNT;
-  return Math.min(route.retry.attempts + REDRIVE_MARGIN, MAX_RECEIVE_COUNT);
 }
 
 /**

@@ -1,4 +1,10 @@
 export { defineConfig } from './define.ts';
+export {
+  DELIVER_BATCH_SIZE,
+  deliverTimeoutMs,
+  maxReceiveCount,
+  REDRIVE_CONSUMER_ATTEMPTS,
+} from './derived.ts';
 export { ConfigError, type ConfigIssue } from './errors.ts';
 export * from './limits.ts';
 export {

@@ -32,3 +32,22 @@ export const LAMBDA_MAX_TIMEOUT_MS = 15 * 60 * 1000;
 /** The SQS event source's MaximumConcurrency range. */
 export const MIN_DELIVER_CONCURRENCY = 2;
 export const MAX_DELIVER_CONCURRENCY = 1000;
+
+/** SQS's largest maxReceiveCount (redrive policy). */
+export const SQS_MAX_RECEIVE_COUNT = 1000;
+
+/**
+ * Receives beyond `retry.attempts` before SQS's own redrive moves a message on. The deliverer
+ * dead-letters by itself after `attempts`; redrive is only the net for crashes and timeouts, so
+ * the margin lets a few of those happen without cutting a retry schedule short.
+ */
+export const REDRIVE_MARGIN = 5;
+
+/** The most attempts a retry schedule may take: the attempts plus the margin are a maxReceiveCount. */
+export const MAX_RETRY_ATTEMPTS = SQS_MAX_RECEIVE_COUNT - REDRIVE_MARGIN;
+
+/**
+ * The fastest route rate limit: an SQS FIFO queue in high-throughput mode takes up to 70,000
+ * SendMessageBatch calls of 10 messages a second in the largest regions.
+ */
+export const MAX_RATE_PER_SECOND = 700_000;

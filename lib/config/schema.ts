@@ -3,9 +3,13 @@ import {
   KAFKA_TOPIC_MAX_LENGTH,
   LAMBDA_MAX_TIMEOUT_MS,
   MAX_DELIVER_CONCURRENCY,
+  MAX_RATE_PER_SECOND,
+  MAX_RETRY_ATTEMPTS,
   MAX_ROUTE_IN_FLIGHT,
   MIN_DELIVER_CONCURRENCY,
+  REDRIVE_MARGIN,
   ROUTE_NAME_MAX_LENGTH,
+  SQS_MAX_RECEIVE_COUNT,
   SQS_MAX_VISIBILITY_MS,
 } from './limits.ts';
 import {
@@ -119,7 +123,16 @@ export const EndpointSchema = z.discriminatedUnion('type', [HttpEndpointSchema, 
 
 export const RetrySchema = z.strictObject({
   /** Attempts in all, in process and across SQS receives, before the record is dead-lettered. */
-  attempts: z.int().min(1).default(8),
+  attempts: z
+    .number()
+    .min(1)
+    // abort: a number far too large gets this one message, not also the safe-integer one.
+    .max(MAX_RETRY_ATTEMPTS, {
+      error: `must be at most ${MAX_RETRY_ATTEMPTS}: SQS hands a message out at most ${SQS_MAX_RECEIVE_COUNT} times (maxReceiveCount, with ${REDRIVE_MARGIN} kept for crashes); onPoison: 'block' retries without end`,
+      abort: true,
+    })
+    .int()
+    .default(8),
   /** Quick attempts within one invocation before the message goes back to SQS to wait. */
   inProcessAttempts: z.int().min(1).default(3),
   /** The first backoff step; step n waits base * 2^n, capped at maxMs. */
@@ -157,7 +170,12 @@ export const ResponsesSchema = z.strictObject({
 export const RateLimitSchema = z
   .strictObject({
     /** Records per second for the whole route, shared by its partitions. */
-    perSecond: z.number().positive(),
+    perSecond: z
+      .number()
+      .positive()
+      .max(MAX_RATE_PER_SECOND, {
+        error: `must be at most ${MAX_RATE_PER_SECOND} (what one SQS FIFO queue takes at most); leave rateLimit out for no limit`,
+      }),
     /** Records allowed at once after a quiet spell; defaults to one second's worth. */
     burst: z.int().min(1).optional(),
   })

@@ -23,6 +23,8 @@ export function endpointUrlProblem(raw: string): string | undefined {
   if (url.username !== '' || url.password !== '') {
     return 'must not contain credentials (user:password@): put them in a header through headersSecret';
   }
+  // Port 0 is no port a server can listen on; the call would fail on every record.
+  if (url.port === '0') return 'must not use port 0';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') {
     return isLocalHost(url.hostname)

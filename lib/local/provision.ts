@@ -11,23 +11,18 @@ import { completionTableDefinition } from '../completion/table.ts';
 import {
   type BridgeConfig,
   deadLetterQueueName,
+  deliverTimeoutMs,
+  maxReceiveCount,
   queueName,
+  REDRIVE_CONSUMER_ATTEMPTS,
   type Route,
   redriveQueueName,
 } from '../config/index.ts';
 import type { LocalClients } from './clients.ts';
 import { LocalModeError } from './errors.ts';
 
-/** Receives beyond retry.attempts before SQS's own redrive (same margin as the CDK stack). */
-export const REDRIVE_MARGIN = 5;
-/** SQS's largest maxReceiveCount, for `onPoison: 'block'` (it never gives up). */
-const MAX_RECEIVE_COUNT = 1000;
-/** Receives of a redriven message by the redrive consumer before SQS moves it on to the DLQ. */
-export const REDRIVE_CONSUMER_ATTEMPTS = 10;
 /** SQS's longest retention: a record waiting out its retries must never expire. */
 const RETENTION_SECONDS = 14 * 24 * 3600;
-/** The deliverer's batches hold at most 10 messages (FIFO event source). */
-const DELIVER_BATCH_SIZE = 10;
 
 export const DEFAULT_LOCAL_TABLE = 'kafka-bridge-completions';
 export const DEFAULT_LOCAL_BUCKET = 'kafka-bridge-local';
@@ -56,17 +51,6 @@ export interface Provisioned {
   readonly tableName: string;
   readonly bucket: string;
   readonly routes: ReadonlyMap<string, RouteResources>;
-}
-
-/** SQS's own redrive after this many receives (the deliverer dead-letters by itself before). */
-export function maxReceiveCount(route: Route): number {
-  if (route.onPoison === 'block') return MAX_RECEIVE_COUNT;
-  return Math.min(route.retry.attempts + REDRIVE_MARGIN, MAX_RECEIVE_COUNT);
-}
-
-/** As the CDK stack sizes it: a full batch may use one endpoint timeout per message, plus 30 s. */
-export function deliverTimeoutMs(route: Route): number {
-  return Math.min(Math.ceil((DELIVER_BATCH_SIZE * route.endpoint.timeoutMs) / 1000) + 30, 900) * 1000;
 }
 
 /**

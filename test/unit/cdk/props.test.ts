@@ -7,13 +7,13 @@ import { BridgeStack } from '../../../cdk/lib/bridge-stack.ts';
 import { type KafkaConnectionProps, mskIamStatements } from '../../../cdk/lib/kafka-access.ts';
 import {
   deliverTimeout,
-  maxReceiveCount,
   oldestMessageAgeThreshold,
   visibilityTimeoutFor,
 } from '../../../cdk/lib/route-resources.ts';
 import {
   type BridgeConfigInput,
   ConfigError,
+  maxReceiveCount,
   parseBridgeConfig,
   type RouteInput,
 } from '../../../lib/config/index.ts';
@@ -201,6 +201,8 @@ describe('derived settings', () => {
     assert.equal(maxReceiveCount(route({})), 8 + 5);
     assert.equal(maxReceiveCount(route({ retry: { attempts: 3, inProcessAttempts: 1 } })), 8);
     assert.equal(maxReceiveCount(route({ onPoison: 'block' })), 1000);
+    // The largest schedule the config allows still fits SQS's maxReceiveCount.
+    assert.equal(maxReceiveCount(route({ retry: { attempts: 995 } })), 1000);
   });
 
   test('oldest message age alarm: the whole retry schedule, at least 15 minutes', () => {

@@ -10,6 +10,28 @@ interface Case extends ExpectedIssue {
 
 /** One rejected route setting per case: the config holds exactly that one problem. */
 const rejected: Case[] = [
+  // limits that come from SQS
+  {
+    rule: 'retry.attempts must fit maxReceiveCount with the crash margin',
+    input: config([route({ retry: { attempts: 996 } })]),
+    route: 'orders',
+    field: 'routes[orders].retry.attempts',
+    message: /at most 995: SQS hands a message out at most 1000 times.*onPoison: 'block'/,
+  },
+  {
+    rule: 'rateLimit.perSecond must be at most what one FIFO queue takes',
+    input: config([route({ rateLimit: { perSecond: 1e308 } })]),
+    route: 'orders',
+    field: 'routes[orders].rateLimit.perSecond',
+    message: /at most 700000.*leave rateLimit out/,
+  },
+  {
+    rule: 'endpoint url must not use port 0',
+    input: config([route({ endpoint: { type: 'http', url: 'https://orders.example.com:0/kafka' } })]),
+    route: 'orders',
+    field: 'routes[orders].endpoint.url',
+    message: /port 0/,
+  },
   // name
   {
     rule: 'name must be kebab-case (no capitals), and the message says why',

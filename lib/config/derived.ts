@@ -1,0 +1,31 @@
+/**
+ * Settings derived from a route, shared by the CDK stack (cdk/lib/route-resources.ts) and local
+ * mode (lib/local/provision.ts), so that both size the queues and the deliverer the same way.
+ */
+import { LAMBDA_MAX_TIMEOUT_MS, REDRIVE_MARGIN, SQS_MAX_RECEIVE_COUNT } from './limits.ts';
+import type { Route } from './schema.ts';
+
+/** The FIFO event source hands the deliverer at most 10 messages a batch. */
+export const DELIVER_BATCH_SIZE = 10;
+
+/** Receives of a redriven message by the DLQ consumer before SQS moves it on to the DLQ unarchived. */
+export const REDRIVE_CONSUMER_ATTEMPTS = 10;
+
+/**
+ * The deliverer's timeout: a full batch may use one endpoint timeout per message, plus 30 s for
+ * the writes around them; at most Lambda's 15 minutes.
+ */
+export function deliverTimeoutMs(route: Route): number {
+  const seconds = Math.ceil((DELIVER_BATCH_SIZE * route.endpoint.timeoutMs) / 1000) + 30;
+  return Math.min(seconds * 1000, LAMBDA_MAX_TIMEOUT_MS);
+}
+
+/**
+ * SQS redrive after this many receives. `onPoison: 'block'` retries a record until it succeeds,
+ * so it gets SQS's maximum; the others get their attempts plus the crash margin (the config
+ * keeps attempts low enough for the sum to fit).
+ */
+export function maxReceiveCount(route: Route): number {
+  if (route.onPoison === 'block') return SQS_MAX_RECEIVE_COUNT;
+  return Math.min(route.retry.attempts + REDRIVE_MARGIN, SQS_MAX_RECEIVE_COUNT);
+}
