@@ -1,117 +1,415 @@
 // Benchmark (not a test): the poller's records/s and CPU microseconds per record, next to a
-// plain kafkajs consumer reading the same records and doing nothing (the read floor).
-// Needs the local broker and emulators (`bash scripts/infra.sh up`). Run:
-//   npx node bench/poller.ts [records=20000] [partitions=4]
-// CPU is this process's own (user + system) during the run: the broker and ElasticMQ are not
+// plain kafkajs consumer reading the same records and doing nothing (the read floor), at two
+// value sizes (1 KiB and 64 KiB by default) in one run. Writes bench/results/poller.json.
+// Needs the local broker and emulators (`npm run infra:up`). Run:
+//   npm run bench:poller -- [records1KiB=20000] [records64KiB=1000] [partitions=4] [--clients=poller,md5-off,sdk-defaults]
+// 0 records skips that size. BENCH_PROFILE_DIR=dir writes a CPU profile of each poller run
+// (that run only) into dir.
+// `--clients` lists the SQS client setups to run the poller with, each on its own queue
+// (CLIENT_SETUPS below): `poller` is what the poller task uses (createPollerSqsClient), the
+// others take its levers away one at a time, for a before/after in the same run.
+//
+// CPU is this process's own (user + system, process.cpuUsage), measured the same way for the
+// floor and the poller: from the moment the reader owns its partitions (before its first fetch)
+// to the last record read or forwarded, divided by the records. Connect, group join and
+// metadata are left out: a fixed cost, not a per-record one (whole-run figures are in the JSON).
+// After the last record each reader is watched idle for IDLE_MS: its background CPU per second
+// (heartbeats, fetch polls, timers, the sampling) is reported, and a figure net of it, which
+// matters when ElasticMQ makes a run slow (64 KiB values). The broker and ElasticMQ are not
 // counted, but on a small machine they compete for the same cores, which limits records/s.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { cpus } from 'node:os';
+import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseBridgeConfig } from '../lib/config/index.ts';
-import { RoutePoller } from '../lib/poller/index.ts';
-import { uniqueName as awsName, createFifoQueue, s3Client, sqsClient } from '../test/support/aws.ts';
+import { envelopeSize, valuePlacement } from '../lib/envelope/index.ts';
+import {
+  createPollerSqsClient,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ENTRIES,
+  pollerSqsClientConfig,
+  RoutePoller,
+} from '../lib/poller/index.ts';
+import {
+  uniqueName as awsName,
+  createFifoQueue,
+  emulatorClientConfig,
+  s3Client,
+  sqsEndpoint,
+} from '../test/support/aws.ts';
 import { createKafka, createTopic, deleteTopics, kafkaBrokers, uniqueName } from '../test/support/kafka.ts';
 
-const records = Number(process.argv[2] ?? 20_000);
-const partitions = Number(process.argv[3] ?? 4);
+/**
+ * SQS client setups, from the SDK's defaults to what the poller uses, one lever at a time.
+ * Each gets the emulator's endpoint and credentials.
+ */
+const CLIENT_SETUPS = {
+  'sdk-defaults': (): SQSClient => new SQSClient(emulatorClientConfig(sqsEndpoint())),
+  'no-keep-alive': (): SQSClient =>
+    new SQSClient({
+      ...emulatorClientConfig(sqsEndpoint()),
+      requestHandler: { httpAgent: new Agent({ keepAlive: false, maxSockets: 50 }) },
+    }),
+  'md5-off': (): SQSClient =>
+    new SQSClient({ ...pollerSqsClientConfig(), ...emulatorClientConfig(sqsEndpoint()) }),
+  poller: (): SQSClient => createPollerSqsClient(emulatorClientConfig(sqsEndpoint())),
+} as const;
+type ClientSetup = keyof typeof CLIENT_SETUPS;
 
-interface Result {
-  readonly name: string;
-  readonly ms: number;
-  readonly cpuMicros: number;
+function parseArgs(argv: readonly string[]): {
+  readonly sizes: readonly { readonly valueBytes: number; readonly records: number }[];
+  readonly partitions: number;
+  readonly clients: readonly ClientSetup[];
+} {
+  const positional = argv.filter((arg) => !arg.startsWith('--'));
+  const number = (index: number, fallback: number, what: string): number => {
+    const text = positional[index];
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error(`${what} must be an integer >= 0, got ${text}`);
+    return value;
+  };
+  let clients: ClientSetup[] = ['poller', 'md5-off', 'sdk-defaults'];
+  for (const arg of argv.filter((a) => a.startsWith('--'))) {
+    const [name, value = ''] = arg.slice(2).split('=', 2);
+    if (name !== 'clients')
+      throw new Error(`unknown option ${arg} (known: --clients=${Object.keys(CLIENT_SETUPS).join(',')})`);
+    clients = value.split(',').map((client) => {
+      if (!(client in CLIENT_SETUPS))
+        throw new Error(
+          `--clients: unknown setup ${JSON.stringify(client)} (known: ${Object.keys(CLIENT_SETUPS).join(', ')})`,
+        );
+      return client as ClientSetup;
+    });
+  }
+  const partitions = number(2, 4, 'partitions');
+  if (partitions < 1) throw new Error('partitions must be at least 1');
+  return {
+    sizes: [
+      { valueBytes: 1024, records: number(0, 20_000, 'records of 1 KiB') },
+      { valueBytes: 65_536, records: number(1, 1_000, 'records of 64 KiB') },
+    ],
+    partitions,
+    clients,
+  };
 }
 
+const { sizes, partitions, clients } = parseArgs(process.argv.slice(2));
+const KEYS = 2_000;
+
+interface Measured {
+  readonly records: number;
+  readonly ms: number;
+  readonly cpuUs: number;
+  readonly wholeRunMs: number;
+  readonly wholeRunCpuUs: number;
+  /** CPU the reader burns per second with nothing left to read (heartbeats, fetch polls, timers, this sampler). */
+  readonly idleCpuUsPerSec: number;
+}
+
+/** How long the reader is watched idle after the last record, to measure its background CPU. */
+const IDLE_MS = 2_000;
+/**
+ * How often a reader's count is sampled. Each wake-up costs CPU (about 150 µs on the loaded
+ * 2-core machine), counted for both readers alike; 20 ms keeps that near 1% of a core.
+ */
+const SAMPLE_MS = 20;
+
+const cpuNow = (): number => {
+  const used = process.cpuUsage();
+  return used.user + used.system;
+};
+
+/**
+ * Starts a reader and samples it every SAMPLE_MS. The window opens once the reader owns its
+ * partitions (`ready`: before it fetched anything) and closes at the first sample that counts
+ * every record, so connect, group join and metadata (a fixed cost, not a per-record one) are
+ * left out. The sampling itself is the same small cost for the floor and the poller.
+ */
 async function measure(
-  name: string,
+  total: number,
   run: () => Promise<() => Promise<void>>,
-  done: () => boolean,
-): Promise<Result> {
-  const cpu = process.cpuUsage();
+  ready: () => boolean,
+  count: () => number,
+): Promise<Measured> {
+  const startCpu = cpuNow();
   const started = performance.now();
   const stop = await run();
-  while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
-  const ms = performance.now() - started;
-  const used = process.cpuUsage(cpu);
+  let window: { readonly at: number; readonly cpu: number } | undefined;
+  const deadline = started + 300_000;
+  for (;;) {
+    if (window === undefined && ready()) window = { at: performance.now(), cpu: cpuNow() };
+    const seen = count();
+    if (seen >= total) break;
+    if (performance.now() > deadline) throw new Error(`only ${seen} of ${total} records after 300 s`);
+    await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
+  }
+  const endCpu = cpuNow();
+  const ended = performance.now();
+  // The same sampling loop, now with nothing to read: the background cost per second.
+  while (performance.now() < ended + IDLE_MS) {
+    count();
+    await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
+  }
+  const idleCpuUsPerSec = (cpuNow() - endCpu) / ((performance.now() - ended) / 1000);
   await stop();
-  return { name, ms, cpuMicros: used.user + used.system };
+  if (window === undefined) throw new Error('the reader never owned its partitions');
+  return {
+    records: total,
+    ms: ended - window.at,
+    cpuUs: endCpu - window.cpu,
+    wholeRunMs: ended - started,
+    wholeRunCpuUs: endCpu - startCpu,
+    idleCpuUsPerSec,
+  };
 }
 
-const topic = uniqueName('bench');
-await createTopic(topic, partitions);
-const kafka = createKafka('bench');
-const producer = kafka.producer();
-await producer.connect();
-const value = 'v'.repeat(200);
-for (let i = 0; i < records; i += 1_000) {
-  await producer.send({
-    topic,
-    messages: Array.from({ length: Math.min(1_000, records - i) }, (_, j) => ({
-      partition: (i + j) % partitions,
-      key: `key-${(i + j) % 2_000}`,
-      value,
-    })),
-  });
+async function produce(topic: string, valueBytes: number, records: number): Promise<void> {
+  const producer = createKafka('bench-producer').producer();
+  await producer.connect();
+  // Printable bytes, different per record (its index up front), like a JSON document.
+  const filler = Buffer.alloc(valueBytes, 'abcdefghijklmnopqrstuvwxyz0123456789');
+  // A produce request holds one record batch per partition, which the broker caps at about 1 MiB.
+  const perSend = Math.max(1, Math.min(1_000, Math.floor((partitions * 800_000) / valueBytes)));
+  for (let i = 0; i < records; i += perSend) {
+    await producer.send({
+      topic,
+      messages: Array.from({ length: Math.min(perSend, records - i) }, (_, j) => {
+        const value = Buffer.from(filler);
+        value.write(`${i + j}:`);
+        return { partition: (i + j) % partitions, key: `key-${(i + j) % KEYS}`, value };
+      }),
+    });
+  }
+  await producer.disconnect();
 }
-await producer.disconnect();
 
-// The read floor: a consumer that only counts.
-let read = 0;
-const floor = await measure(
-  'kafkajs consumer, no work (read floor)',
-  async () => {
-    const consumer = createKafka('bench-floor').consumer({
-      groupId: uniqueName('bench-floor'),
-      maxWaitTimeInMs: 500,
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      partitionsConsumedConcurrently: partitions,
-      eachBatch: async ({ batch }) => {
-        read += batch.messages.length;
-      },
-    });
-    return () => consumer.disconnect();
-  },
-  () => read >= records,
-);
-
-const name = awsName('bench');
-const config = parseBridgeConfig({
-  kafka: { brokers: kafkaBrokers() },
-  routes: [
-    {
-      name,
-      topics: [topic],
-      endpoint: { type: 'http', url: 'http://127.0.0.1:8787/unused' },
-      maxInFlight: 100_000 / partitions,
+async function readFloor(topic: string, records: number): Promise<Measured> {
+  let read = 0;
+  let joined = false;
+  return measure(
+    records,
+    async () => {
+      const consumer = createKafka('bench-floor').consumer({
+        groupId: uniqueName('bench-floor'),
+        maxWaitTimeInMs: 500,
+      });
+      // Fetching starts after the join: the window opens here, before any record is read.
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        joined = true;
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        partitionsConsumedConcurrently: partitions,
+        eachBatch: async ({ batch }) => {
+          read += batch.messages.length;
+        },
+      });
+      return () => consumer.disconnect();
     },
-  ],
-});
-const route = config.routes[0];
-if (route === undefined) throw new Error('no route parsed');
-const sqs = sqsClient();
-const queue = await createFifoQueue(sqs, name);
-const poller = new RoutePoller({
-  route,
-  kafka: createKafka('bench-poller'),
-  sqs,
-  s3: s3Client(),
-  queueUrl: queue.url,
-  payloadBucket: undefined,
-});
-const forwarded = (): number => poller.status().partitions.reduce((sum, p) => sum + p.forwarded, 0);
-const pollerResult = await measure(
-  'poller (Kafka -> SQS FIFO on ElasticMQ)',
-  async () => {
-    await poller.start();
-    return () => poller.stop();
-  },
-  () => forwarded() >= records,
-);
-await deleteTopics([topic]);
-
-console.log(`${records} records of 200 bytes, ${partitions} partitions, 2000 keys; Node ${process.version}`);
-console.log('| reader | records/s | CPU us/record |');
-console.log('| --- | ---: | ---: |');
-for (const result of [floor, pollerResult]) {
-  const perSecond = Math.round(records / (result.ms / 1000));
-  console.log(`| ${result.name} | ${perSecond} | ${(result.cpuMicros / records).toFixed(1)} |`);
+    () => joined,
+    () => read,
+  );
 }
+
+async function forward(
+  topic: string,
+  valueBytes: number,
+  records: number,
+  setup: ClientSetup,
+): Promise<Measured> {
+  const name = awsName('bench');
+  const route = parseBridgeConfig({
+    kafka: { brokers: kafkaBrokers() },
+    routes: [
+      {
+        name,
+        topics: [topic],
+        endpoint: { type: 'http', url: 'http://127.0.0.1:8787/unused' },
+        // No commit function runs here: every forwarded record stays in flight.
+        maxInFlight: Math.ceil(records / partitions) + 1_000,
+      },
+    ],
+  }).routes[0];
+  if (route === undefined) throw new Error('no route parsed');
+  const sqs = CLIENT_SETUPS[setup]();
+  // As the CDK stack creates them: high-throughput FIFO.
+  const queue = await createFifoQueue(sqs, name, {
+    DeduplicationScope: 'messageGroup',
+    FifoThroughputLimit: 'perMessageGroupId',
+  });
+  const poller = new RoutePoller({
+    route,
+    kafka: createKafka('bench-poller'),
+    sqs,
+    s3: s3Client(),
+    queueUrl: queue.url,
+    payloadBucket: undefined,
+  });
+  // ElasticMQ keeps messages on its small heap (a 64 KiB value is about 88 KB of body):
+  // purging twice a second keeps it from filling up. One small call per 500 ms, in the CPU.
+  const purge = setInterval(() => {
+    sqs.send(new PurgeQueueCommand({ QueueUrl: queue.url })).catch((error: unknown) => {
+      console.error(`purging ${queue.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }, 500);
+  const profile = process.env.BENCH_PROFILE_DIR;
+  const session = profile === undefined || profile === '' ? undefined : new Session();
+  if (session !== undefined) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  try {
+    return await measure(
+      records,
+      async () => {
+        await poller.start();
+        return () => poller.stop();
+      },
+      // Positioned (progress group read, seeked), so about to fetch.
+      () => {
+        const owned = poller.status().partitions;
+        return owned.length === partitions && owned.every((p) => p.next !== undefined);
+      },
+      () => poller.status().partitions.reduce((sum, p) => sum + p.forwarded, 0),
+    );
+  } finally {
+    if (session !== undefined && profile !== undefined) {
+      const { profile: taken } = await session.post('Profiler.stop');
+      mkdirSync(profile, { recursive: true });
+      const file = `${profile}/poller-${records}x${valueBytes}-${setup}.cpuprofile`;
+      writeFileSync(file, JSON.stringify(taken));
+      console.log(`CPU profile of the poller run: ${file}`);
+      session.disconnect();
+    }
+    clearInterval(purge);
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: queue.url }));
+    sqs.destroy();
+  }
+}
+
+/** What one message of this value size takes, how many fit one SendMessageBatch, and whether it goes to S3. */
+function batchShape(
+  valueBytes: number,
+  name: string,
+): {
+  readonly messageBytes: number;
+  readonly perBatch: number;
+  readonly claimCheck: boolean;
+} {
+  const head = {
+    route: name,
+    topic: name,
+    partition: partitions - 1,
+    offset: '1000000',
+    from: '1000000',
+    timestamp: String(Date.now()),
+    key: Buffer.from(`key-${KEYS - 1}`),
+    headers: [],
+  };
+  const claimCheck = valuePlacement(head, Buffer.alloc(valueBytes)) === 's3';
+  const messageBytes = envelopeSize({
+    ...head,
+    value: claimCheck ? null : { inline: Buffer.alloc(valueBytes) },
+  });
+  return {
+    messageBytes,
+    perBatch: Math.min(MAX_BATCH_ENTRIES, Math.floor(MAX_BATCH_BYTES / messageBytes)),
+    claimCheck,
+  };
+}
+
+const perRecord = (m: Measured): number => m.cpuUs / m.records;
+/** Per record, less what the reader would have burnt idle over the same time (see IDLE_MS). */
+const netPerRecord = (m: Measured): number =>
+  Math.max(0, m.cpuUs - (m.idleCpuUsPerSec * m.ms) / 1000) / m.records;
+const perSecond = (m: Measured): number => m.records / (m.ms / 1000);
+const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
+
+function figures(m: Measured, floor: Measured) {
+  return {
+    recordsPerSec: Math.round(perSecond(m)),
+    cpuUsPerRecord: round(perRecord(m)),
+    ratio: round(perRecord(m) / perRecord(floor), 2),
+    idleCpuMsPerSec: round(m.idleCpuUsPerSec / 1000),
+    cpuUsPerRecordNetOfIdle: round(netPerRecord(m)),
+    ratioNetOfIdle: round(netPerRecord(m) / netPerRecord(floor), 2),
+    wholeRun: {
+      recordsPerSec: Math.round(m.records / (m.wholeRunMs / 1000)),
+      cpuUsPerRecord: round(m.wholeRunCpuUs / m.records),
+    },
+  };
+}
+
+function row(size: string, reader: string, m: Measured, floor: Measured): string {
+  const f = figures(m, floor);
+  return `| ${size} | ${reader} | ${m.records} | ${f.recordsPerSec} | ${f.cpuUsPerRecord} | ${f.ratio} | ${f.idleCpuMsPerSec} | ${f.cpuUsPerRecordNetOfIdle} | ${f.ratioNetOfIdle} |`;
+}
+
+const results = [];
+console.log(
+  `Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${partitions} partitions, ${KEYS} keys, SQS clients: ${clients.join(', ')}`,
+);
+console.log(
+  '| value | reader | records | records/s | CPU µs/record | ratio to floor | idle CPU ms/s | CPU µs/record net of idle | ratio net of idle |',
+);
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+// A size with 0 records is skipped (for profiling one size alone).
+for (const { valueBytes, records } of sizes.filter((size) => size.records > 0)) {
+  const topic = uniqueName('bench');
+  await createTopic(topic, partitions);
+  try {
+    await produce(topic, valueBytes, records);
+    const floor = await readFloor(topic, records);
+    const size = `${valueBytes / 1024} KiB`;
+    console.log(row(size, 'kafkajs consumer, no work (read floor)', floor, floor));
+    const pollers: Record<string, ReturnType<typeof figures>> = {};
+    for (const setup of clients) {
+      const poller = await forward(topic, valueBytes, records, setup);
+      console.log(row(size, `poller, SQS client ${setup}`, poller, floor));
+      pollers[setup] = figures(poller, floor);
+    }
+    const main = pollers[clients[0] as ClientSetup];
+    if (main === undefined) throw new Error('no poller run');
+    const floorFigures = figures(floor, floor);
+    results.push({
+      valueBytes,
+      records,
+      sqsClient: clients[0],
+      recordsPerSec: main.recordsPerSec,
+      cpuUsPerRecord: main.cpuUsPerRecord,
+      readFloorCpuUsPerRecord: floorFigures.cpuUsPerRecord,
+      ratio: main.ratio,
+      cpuUsPerRecordNetOfIdle: main.cpuUsPerRecordNetOfIdle,
+      readFloorCpuUsPerRecordNetOfIdle: floorFigures.cpuUsPerRecordNetOfIdle,
+      ratioNetOfIdle: main.ratioNetOfIdle,
+      batch: batchShape(valueBytes, topic),
+      readFloor: floorFigures,
+      pollers,
+    });
+  } finally {
+    await deleteTopics([topic]);
+  }
+}
+
+const out = new URL('results/poller.json', import.meta.url);
+mkdirSync(new URL('.', out), { recursive: true });
+writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+      parameters: { partitions, keys: KEYS, clients, sizes },
+      results,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`written ${out.pathname}`);

@@ -22,12 +22,12 @@ import { createServer, type Server } from 'node:http';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type logCreator, logLevel } from 'kafkajs';
 import { SecretReader } from '../lib/aws/secrets.ts';
 import { queueName, type Route } from '../lib/config/index.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
-import { PollerError, type PollerLog, RoutePoller } from '../lib/poller/index.ts';
+import { createPollerSqsClient, PollerError, type PollerLog, RoutePoller } from '../lib/poller/index.ts';
 import { ForwardedTotals, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../lib/poller/prometheus.ts';
 import { loadBridgeConfig } from '../lib/runtime/config.ts';
 import { METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
@@ -75,7 +75,17 @@ const kafkaLogCreator: logCreator =
   };
 
 async function queueUrl(sqs: SQSClient, route: Route): Promise<string> {
-  const answer = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName(route) }));
+  let answer: { QueueUrl?: string | undefined };
+  try {
+    answer = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName(route) }));
+  } catch (error) {
+    // The SDK's message ("The specified queue does not exist.") does not say which queue.
+    throw new PollerError(
+      route.name,
+      `GetQueueUrl ${queueName(route)} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
   if (answer.QueueUrl === undefined)
     throw new PollerError(route.name, `GetQueueUrl ${queueName(route)} returned no URL`);
   return answer.QueueUrl;
@@ -152,7 +162,8 @@ async function main(): Promise<void> {
     logCreator: kafkaLogCreator,
   });
   // The SDK reads AWS_ENDPOINT_URL(_SQS, _S3) itself; path-style S3 so local emulators work too.
-  const sqs = new SQSClient({});
+  // The poller's SQS options and its lean SendMessageBatch serializer (lib/poller/sqs-client.ts).
+  const sqs = createPollerSqsClient();
   const s3 = new S3Client({ forcePathStyle: env('AWS_ENDPOINT_URL') !== undefined });
   const payloadBucket = env('BRIDGE_PAYLOAD_BUCKET');
   const progressPollMs = intEnv('PROGRESS_POLL_MS', 1_000);

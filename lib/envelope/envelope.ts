@@ -176,39 +176,80 @@ function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-function wireValue(value: EnvelopeValue): { inline: string } | { s3: S3Pointer } | null {
-  if (value === null) return null;
-  if ('inline' in value) return { inline: base64(value.inline) };
-  // Not strict: a caller's pointer object may carry more (an ETag); only the contract's fields are sent.
-  const pointer = encodablePointerSchema.safeParse(value.s3);
-  if (!pointer.success)
-    throw new EnvelopeError(`cannot encode envelope: ${describeIssues(pointer.error, ['value', 's3'])}`);
-  const { bucket, key, size, sha256 } = pointer.data;
-  return { s3: { bucket, key, size, sha256 } };
+/** The s3 pointer's contract fields; a caller's pointer object may carry more (an ETag), which is not sent. */
+function wirePointer(pointer: S3Pointer): S3Pointer {
+  const checked = encodablePointerSchema.safeParse(pointer);
+  if (!checked.success)
+    throw new EnvelopeError(`cannot encode envelope: ${describeIssues(checked.error, ['value', 's3'])}`);
+  const { bucket, key, size, sha256 } = checked.data;
+  return { bucket, key, size, sha256 };
+}
+
+/**
+ * The same checks as encodableSchema, without zod: the poller encodes every record it forwards,
+ * and these plain predicates cost a fraction of a schema parse. Never more lenient than the
+ * schema: when this says no, the schema runs to say why (and is the only judge).
+ */
+function plainlyEncodable(envelope: Envelope): boolean {
+  const { route, topic, partition, offset, from, timestamp, headers } = envelope;
+  return (
+    typeof route === 'string' &&
+    isRouteName(route) &&
+    typeof topic === 'string' &&
+    isKafkaTopic(topic) &&
+    typeof partition === 'number' &&
+    isPartition(partition) &&
+    typeof offset === 'string' &&
+    isOffset(offset) &&
+    typeof from === 'string' &&
+    isOffset(from) &&
+    BigInt(from) <= BigInt(offset) &&
+    typeof timestamp === 'string' &&
+    isTimestamp(timestamp) &&
+    Array.isArray(headers) &&
+    headers.every((header) => Array.isArray(header) && header.length === 2 && typeof header[0] === 'string')
+  );
+}
+
+/**
+ * SQS refuses U+FFFE and U+FFFF in bodies; JSON.stringify already escapes control characters
+ * and lone surrogates, so escaping these two makes any header name or S3 key sendable.
+ */
+function sqsSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
 /**
  * The SQS message body for `envelope`. Throws EnvelopeError when a field breaks the contract,
  * so a record the deliverer would reject is never sent.
+ *
+ * Written piece by piece rather than with one JSON.stringify of the whole: the value's base64
+ * (most of the body) needs no escaping and is put in as it is, so a 64 KiB value is not
+ * scanned again by JSON.stringify and the U+FFFE/U+FFFF escape (docs/benchmarks.md, poller).
+ * The text is the same as JSON.stringify's, field order included.
  */
 export function encodeEnvelope(envelope: Envelope): string {
-  const checked = encodableSchema.safeParse(envelope);
-  if (!checked.success) throw new EnvelopeError(`cannot encode envelope: ${describeIssues(checked.error)}`);
-  const wire = {
-    v: ENVELOPE_VERSION,
-    route: envelope.route,
-    topic: envelope.topic,
-    partition: envelope.partition,
-    offset: envelope.offset,
-    from: envelope.from,
-    timestamp: envelope.timestamp,
-    key: envelope.key === null ? null : base64(envelope.key),
-    headers: envelope.headers.map(([name, value]) => [name, value === null ? null : base64(value)]),
-    value: wireValue(envelope.value),
-  };
-  // SQS refuses U+FFFE and U+FFFF in bodies; JSON.stringify already escapes control characters
-  // and lone surrogates, so escaping these two makes any header name or S3 key sendable.
-  return JSON.stringify(wire).replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  if (!plainlyEncodable(envelope)) {
+    const checked = encodableSchema.safeParse(envelope);
+    if (!checked.success) throw new EnvelopeError(`cannot encode envelope: ${describeIssues(checked.error)}`);
+  }
+  const { value } = envelope;
+  let wireValue: string;
+  if (value === null) wireValue = 'null';
+  else if ('inline' in value) wireValue = `{"inline":"${base64(value.inline)}"}`;
+  else wireValue = `{"s3":${sqsSafeJson(wirePointer(value.s3))}}`;
+  const headers =
+    envelope.headers.length === 0
+      ? '[]'
+      : sqsSafeJson(envelope.headers.map(([name, bytes]) => [name, bytes === null ? null : base64(bytes)]));
+  // Route and topic are visible ASCII (checked above) and offsets and timestamp are digits, so
+  // JSON.stringify of the first two is all the escaping they need, and the rest needs none.
+  return (
+    `{"v":${ENVELOPE_VERSION},"route":${JSON.stringify(envelope.route)},"topic":${JSON.stringify(envelope.topic)},` +
+    `"partition":${envelope.partition},"offset":"${envelope.offset}","from":"${envelope.from}",` +
+    `"timestamp":"${envelope.timestamp}","key":${envelope.key === null ? 'null' : `"${base64(envelope.key)}"`},` +
+    `"headers":${headers},"value":${wireValue}}`
+  );
 }
 
 // ---- decoding ----

@@ -19,3 +19,4 @@ export {
   planResend,
   type ResendPlan,
 } from './send-plan.ts';
+export { createPollerSqsClient, pollerSqsClientConfig } from './sqs-client.ts';
