@@ -2,12 +2,17 @@
 # The local AWS emulators for tests and local mode, without Docker:
 #   moto server  (S3, DynamoDB + streams, SNS, CloudWatch, Secrets Manager)  on 127.0.0.1:$MOTO_PORT (4566)
 #   ElasticMQ    (SQS: the FIFO semantics the bridge relies on, see docs/testing.md) on 127.0.0.1:$ELASTICMQ_PORT (9324)
+# and, only when asked for (`start dynamodb`, as the benchmarks do):
+#   DynamoDB Local (Amazon's DynamoDB emulator, many times faster than moto's) on 127.0.0.1:$DYNAMODB_PORT (8000)
 # moto runs from a virtualenv (.run/venv) installed from scripts/aws-emulator/requirements.txt;
-# ElasticMQ runs with plain java on a classpath resolved by Maven from ~/.m2.
+# ElasticMQ and DynamoDB Local run with plain java on classpaths resolved by Maven from ~/.m2.
 # All state (venv, logs, pid files, cached classpath) lives under $BRIDGE_RUN_DIR (default .run/);
-# both emulators keep their data in memory, so every start is a clean slate.
+# the emulators keep their data in memory, so every start is a clean slate.
+# DynamoDB Local is optional: when it cannot start (no sqlite4java native library for this
+# platform, port taken), `start dynamodb` says so and moto keeps serving DynamoDB. Clients use it
+# only when AWS_ENDPOINT_URL_DYNAMODB points at it (`env` prints that line while it answers).
 #
-# usage: aws-emulator.sh start|stop|status|logs [moto|elasticmq] [-f]|env
+# usage: aws-emulator.sh start [dynamodb]|stop|status|logs [moto|elasticmq|dynamodb] [-f]|env
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,8 +28,9 @@ run_dir=$(cd "$run_dir" && pwd)
 HOST=127.0.0.1
 MOTO_PORT=${MOTO_PORT:-4566}
 ELASTICMQ_PORT=${ELASTICMQ_PORT:-9324}
+DYNAMODB_PORT=${DYNAMODB_PORT:-8000}
 # Exported: elasticmq.conf reads ELASTICMQ_PORT through a HOCON substitution.
-export MOTO_PORT ELASTICMQ_PORT
+export MOTO_PORT ELASTICMQ_PORT DYNAMODB_PORT
 START_TIMEOUT=${AWS_EMULATOR_START_TIMEOUT:-60}
 STOP_TIMEOUT=10
 
@@ -35,9 +41,18 @@ moto_pidfile="$moto_dir/moto.pid"
 emq_dir="$run_dir/elasticmq"
 emq_log="$emq_dir/elasticmq.log"
 emq_pidfile="$emq_dir/elasticmq.pid"
+ddb_dir="$run_dir/dynamodb"
+ddb_log="$ddb_dir/dynamodb.log"
+ddb_pidfile="$ddb_dir/dynamodb.pid"
+ddb_main=com.amazonaws.services.dynamodbv2.local.main.ServerRunner
+# What identifies our DynamoDB Local in a command line: the main class alone would also match
+# another instance (another BRIDGE_RUN_DIR, another DYNAMODB_PORT) whose pid file this is not.
+ddb_args="-inMemory -sharedDb -disableTelemetry -port $DYNAMODB_PORT"
+ddb_pattern="$ddb_main $ddb_args"
 
 moto_url="http://$HOST:$MOTO_PORT"
 emq_url="http://$HOST:$ELASTICMQ_PORT"
+ddb_url="http://$HOST:$DYNAMODB_PORT"
 
 say() { echo "aws-emulator: $*"; }
 die() { echo "aws-emulator: $*" >&2; exit 1; }
@@ -60,6 +75,14 @@ elasticmq_answers() {
   local headers
   headers=$(curl -s -m 2 -D - -o /dev/null "$emq_url/?Action=ListQueues") || return 1
   grep -qi '^HTTP/[0-9.]* 200' <<<"$headers" && grep -qi '^server: pekko-http' <<<"$headers"
+}
+
+# DynamoDB Local answers an unsigned request with its own JSON error from a Jetty server; moto
+# (also a DynamoDB) would answer differently, so both marks are required.
+dynamodb_answers() {
+  local answer
+  answer=$(curl -s -m 2 -D - "$ddb_url/") || return 1
+  grep -qi '^server: jetty' <<<"$answer" && grep -q 'MissingAuthenticationToken' <<<"$answer"
 }
 
 # Anything accepting TCP connections on the port (ours, another emulator, any program)?
@@ -211,6 +234,77 @@ launch_elasticmq() {
     java -Xmx256m -XX:+UseSerialGC -Dconfig.file="$files/elasticmq.conf" -cp "$cp" org.elasticmq.server.Main
 }
 
+# DynamoDB Local, when asked for. Never fatal: returns 1 with a message when it cannot start, so
+# moto goes on serving DynamoDB. Sets launched_dynamodb like the others.
+launch_dynamodb() {
+  launched_dynamodb=''
+  local pid cp_all entry libdir='' cp=''
+  if dynamodb_answers; then
+    if pid=$(live_pid "$ddb_pidfile" "$ddb_pattern"); then
+      say "DynamoDB Local already running at $ddb_url (pid $pid)"
+    else
+      say "DynamoDB Local already answering at $ddb_url (not started by this script: leaving it alone)"
+    fi
+    return 0
+  fi
+  if pid=$(live_pid "$ddb_pidfile" "$ddb_pattern"); then
+    say "DynamoDB Local (pid $pid) is starting; waiting for it"
+    launched_dynamodb=$(now_ms)
+    return 0
+  fi
+  if [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
+    say "DynamoDB Local skipped: its sqlite4java native library on Maven Central is for x86_64 Linux, this is $(uname -s)-$(uname -m); moto serves DynamoDB"
+    return 1
+  fi
+  command -v java >/dev/null 2>&1 || { say "DynamoDB Local skipped: java not found; moto serves DynamoDB"; return 1; }
+  if port_listening "$DYNAMODB_PORT"; then
+    say "DynamoDB Local skipped: port $DYNAMODB_PORT is taken by $(port_owner "$DYNAMODB_PORT") (set DYNAMODB_PORT); moto serves DynamoDB"
+    return 1
+  fi
+  rm -f "$ddb_pidfile"
+  mkdir -p "$ddb_dir"
+  # In a subshell: maven_classpath dies on failure, which here must only skip DynamoDB Local.
+  cp_all=$(maven_classpath "$files/dynamodb-local.pom.xml" "$ddb_dir" "$ddb_dir/mvn.log" 'DynamoDB Local') || {
+    say "DynamoDB Local skipped: Maven could not resolve it (log: $ddb_dir/mvn.log); moto serves DynamoDB"
+    return 1
+  }
+  # The resolved list holds the jars and the native libraries of every platform: the jars are
+  # the classpath, and the x86_64 Linux library's directory is where sqlite4java looks.
+  local -a entries
+  IFS=: read -r -a entries <<<"$cp_all"
+  for entry in "${entries[@]}"; do
+    case "$entry" in
+      *.jar) cp="${cp:+$cp:}$entry" ;;
+      */libsqlite4java-linux-amd64-*.so) libdir=$(dirname "$entry") ;;
+    esac
+  done
+  [ -n "$libdir" ] || { say "DynamoDB Local skipped: no libsqlite4java-linux-amd64 in its classpath; moto serves DynamoDB"; return 1; }
+  launched_dynamodb=$(now_ms)
+  # -inMemory: a clean slate per start, like the others. -sharedDb: one database whatever the
+  # access key and region (by default each key sees its own tables, and tests and local mode
+  # use different fake keys). -disableTelemetry: nothing leaves the machine.
+  # shellcheck disable=SC2086 # ddb_args: several words on purpose
+  spawn "$ddb_pidfile" "$ddb_log" \
+    java -Xmx512m -XX:+UseSerialGC -Djava.library.path="$libdir" -cp "$cp" "$ddb_main" $ddb_args
+}
+
+# Like wait_ready, but a failure only stops DynamoDB Local and says moto serves DynamoDB.
+wait_dynamodb() {
+  local started=$launched_dynamodb
+  [ -n "$started" ] || return 0
+  local deadline=$((started + START_TIMEOUT * 1000))
+  while ! dynamodb_answers; do
+    if ! live_pid "$ddb_pidfile" "$ddb_pattern" >/dev/null || [ "$(now_ms)" -ge "$deadline" ]; then
+      tail -n 20 "$ddb_log" >&2 || true
+      stop_one 'DynamoDB Local' "$ddb_pidfile" "$ddb_pattern" >/dev/null
+      say "DynamoDB Local did not come up (log: $ddb_log); moto serves DynamoDB"
+      return 1
+    fi
+    sleep 0.2
+  done
+  say "DynamoDB Local ready at $ddb_url (pid $(live_pid "$ddb_pidfile" "$ddb_pattern" || echo '?'), $(seconds_since "$started"))"
+}
+
 # wait_ready <label> <probe> <pidfile> <pattern> <log> <url> <launch ms>
 wait_ready() {
   local label=$1 probe=$2 pidfile=$3 pattern=$4 log=$5 url=$6 started=$7 pid
@@ -243,17 +337,31 @@ with_lock() {
 }
 
 start() {
+  local with_dynamodb=0 arg ddb_up=0
+  for arg in "$@"; do
+    case "$arg" in
+      dynamodb) with_dynamodb=1 ;;
+      *) die "start: unknown argument '$arg' (only 'dynamodb', to start DynamoDB Local too)" ;;
+    esac
+  done
   with_lock
   local t0
   t0=$(now_ms)
   preflight
-  # Launch both before waiting, so the JVM and Python start in parallel.
+  # Launch all before waiting, so the JVMs and Python start in parallel.
   launch_moto
   launch_elasticmq
+  launched_dynamodb=''
+  if [ "$with_dynamodb" -eq 1 ] && launch_dynamodb; then ddb_up=1; fi
   wait_ready moto moto_answers "$moto_pidfile" moto_server "$moto_log" "$moto_url" "$launched_moto"
   wait_ready ElasticMQ elasticmq_answers "$emq_pidfile" org.elasticmq.server.Main "$emq_log" "$emq_url" \
     "$launched_elasticmq"
-  say "up in $(seconds_since "$t0"): AWS_ENDPOINT_URL=$moto_url AWS_ENDPOINT_URL_SQS=$emq_url"
+  if [ "$ddb_up" -eq 1 ] && ! wait_dynamodb; then ddb_up=0; fi
+  if [ "$ddb_up" -eq 1 ]; then
+    say "up in $(seconds_since "$t0"): AWS_ENDPOINT_URL=$moto_url AWS_ENDPOINT_URL_SQS=$emq_url AWS_ENDPOINT_URL_DYNAMODB=$ddb_url"
+  else
+    say "up in $(seconds_since "$t0"): AWS_ENDPOINT_URL=$moto_url AWS_ENDPOINT_URL_SQS=$emq_url"
+  fi
 }
 
 # ---- stop -----------------------------------------------------------------------------------
@@ -288,6 +396,7 @@ stop() {
   with_lock
   stop_one moto "$moto_pidfile" moto_server
   stop_one ElasticMQ "$emq_pidfile" org.elasticmq.server.Main
+  stop_one 'DynamoDB Local' "$ddb_pidfile" "$ddb_pattern"
 }
 
 # ---- status, logs, env ----------------------------------------------------------------------
@@ -314,6 +423,8 @@ status() {
   local rc=0
   status_one moto moto_answers "$moto_pidfile" moto_server "$moto_url" || rc=3
   status_one ElasticMQ elasticmq_answers "$emq_pidfile" org.elasticmq.server.Main "$emq_url" || rc=3
+  # Optional (moto serves DynamoDB without it): reported, never a failed status.
+  status_one 'DynamoDB Local (optional)' dynamodb_answers "$ddb_pidfile" "$ddb_pattern" "$ddb_url" || true
   return "$rc"
 }
 
@@ -321,14 +432,19 @@ logs() {
   local which=all follow=0 arg
   for arg in "$@"; do
     case "$arg" in
-      moto | elasticmq | all) which=$arg ;;
+      moto | elasticmq | dynamodb | all) which=$arg ;;
       -f | --follow) follow=1 ;;
-      *) die "logs: unknown argument '$arg' (use moto, elasticmq or all, and -f to follow)" ;;
+      *) die "logs: unknown argument '$arg' (use moto, elasticmq, dynamodb or all, and -f to follow)" ;;
     esac
   done
   local -a chosen=()
-  [ "$which" != elasticmq ] && chosen+=("$moto_log")
-  [ "$which" != moto ] && chosen+=("$emq_log")
+  case "$which" in
+    moto) chosen=("$moto_log") ;;
+    elasticmq) chosen=("$emq_log") ;;
+    dynamodb) chosen=("$ddb_log") ;;
+    # DynamoDB Local's log only when it was ever started: it is optional.
+    all) chosen=("$moto_log" "$emq_log"); [ -f "$ddb_log" ] && chosen+=("$ddb_log") ;;
+  esac
   local f
   for f in "${chosen[@]}"; do [ -f "$f" ] || die "no log yet at $f (start the emulators first)"; done
   if [ "$follow" -eq 1 ]; then
@@ -346,16 +462,17 @@ export AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
 EOF
+  if dynamodb_answers; then echo "export AWS_ENDPOINT_URL_DYNAMODB=$ddb_url"; fi
 }
 
 case "${1:-}" in
-  start) start ;;
+  start) shift; start "$@" ;;
   stop) stop ;;
   status) status ;;
   logs) shift; logs "$@" ;;
   env) print_env ;;
   *)
-    echo "usage: $0 start|stop|status|logs [moto|elasticmq] [-f]|env" >&2
+    echo "usage: $0 start [dynamodb]|stop|status|logs [moto|elasticmq|dynamodb] [-f]|env" >&2
     exit 2
     ;;
 esac

@@ -13,7 +13,11 @@
 #   status  exit 0 when running and listening, 3 otherwise
 #   reset   stop, then wipe data/ (the next start formats a new, empty cluster)
 # Environment: KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_START_TIMEOUT (90 s), KAFKA_STOP_TIMEOUT (30 s),
-# KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), JAVA_HOME, BRIDGE_RUN_DIR.
+# KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), JAVA_HOME, BRIDGE_RUN_DIR, KAFKA_INSTANCE.
+# KAFKA_INSTANCE=<name> runs a second, independent broker (with its own KAFKA_PORT and
+# KAFKA_CONTROLLER_PORT) whose state lives under $BRIDGE_RUN_DIR/kafka-<name> instead: a test can stop
+# and start it without touching the shared broker. Unset, everything is as described above. The
+# Maven classpath and the readiness probe stay cached under .run/kafka, shared by every instance.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,7 +29,14 @@ files="$here/kafka"
 run_root=${BRIDGE_RUN_DIR:-$repo/.run}
 mkdir -p "$run_root"
 run_root=$(cd "$run_root" && pwd)
-run_dir="$run_root/kafka"
+instance=${KAFKA_INSTANCE:-}
+if [ -n "$instance" ] && ! [[ "$instance" =~ ^[a-z0-9][a-z0-9-]{0,39}$ ]]; then
+  echo "kafka: KAFKA_INSTANCE must be 1-40 lowercase letters, digits or hyphens (got '$instance')" >&2
+  exit 1
+fi
+# Shared by every instance: the classpath and the compiled probe depend on the pom only.
+cache_dir="$run_root/kafka"
+run_dir="$run_root/kafka${instance:+-$instance}"
 data_dir="$run_dir/data"
 logs_dir="$run_dir/logs"
 pid_file="$run_dir/kafka.pid"
@@ -119,9 +130,9 @@ probe_classes() {
   javac="$(dirname "$java")/javac"
   [ -x "$javac" ] || javac=$(command -v javac 2>/dev/null) || return 0
   hash=$( (sha256sum "$src" "$files/pom.xml") | sha256sum | cut -c1-16)
-  dir="$run_dir/probe-$hash"
+  dir="$cache_dir/probe-$hash"
   if [ ! -f "$dir/KafkaReady.class" ]; then
-    rm -rf "$run_dir"/probe-*
+    rm -rf "$cache_dir"/probe-*
     mkdir -p "$dir.tmp"
     "$javac" -nowarn -d "$dir.tmp" -cp "$cp" "$src" >&2 || die "could not compile the readiness probe $src"
     mv "$dir.tmp" "$dir"
@@ -238,7 +249,7 @@ print_log_tails() {
 }
 
 start() {
-  mkdir -p "$run_dir" "$logs_dir"
+  mkdir -p "$run_dir" "$logs_dir" "$cache_dir"
   with_lock
   local t0 pid java cp version probe_dir rc=0
   t0=$(now_ms)
@@ -266,7 +277,7 @@ start() {
   fi
 
   java=$(java_bin)
-  cp=$(maven_classpath "$files/pom.xml" "$run_dir" "$logs_dir/maven.log" Kafka)
+  cp=$(maven_classpath "$files/pom.xml" "$cache_dir" "$logs_dir/maven.log" Kafka)
   version=$(kafka_version "$cp")
   probe_dir=$(probe_classes "$java" "$cp")
 

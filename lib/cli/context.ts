@@ -22,7 +22,10 @@ export const DEFAULT_COMPLETION_TABLE = DEFAULT_LOCAL_TABLE;
 export const DEFAULT_BUCKET = DEFAULT_LOCAL_BUCKET;
 
 export interface ResourceOptions {
-  /** Every AWS service but SQS (S3, DynamoDB, Secrets Manager): `--endpoint`, else AWS_ENDPOINT_URL. */
+  /**
+   * Every AWS service but SQS (S3, DynamoDB, Secrets Manager): `--endpoint`, else AWS_ENDPOINT_URL
+   * (for DynamoDB, AWS_ENDPOINT_URL_DYNAMODB first, as local mode reads it).
+   */
   readonly endpoint?: string;
   /** SQS: `--sqs-endpoint`, else AWS_ENDPOINT_URL_SQS, else `endpoint`. */
   readonly sqsEndpoint?: string;
@@ -66,7 +69,9 @@ export class CliContext {
       ...base,
       ...(aws === undefined ? {} : { endpoint: aws, forcePathStyle: true }),
     });
-    this.dynamo = new DynamoDBClient({ ...base, ...(aws === undefined ? {} : { endpoint: aws }) });
+    // An explicit endpoint would override the SDK's own reading of AWS_ENDPOINT_URL_DYNAMODB.
+    const dynamo = nonEmpty(options.endpoint) ?? nonEmpty(env.AWS_ENDPOINT_URL_DYNAMODB) ?? aws;
+    this.dynamo = new DynamoDBClient({ ...base, ...(dynamo === undefined ? {} : { endpoint: dynamo }) });
     this.secrets = new SecretsManagerClient({ ...base, ...(aws === undefined ? {} : { endpoint: aws }) });
     this.endpoints = { aws: aws ?? 'AWS', sqs: sqs ?? 'AWS' };
     this.table = options.table ?? nonEmpty(env.BRIDGE_COMPLETION_TABLE) ?? DEFAULT_COMPLETION_TABLE;

@@ -15,8 +15,13 @@ export interface LocalClients {
 
 /** Where the emulators and the broker answer. */
 export interface LocalEndpoints {
-  /** moto: S3, DynamoDB, Secrets Manager, Lambda. */
+  /** moto: S3, DynamoDB (unless `dynamodb` says otherwise), Secrets Manager, Lambda. */
   readonly aws: string;
+  /**
+   * DynamoDB: AWS_ENDPOINT_URL_DYNAMODB when set (DynamoDB Local, which the benchmarks start
+   * with `scripts/aws-emulator.sh start dynamodb`), else `aws` (moto).
+   */
+  readonly dynamodb: string;
   /** ElasticMQ: SQS FIFO. */
   readonly sqs: string;
   readonly kafkaBrokers: readonly string[];
@@ -31,16 +36,18 @@ function envOr(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
 
 /**
  * The endpoints from the environment, with the defaults of scripts/infra.sh: the same variables
- * the SDK itself honours (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS) and KAFKA_BROKERS.
+ * the SDK itself honours (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB)
+ * and KAFKA_BROKERS.
  */
 export function localEndpoints(env: NodeJS.ProcessEnv = process.env): LocalEndpoints {
   const aws = envOr(env, 'AWS_ENDPOINT_URL', `http://127.0.0.1:${envOr(env, 'MOTO_PORT', '4566')}`);
   const sqs = envOr(env, 'AWS_ENDPOINT_URL_SQS', `http://127.0.0.1:${envOr(env, 'ELASTICMQ_PORT', '9324')}`);
+  const dynamodb = envOr(env, 'AWS_ENDPOINT_URL_DYNAMODB', aws);
   const kafkaBrokers = envOr(env, 'KAFKA_BROKERS', `127.0.0.1:${envOr(env, 'KAFKA_PORT', '9092')}`)
     .split(',')
     .map((broker) => broker.trim())
     .filter((broker) => broker !== '');
-  return { aws, sqs, kafkaBrokers };
+  return { aws, sqs, dynamodb, kafkaBrokers };
 }
 
 /**
@@ -56,7 +63,7 @@ export function localClients(endpoints: LocalEndpoints = localEndpoints()): Loca
   return {
     sqs: new SQSClient({ ...base, endpoint: endpoints.sqs }),
     s3: new S3Client({ ...base, endpoint: endpoints.aws, forcePathStyle: true }),
-    dynamo: new DynamoDBClient({ ...base, endpoint: endpoints.aws }),
+    dynamo: new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb }),
     secrets: new SecretsManagerClient({ ...base, endpoint: endpoints.aws }),
     lambda: new LambdaClient({ ...base, endpoint: endpoints.aws }),
   };

@@ -11,6 +11,9 @@ const START_HINT = 'start them with: npm run infra:up   (Kafka needs Java 17+; s
  */
 export async function checkInfrastructure(endpoints: LocalEndpoints): Promise<void> {
   await answers(endpoints.aws, 'the AWS emulator (moto: S3, DynamoDB)');
+  if (endpoints.dynamodb !== endpoints.aws) {
+    await answers(endpoints.dynamodb, 'the DynamoDB emulator (DynamoDB Local, AWS_ENDPOINT_URL_DYNAMODB)');
+  }
   await answers(endpoints.sqs, 'the SQS emulator (ElasticMQ)');
   const kafka: Kafka = await createKafkaClient(
     { brokers: [...endpoints.kafkaBrokers], ssl: false },

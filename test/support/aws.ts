@@ -29,6 +29,14 @@ export function awsEndpoint(): string {
 }
 
 /**
+ * DynamoDB: moto, unless AWS_ENDPOINT_URL_DYNAMODB points elsewhere (DynamoDB Local, which the
+ * benchmarks use); the same choice local mode makes, so a test and the code under test agree.
+ */
+export function dynamoEndpoint(): string {
+  return localEndpoints().dynamodb;
+}
+
+/**
  * The SQS endpoint: ElasticMQ by default, as local mode uses it. `BRIDGE_SQS_ENDPOINT` wins, so
  * the conformance test can be pointed at another emulator (moto) for comparison.
  */
@@ -61,11 +69,11 @@ export function s3Client(endpoint: string = awsEndpoint()): S3Client {
   return new S3Client({ ...base(endpoint), forcePathStyle: true });
 }
 
-export function dynamoClient(endpoint: string = awsEndpoint()): DynamoDBClient {
+export function dynamoClient(endpoint: string = dynamoEndpoint()): DynamoDBClient {
   return new DynamoDBClient(base(endpoint));
 }
 
-export function dynamoDocClient(endpoint: string = awsEndpoint()): DynamoDBDocumentClient {
+export function dynamoDocClient(endpoint: string = dynamoEndpoint()): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(dynamoClient(endpoint));
 }
 
