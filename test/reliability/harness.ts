@@ -4,6 +4,7 @@
 // its in-flight counts for I6) or as a child process running functions/poller.ts (to SIGKILL it).
 // The same wiring as lib/local/bridge.ts, opened up so a test can kill or wrap one part.
 
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before } from 'node:test';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
@@ -41,6 +42,7 @@ import {
   type ReceivedRequest,
   type Script,
   type ScriptedResponse,
+  statusSeen,
   TestEndpoint,
 } from '../support/endpoint.ts';
 import {
@@ -61,7 +63,8 @@ export interface RunOptions {
 }
 
 interface Answer {
-  readonly status: number;
+  /** The status the deliverer saw; undefined when a fault broke the answer before it (garbage, reset, hang). */
+  readonly status: number | undefined;
   readonly note: string | undefined;
 }
 
@@ -96,6 +99,9 @@ export class ReliabilityRun {
   readonly #offsets: KafkaOffsets;
   #committer: Committer | undefined;
   readonly #children: ChildProcess[] = [];
+  readonly #childSamplers = new Map<ChildProcess, NodeJS.Timeout>();
+  /** The health port each child poller logged (GET /health shows its partitions). */
+  readonly healthPorts = new WeakMap<ChildProcess, number>();
   #deliver: LocalEventSource | undefined;
   #redrive: LocalEventSource | undefined;
   #poller: RoutePoller | undefined;
@@ -159,7 +165,7 @@ export class ReliabilityRun {
     if (options.script !== undefined) run.script = options.script;
     endpoint.script = (request) => {
       const answer = run.script(request);
-      run.#answers.set(request, { status: answer.status, note: answer.note });
+      run.#answers.set(request, { status: statusSeen(answer), note: answer.note });
       return answer;
     };
     await run.#offsets.connect();
@@ -315,8 +321,12 @@ export class ReliabilityRun {
     this.#poller = undefined;
   }
 
-  /** functions/poller.ts as a child process (as on Fargate); resolves once it logged its health port. */
-  async spawnPoller(): Promise<ChildProcess> {
+  /**
+   * functions/poller.ts as a child process (as on Fargate); resolves once it logged its health
+   * port. `sampleInFlight`: read the child's GET /health every 100 ms into `inFlightSamples` (I6),
+   * until it exits.
+   */
+  async spawnPoller(options: { sampleInFlight?: boolean } = {}): Promise<ChildProcess> {
     const config = { kafka: { brokers: kafkaBrokers() }, routes: [this.routeInput] };
     const child = spawn(process.execPath, ['functions/poller.ts'], {
       env: pollerProcessEnv(config, this.provisioned.bucket, {
@@ -328,6 +338,7 @@ export class ReliabilityRun {
     this.#children.push(child);
     let errors = '';
     child.stderr?.on('data', (chunk: Buffer) => {
+      if (process.env.POLLER_TEST_LOG === '1') process.stderr.write(chunk);
       errors = (errors + chunk.toString()).slice(-4_000);
     });
     let out = '';
@@ -336,8 +347,11 @@ export class ReliabilityRun {
         if (process.env.POLLER_TEST_LOG === '1') process.stderr.write(chunk);
         if (out === 'ready') return;
         out += chunk.toString();
-        if (out.includes('"message":"health endpoint listening"')) {
+        const listening = /"message":"health endpoint listening","port":(\d+)/.exec(out);
+        if (listening !== null) {
           out = 'ready';
+          this.healthPorts.set(child, Number(listening[1]));
+          if (options.sampleInFlight === true) this.#sampleChild(child, Number(listening[1]));
           resolve();
         }
       });
@@ -349,6 +363,33 @@ export class ReliabilityRun {
       if (signal === null && code !== 0) this.problems.push(`poller child exited ${code}: ${errors}`);
     });
     return child;
+  }
+
+  /** Samples a child poller's in-flight counts from its health endpoint until the child exits. */
+  #sampleChild(child: ChildProcess, port: number): void {
+    const sample = async (): Promise<void> => {
+      if (child.exitCode !== null || child.signalCode !== null || this.#stopped) return;
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/health`, {
+          signal: AbortSignal.timeout(2_000),
+        });
+        const body = (await response.json()) as {
+          routes?: { partitions?: { partition: number; inFlight: number }[] }[];
+        };
+        const at = Date.now();
+        for (const route of body.routes ?? [])
+          for (const p of route.partitions ?? [])
+            this.inFlightSamples.push({ at, partition: p.partition, inFlight: p.inFlight });
+      } catch (error) {
+        // A child stopping (SIGTERM, SIGKILL) closes its port mid-request: not a problem then.
+        if (child.exitCode === null && child.signalCode === null && !this.#stopped)
+          this.problems.push(`health sample of poller ${child.pid} failed: ${messageOf(error)}`);
+      }
+      const timer = setTimeout(() => void sample(), 100);
+      timer.unref();
+      this.#childSamplers.set(child, timer);
+    };
+    void sample();
   }
 
   /** `count` records over `keys` keys (key-<n>), values {"n":i}; kafkajs's default partitioner. */
@@ -396,7 +437,8 @@ export class ReliabilityRun {
     const { committed, logEnd } = await readOffsets(this.#offsets, this.route, this.topic);
     const requests: EndpointRequest[] = this.endpoint.received.map((request) => {
       const answer = this.#answers.get(request);
-      const accepted = answer !== undefined && answer.status >= 200 && answer.status < 300;
+      const status = answer?.status;
+      const accepted = status !== undefined && status >= 200 && status < 300;
       return {
         recordId: request.recordId,
         at: request.at,
@@ -424,6 +466,7 @@ export class ReliabilityRun {
     this.#stopped = true;
     for (const child of this.#children)
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const timer of this.#childSamplers.values()) clearTimeout(timer);
     await this.stopPoller();
     clearTimeout(this.#commitTimer);
     await Promise.allSettled([this.#deliver?.stop(), this.#redrive?.stop()]);
@@ -461,13 +504,64 @@ export class ReliabilityRun {
 
   #log(): DeliverLogger {
     return {
-      info: () => undefined,
+      // Of the info lines only the in-process poller's (re)assignments: a member that rejoins
+      // re-forwards its partitions' uncommitted records, which explains later repeats.
+      info: (message, attributes) => {
+        if (message === 'partitions assigned')
+          this.problems.push(`info ${message} ${JSON.stringify(attributes ?? {})}`);
+      },
       warn: (message, attributes) =>
         this.problems.push(`warn ${message} ${JSON.stringify(attributes ?? {})}`),
       error: (message, attributes) =>
         this.problems.push(`error ${message} ${JSON.stringify(attributes ?? {})}`),
     };
   }
+}
+
+/**
+ * Ends a case whose poller runs in process: waits until every partition is committed to its log
+ * end, stops the poller, runs the checker, prints its line, and asserts what every case must
+ * hold: nothing lost (I1), no key out of order (I2), no commit past an unfinished record (I4).
+ */
+export async function finishRun(
+  run: ReliabilityRun,
+  name: string,
+  timeoutMs: number,
+): Promise<InvariantReport> {
+  await run.waitCommitted(timeoutMs);
+  await run.stopPoller();
+  const report = await run.check();
+  console.log(reportLine(name, report));
+  assert.equal(report.lost, 0, report.examples.lost.join('\n'));
+  assert.equal(report.orderViolations, 0, report.examples.orderViolations.join('\n'));
+  assert.equal(report.commitPastUnfinished, 0, report.examples.commitPastUnfinished.join('\n'));
+  return report;
+}
+
+/**
+ * Waits until `probe` holds (checked every 50 ms); fails naming `what`, with the run's last
+ * problems, after `timeoutMs`.
+ */
+export async function until(
+  what: string,
+  probe: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  run: ReliabilityRun,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}: ${run.problems.slice(-5).join(' | ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Resolves once the child process has exited (at once when it already has). */
+export function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
 }
 
 /** The report as one line, for the test's output and docs/reliability.md. */

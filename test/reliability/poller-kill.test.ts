@@ -2,32 +2,10 @@
 // Positions come back from the progress group; records forwarded twice are dropped by SQS's
 // deduplication ids or skipped by the deliverer's completion check (I5).
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { test } from 'node:test';
-import { ReliabilityRun, reliabilityClients, reportLine } from './harness.ts';
+import { exited, ReliabilityRun, reliabilityClients, reportLine, until } from './harness.ts';
 
 const clients = reliabilityClients();
-
-async function until(
-  what: string,
-  probe: () => boolean,
-  timeoutMs: number,
-  run: ReliabilityRun,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}: ${run.problems.slice(-5).join(' | ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
 
 test('poller SIGKILLed mid-stream twice and restarted: nothing lost, order per key kept', {
   timeout: 90_000,
@@ -41,7 +19,7 @@ test('poller SIGKILLed mid-stream twice and restarted: nothing lost, order per k
       const poller = await run.spawnPoller();
       await until(`${killAt} requests`, () => run.endpoint.received.length >= killAt, 40_000, run);
       poller.kill('SIGKILL');
-      await killed(poller);
+      await exited(poller);
       assert.equal(
         poller.signalCode,
         'SIGKILL',

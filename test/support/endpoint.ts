@@ -2,7 +2,12 @@
 // as a script says (per record, per repeat) and records every request it received.
 
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  type AddressInfo,
+  createServer as createTcpServer,
+  type Socket,
+  type Server as TcpServer,
+} from 'node:net';
 import { decodeEnvelope } from '../../lib/envelope/index.ts';
 
 export interface ReceivedRequest {
@@ -21,12 +26,57 @@ export interface ReceivedRequest {
   readonly nth: number;
 }
 
+/**
+ * A broken answer, written on the raw connection instead of an HTTP response:
+ * - 'garbage': `body` (default: a malformed status line) as raw bytes, then the connection closes;
+ * - 'reset': the connection is reset (TCP RST) before a byte of answer;
+ * - 'cut-body': the status line and headers of `status` with a Content-Length of 1000, a few body
+ *   bytes, then a reset: the client has seen the status, the body never completes;
+ * - 'hang': no answer at all and the connection stays open (until the endpoint stops).
+ */
+export type EndpointFault = 'garbage' | 'reset' | 'cut-body' | 'hang';
+
 export interface ScriptedResponse {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
   /** Answer only after this long (to play a slow endpoint). */
   readonly delayMs?: number;
+  /** Answer with a broken response instead (see EndpointFault); `status` matters for 'cut-body' only. */
+  readonly fault?: EndpointFault;
+}
+
+/** The status the client got to see: none when the fault broke the answer before a status line. */
+export function statusSeen(answer: ScriptedResponse): number | undefined {
+  if (answer.fault === undefined || answer.fault === 'cut-body') return answer.status;
+  return undefined;
+}
+
+const MALFORMED_STATUS_LINE = 'HTTP/1.1 2OO 0K\r\nContent-Length: 2\r\n\r\nok';
+
+/** Plays `fault` on the request's raw connection; nothing goes through the http response. */
+function breakConnection(socket: Socket, answer: ScriptedResponse & { fault: EndpointFault }): void {
+  switch (answer.fault) {
+    case 'garbage':
+      socket.end(answer.body ?? MALFORMED_STATUS_LINE);
+      return;
+    case 'reset':
+      socket.resetAndDestroy();
+      return;
+    case 'cut-body':
+      socket.write(
+        `HTTP/1.1 ${answer.status} Cut\r\nContent-Length: 1000\r\n\r\n${answer.body ?? 'partial'}`,
+      );
+      // After the bytes are out, so the client parses the status before the reset.
+      setTimeout(() => socket.resetAndDestroy(), 20);
+      return;
+    case 'hang':
+      return;
+    default: {
+      const unknown: never = answer.fault;
+      throw new Error(`unknown endpoint fault ${String(unknown)}`);
+    }
+  }
 }
 
 export type Script = (request: ReceivedRequest) => ScriptedResponse;
@@ -113,6 +163,10 @@ export class TestEndpoint {
         const answer = this.script(request);
         const send = () => {
           if (res.destroyed) return;
+          if (answer.fault !== undefined) {
+            breakConnection(req.socket, { ...answer, fault: answer.fault });
+            return;
+          }
           res.writeHead(answer.status, answer.headers ?? {});
           res.end(answer.body ?? '');
         };
@@ -131,5 +185,46 @@ export class TestEndpoint {
       });
     });
     this.#port = (this.#server.address() as AddressInfo).port;
+  }
+}
+
+/**
+ * A TCP port that accepts connections and then does nothing: it never reads the request, never
+ * answers and never closes. Plays an endpoint hung below HTTP (a dead upstream behind a load
+ * balancer that still accepts, a full accept queue); a large request body stalls on its write.
+ */
+export class BlackHole {
+  /** Connections accepted so far. */
+  connections = 0;
+  readonly #server: TcpServer;
+  readonly #sockets = new Set<Socket>();
+
+  private constructor() {
+    this.#server = createTcpServer({ pauseOnConnect: true }, (socket) => {
+      this.connections += 1;
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  static async start(): Promise<BlackHole> {
+    const hole = new BlackHole();
+    await new Promise<void>((resolve, reject) => {
+      hole.#server.once('error', reject);
+      hole.#server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return hole;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/hook`;
+  }
+
+  /** Drops every held connection and closes the port. */
+  async stop(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve, reject) =>
+      this.#server.close((error) => (error ? reject(error) : resolve())),
+    );
   }
 }
