@@ -1,6 +1,6 @@
 // Commit function (Lambda): moves each route's progress-group offsets along the completion
 // records. Triggered by the completions table's stream (soon after records finish) and by a
-// schedule (so a quiet route still gets its lag published and its stale items cleaned).
+// schedule (so a quiet route still gets its lag published). Passed completions expire by TTL.
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';

@@ -1,6 +1,13 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { archivePrefix } from '../config/index.ts';
+import {
+  claimCheckProblem,
+  decodeRecordObject,
+  type Envelope,
+  EnvelopeError,
+  resolveRecord,
+} from '../envelope/index.ts';
 import { BridgeError } from '../errors.ts';
 
 /** One attempt as the archive keeps it. */
@@ -39,6 +46,12 @@ export interface ArchiveRecord {
   readonly body: string;
   /** The record value in base64 (fetched from S3 for a claim check), when it could be read. */
   readonly payloadBase64?: string | null;
+  /**
+   * For a record claim check (the body's value is `{ record: ... }`, key and headers in S3):
+   * its S3 object in base64, when it could be read; claim checks expire, the archive does not.
+   * Read it with archivedRecord.
+   */
+  readonly recordBase64?: string;
   readonly attempts: readonly ArchivedAttempt[];
   /** Total attempts counted across receives (previous receives' attempts are counted, not detailed). */
   readonly attemptCount: number;
@@ -46,6 +59,31 @@ export interface ArchiveRecord {
   /** ISO 8601: when SQS first handed the message out, and when it was archived. */
   readonly firstReceivedAt?: string;
   readonly archivedAt: string;
+}
+
+/**
+ * The archived record as it really was when its message is a record claim check and the
+ * archive kept the record's object (recordBase64, checked against the pointer): the envelope
+ * with real key, headers and inline value. Any other envelope is returned as it is. A problem
+ * when the archive has no usable copy of the record object, so a caller can fall back to S3
+ * or show that the key is unknown, never a wrong key.
+ */
+export function archivedEnvelope(
+  record: Pick<ArchiveRecord, 'recordBase64'>,
+  envelope: Envelope,
+): { readonly envelope: Envelope } | { readonly problem: string } {
+  const value = envelope.value;
+  if (value === null || !('record' in value)) return { envelope };
+  if (record.recordBase64 === undefined) return { problem: 'the archive has no copy of the record object' };
+  const bytes = Buffer.from(record.recordBase64, 'base64');
+  const problem = claimCheckProblem(bytes, value.record);
+  if (problem !== undefined) return { problem: `archived copy: ${problem}` };
+  try {
+    return { envelope: resolveRecord(envelope, decodeRecordObject(bytes, 'archived copy')) };
+  } catch (error) {
+    if (!(error instanceof EnvelopeError)) throw error;
+    return { problem: error.message };
+  }
 }
 
 /** Writing an archive object failed; the record is not dead-lettered until it succeeds. */

@@ -1,8 +1,16 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { ArchiveRecord } from '../archive/archive.ts';
-import { Archive } from '../archive/archive.ts';
+import { Archive, archivedEnvelope } from '../archive/archive.ts';
 import type { Route } from '../config/index.ts';
-import { decodeEnvelope, type Envelope, EnvelopeError } from '../envelope/index.ts';
+import { fetchClaimCheck } from '../deliver/payload.ts';
+import { PayloadError } from '../deliver/payload-error.ts';
+import {
+  decodeEnvelope,
+  decodeRecordObject,
+  type Envelope,
+  EnvelopeError,
+  resolveRecord,
+} from '../envelope/index.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
 
@@ -21,10 +29,17 @@ export interface ArchivedEntry {
   /** The S3 object key. */
   readonly archiveKey: string;
   readonly record: StoredArchive;
-  /** The decoded envelope; undefined for a malformed message. */
+  /** The decoded envelope as sent (a record claim check stays one); undefined for a malformed message. */
   readonly envelope: Envelope | undefined;
-  /** The record key for people: UTF-8 when it is printable, else `base64:<...>`; null for no key. */
+  /**
+   * The envelope with the record's real key and headers: for a record claim check read from
+   * the archive's copy or else from S3; undefined when malformed or when that failed (see keyProblem).
+   */
+  readonly resolved: Envelope | undefined;
+  /** The record key for people: UTF-8 when it is printable, else `base64:<...>`; null for no key or unknown. */
   readonly key: string | null;
+  /** Why the key and headers of a record claim check could not be read (the key then shows null). */
+  readonly keyProblem?: string;
   readonly groupId: string | undefined;
 }
 
@@ -63,13 +78,43 @@ export async function readArchived(ctx: CliContext, archiveKey: string): Promise
     // A malformed message is archived too (it is what the DLQ holds); it just has no envelope.
     if (!(error instanceof EnvelopeError)) throw error;
   }
+  const resolution = envelope === undefined ? undefined : await resolveArchived(ctx, record, envelope);
+  const resolved = resolution !== undefined && 'envelope' in resolution ? resolution.envelope : undefined;
   return {
     archiveKey,
     record,
     envelope,
-    key: envelope === undefined ? null : keyText(envelope.key),
+    resolved,
+    key: resolved === undefined ? null : keyText(resolved.key),
+    ...(resolution !== undefined && 'problem' in resolution ? { keyProblem: resolution.problem } : {}),
     groupId: record.messageGroupId,
   };
+}
+
+/**
+ * A record claim check's real key and headers: from the archive's copy (claim checks expire),
+ * else from the claim check itself (a record archived by the redrive consumer has no copy).
+ */
+async function resolveArchived(
+  ctx: CliContext,
+  record: StoredArchive,
+  envelope: Envelope,
+): Promise<{ readonly envelope: Envelope } | { readonly problem: string }> {
+  const archived = archivedEnvelope(record, envelope);
+  const value = envelope.value;
+  if ('envelope' in archived || value === null || !('record' in value)) return archived;
+  try {
+    const bytes = await ctx.aws('S3', () => fetchClaimCheck(ctx.s3, value.record));
+    return {
+      envelope: resolveRecord(
+        envelope,
+        decodeRecordObject(bytes, `s3://${value.record.bucket}/${value.record.key}`),
+      ),
+    };
+  } catch (error) {
+    if (!(error instanceof PayloadError) && !(error instanceof EnvelopeError)) throw error;
+    return { problem: `${archived.problem}; ${error.message}` };
+  }
 }
 
 /** Records that a replay sent the record again (kept until the deliverer rewrites the object). */

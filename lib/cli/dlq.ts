@@ -64,6 +64,8 @@ export interface DeadLetterDetail {
   readonly outcome: string;
   readonly reason: string;
   readonly key: string | null;
+  /** Why key and headers are unknown (a record claim check whose S3 object is gone), else null. */
+  readonly keyProblem: string | null;
   readonly messageGroupId: string | null;
   readonly topic: string | null;
   readonly partition: number | null;
@@ -105,7 +107,8 @@ function recordIdOf(ref: RecordRef): string {
 }
 
 export function detail(route: Route, entry: ArchivedEntry): DeadLetterDetail {
-  const envelope = entry.envelope;
+  // The real record: a record claim check's key, headers and value are in S3, not in the body.
+  const envelope = entry.resolved ?? entry.envelope;
   const record = entry.record;
   const payload =
     record.payloadBase64 === undefined || record.payloadBase64 === null
@@ -124,6 +127,7 @@ export function detail(route: Route, entry: ArchivedEntry): DeadLetterDetail {
     outcome: record.outcome,
     reason: record.reason,
     key: entry.key,
+    keyProblem: entry.keyProblem ?? null,
     messageGroupId: record.messageGroupId ?? null,
     topic: envelope?.topic ?? null,
     partition: envelope?.partition ?? null,

@@ -183,7 +183,7 @@ async function run(
           [
             `record     ${d.recordId}`,
             `outcome    ${d.outcome}: ${d.reason}`,
-            `key        ${d.key ?? '(none)'}   message group ${d.messageGroupId ?? '-'}`,
+            `key        ${d.key ?? (d.keyProblem === null ? '(none)' : `(unknown: ${d.keyProblem})`)}   message group ${d.messageGroupId ?? '-'}`,
             `position   topic ${d.topic ?? '-'} partition ${d.partition ?? '-'} offset ${d.offset ?? '-'} (from ${d.from ?? '-'})`,
             `timestamp  ${d.timestamp ?? '-'}`,
             `archived   ${d.archivedAt} (s3 ${d.archive})${d.replayedAt === null ? '' : `, replayed ${d.replayedAt}`}`,
@@ -284,8 +284,8 @@ async function run(
         () =>
           `route ${result.route}: progress group ${result.progressGroup} moved\n` +
           table(
-            ['topic', 'partition', 'before', 'after'],
-            result.moves.map((m) => [m.topic, m.partition, m.before, m.after]),
+            ['topic', 'partition', 'before', 'after', 'completions removed'],
+            result.moves.map((m) => [m.topic, m.partition, m.before, m.after, m.completionsRemoved]),
           ) +
           `\n${result.note}`,
       );

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
@@ -14,6 +13,7 @@ import { CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { REPLAY_MARKER } from '../deliver/deliverer.ts';
 import {
+  claimCheckProblem,
   deduplicationId,
   type Envelope,
   isValidSqsId,
@@ -262,15 +262,18 @@ export async function replay(
 }
 
 /**
- * Puts a claim-check value back in S3 from the archive when its object is gone: claim checks
+ * Puts a claim check (a value, or a whole record) back in S3 from the archive when its object is gone: claim checks
  * expire by lifecycle rules, dead letters may be replayed later, and the archive keeps the value.
  * The bytes are checked against the envelope's SHA-256 first, as the deliverer will.
  */
 async function restoreClaimCheck(ctx: CliContext, entry: ArchivedEntry, envelope: Envelope): Promise<void> {
   const value = envelope.value;
-  const archived = entry.record.payloadBase64;
-  if (value === null || !('s3' in value) || archived === undefined || archived === null) return;
-  const { bucket, key, sha256 } = value.s3;
+  if (value === null || 'inline' in value) return;
+  // A record claim check's object holds key, headers and value: the archive keeps a copy of it.
+  const pointer = 's3' in value ? value.s3 : value.record;
+  const archived = 's3' in value ? entry.record.payloadBase64 : entry.record.recordBase64;
+  if (archived === undefined || archived === null) return;
+  const { bucket, key } = pointer;
   try {
     await ctx.aws('S3', () => ctx.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
     return;
@@ -279,7 +282,7 @@ async function restoreClaimCheck(ctx: CliContext, entry: ArchivedEntry, envelope
     if (name !== 'NotFound' && name !== 'NoSuchKey') throw error;
   }
   const bytes = Buffer.from(archived, 'base64');
-  if (createHash('sha256').update(bytes).digest('base64') !== sha256) return;
+  if (claimCheckProblem(bytes, pointer) !== undefined) return;
   await ctx.aws('S3', () => ctx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes })));
 }
 

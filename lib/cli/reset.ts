@@ -1,3 +1,4 @@
+import { CompletionStore } from '../completion/store.ts';
 import { progressGroupId, type Route } from '../config/index.ts';
 import { KafkaOffsets } from '../kafka/offsets.ts';
 import type { CliContext } from './context.ts';
@@ -18,6 +19,8 @@ export interface ResetMove {
   readonly partition: number;
   readonly before: string | null;
   readonly after: string;
+  /** Completions removed between the new and the old position (moving back), so those records are delivered again. */
+  readonly completionsRemoved: number;
 }
 
 export interface ResetResult {
@@ -31,7 +34,9 @@ export interface ResetResult {
  * Moves the route's progress group (the one source of truth of "done") to an offset, or to the
  * first offset at or after a time. The pollers read the progress group when they take a
  * partition, so a running poller follows after its next rebalance or restart. Records already
- * forwarded above the new position are still delivered; completions are not touched.
+ * forwarded above the new position are still delivered. Moving back removes the completions
+ * between the new and the old position: the commit function leaves passed completions to their
+ * TTL, and the deliverer would otherwise skip those records as already done.
  */
 export async function reset(ctx: CliContext, routeName: string, options: ResetOptions): Promise<ResetResult> {
   const route: Route = ctx.route(routeName);
@@ -42,6 +47,7 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
     );
   }
   const group = progressGroupId(route);
+  const completions = new CompletionStore({ client: ctx.dynamo, tableName: ctx.table });
   const kafka = await ctx.kafka();
   const offsets = new KafkaOffsets(kafka);
   const admin = kafka.admin();
@@ -84,6 +90,18 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
             );
           }
         }
+        // Completions go first: if this stops half way, the offsets have not moved yet.
+        const removed = new Map<number, number>();
+        for (const [partition, offset] of target) {
+          const old = before.get(partition);
+          if (old === undefined || offset >= old) continue;
+          removed.set(
+            partition,
+            await ctx.aws('DynamoDB', () =>
+              completions.deleteRange(route.name, topic, partition, offset, old),
+            ),
+          );
+        }
         await offsets.commit(group, topic, target);
         for (const [partition, offset] of target) {
           moves.push({
@@ -91,6 +109,7 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
             partition,
             before: before.get(partition)?.toString() ?? null,
             after: offset.toString(),
+            completionsRemoved: removed.get(partition) ?? 0,
           });
         }
       }

@@ -22,7 +22,7 @@ export interface PartitionCommit {
   readonly lag: bigint;
   /** Finished records that wait behind an unfinished one (a hole that does not close is a stuck partition). */
   readonly waitingBehindHole: number;
-  /** Completion records removed because the commit passed them. */
+  /** Completion records removed because the commit passed them (0 unless `deletePassed`). */
   readonly cleaned: number;
 }
 
@@ -45,18 +45,24 @@ export interface CommitterOptions {
   readonly leaseMs?: number;
   /** Time kept in hand before the lease expires for the offset write itself. */
   readonly leaseMarginMs?: number;
+  /**
+   * Delete the completions the commit passed (1 WRU each) instead of leaving them to their TTL
+   * (free). Default false: the chain walk reads only from the committed offset on, so passed
+   * items are never read again (docs/benchmarks.md, Cost per million records).
+   */
+  readonly deletePassed?: boolean;
 }
 
 /**
- * Moves each partition's progress-group offset along the chain of completions (I4), then removes
- * the completions it passed. The order matters for crashes: commit first, clean up after, so a
- * crash between the two leaves only stale items that the next run deletes.
+ * Moves each partition's progress-group offset along the chain of completions (I4). The
+ * completions it passed expire by TTL; with `deletePassed` it deletes them itself, after the
+ * commit, so a crash between the two leaves only stale items that the next run deletes.
  */
 export class Committer {
   readonly #options: Required<CommitterOptions>;
 
   constructor(options: CommitterOptions) {
-    this.#options = { leaseMs: 30_000, leaseMarginMs: 5_000, ...options };
+    this.#options = { leaseMs: 30_000, leaseMarginMs: 5_000, deletePassed: false, ...options };
   }
 
   async commitRoute(target: CommitTarget): Promise<RouteCommitResult> {
@@ -128,10 +134,11 @@ export class Committer {
       });
     }
     await offsets.commit(target.progressGroupId, topic, moves);
+    if (!this.#options.deletePassed) return results;
     return Promise.all(
       results.map(async (r) =>
         r.after !== undefined && moves.has(r.partition)
-          ? { ...r, cleaned: await completions.deleteBelow(target.route, topic, r.partition, r.after) }
+          ? { ...r, cleaned: await completions.deleteRange(target.route, topic, r.partition, 0n, r.after) }
           : r,
       ),
     );

@@ -32,7 +32,7 @@ export async function deliverBatch(
   options: DeliverBatchOptions,
 ): Promise<SQSBatchResponse> {
   const now = options.now ?? Date.now;
-  const batch = await deliverer.beginBatch();
+  const batch = await deliverer.beginBatch(event.Records);
   const attemptEnd = () => {
     const timeoutMs = deliverer.route.endpoint.timeoutMs;
     return now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS - timeoutMs;

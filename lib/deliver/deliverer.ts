@@ -4,7 +4,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { Archive, type ArchivedAttempt, type ArchiveRecord } from '../archive/archive.ts';
 import type { CircuitBreaker } from '../breaker/breaker.ts';
 import type { CompletionStatus } from '../completion/completion.ts';
-import type { CompletionStore } from '../completion/store.ts';
+import { type CompletionStore, completionKey } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import {
   decodeEnvelope,
@@ -35,7 +35,7 @@ import {
   recordLogFields,
   silentLogger,
 } from './observability.ts';
-import { loadPayload } from './payload.ts';
+import { loadRecord } from './payload.ts';
 import { PayloadError } from './payload-error.ts';
 import { DEAD_LETTER_MARKER } from './redrive.ts';
 import { RetryLaterError } from './retry-later-error.ts';
@@ -72,6 +72,12 @@ export interface BatchState {
   /** The visibility timeout given to each group's failed message, for its held-back followers. */
   readonly groupVisibility: Map<string, number>;
   readonly breaker: CircuitBreaker | undefined;
+  /**
+   * The batch's records already finished, read with one BatchGetItem when the batch began and
+   * added to as records finish in it; undefined when the batch was begun without its records
+   * (each record then reads its own completion).
+   */
+  readonly finished: Map<string, CompletionStatus> | undefined;
 }
 
 const SQS_ATTRIBUTE_MAX = 1000;
@@ -89,7 +95,8 @@ export const REPLAY_MARKER = 'bridge-replay';
 /**
  * Delivers one route's SQS messages (DESIGN.md, Delivery), one record at a time:
  * 1. decode the envelope (malformed: dead-lettered with the decoder's reason);
- * 2. skip a record whose completion exists (a redelivery after a crash, I5);
+ * 2. skip a record whose completion exists (a redelivery after a crash, I5; read for the whole
+ *    batch at its start when the batch was begun with its records);
  * 3. park it when its key is quarantined (onPoison 'quarantine');
  * 4. fetch a claim-check payload and call the target, retrying in process with backoff and
  *    full jitter (or the server's Retry-After) while the invocation has time;
@@ -138,14 +145,45 @@ export class Deliverer {
     return this.#o.route.onPoison === 'quarantine' && this.#o.route.ordering !== 'none';
   }
 
-  /** Reads what the batch needs once: the route's quarantined keys (one Query, none when not quarantining). */
-  async beginBatch(): Promise<BatchState> {
+  /**
+   * Reads what the batch needs once: the route's quarantined keys (one Query, none when not
+   * quarantining) and which of `records` already finished (one BatchGetItem instead of a GetItem
+   * per record: the duplicate check of I5, with the same read units).
+   */
+  async beginBatch(records?: readonly SQSRecord[]): Promise<BatchState> {
     const breaker = this.#o.breaker?.();
-    const [quarantined] = await Promise.all([
+    const [quarantined, , finished] = await Promise.all([
       this.#quarantines ? this.#o.quarantine.load(this.#o.route.name) : new Map<string, QuarantineEntry>(),
       breaker?.load(),
+      records === undefined ? undefined : this.#finished(records),
     ]);
-    return { quarantined, groupVisibility: new Map(), breaker };
+    return { quarantined, groupVisibility: new Map(), breaker, finished };
+  }
+
+  async #finished(records: readonly SQSRecord[]): Promise<Map<string, CompletionStatus>> {
+    const coordinates: { topic: string; partition: number; from: bigint }[] = [];
+    for (const record of records) {
+      // A malformed message is dead-lettered by process(), which reads no completion for it.
+      const where = coordinatesOf(record.body, this.#o.route.name);
+      if (where !== undefined) coordinates.push({ ...where, from: BigInt(where.from) });
+    }
+    const found = await this.#o.completions.getMany(this.#o.route.name, coordinates);
+    return new Map([...found].map(([key, completion]) => [key, completion.status]));
+  }
+
+  /** The status of the record's completion, if it has one: from the batch's read, else read now. */
+  async #finishedStatus(envelope: Envelope, batch: BatchState): Promise<CompletionStatus | undefined> {
+    const from = BigInt(envelope.from);
+    if (batch.finished !== undefined) {
+      return batch.finished.get(completionKey(envelope.topic, envelope.partition, from));
+    }
+    const completion = await this.#o.completions.get(
+      this.#o.route.name,
+      envelope.topic,
+      envelope.partition,
+      from,
+    );
+    return completion?.status;
   }
 
   /** Writes what the batch learnt about the endpoint to the shared breaker. */
@@ -177,7 +215,24 @@ export class Deliverer {
     }
     const id = recordId(envelope);
     try {
-      return await this.#processEnvelope(record, envelope, id, groupId, receiveCount, batch, deadline);
+      const outcome = await this.#processEnvelope(
+        record,
+        envelope,
+        id,
+        groupId,
+        receiveCount,
+        batch,
+        deadline,
+      );
+      // A second message of the same record later in this batch (a re-forward after the
+      // deduplication window) must see this one's completion, as a fresh read would.
+      if (outcome !== 'duplicate') {
+        batch.finished?.set(
+          completionKey(envelope.topic, envelope.partition, BigInt(envelope.from)),
+          outcome,
+        );
+      }
+      return outcome;
     } catch (error) {
       if (error instanceof RetryLaterError) {
         batch.groupVisibility.set(groupId, error.visibilitySeconds);
@@ -206,17 +261,12 @@ export class Deliverer {
     deadline: number,
   ): Promise<RecordOutcome> {
     const route = this.#o.route;
-    const existing = await this.#o.completions.get(
-      route.name,
-      envelope.topic,
-      envelope.partition,
-      BigInt(envelope.from),
-    );
+    const existing = await this.#finishedStatus(envelope, batch);
     if (existing !== undefined) {
       this.#metrics.count(METRICS.duplicate, 1);
       this.#log.info('record already completed; skipped', {
         ...recordLogFields(id, envelope),
-        status: existing.status,
+        status: existing,
       });
       return 'duplicate';
     }
@@ -228,8 +278,10 @@ export class Deliverer {
     }
 
     let payload: Buffer | null;
+    let recordObject: Buffer | undefined;
     try {
-      payload = await loadPayload(this.#o.s3, envelope);
+      // From here on the envelope has the record's real key and headers (record claim checks).
+      ({ envelope, payload, recordObject } = await loadRecord(this.#o.s3, envelope));
     } catch (error) {
       if (!(error instanceof PayloadError) || error.retryable) throw error;
       if (route.onPoison === 'block')
@@ -263,6 +315,7 @@ export class Deliverer {
         receiveCount,
         reason: schemaProblem,
         payload,
+        recordObject,
         attempts: [],
         attemptCount: 0,
         batch,
@@ -386,6 +439,7 @@ export class Deliverer {
         receiveCount,
         reason: last.message,
         payload,
+        recordObject,
         attempts,
         attemptCount,
         batch,
@@ -445,6 +499,8 @@ export class Deliverer {
     receiveCount: number;
     reason: string;
     payload: Buffer | null | undefined;
+    /** A record claim check's object: the archive keeps key and headers too. */
+    recordObject?: Buffer | undefined;
     attempts: ArchivedAttempt[];
     attemptCount: number;
     batch: BatchState;
@@ -459,6 +515,7 @@ export class Deliverer {
       reason: input.reason,
       messageGroupId: groupId,
       ...(input.payload === undefined ? {} : { payloadBase64: input.payload?.toString('base64') ?? null }),
+      ...(input.recordObject === undefined ? {} : { recordBase64: input.recordObject.toString('base64') }),
       attempts: input.attempts,
       attemptCount: input.attemptCount,
     });
@@ -503,8 +560,9 @@ export class Deliverer {
     const route = this.#o.route;
     // The archive is what a replay sends again: keep the value even when its claim check will expire.
     let payload: Buffer | null | undefined;
+    let recordObject: Buffer | undefined;
     try {
-      payload = await loadPayload(this.#o.s3, envelope);
+      ({ payload, recordObject } = await loadRecord(this.#o.s3, envelope));
     } catch (error) {
       if (!(error instanceof PayloadError) || error.retryable) throw error;
       payload = undefined;
@@ -517,6 +575,7 @@ export class Deliverer {
       reason: `behind ${quarantine.behind}`,
       messageGroupId: groupId,
       ...(payload === undefined ? {} : { payloadBase64: payload?.toString('base64') ?? null }),
+      ...(recordObject === undefined ? {} : { recordBase64: recordObject.toString('base64') }),
       attempts: [],
       attemptCount: 0,
     });

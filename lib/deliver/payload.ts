@@ -1,20 +1,59 @@
-import { createHash } from 'node:crypto';
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { isRetryableAwsError } from '../aws/errors.ts';
-import type { Envelope } from '../envelope/index.ts';
+import {
+  claimCheckProblem,
+  decodeRecordObject,
+  type Envelope,
+  EnvelopeError,
+  resolveRecord,
+  type S3Pointer,
+} from '../envelope/index.ts';
 import { PayloadError } from './payload-error.ts';
 
+/** A record ready to deliver: its real key, headers and value, wherever the poller put them. */
+export interface LoadedRecord {
+  /**
+   * The envelope with the record's real key and headers: for a record claim check, read from
+   * its S3 object (and the value inline, or null for a tombstone); any other envelope as it came.
+   */
+  readonly envelope: Envelope;
+  /** The value's bytes; null for a tombstone. */
+  readonly payload: Buffer | null;
+  /** A record claim check's object, checked: the archive keeps it, as claim checks expire. */
+  readonly recordObject?: Buffer;
+}
+
 /**
- * The record's value: inline, or fetched from S3 for a claim check and checked against the
- * envelope's size and SHA-256, so a truncated or replaced object is never delivered.
- * A missing object or a mismatch is not retryable (the record is dead-lettered); S3 faults are.
+ * The record behind `envelope`: inline, or fetched from S3 for a value or record claim check
+ * and checked against the envelope's size and SHA-256, so a truncated or replaced object is
+ * never delivered. A missing object, a mismatch or an unreadable record object is not
+ * retryable (the record is dead-lettered with the reason); S3 faults are.
  */
-export async function loadPayload(s3: S3Client, envelope: Envelope): Promise<Buffer | null> {
+export async function loadRecord(s3: S3Client, envelope: Envelope): Promise<LoadedRecord> {
   const value = envelope.value;
-  if (value === null) return null;
-  if ('inline' in value) return value.inline;
-  const { bucket, key, size, sha256 } = value.s3;
-  const where = `s3://${bucket}/${key}`;
+  if (value === null) return { envelope, payload: null };
+  if ('inline' in value) return { envelope, payload: value.inline };
+  if ('s3' in value) return { envelope, payload: await fetchClaimCheck(s3, value.s3) };
+  const recordObject = await fetchClaimCheck(s3, value.record);
+  let resolved: Envelope;
+  try {
+    resolved = resolveRecord(envelope, decodeRecordObject(recordObject, pointerUrl(value.record)));
+  } catch (error) {
+    if (!(error instanceof EnvelopeError)) throw error;
+    throw new PayloadError(error.message, { cause: error });
+  }
+  const payload = resolved.value !== null && 'inline' in resolved.value ? resolved.value.inline : null;
+  return { envelope: resolved, payload, recordObject };
+}
+
+function pointerUrl(pointer: S3Pointer): string {
+  return `s3://${pointer.bucket}/${pointer.key}`;
+}
+
+/** The bytes of a claim check's object, checked against the pointer's size and SHA-256. */
+export async function fetchClaimCheck(s3: S3Client, pointer: S3Pointer): Promise<Buffer> {
+  const { bucket, key } = pointer;
+  const where = pointerUrl(pointer);
   let bytes: Buffer;
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -31,12 +70,7 @@ export async function loadPayload(s3: S3Client, envelope: Envelope): Promise<Buf
       retryable: isRetryableAwsError(error),
     });
   }
-  if (bytes.byteLength !== size) {
-    throw new PayloadError(`claim check ${where} is ${bytes.byteLength} bytes, the envelope says ${size}`);
-  }
-  const actual = createHash('sha256').update(bytes).digest('base64');
-  if (actual !== sha256) {
-    throw new PayloadError(`claim check ${where} has SHA-256 ${actual}, the envelope says ${sha256}`);
-  }
+  const problem = claimCheckProblem(bytes, pointer);
+  if (problem !== undefined) throw new PayloadError(problem);
   return bytes;
 }

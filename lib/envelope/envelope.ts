@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { EnvelopeError } from './errors.ts';
 import { isKafkaTopic, isOffset, isPartition, isRouteName, type RecordRef } from './record-id.ts';
@@ -27,7 +28,13 @@ import { isKafkaTopic, isOffset, isPartition, isRouteName, type RecordRef } from
  * - `value`: `{ "inline": base64 }`; or a claim check `{ "s3": { bucket, key, size, sha256 } }`
  *   when the value does not fit SQS (see size.ts), `sha256` being the base64 SHA-256 of the
  *   object, the same form as S3's ChecksumSHA256 so the deliverer can verify what it fetched;
- *   or `null` for a tombstone (delete marker of compacted topics).
+ *   or `null` for a tombstone (delete marker of compacted topics);
+ *   or a record claim check `{ "record": { bucket, key, size, sha256 } }` when even with the
+ *   value in S3 the key and headers do not fit SQS: the whole record (key, headers, value) is
+ *   then one S3 object (encodeRecordObject), and the envelope's own `key` is `null` and its
+ *   `headers` `[]` (checked both ways). Readers resolve such an envelope with resolveRecord
+ *   before using its key, headers or value; the message group and deduplication ids are still
+ *   computed by the poller from the real key and record.
  *
  * Binary fields are base64 rather than text so every byte survives exactly; readable fields
  * stay readable in the SQS console and the DLQ.
@@ -44,7 +51,23 @@ export interface S3Pointer {
   readonly sha256: string;
 }
 
-export type EnvelopeValue = { readonly inline: Buffer } | { readonly s3: S3Pointer } | null;
+/**
+ * Where the value is: inline; in S3 (value claim check); the whole record in S3 (record claim
+ * check: key and headers too, see resolveRecord); or null for a tombstone.
+ */
+export type EnvelopeValue =
+  | { readonly inline: Buffer }
+  | { readonly s3: S3Pointer }
+  | { readonly record: S3Pointer }
+  | null;
+
+/** What a record claim check's S3 object holds: the parts of the record the envelope leaves out. */
+export interface RecordContent {
+  readonly key: Buffer | null;
+  readonly headers: readonly KafkaHeader[];
+  /** The value's bytes; null for a tombstone. */
+  readonly value: Buffer | null;
+}
 
 /** A Kafka header: names may repeat; a value may be null (Kafka allows it). */
 export type KafkaHeader = readonly [name: string, value: Buffer | null];
@@ -117,23 +140,41 @@ const FROM_AFTER_OFFSET = {
   path: ['from'],
 };
 
+/**
+ * A record claim check carries key and headers in S3 only: a `key` or `headers` beside it would
+ * be a second, possibly different copy that some reader might use instead of the real one.
+ */
+function recordClaimIsBare(fields: { key: unknown; headers: readonly unknown[]; value: unknown }): boolean {
+  const value = fields.value as { record?: unknown } | null;
+  return value?.record === undefined || (fields.key === null && fields.headers.length === 0);
+}
+const RECORD_CLAIM_NOT_BARE_MESSAGE =
+  'must be null with headers [] when the value is a record claim check (they are in S3)';
+// A function, as zod takes over the options object it is given.
+const recordClaimNotBare = () => ({ message: RECORD_CLAIM_NOT_BARE_MESSAGE, path: ['key'] });
+
 const wireSchema = z
   .strictObject({
     v: z.literal(ENVELOPE_VERSION),
     ...plainFields,
     key: base64Bytes.nullable(),
     headers: z.array(z.tuple([z.string(), base64Bytes.nullable()])),
-    // Exactly one of inline/s3, checked below: one object schema gives errors with a precise
-    // path (value.s3.size), where a union would only say "no variant matched".
+    // Exactly one of inline/s3/record, checked below: one object schema gives errors with a
+    // precise path (value.s3.size), where a union would only say "no variant matched".
     value: z
-      .strictObject({ inline: base64Bytes.optional(), s3: z.strictObject(s3PointerFields).optional() })
+      .strictObject({
+        inline: base64Bytes.optional(),
+        s3: z.strictObject(s3PointerFields).optional(),
+        record: z.strictObject(s3PointerFields).optional(),
+      })
       .refine(
-        (value) => (value.inline === undefined) !== (value.s3 === undefined),
-        'must have exactly one of inline, s3',
+        (value) => [value.inline, value.s3, value.record].filter((part) => part !== undefined).length === 1,
+        'must have exactly one of inline, s3, record',
       )
       .nullable(),
   })
-  .refine(fromNotAfterOffset, FROM_AFTER_OFFSET);
+  .refine(fromNotAfterOffset, FROM_AFTER_OFFSET)
+  .refine(recordClaimIsBare, recordClaimNotBare());
 
 const encodablePointerSchema = z.object(s3PointerFields);
 
@@ -177,10 +218,10 @@ function base64(bytes: Uint8Array): string {
 }
 
 /** The s3 pointer's contract fields; a caller's pointer object may carry more (an ETag), which is not sent. */
-function wirePointer(pointer: S3Pointer): S3Pointer {
+function wirePointer(pointer: S3Pointer, field: 's3' | 'record'): S3Pointer {
   const checked = encodablePointerSchema.safeParse(pointer);
   if (!checked.success)
-    throw new EnvelopeError(`cannot encode envelope: ${describeIssues(checked.error, ['value', 's3'])}`);
+    throw new EnvelopeError(`cannot encode envelope: ${describeIssues(checked.error, ['value', field])}`);
   const { bucket, key, size, sha256 } = checked.data;
   return { bucket, key, size, sha256 };
 }
@@ -237,7 +278,13 @@ export function encodeEnvelope(envelope: Envelope): string {
   let wireValue: string;
   if (value === null) wireValue = 'null';
   else if ('inline' in value) wireValue = `{"inline":"${base64(value.inline)}"}`;
-  else wireValue = `{"s3":${sqsSafeJson(wirePointer(value.s3))}}`;
+  else if ('s3' in value) wireValue = `{"s3":${sqsSafeJson(wirePointer(value.s3, 's3'))}}`;
+  else {
+    if (envelope.key !== null || envelope.headers.length > 0) {
+      throw new EnvelopeError(`cannot encode envelope: key: ${RECORD_CLAIM_NOT_BARE_MESSAGE}`);
+    }
+    wireValue = `{"record":${sqsSafeJson(wirePointer(value.record, 'record'))}}`;
+  }
   const headers =
     envelope.headers.length === 0
       ? '[]'
@@ -285,6 +332,7 @@ export function decodeEnvelope(body: string): Envelope {
   let value: EnvelopeValue = null;
   if (wire.value?.inline !== undefined) value = { inline: wire.value.inline };
   else if (wire.value?.s3 !== undefined) value = { s3: wire.value.s3 };
+  else if (wire.value?.record !== undefined) value = { record: wire.value.record };
   return {
     route: wire.route,
     topic: wire.topic,
@@ -295,5 +343,80 @@ export function decodeEnvelope(body: string): Envelope {
     key: wire.key,
     headers: wire.headers,
     value,
+  };
+}
+
+// ---- claim checks ----
+
+/**
+ * Why `bytes` are not the object `pointer` describes (size, then SHA-256), or undefined when
+ * they are: a truncated or replaced object is never delivered, shown or restored.
+ */
+export function claimCheckProblem(bytes: Uint8Array, pointer: S3Pointer): string | undefined {
+  const where = `claim check s3://${pointer.bucket}/${pointer.key}`;
+  if (bytes.byteLength !== pointer.size) {
+    return `${where} is ${bytes.byteLength} bytes, the envelope says ${pointer.size}`;
+  }
+  const actual = createHash('sha256').update(bytes).digest('base64');
+  if (actual !== pointer.sha256) return `${where} has SHA-256 ${actual}, the envelope says ${pointer.sha256}`;
+  return undefined;
+}
+
+/** Version of the record object's layout: a reader rejects one it does not know. */
+const RECORD_OBJECT_VERSION = 1;
+
+const recordObjectSchema = z.strictObject({
+  v: z.literal(RECORD_OBJECT_VERSION),
+  key: base64Bytes.nullable(),
+  headers: z.array(z.tuple([z.string(), base64Bytes.nullable()])),
+  value: base64Bytes.nullable(),
+});
+
+/**
+ * The S3 object of a record claim check: `{"v":1,"key":..,"headers":..,"value":..}`, the
+ * fields spelled as in the envelope (base64, null for absent). Deterministic, so forwarding the
+ * record again writes the same bytes with the same SHA-256.
+ */
+export function encodeRecordObject(content: RecordContent): Buffer {
+  const headers = content.headers.map(([name, bytes]) => [name, bytes === null ? null : base64(bytes)]);
+  return Buffer.from(
+    JSON.stringify({
+      v: RECORD_OBJECT_VERSION,
+      key: content.key === null ? null : base64(content.key),
+      headers,
+      value: content.value === null ? null : base64(content.value),
+    }),
+  );
+}
+
+/**
+ * The record in a record claim check's object (already checked against the pointer's size and
+ * SHA-256). Throws EnvelopeError naming the problem: the record cannot be delivered from it.
+ */
+export function decodeRecordObject(bytes: Uint8Array, where: string): RecordContent {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new EnvelopeError(`record claim check ${where} is not JSON: ${reason}`, { cause: error });
+  }
+  const parsed = recordObjectSchema.safeParse(json, { reportInput: true });
+  if (!parsed.success) {
+    throw new EnvelopeError(`record claim check ${where} is invalid: ${describeIssues(parsed.error)}`);
+  }
+  return { key: parsed.data.key, headers: parsed.data.headers, value: parsed.data.value };
+}
+
+/**
+ * The envelope of a record claim check as the record really was: key, headers and value
+ * (inline, or null for a tombstone) from its S3 object's `content`.
+ */
+export function resolveRecord(envelope: Envelope, content: RecordContent): Envelope {
+  return {
+    ...envelope,
+    key: content.key,
+    headers: content.headers,
+    value: content.value === null ? null : { inline: content.value },
   };
 }

@@ -4,12 +4,17 @@
  * when its value goes to S3 instead (size).
  */
 export {
+  claimCheckProblem,
   decodeEnvelope,
+  decodeRecordObject,
   ENVELOPE_VERSION,
   type Envelope,
   type EnvelopeValue,
   encodeEnvelope,
+  encodeRecordObject,
   type KafkaHeader,
+  type RecordContent,
+  resolveRecord,
   type S3Pointer,
 } from './envelope.ts';
 export { EnvelopeError } from './errors.ts';
@@ -36,6 +41,8 @@ export {
   inlineOverhead,
   inlineValueFits,
   messageAttributesSize,
+  type Placement,
+  placement,
   SQS_MAX_MESSAGE_BYTES,
   type SqsMessageAttribute,
   valuePlacement,

@@ -1,4 +1,4 @@
-import { type Envelope, encodeEnvelope } from './envelope.ts';
+import { type Envelope, encodeEnvelope, type S3Pointer } from './envelope.ts';
 import { EnvelopeError } from './errors.ts';
 
 /**
@@ -51,8 +51,9 @@ export function inlineValueFits(valueBytes: number, overheadBytes: number): bool
 }
 
 /**
- * Where the poller puts a record's value: inline when the whole message fits SQS, else in S3
- * with a pointer in the message (claim check). A tombstone (no value) is always inline.
+ * Where a record's value goes when key and headers are known to fit: inline when the whole
+ * message fits SQS, else in S3 with a pointer in the message (claim check). A tombstone (no
+ * value) is always inline. The poller uses placement, which also handles key and headers too large.
  */
 export function valuePlacement(
   envelope: Omit<Envelope, 'value'>,
@@ -64,9 +65,34 @@ export function valuePlacement(
 }
 
 /**
- * Throws EnvelopeError when the message does not fit SQS even so: only the value moves to S3,
- * so a record whose key and headers alone exceed the limit cannot be forwarded. The message
- * says how large each part is, for the operator who has to deal with the record.
+ * Where a record goes: 'inline' when the whole message fits SQS; 's3' (value claim check) when
+ * it fits with the value in S3 at `valuePointer`; else 'record': key and headers alone are too
+ * large (or nearly so), and the whole record goes to S3 (record claim check), whose envelope
+ * holds only the record's coordinates and a pointer, far below the limit. `valuePointer` is the
+ * pointer the value would get; only its encoded length matters, so any SHA-256 will do.
+ */
+export type Placement = 'inline' | 's3' | 'record';
+
+export function placement(
+  envelope: Omit<Envelope, 'value'>,
+  value: Uint8Array | null,
+  valuePointer: S3Pointer,
+  attributesBytes = 0,
+): Placement {
+  if (value === null) {
+    return envelopeSize({ ...envelope, value: null }) + attributesBytes <= SQS_MAX_MESSAGE_BYTES
+      ? 'inline'
+      : 'record';
+  }
+  if (inlineValueFits(value.byteLength, inlineOverhead(envelope, attributesBytes))) return 'inline';
+  return envelopeSize({ ...envelope, value: { s3: valuePointer } }) + attributesBytes <= SQS_MAX_MESSAGE_BYTES
+    ? 's3'
+    : 'record';
+}
+
+/**
+ * Throws EnvelopeError when the message does not fit SQS (placement should make that
+ * impossible). The message names the record and says how large each part is, for the operator.
  */
 export function assertFitsSqs(envelope: Envelope, attributesBytes = 0): void {
   const bodyBytes = envelopeSize(envelope);

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Archive, type ArchiveRecord } from '../archive/archive.ts';
+import { Archive, type ArchiveRecord, archivedEnvelope } from '../archive/archive.ts';
 import { decodeEnvelope } from '../envelope/index.ts';
 import { parseSampleOrder, type SampleOrder } from './sample-order.ts';
 
@@ -34,7 +34,9 @@ function orderOf(record: ArchiveRecord): SampleOrder | undefined {
   if (typeof record.payloadBase64 === 'string')
     return parseSampleOrder(Buffer.from(record.payloadBase64, 'base64'));
   try {
-    const value = decodeEnvelope(record.body).value;
+    // A record claim check's value is in the archived copy of its record object.
+    const resolved = archivedEnvelope(record, decodeEnvelope(record.body));
+    const value = 'envelope' in resolved ? resolved.envelope.value : null;
     return parseSampleOrder(value !== null && 'inline' in value ? value.inline : null);
   } catch {
     // A malformed message has no envelope; it is reported with no order, not dropped.

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BatchResultErrorEntry, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { isRetryableAwsError } from '../aws/errors.ts';
+import { SQS_MAX_MESSAGE_BYTES } from '../envelope/index.ts';
 import { type BackoffPolicy, backoffMs } from '../retry/index.ts';
-import { SupersededError } from './errors.ts';
+import { MessageTooLargeError, SupersededError } from './errors.ts';
 import { type OutgoingMessage, planResend } from './send-plan.ts';
 
 /** How the caller keeps a send alive and says when to give it up. */
@@ -50,6 +51,8 @@ const SLICE_MS = 1_000;
  * so even a failure that needs an operator (the queue was deleted, access denied, an entry
  * rejected) is retried with a long backoff and reported on every attempt, and the partition
  * stalls visibly (health endpoint, logs, the route's lag alarm) instead of losing records.
+ * The one exception is a message too large for SQS, which no retry can ever send: that throws
+ * MessageTooLargeError naming the record, before sending or when SQS says so.
  */
 export class BatchSender {
   readonly #sqs: SQSClient;
@@ -72,6 +75,8 @@ export class BatchSender {
 
   /** Sends at most 10 messages (one SendMessageBatch's worth, see send-plan.ts), in order. */
   async send(messages: readonly OutgoingMessage[], control: SendControl): Promise<void> {
+    const oversized = messages.filter((m) => m.bytes > SQS_MAX_MESSAGE_BYTES);
+    if (oversized.length > 0) throw tooLarge(oversized, `over SQS's limit of ${SQS_MAX_MESSAGE_BYTES} bytes`);
     let remaining = messages;
     for (let attempt = 0; remaining.length > 0; attempt++) {
       if (!control.isCurrent() || control.signal?.aborted) throw new SupersededError('SendMessageBatch');
@@ -93,6 +98,13 @@ export class BatchSender {
         );
         const failed = output.Failed ?? [];
         if (failed.length === 0) return;
+        const tooLong = new Set(failed.filter((entry) => isTooLong(entry.Code)).map((entry) => entry.Id));
+        if (tooLong.size > 0) {
+          throw tooLarge(
+            remaining.filter((m) => tooLong.has(m.id)),
+            `rejected by SQS as too long (${describeFailures(failed)})`,
+          );
+        }
         const plan = planResend(remaining, new Set(failed.map((entry) => entry.Id ?? '')));
         if (plan.overtook.length > 0) {
           this.#problem(control, {
@@ -108,11 +120,16 @@ export class BatchSender {
         message = `${failed.length} of ${remaining.length} entries failed: ${describeFailures(failed)}`;
         remaining = plan.resend;
       } catch (caught) {
+        if (caught instanceof MessageTooLargeError) throw caught;
         if (control.signal?.aborted) throw new SupersededError('SendMessageBatch');
+        // The queue's own size limit may be below SQS's maximum: no retry makes the batch shorter.
+        if (isTooLong((caught as { name?: unknown }).name)) {
+          throw tooLarge(remaining, `rejected by SQS as too long (${messageText(caught)})`);
+        }
         error = caught;
         // Throttling, 5xx and network errors pass; anything else (no such queue, access denied) needs someone.
         kind = isRetryableAwsError(caught) ? 'throttled' : 'rejected';
-        message = `SendMessageBatch to ${this.#queueUrl} failed: ${caught instanceof Error ? caught.message : String(caught)}`;
+        message = `SendMessageBatch to ${this.#queueUrl} failed: ${messageText(caught)}`;
       }
       const waitMs = backoffMs(
         Math.min(attempt, 20),
@@ -154,4 +171,24 @@ function describeFailures(failed: readonly BatchResultErrorEntry[]): string {
         `${entry.Id ?? '?'}: ${entry.Code ?? 'unknown'}${entry.Message ? ` (${entry.Message})` : ''}`,
     );
   return shown.join('; ') + (failed.length > 3 ? ` and ${failed.length - 3} more` : '');
+}
+
+function messageText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** SQS's codes for a message or batch over the size limit (MessageTooLong, BatchRequestTooLong). */
+function isTooLong(code: unknown): boolean {
+  return typeof code === 'string' && /TooLong/i.test(code);
+}
+
+function tooLarge(messages: readonly OutgoingMessage[], why: string): MessageTooLargeError {
+  const named = messages
+    .slice(0, 3)
+    .map((m) => `${m.record ?? `offset ${m.offset}`} (${m.bytes} bytes)`)
+    .join(', ');
+  const more = messages.length > 3 ? ` and ${messages.length - 3} more` : '';
+  return new MessageTooLargeError(
+    `cannot forward ${named}${more}: the SQS message is ${why}; it will never be sent, so the partition stops here`,
+  );
 }

@@ -8,7 +8,12 @@ import { PollerError } from './errors.ts';
  * Claim check: a value too large for SQS goes to S3 and the message carries a pointer. The
  * object key is derived from the record (prefix/topic/partition/offset), so forwarding the
  * record again after a crash overwrites the same object instead of leaving a second one.
+ * A record whose key and headers are too large goes to S3 whole (a record claim check, see
+ * encodeRecordObject) at the same key with `.record` appended: topics cannot contain '/' and
+ * offsets are digits, so the two kinds of object can never share a key.
  */
+export type ClaimKind = 'value' | 'record';
+
 export class PayloadStore {
   readonly #s3: S3Client;
   readonly #bucket: string;
@@ -20,12 +25,21 @@ export class PayloadStore {
     this.#prefix = prefix;
   }
 
-  objectKey(ref: RecordRef): string {
-    return `${this.#prefix}${ref.topic}/${ref.partition}/${ref.offset}`;
+  get bucket(): string {
+    return this.#bucket;
   }
 
-  async put(ref: RecordRef, value: Uint8Array, signal?: AbortSignal): Promise<S3Pointer> {
-    const key = this.objectKey(ref);
+  objectKey(ref: RecordRef, kind: ClaimKind = 'value'): string {
+    return `${this.#prefix}${ref.topic}/${ref.partition}/${ref.offset}${kind === 'record' ? '.record' : ''}`;
+  }
+
+  async put(
+    ref: RecordRef,
+    value: Uint8Array,
+    signal?: AbortSignal,
+    kind: ClaimKind = 'value',
+  ): Promise<S3Pointer> {
+    const key = this.objectKey(ref, kind);
     const sha256 = createHash('sha256').update(value).digest('base64');
     try {
       await this.#s3.send(
@@ -43,7 +57,7 @@ export class PayloadStore {
     } catch (error) {
       throw new PollerError(
         ref.route,
-        `claim check: storing the value of ${ref.topic}/${ref.partition}/${ref.offset} (${value.byteLength} bytes) at s3://${this.#bucket}/${key} failed: ${error instanceof Error ? error.message : String(error)}`,
+        `claim check: storing the ${kind} of ${ref.topic}/${ref.partition}/${ref.offset} (${value.byteLength} bytes) at s3://${this.#bucket}/${key} failed: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error, retryable: isRetryableAwsError(error) },
       );
     }

@@ -21,3 +21,15 @@ export class SupersededError extends BridgeError {
     this.name = 'SupersededError';
   }
 }
+
+/**
+ * A message SQS can never accept (over its size limit): retrying it would stall its partition
+ * for good without a word, so the send fails loudly naming the record and its size instead.
+ * The poller's claim checks make this impossible unless the queue's own limit is lower.
+ */
+export class MessageTooLargeError extends BridgeError {
+  constructor(message: string) {
+    super(message, { retryable: false });
+    this.name = 'MessageTooLargeError';
+  }
+}

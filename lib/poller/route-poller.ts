@@ -22,7 +22,8 @@
  *   partition's batch); a key's records come from one partition, so no two concurrent sends
  *   hold the same group's ordered records. Failed entries are resent with every later entry of
  *   their group (BatchSender); deduplication ids make a resend harmless.
- * - Claim check: a value that does not fit SQS goes to S3 first (PayloadStore).
+ * - Claim check: a value that does not fit SQS goes to S3 first (PayloadStore); when key and
+ *   headers alone do not fit either, the whole record does (record claim check, size.ts placement).
  * - Backpressure: before forwarding, the partition's in-flight count (forwarded offsets not yet
  *   below the progress group's committed offset) must be below `maxInFlight`; otherwise the
  *   partition is paused and the rest of the fetched batch dropped (it is fetched again). A
@@ -46,17 +47,18 @@ import {
   type Envelope,
   type EnvelopeValue,
   encodeEnvelope,
+  encodeRecordObject,
   type KafkaHeader,
   messageGroupId,
+  placement,
   type RecordRef,
   type S3Pointer,
-  valuePlacement,
 } from '../envelope/index.ts';
 import { KafkaOffsets } from '../kafka/offsets.ts';
 import { inFlightRateFactor, partitionShare, TokenBucket } from '../rate-limit/index.ts';
 import { type BackoffPolicy, backoffMs } from '../retry/index.ts';
 import { BatchSender, type SendControl, type SendProblem } from './batch-sender.ts';
-import { PayloadStore } from './claim-check.ts';
+import { type ClaimKind, PayloadStore } from './claim-check.ts';
 import { PollerError, SupersededError } from './errors.ts';
 import { PartitionProgress } from './partition-progress.ts';
 import { fitsBatch, type OutgoingMessage } from './send-plan.ts';
@@ -203,6 +205,9 @@ const FLUSH_BEFORE_WAIT_MS = 20;
 
 /** Bytes of key, headers and value below which a message fits SQS whatever its envelope fields. */
 const CLEARLY_FITS_BYTES = 512 * 1024;
+
+/** A well-formed SHA-256 in base64 standing in for one not computed yet (only its length matters). */
+const PLACEHOLDER_SHA256 = `${'A'.repeat(43)}=`;
 
 /**
  * A cheap bound that spares most records the exact size check (which encodes the envelope a
@@ -842,7 +847,12 @@ export class RoutePoller {
     );
   }
 
-  /** The SQS message of one record; its value goes to S3 first when it does not fit SQS. */
+  /**
+   * The SQS message of one record. Its value goes to S3 first when it does not fit SQS (value
+   * claim check); when key and headers alone leave no room, the whole record does (record claim
+   * check), so no record is too large to forward. Group and deduplication ids come from the
+   * real key and coordinates either way, so per-key order holds.
+   */
   async #prepare(
     topic: string,
     partition: number,
@@ -859,21 +869,36 @@ export class RoutePoller {
       key: record.key,
       headers: envelopeHeaders(record),
     };
-    let value: EnvelopeValue = null;
-    if (record.value !== null) {
-      if (clearlyFits(record, head.headers) || valuePlacement(head, record.value) === 'inline') {
-        value = { inline: record.value };
-      } else {
-        if (this.#payloads === undefined) {
-          throw new PollerError(
-            this.route.name,
-            `${topic}/${partition}/${offset}: the value (${record.value.byteLength} bytes) does not fit SQS and no payload bucket is configured`,
-          );
-        }
-        value = { s3: await this.#storeValue(this.#payloads, ref, record.value, control) };
+    const inline: EnvelopeValue = record.value === null ? null : { inline: record.value };
+    let envelope: Envelope = { ...head, value: inline };
+    if (!clearlyFits(record, head.headers)) {
+      const store = this.#payloads;
+      // Only the pointer's length counts: the SHA-256's base64 is always 44 characters.
+      const valuePointer: S3Pointer = {
+        bucket: store?.bucket ?? 'unconfigured',
+        key: store?.objectKey(ref) ?? 'unconfigured',
+        size: record.value?.byteLength ?? 0,
+        sha256: PLACEHOLDER_SHA256,
+      };
+      const where = placement(head, record.value, valuePointer);
+      if (where !== 'inline' && store === undefined) {
+        throw new PollerError(
+          this.route.name,
+          `${topic}/${partition}/${offset}: the record (value ${record.value?.byteLength ?? 0} bytes, key ${record.key?.byteLength ?? 0} bytes, ${head.headers.length} headers) does not fit SQS and no payload bucket is configured`,
+        );
+      }
+      if (where === 's3' && store !== undefined && record.value !== null) {
+        envelope = {
+          ...head,
+          value: { s3: await this.#store(store, ref, record.value, 'value', control) },
+        };
+      } else if (where === 'record' && store !== undefined) {
+        const object = encodeRecordObject({ key: head.key, headers: head.headers, value: record.value });
+        const pointer = await this.#store(store, ref, object, 'record', control);
+        envelope = { ...head, key: null, headers: [], value: { record: pointer } };
       }
     }
-    const body = encodeEnvelope({ ...head, value });
+    const body = encodeEnvelope(envelope);
     return {
       id: ref.offset,
       groupId: messageGroupId({
@@ -887,19 +912,21 @@ export class RoutePoller {
       bytes: Buffer.byteLength(body),
       offset,
       from,
+      record: `${ref.route}/${topic}/${partition}/${ref.offset}`,
     };
   }
 
-  /** Stores a value in S3, retrying like a send: the record cannot be skipped, so it waits. */
-  async #storeValue(
+  /** Stores a claim check in S3, retrying like a send: the record cannot be skipped, so it waits. */
+  async #store(
     store: PayloadStore,
     ref: RecordRef,
-    value: Buffer,
+    bytes: Buffer,
+    kind: ClaimKind,
     control: SendControl,
   ): Promise<S3Pointer> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await store.put(ref, value, control.signal);
+        return await store.put(ref, bytes, control.signal, kind);
       } catch (error) {
         if (!control.isCurrent() || control.signal?.aborted) throw new SupersededError('claim check upload');
         const retryable = error instanceof PollerError && error.retryable;

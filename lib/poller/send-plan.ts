@@ -12,6 +12,8 @@ export interface OutgoingMessage {
   readonly offset: bigint;
   /** The partition position before this record (I4). */
   readonly from: bigint;
+  /** The record id (route/topic/partition/offset), for errors that must name the record. */
+  readonly record?: string;
 }
 
 /** SendMessageBatch takes at most 10 entries... */

@@ -39,7 +39,9 @@ import {
   deduplicationId,
   type Envelope,
   encodeEnvelope,
+  encodeRecordObject,
   messageGroupId,
+  type RecordContent,
 } from '../../lib/envelope/index.ts';
 import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
 import { LocalEventSource } from '../../lib/local/event-source.ts';
@@ -56,6 +58,7 @@ import {
   sqsEndpoint,
   uniqueName,
 } from '../support/aws.ts';
+import { completeDelivered } from '../support/completions.ts';
 import { type ReceivedRequest, type Script, TestEndpoint } from '../support/endpoint.ts';
 import {
   assertKafkaReachable,
@@ -494,6 +497,79 @@ describe('kafka-bridge CLI', () => {
     }
   });
 
+  test('dlq show and replay of a record claim check: the real key and headers, the expired object restored', async () => {
+    const h = await harness((request) => (request.key === 'fat' ? { status: 400 } : { status: 200 }), {
+      onPoison: 'dlq',
+    });
+    try {
+      await h.produce(['fat']);
+      // Key and headers too large for SQS: the poller put the whole record in S3.
+      const content: RecordContent = {
+        key: Buffer.from('fat'),
+        headers: [
+          ['note', Buffer.from('hi')],
+          ['blob', Buffer.from([0xff, 0x00, 0x10])],
+        ],
+        value: Buffer.from('the value'),
+      };
+      const object = encodeRecordObject(content);
+      const pointer = {
+        bucket,
+        key: `payloads/${h.route.name}/${h.topic}/0/0.record`,
+        size: object.byteLength,
+        sha256: createHash('sha256').update(object).digest('base64'),
+      };
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: pointer.key, Body: object }));
+      const envelope: Envelope = {
+        route: h.route.name,
+        topic: h.topic,
+        partition: 0,
+        offset: '0',
+        from: '0',
+        timestamp: String(Date.now()),
+        key: null,
+        headers: [],
+        value: { record: pointer },
+      };
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: h.queue.url,
+          MessageBody: encodeEnvelope(envelope),
+          MessageGroupId: 'fat',
+          MessageDeduplicationId: deduplicationId(envelope),
+        }),
+      );
+      h.runner.start();
+      assert.equal((await waitForCompletion(h, 0)).status, 'dead-lettered');
+      // The claim check expires (lifecycle rule) before the operator looks and replays.
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: pointer.key }));
+
+      const [list] = await dlqList(h.ctx, h.route.name);
+      assert.equal(list?.deadLetters[0]?.key, 'fat');
+      const shown = await dlqShow(h.ctx, `${h.route.name}/${h.topic}/0/0`);
+      assert.equal(shown.key, 'fat');
+      assert.equal(shown.keyProblem, null);
+      assert.deepEqual(shown.headers, [
+        { name: 'note', value: 'hi' },
+        { name: 'blob', value: Buffer.from([0xff, 0x00, 0x10]).toString('utf8') },
+      ]);
+      assert.equal(shown.payloadPreview, 'the value');
+
+      h.setScript(ok);
+      const [report] = await dlqReplay(h.ctx, h.route.name, { key: 'fat' });
+      assert.equal(report?.records[0]?.outcome, 'sent');
+      assert.equal(report?.records[0]?.key, 'fat');
+      assert.equal((await waitForCompletion(h, 0)).status, 'delivered');
+      const request = h.delivered.find((r) => r.key === 'fat');
+      assert.ok(request);
+      const decoded = decodeEnvelope(request.body.toString('utf8'));
+      assert.deepEqual(decoded.headers, content.headers);
+      assert.deepEqual(decoded.value, { inline: content.value });
+    } finally {
+      await h.stop();
+    }
+  });
+
   test('trace: a delivered record, committed once the progress group passes it', async () => {
     const h = await harness(ok);
     try {
@@ -521,16 +597,30 @@ describe('kafka-bridge CLI', () => {
     try {
       const startedAt = Date.now();
       await h.produce(['a', 'b', 'c', 'd']);
+      // The four records finished and were committed; their completions wait for their TTL.
+      await completeDelivered(h.completions, { route: h.route.name, topic: h.topic }, [0n, 1n, 2n, 3n]);
       await commitProgress(h, 4n);
       const moved = await reset(h.ctx, h.route.name, { to: { offset: 1n } });
-      assert.deepEqual(moved.moves, [{ topic: h.topic, partition: 0, before: '4', after: '1' }]);
+      assert.deepEqual(moved.moves, [
+        { topic: h.topic, partition: 0, before: '4', after: '1', completionsRemoved: 3 },
+      ]);
+      // Records 1-3 are delivered again when forwarded again; record 0 stays done.
+      const left = await Promise.all(
+        [0n, 1n, 2n, 3n].map((from) => h.completions.get(h.route.name, h.topic, 0, from)),
+      );
+      assert.deepEqual(
+        left.map((c) => c?.offset),
+        [0n, undefined, undefined, undefined],
+      );
       const [after1] = await status(h.ctx, h.route.name);
       assert.equal(after1?.partitions[0]?.committed, '1');
       assert.equal(after1?.partitions[0]?.lag, '3');
       const byTime = await reset(h.ctx, h.route.name, { to: { time: startedAt - 60_000 }, partition: 0 });
       assert.equal(byTime.moves[0]?.after, '0');
+      assert.equal(byTime.moves[0]?.completionsRemoved, 1);
       const future = await reset(h.ctx, h.route.name, { to: { time: Date.now() + 3_600_000 } });
       assert.equal(future.moves[0]?.after, '4');
+      assert.equal(future.moves[0]?.completionsRemoved, 0, 'moving forward removes nothing');
       await assert.rejects(reset(h.ctx, h.route.name, { to: { offset: 99n } }), /outside/);
     } finally {
       await h.stop();

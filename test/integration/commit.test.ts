@@ -55,8 +55,14 @@ function store(): CompletionStore {
   return new CompletionStore({ client: dynamo, tableName });
 }
 
-function committer(owner = 'test'): Committer {
-  return new Committer({ offsets, completions: store(), lease: new CommitLease(dynamo, tableName), owner });
+function committer(owner = 'test', deletePassed = false): Committer {
+  return new Committer({
+    offsets,
+    completions: store(),
+    lease: new CommitLease(dynamo, tableName),
+    owner,
+    deletePassed,
+  });
 }
 
 /** Completes the records at the given offsets, each record's `from` being the previous offset + 1. */
@@ -119,7 +125,7 @@ describe('commit: progress group offsets follow the chain of completions', () =>
     const p0 = first.status === 'committed' ? first.partitions[0] : undefined;
     assert.equal(p0?.waitingBehindHole, 2);
     assert.equal(p0?.lag, 3n);
-    assert.equal(p0?.cleaned, 3, 'the completions the commit passed are removed');
+    assert.equal(p0?.cleaned, 0, 'passed completions are left to their TTL');
 
     // Act: the hole closes
     await complete(target, [3], 'dead-lettered');
@@ -128,7 +134,32 @@ describe('commit: progress group offsets follow the chain of completions', () =>
     // Assess
     assert.equal(await progress(target), 6n);
     assert.equal(second.status === 'committed' ? second.partitions[0]?.lag : undefined, 0n);
-    assert.deepEqual(await store().listFrom(target.route, target.topics[0] as string, 0, 0n), []);
+    const topic = target.topics[0] as string;
+    assert.deepEqual(
+      (await store().listFrom(target.route, topic, 0, 0n)).map((c) => c.offset),
+      [0n, 1n, 2n, 3n, 4n, 5n],
+      'the passed completions stay until their TTL (the chain walk never reads below the committed offset)',
+    );
+    assert.deepEqual(await store().listFrom(target.route, topic, 0, 6n), [], 'nothing ahead of the offset');
+  });
+
+  test('with deletePassed the commit removes the completions it passed, after the offset write', async () => {
+    // Prepare
+    const target = await newRoute();
+    const topic = target.topics[0] as string;
+    await produce(topic, 6);
+    await complete(target, [0, 1, 2, 4, 5]);
+
+    // Act
+    const first = await committer('test', true).commitRoute(target);
+
+    // Assess: 0-2 passed and deleted; 4 and 5 wait behind the hole and stay
+    assert.equal(await progress(target), 3n);
+    assert.equal(first.status === 'committed' ? first.partitions[0]?.cleaned : undefined, 3);
+    assert.deepEqual(
+      (await store().listFrom(target.route, topic, 0, 0n)).map((c) => c.offset),
+      [4n, 5n],
+    );
   });
 
   test('a transactional topic commits to the log end once every record completes, across control markers', async () => {

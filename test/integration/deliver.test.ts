@@ -38,6 +38,7 @@ import {
   sqsEndpoint,
   uniqueName,
 } from '../support/aws.ts';
+import { completeDelivered } from '../support/completions.ts';
 import { type Script, TestEndpoint } from '../support/endpoint.ts';
 
 let sqs: SQSClient;
@@ -269,6 +270,38 @@ describe('deliver', () => {
     assert.equal(request.body.toString(), encodeEnvelope(sent));
     assert.equal(h.metrics.get(METRICS.success), 1);
     assert.equal(h.metrics.durations.length, 1);
+    assert.deepEqual(h.errors, []);
+  });
+
+  test('records already completed are skipped (one read for the batch), also a second copy within the batch', async () => {
+    // Prepare: records 1 and 3 finished earlier (a redelivery after a crash); record 2 is in the
+    // queue twice, as after a poller restart past SQS's deduplication window.
+    const h = await harness(() => ({ status: 200 }));
+    await completeDelivered(h.completions, { route: h.route.name, topic: TOPIC }, [1n, 3n]);
+    const sent: Envelope[] = [];
+    for (const offset of [0, 1, 2]) sent.push(await h.send('k', offset));
+    const again = sent[2];
+    assert.ok(again);
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: h.queue.url,
+        MessageBody: encodeEnvelope(again),
+        MessageGroupId: 'k',
+        MessageDeduplicationId: `${deduplicationId(again)}-again`,
+      }),
+    );
+    await h.send('k', 3);
+    await h.send('k', 4);
+    // Act
+    h.runner.start();
+    await waitForCompletion(h, 4);
+    await h.stop();
+    // Assess: one call each for 0, 2 and 4; 1, 3 and the copy of 2 skipped
+    assert.deepEqual(
+      h.endpoint.received.map((r) => r.recordId),
+      [0, 2, 4].map((offset) => `${h.route.name}/${TOPIC}/0/${offset}`),
+    );
+    assert.equal(h.metrics.get(METRICS.duplicate), 3);
     assert.deepEqual(h.errors, []);
   });
 
@@ -684,7 +717,7 @@ describe('deliver: circuit breaker', () => {
     // Prepare: ten keys, one record each; the endpoint is down (503) until told otherwise.
     let down = true;
     const h = await harness(() => (down ? { status: 503 } : { status: 200 }), {
-      retry: { attempts: 1_000, inProcessAttempts: 1, baseMs: 100, maxMs: 500, jitter: 'none' },
+      retry: { attempts: 995, inProcessAttempts: 1, baseMs: 100, maxMs: 500, jitter: 'none' },
       breaker: { failureRatio: 0.5, minCalls: 4, windowMs: 60_000, cooldownMs: 1_500 },
     });
     for (let offset = 0; offset < 10; offset++) await h.send(`key-${offset}`, offset);

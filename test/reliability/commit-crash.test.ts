@@ -1,6 +1,7 @@
 // Fault (d): the commit function dies between its two steps, after writing the progress group's
-// offsets and before removing the completions it passed. The next run starts from Kafka's
-// offsets, removes the stale completions and goes on (lib/commit/committer.ts).
+// offsets and before removing the completions it passed. That step exists only with the
+// committer's `deletePassed` option (by default passed completions expire by TTL, free). The
+// next run starts from Kafka's offsets, removes the stale completions and goes on.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ReliabilityRun, reliabilityClients, reportLine } from './harness.ts';

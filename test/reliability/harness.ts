@@ -211,6 +211,9 @@ export class ReliabilityRun {
       completions: new CompletionStore({ client: commitDynamo, tableName: this.provisioned.tableName }),
       lease: new CommitLease(commitDynamo, this.provisioned.tableName),
       owner: `reliability-${process.pid}`,
+      // By default passed completions expire by TTL and there is no cleanup step to crash in;
+      // the cleanup crashes exercise the committer configured to delete what it passed.
+      deletePassed: cleanupCrashes > 0,
     });
     const counters = new MetricCounters();
     const log = this.#log();

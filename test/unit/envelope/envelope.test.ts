@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
+  claimCheckProblem,
   decodeEnvelope,
+  decodeRecordObject,
   type Envelope,
   encodeEnvelope,
+  encodeRecordObject,
   type KafkaHeader,
+  type RecordContent,
+  resolveRecord,
 } from '../../../lib/envelope/envelope.ts';
 import { EnvelopeError } from '../../../lib/envelope/errors.ts';
 import { randomBytes, randomInt, randomString, seededRandom } from './seeded-random.ts';
@@ -220,7 +225,7 @@ describe('decodeEnvelope', () => {
     rejects(wire({ headers: [['a']] }), /^envelope is invalid: headers\[0\]: /);
     rejects(wire({ headers: { a: 'YWJj' } }), /^envelope is invalid: headers: /);
     rejects(wire({ value: 'eyJpZCI6Nzd9' }), /^envelope is invalid: value: /);
-    rejects(wire({ value: {} }), /^envelope is invalid: value: must have exactly one of inline, s3$/);
+    rejects(wire({ value: {} }), /^envelope is invalid: value: must have exactly one of inline, s3, record$/);
     rejects(
       wire({ value: { inline: '', s3: { bucket: 'bkt', key: 'k', size: 0, sha256: SHA } } }),
       /value: must have exactly one of inline, s3/,
@@ -240,6 +245,115 @@ describe('decodeEnvelope', () => {
     rejects(
       wire({ route: 1, topic: 2, partition: 'x', offset: null, from: null }),
       /^envelope is invalid: route: .*; topic: .*; partition: .* \(and 2 more\)$/,
+    );
+  });
+});
+
+describe('record claim checks', () => {
+  const content: RecordContent = {
+    key: Buffer.from([0xff, 0x00, 0x41]),
+    headers: [
+      ['big', Buffer.alloc(900 * 1024, 7)],
+      ['none', null],
+      ['big', Buffer.from('again')],
+    ],
+    value: Buffer.from('{"id":77}'),
+  };
+  const object = encodeRecordObject(content);
+  const pointer = {
+    bucket: 'payloads',
+    key: 'payload/orders/orders/3/1042.record',
+    size: object.byteLength,
+    sha256: createHash('sha256').update(object).digest('base64'),
+  };
+  const claimed = sample({ key: null, headers: [], value: { record: pointer } });
+
+  test('the envelope round-trips with key null, headers [] and the pointer', () => {
+    const body = encodeEnvelope(claimed);
+    assert.deepEqual(JSON.parse(body).value, { record: pointer });
+    assert.ok(Buffer.byteLength(body) < 1024, 'the envelope is small whatever the record');
+    assert.deepEqual(decodeEnvelope(body), claimed);
+  });
+
+  test('the record object round-trips every byte, tombstones and null keys included', () => {
+    assert.deepEqual(decodeRecordObject(object, 'test'), content);
+    const tombstone: RecordContent = { key: null, headers: [['h', Buffer.from([0xfe])]], value: null };
+    assert.deepEqual(decodeRecordObject(encodeRecordObject(tombstone), 'test'), tombstone);
+  });
+
+  test('resolveRecord gives the record as it was', () => {
+    const resolved = resolveRecord(
+      decodeEnvelope(encodeEnvelope(claimed)),
+      decodeRecordObject(object, 'test'),
+    );
+    assert.deepEqual(resolved, {
+      ...claimed,
+      key: content.key,
+      headers: content.headers,
+      value: { inline: content.value },
+    });
+  });
+
+  test('claimCheckProblem checks size and SHA-256', () => {
+    assert.equal(claimCheckProblem(object, pointer), undefined);
+    assert.match(
+      claimCheckProblem(object.subarray(1), pointer) ?? '',
+      /is \d+ bytes, the envelope says \d+$/,
+    );
+    const changed = Buffer.from(object);
+    changed.writeUInt8(changed.readUInt8(changed.length - 3) ^ 1, changed.length - 3);
+    assert.match(claimCheckProblem(changed, pointer) ?? '', /has SHA-256 .*, the envelope says/);
+  });
+
+  test('old envelopes (inline and value claim checks) still decode as before', () => {
+    const inline = sample();
+    assert.deepEqual(decodeEnvelope(encodeEnvelope(inline)), inline);
+    const s3 = sample({ value: { s3: { bucket: 'payloads', key: 'k', size: 5, sha256: SHA } } });
+    assert.deepEqual(decodeEnvelope(encodeEnvelope(s3)), s3);
+  });
+
+  test('a bad pointer, a second variant or a key beside the pointer is rejected', () => {
+    const body = JSON.parse(encodeEnvelope(claimed));
+    const withValue = (value: unknown, extra: Record<string, unknown> = {}): string =>
+      JSON.stringify({ ...body, value, ...extra });
+    rejects(
+      withValue({ record: { ...pointer, sha256: 'abc' } }),
+      /^envelope is invalid: value\.record\.sha256: is not a base64 SHA-256$/,
+    );
+    rejects(withValue({ record: { ...pointer, size: -1 } }), /value\.record\.size: is not a byte count/);
+    rejects(withValue({ record: { ...pointer, extra: 1 } }), /value\.record: has unknown field extra/);
+    rejects(
+      withValue({ record: pointer, s3: pointer }),
+      /value: must have exactly one of inline, s3, record/,
+    );
+    rejects(
+      withValue({ record: pointer }, { key: 'YQ==' }),
+      /key: must be null with headers \[\] when the value is a record claim check/,
+    );
+    rejects(
+      withValue({ record: pointer }, { headers: [['a', null]] }),
+      /key: must be null with headers \[\]/,
+    );
+    assert.throws(
+      () => encodeEnvelope({ ...claimed, key: Buffer.from('a') }),
+      /cannot encode envelope: key: must be null with headers \[\]/,
+    );
+  });
+
+  test('a record object that is not one is rejected with the reason', () => {
+    assert.throws(
+      () => decodeRecordObject(Buffer.from('{'), 's3://b/k'),
+      /record claim check s3:\/\/b\/k is not JSON/,
+    );
+    assert.throws(
+      () => decodeRecordObject(Buffer.from('{"v":2,"key":null,"headers":[],"value":null}'), 's3://b/k'),
+      (error: unknown) =>
+        error instanceof EnvelopeError &&
+        /^record claim check s3:\/\/b\/k is invalid: v:/.test(error.message),
+    );
+    assert.throws(
+      () => decodeRecordObject(Buffer.from('{"v":1,"key":"YQ","headers":[],"value":null}'), 's3://b/k'),
+      /key: is not canonical base64/,
     );
   });
 });

@@ -9,6 +9,7 @@ import {
   inlineOverhead,
   inlineValueFits,
   messageAttributesSize,
+  placement,
   SQS_MAX_MESSAGE_BYTES,
   valuePlacement,
 } from '../../../lib/envelope/size.ts';
@@ -134,5 +135,46 @@ describe('assertFitsSqs', () => {
           error.message,
         ),
     );
+  });
+});
+
+describe('placement (the poller decision)', () => {
+  const pointer = {
+    bucket: 'payloads',
+    key: 'payload/orders/orders/3/1042',
+    size: 1,
+    sha256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=',
+  };
+
+  test('inline when everything fits, as valuePlacement', () => {
+    assert.equal(placement(META, Buffer.alloc(1000), pointer), 'inline');
+    assert.equal(placement(META, null, pointer), 'inline');
+  });
+
+  test('s3 when only the value is too large', () => {
+    assert.equal(placement(META, Buffer.alloc(800_000), pointer), 's3');
+  });
+
+  test('record when key and headers alone leave no room, with or without a value', () => {
+    const big: Omit<Envelope, 'value'> = { ...META, headers: [['big', Buffer.alloc(900 * 1024)]] };
+    assert.equal(placement(big, Buffer.alloc(10), pointer), 'record');
+    assert.equal(placement(big, null, pointer), 'record');
+    const bigKey: Omit<Envelope, 'value'> = { ...META, key: Buffer.alloc(800_000) };
+    assert.equal(placement(bigKey, Buffer.alloc(300_000), pointer), 'record');
+  });
+
+  test('the boundary: s3 exactly while the envelope with the pointer fits', () => {
+    const withPointer = (headerBytes: number): number =>
+      envelopeSize({ ...META, headers: [['h', Buffer.alloc(headerBytes)]], value: { s3: pointer } });
+    // base64 grows in steps of 4 per 3 bytes: find the largest header that still fits.
+    let n = Math.floor(((SQS_MAX_MESSAGE_BYTES - withPointer(0)) * 3) / 4) + 3;
+    while (withPointer(n) > SQS_MAX_MESSAGE_BYTES) n--;
+    const head = (bytes: number): Omit<Envelope, 'value'> => ({
+      ...META,
+      headers: [['h', Buffer.alloc(bytes)]],
+    });
+    assert.equal(placement(head(n), Buffer.alloc(10_000), pointer), 's3');
+    assert.equal(placement(head(n + 3), Buffer.alloc(10_000), pointer), 'record');
+    assert.equal(placement(head(n), Buffer.alloc(10_000), pointer, 10), 'record', 'attributes count too');
   });
 });
