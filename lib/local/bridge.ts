@@ -38,7 +38,24 @@ export interface LocalBridgeOptions {
   readonly progressPollMs?: number;
   /** Called when a route's poller cannot go on; local mode should stop and say so. */
   readonly onFatal?: (error: Error) => void;
+  /**
+   * Wraps each run of a function's logic (a deliver or redrive batch, a commit run), for
+   * benchmarks that time the invocations and attribute the AWS calls they make (bench/cost.ts).
+   */
+  readonly instrument?: InvocationHook;
 }
+
+/** The functions that run as Lambda when deployed. */
+export type BridgeFunctionName = 'deliver' | 'redrive' | 'commit';
+
+/** Runs `invoke` (one invocation's work) and returns what it returns; `records` is the batch, if any. */
+export type InvocationHook = <T>(
+  fn: BridgeFunctionName,
+  records: readonly SQSRecord[],
+  invoke: () => Promise<T>,
+) => Promise<T>;
+
+const uninstrumented: InvocationHook = (_fn, _records, invoke) => invoke();
 
 /** One route's state for a progress display. */
 export interface RouteProgress {
@@ -73,6 +90,7 @@ export class LocalBridge {
   readonly #routes: RunningRoute[] = [];
   readonly #offsets: KafkaOffsets;
   readonly #committer: Committer;
+  readonly #instrument: InvocationHook;
   #commitTimer: NodeJS.Timeout | undefined;
   #committing: Promise<void> = Promise.resolve();
   #started = false;
@@ -80,6 +98,8 @@ export class LocalBridge {
 
   constructor(options: LocalBridgeOptions) {
     this.#o = options;
+    this.#instrument = options.instrument ?? uninstrumented;
+    const instrument = this.#instrument;
     const { clients, provisioned } = options;
     this.#offsets = new KafkaOffsets(options.kafka);
     const completions = new CompletionStore({ client: clients.dynamo, tableName: provisioned.tableName });
@@ -148,7 +168,9 @@ export class LocalBridge {
           queueUrl: resources.queue.url,
           queueArn: resources.queue.arn,
           handler: (event: SQSEvent, context: Context) =>
-            deliverBatch(event, context, deliverer, { sqs: clients.sqs, queueUrl: resources.queue.url }),
+            instrument('deliver', event.Records, () =>
+              deliverBatch(event, context, deliverer, { sqs: clients.sqs, queueUrl: resources.queue.url }),
+            ),
           concurrency: route.concurrency,
           functionTimeoutMs: resources.deliverTimeoutMs,
           onError: onError('deliver batch'),
@@ -157,7 +179,8 @@ export class LocalBridge {
           sqs: clients.sqs,
           queueUrl: resources.redriveQueue.url,
           queueArn: resources.redriveQueue.arn,
-          handler: (event: SQSEvent, context: Context) => redriveBatch(event, context, redriveConsumer),
+          handler: (event: SQSEvent, context: Context) =>
+            instrument('redrive', event.Records, () => redriveBatch(event, context, redriveConsumer)),
           concurrency: 1,
           functionTimeoutMs: 60_000,
           onError: onError('redrive batch'),
@@ -235,9 +258,11 @@ export class LocalBridge {
   }
 
   async #commitOnce(): Promise<void> {
-    const { results, failures } = await commitRoutes(
-      this.#committer,
-      this.#routes.map((r) => r.resources.route),
+    const { results, failures } = await this.#instrument('commit', [], () =>
+      commitRoutes(
+        this.#committer,
+        this.#routes.map((r) => r.resources.route),
+      ),
     );
     for (const result of results) {
       if (result.status !== 'committed') continue;
