@@ -74,10 +74,9 @@ export interface BatchState {
   readonly breaker: CircuitBreaker | undefined;
   /**
    * The batch's records already finished, read with one BatchGetItem when the batch began and
-   * added to as records finish in it; undefined when the batch was begun without its records
-   * (each record then reads its own completion).
+   * added to as records finish in it.
    */
-  readonly finished: Map<string, CompletionStatus> | undefined;
+  readonly finished: Map<string, CompletionStatus>;
 }
 
 const SQS_ATTRIBUTE_MAX = 1000;
@@ -96,7 +95,7 @@ export const REPLAY_MARKER = 'bridge-replay';
  * Delivers one route's SQS messages (DESIGN.md, Delivery), one record at a time:
  * 1. decode the envelope (malformed: dead-lettered with the decoder's reason);
  * 2. skip a record whose completion exists (a redelivery after a crash, I5; read for the whole
- *    batch at its start when the batch was begun with its records);
+ *    batch at its start, one BatchGetItem);
  * 3. park it when its key is quarantined (onPoison 'quarantine');
  * 4. fetch a claim-check payload and call the target, retrying in process with backoff and
  *    full jitter (or the server's Retry-After) while the invocation has time;
@@ -150,12 +149,12 @@ export class Deliverer {
    * quarantining) and which of `records` already finished (one BatchGetItem instead of a GetItem
    * per record: the duplicate check of I5, with the same read units).
    */
-  async beginBatch(records?: readonly SQSRecord[]): Promise<BatchState> {
+  async beginBatch(records: readonly SQSRecord[]): Promise<BatchState> {
     const breaker = this.#o.breaker?.();
     const [quarantined, , finished] = await Promise.all([
       this.#quarantines ? this.#o.quarantine.load(this.#o.route.name) : new Map<string, QuarantineEntry>(),
       breaker?.load(),
-      records === undefined ? undefined : this.#finished(records),
+      this.#finished(records),
     ]);
     return { quarantined, groupVisibility: new Map(), breaker, finished };
   }
@@ -169,21 +168,6 @@ export class Deliverer {
     }
     const found = await this.#o.completions.getMany(this.#o.route.name, coordinates);
     return new Map([...found].map(([key, completion]) => [key, completion.status]));
-  }
-
-  /** The status of the record's completion, if it has one: from the batch's read, else read now. */
-  async #finishedStatus(envelope: Envelope, batch: BatchState): Promise<CompletionStatus | undefined> {
-    const from = BigInt(envelope.from);
-    if (batch.finished !== undefined) {
-      return batch.finished.get(completionKey(envelope.topic, envelope.partition, from));
-    }
-    const completion = await this.#o.completions.get(
-      this.#o.route.name,
-      envelope.topic,
-      envelope.partition,
-      from,
-    );
-    return completion?.status;
   }
 
   /** Writes what the batch learnt about the endpoint to the shared breaker. */
@@ -227,10 +211,7 @@ export class Deliverer {
       // A second message of the same record later in this batch (a re-forward after the
       // deduplication window) must see this one's completion, as a fresh read would.
       if (outcome !== 'duplicate') {
-        batch.finished?.set(
-          completionKey(envelope.topic, envelope.partition, BigInt(envelope.from)),
-          outcome,
-        );
+        batch.finished.set(completionKey(envelope.topic, envelope.partition, BigInt(envelope.from)), outcome);
       }
       return outcome;
     } catch (error) {
@@ -261,7 +242,9 @@ export class Deliverer {
     deadline: number,
   ): Promise<RecordOutcome> {
     const route = this.#o.route;
-    const existing = await this.#finishedStatus(envelope, batch);
+    const existing = batch.finished.get(
+      completionKey(envelope.topic, envelope.partition, BigInt(envelope.from)),
+    );
     if (existing !== undefined) {
       this.#metrics.count(METRICS.duplicate, 1);
       this.#log.info('record already completed; skipped', {

@@ -2,7 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createPollerSqsClient } from '../poller/sqs-client.ts';
 
 /** The SDK clients local mode uses, all pointed at the local emulators. */
 export interface LocalClients {
@@ -61,7 +62,9 @@ export function localClients(endpoints: LocalEndpoints = localEndpoints()): Loca
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   };
   return {
-    sqs: new SQSClient({ ...base, endpoint: endpoints.sqs }),
+    // The poller task's client (lib/poller/sqs-client.ts), so local runs and the benchmarks
+    // forward the way the deployed poller does.
+    sqs: createPollerSqsClient({ ...base, endpoint: endpoints.sqs }),
     s3: new S3Client({ ...base, endpoint: endpoints.aws, forcePathStyle: true }),
     dynamo: new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb }),
     secrets: new SecretsManagerClient({ ...base, endpoint: endpoints.aws }),

@@ -32,7 +32,6 @@ import {
   type Route,
   type RouteInput,
 } from '../../lib/config/index.ts';
-import { deliverBatch } from '../../lib/deliver/batch.ts';
 import { createDeliverer } from '../../lib/deliver/create.ts';
 import {
   decodeEnvelope,
@@ -44,7 +43,7 @@ import {
   type RecordContent,
 } from '../../lib/envelope/index.ts';
 import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
-import { LocalEventSource } from '../../lib/local/event-source.ts';
+import type { LocalEventSource } from '../../lib/local/event-source.ts';
 import {
   assertReachable,
   awsEndpoint,
@@ -59,6 +58,7 @@ import {
   uniqueName,
 } from '../support/aws.ts';
 import { completeDelivered } from '../support/completions.ts';
+import { deliverRunner } from '../support/deliver.ts';
 import { type ReceivedRequest, type Script, TestEndpoint } from '../support/endpoint.ts';
 import {
   assertKafkaReachable,
@@ -153,13 +153,7 @@ async function harness(script: Script, overrides: Partial<RouteInput> = {}): Pro
     completionTable: table,
     clients: { sqs, s3, dynamo, secrets: secretsClient(), lambda: lambdaClient() },
   });
-  const runner = new LocalEventSource({
-    sqs,
-    queueUrl: queue.url,
-    queueArn: queue.arn,
-    waitTimeSeconds: 1,
-    handler: (event, context) => deliverBatch(event, context, deliverer, { sqs, queueUrl: queue.url }),
-  });
+  const runner = deliverRunner(sqs, queue, deliverer);
   const ctx = new CliContext(config, { endpoint: awsEndpoint(), sqsEndpoint: sqsEndpoint(), table, bucket });
   const producer = createKafka('cli-test-producer').producer();
   await producer.connect();

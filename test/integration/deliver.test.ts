@@ -13,7 +13,6 @@ import type { Completion } from '../../lib/completion/completion.ts';
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { completionTableDefinition } from '../../lib/completion/table.ts';
 import { parseBridgeConfig, type Route, type RouteInput } from '../../lib/config/index.ts';
-import { deliverBatch } from '../../lib/deliver/batch.ts';
 import { createDeliverer } from '../../lib/deliver/create.ts';
 import { type DeliverMetrics, METRICS, type MetricName } from '../../lib/deliver/observability.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../lib/deliver/signature.ts';
@@ -24,7 +23,7 @@ import {
   messageGroupId,
   recordId,
 } from '../../lib/envelope/index.ts';
-import { LocalEventSource } from '../../lib/local/event-source.ts';
+import type { LocalEventSource } from '../../lib/local/event-source.ts';
 import {
   assertReachable,
   awsEndpoint,
@@ -39,6 +38,7 @@ import {
   uniqueName,
 } from '../support/aws.ts';
 import { completeDelivered } from '../support/completions.ts';
+import { deliverRunner } from '../support/deliver.ts';
 import { type Script, TestEndpoint } from '../support/endpoint.ts';
 
 let sqs: SQSClient;
@@ -151,13 +151,8 @@ async function harness(
     },
   });
   const errors: unknown[] = [];
-  const runner = new LocalEventSource({
-    sqs,
-    queueUrl: queue.url,
-    queueArn: queue.arn,
-    waitTimeSeconds: 1,
+  const runner = deliverRunner(sqs, queue, deliverer, {
     functionTimeoutMs: 30_000,
-    handler: (event, context) => deliverBatch(event, context, deliverer, { sqs, queueUrl: queue.url }),
     onError: (error) => errors.push(error),
   });
   return {

@@ -13,7 +13,6 @@ import { Archive, type ArchiveRecord, archivedEnvelope } from '../../lib/archive
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { completionTableDefinition } from '../../lib/completion/table.ts';
 import { parseBridgeConfig, payloadPrefix, type Route } from '../../lib/config/index.ts';
-import { deliverBatch } from '../../lib/deliver/batch.ts';
 import { createDeliverer } from '../../lib/deliver/create.ts';
 import {
   decodeEnvelope,
@@ -26,7 +25,6 @@ import {
   messageGroupId,
   type RecordContent,
 } from '../../lib/envelope/index.ts';
-import { LocalEventSource } from '../../lib/local/event-source.ts';
 import { RoutePoller } from '../../lib/poller/index.ts';
 import {
   assertReachable,
@@ -41,6 +39,7 @@ import {
   sqsClient,
   sqsEndpoint,
 } from '../support/aws.ts';
+import { deliverRunner } from '../support/deliver.ts';
 import { type Script, TestEndpoint } from '../support/endpoint.ts';
 import {
   assertKafkaReachable,
@@ -123,13 +122,8 @@ async function bridge(script: Script): Promise<Bridge> {
     clients: { sqs, s3, dynamo, secrets: secretsClient(), lambda: lambdaClient() },
   });
   const errors: unknown[] = [];
-  const runner = new LocalEventSource({
-    sqs,
-    queueUrl: queue.url,
-    queueArn: queue.arn,
-    waitTimeSeconds: 1,
+  const runner = deliverRunner(sqs, queue, deliverer, {
     functionTimeoutMs: 30_000,
-    handler: (event, context) => deliverBatch(event, context, deliverer, { sqs, queueUrl: queue.url }),
     onError: (error) => errors.push(error),
   });
   runner.start();
