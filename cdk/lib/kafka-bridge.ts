@@ -276,7 +276,7 @@ export class KafkaBridge extends Construct {
     fn.addEventSource(
       new eventSources.SqsEventSource(this.deadLetterEvents, {
         batchSize: 100,
-        // One summary per route per window, never one post per record (DESIGN.md, I7).
+        // One summary per route per window, never one post per record (docs/architecture.md, I7).
         maxBatchingWindow: Duration.seconds(30),
         maxConcurrency: 2,
       }),

@@ -27,7 +27,7 @@ export interface ArchivedAttempt {
 }
 
 /**
- * The archive object of a record that was dead-lettered or parked (DESIGN.md I7): everything
+ * The archive object of a record that was dead-lettered or parked (docs/architecture.md I7): everything
  * needed to understand the failure and to replay the record without the DLQ message.
  * Stored as JSON at `archive/<route>/<topic>/<partition>/<offset, 19 digits>.json`, so a
  * listing is in offset order (the order a replay needs); a malformed message, which has no

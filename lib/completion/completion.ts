@@ -1,7 +1,7 @@
 /**
  * A completion record says that one forwarded Kafka record is finished: delivered, dead-lettered,
  * or parked behind a quarantined key. The deliverer (and the DLQ consumer) write them; the commit
- * function walks them to move the progress group's offset (DESIGN.md I1, I4).
+ * function walks them to move the progress group's offset (docs/architecture.md I1, I4).
  *
  * Offsets are bigint in memory and decimal strings on the wire: Kafka offsets are int64 and
  * JS numbers lose precision above 2^53.

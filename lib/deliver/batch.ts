@@ -16,7 +16,7 @@ export interface DeliverBatchOptions {
 /**
  * Processes one SQS FIFO batch with Powertools' SqsFifoPartialProcessorAsync and
  * `skipGroupOnError`: a failed message fails the rest of *its group* in the batch (held back,
- * counted as mps.order.skipped.count), other groups go on (DESIGN.md, Delivery).
+ * counted as mps.order.skipped.count), other groups go on (docs/architecture.md, Delivery).
  *
  * Held-back messages are in flight too, and SQS hands out no message of a group while one of
  * it is in flight: if they kept the queue's long visibility timeout, the failed message could

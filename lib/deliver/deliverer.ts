@@ -92,7 +92,7 @@ const SQS_ATTRIBUTE_MAX = 1000;
 export const REPLAY_MARKER = 'bridge-replay';
 
 /**
- * Delivers one route's SQS messages (DESIGN.md, Delivery), one record at a time:
+ * Delivers one route's SQS messages (docs/architecture.md, Delivery), one record at a time:
  * 1. decode the envelope (malformed: dead-lettered with the decoder's reason);
  * 2. skip a record whose completion exists (a redelivery after a crash, I5; read for the whole
  *    batch at its start, one BatchGetItem);

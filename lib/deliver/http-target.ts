@@ -6,7 +6,7 @@ import { DeliveryError } from './errors.ts';
 import { signRequest } from './signature.ts';
 import { type DeliveryRequest, type DeliveryResponse, EXCERPT_BYTES, type Target } from './target.ts';
 
-/** The idempotency key header (DESIGN.md I5): `route/topic/partition/offset`. */
+/** The idempotency key header (docs/architecture.md I5): `route/topic/partition/offset`. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 // W3C Trace Context: version 00, 32 hex trace id, 16 hex parent id, 2 hex flags; all-zero ids are invalid.
@@ -110,7 +110,7 @@ export function traceparentOf(envelope: Envelope): string | undefined {
   return undefined;
 }
 
-/** Timeouts and connection errors are retryable (DESIGN.md, Delivery). */
+/** Timeouts and connection errors are retryable (docs/architecture.md, Delivery). */
 function networkError(error: unknown, endpoint: HttpEndpoint, timedOut: boolean): DeliveryError {
   if (timedOut) {
     return new DeliveryError(

@@ -2,7 +2,7 @@ import type { Envelope } from '../envelope/index.ts';
 import { traceparentOf } from './http-target.ts';
 
 /**
- * Metric names (DESIGN.md, Operating it). Every metric carries the route as a dimension; the
+ * Metric names (docs/architecture.md, Operating it). Every metric carries the route as a dimension; the
  * function adapts these to Powertools Metrics (EMF), tests collect them in memory.
  */
 export const METRICS = {

@@ -42,7 +42,7 @@ export type RedriveOutcome = 'dead-lettered' | 'already-done' | 'malformed';
 /**
  * The safety net behind SQS's own redrive (maxReceiveCount): a message lands in the DLQ
  * without the deliverer having finished it when the deliverer crashed or timed out on it too
- * often. Without a completion its partition's commit would wait forever (DESIGN.md I1, I4), so
+ * often. Without a completion its partition's commit would wait forever (docs/architecture.md I1, I4), so
  * this archives it, quarantines its key (onPoison 'quarantine') and writes its completion
  * 'dead-lettered', unless a completion exists already (the deliverer finished it after all, or
  * sent it here itself: its dead letters carry the `bridge-archive` attribute and are done).

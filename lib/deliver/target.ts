@@ -5,7 +5,7 @@ export interface DeliveryRequest {
   readonly envelope: Envelope;
   /** The record value (fetched from S3 for a claim check); null for a tombstone. */
   readonly payload: Buffer | null;
-  /** `route/topic/partition/offset`: the idempotency key (DESIGN.md I5). */
+  /** `route/topic/partition/offset`: the idempotency key (docs/architecture.md I5). */
   readonly recordId: string;
   /** Aborted when the invocation runs out of time. */
   readonly signal?: AbortSignal;

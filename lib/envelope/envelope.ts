@@ -19,7 +19,7 @@ import { isKafkaTopic, isOffset, isPartition, isRouteName, type RecordRef } from
  *
  * - `v`: the contract version; a reader rejects versions it does not know rather than guess.
  * - `offset`, `from`, `timestamp`: decimal strings (int64 does not fit a JS number).
- *   `from` is the partition position before this record (DESIGN.md I4): the previous forwarded
+ *   `from` is the partition position before this record (docs/architecture.md I4): the previous forwarded
  *   offset + 1, or the start position; `from <= offset`, and they differ across offset gaps.
  *   `timestamp` is Kafka's record timestamp in ms since the epoch, "-1" when the record has none.
  * - `key`: standard base64 of the key's bytes, `null` for a record without key (an empty key is "").
@@ -73,7 +73,7 @@ export interface RecordContent {
 export type KafkaHeader = readonly [name: string, value: Buffer | null];
 
 export interface Envelope extends RecordRef {
-  /** The partition position before this record (DESIGN.md I4), decimal int64 <= offset. */
+  /** The partition position before this record (docs/architecture.md I4), decimal int64 <= offset. */
   readonly from: string;
   /** Kafka record timestamp, ms since the epoch as a decimal string; "-1" when absent. */
   readonly timestamp: string;

@@ -3,7 +3,7 @@ import { isOffset, isPartition } from './record-id.ts';
 import { SQS_ID_MAX_LENGTH, sha256Base64url } from './sqs-id.ts';
 
 /**
- * What a route keeps in order (DESIGN.md, SQS FIFO specifics):
+ * What a route keeps in order (docs/architecture.md, SQS FIFO specifics):
  * - 'key': records of one Kafka key (null keys: their partition);
  * - 'partition': all records of a partition, like a classic consumer;
  * - 'none': no order at all; records spread over many groups for parallelism.

@@ -1,6 +1,6 @@
 // The invariant checker of the reliability suite (issue 9): after a run it compares what was
 // produced (the topic, read back), what the endpoint received, the DLQ archive and the progress
-// group's offsets, and counts what DESIGN.md's invariants forbid. Loss, order and duplicates are
+// group's offsets, and counts what docs/architecture.md's invariants forbid. Loss, order and duplicates are
 // counted by lib/local/summary.ts's summarize() (the demo's checks), fed with one "order" per
 // Kafka record; this module adds the commit (I4) and in-flight (I6) checks and the reasons.
 import type { S3Client } from '@aws-sdk/client-s3';

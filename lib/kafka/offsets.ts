@@ -27,7 +27,7 @@ export class KafkaOffsetsError extends BridgeError {
 
 /**
  * The broker refused a commit to the progress group because something joined it: a consumer
- * configured with the route's public group id. Nothing may join that group (DESIGN.md).
+ * configured with the route's public group id. Nothing may join that group (docs/architecture.md).
  */
 export class ProgressGroupHasMembersError extends KafkaOffsetsError {
   constructor(topic: string, groupId: string, cause: unknown) {

@@ -28,7 +28,7 @@ export interface LocalEventSourceOptions {
 }
 
 /**
- * Lambda's SQS event source, reproduced for local mode and tests (DESIGN.md, Operating it):
+ * Lambda's SQS event source, reproduced for local mode and tests (docs/architecture.md, Operating it):
  * long-polls a FIFO queue, hands batches of up to 10 messages (which may mix groups) to the
  * handler with a Lambda-like context, deletes the messages it did not report in
  * `batchItemFailures`, and leaves the reported ones (and all of them when the handler throws)

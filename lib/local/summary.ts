@@ -18,7 +18,7 @@ export interface DemoSummary {
   readonly produced: number;
   /** Distinct records the endpoint accepted (2xx). */
   readonly delivered: number;
-  /** Records in the archive: dead letters plus parked records of quarantined keys (DESIGN.md I1). */
+  /** Records in the archive: dead letters plus parked records of quarantined keys (docs/architecture.md I1). */
   readonly deadLettered: number;
   /** Of deadLettered, the records parked behind a dead letter of their key. */
   readonly parked: number;

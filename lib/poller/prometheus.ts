@@ -2,7 +2,7 @@
  * The poller's metrics in Prometheus text exposition format (version 0.0.4), served on the health
  * port at GET /metrics (functions/poller.ts). Pure: RoutePoller.status() in, text out.
  *
- * Names are DESIGN.md's metric names with every character Prometheus does not allow replaced by
+ * Names are docs/architecture.md's metric names with every character Prometheus does not allow replaced by
  * `_` (`mps.buffer.size` → `mps_buffer_size`); counters end in `_total`. Per route: heartbeat and
  * poll count; per route, topic and partition: records forwarded, in flight, paused (one series per
  * reason, 0 or 1), next and committed offset, lost records. Offsets are written as the decimal

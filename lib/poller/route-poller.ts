@@ -2,7 +2,7 @@
  * The poller of one route: moves the route's Kafka records into its SQS FIFO queue, in order,
  * without gaps, at most `maxInFlight` uncommitted records per partition.
  *
- * Design (DESIGN.md I2, I3, I5, I6):
+ * Design (docs/architecture.md I2, I3, I5, I6):
  * - Membership: a kafkajs consumer joins the route's *membership group* only to share the
  *   partitions with the route's other pollers. Nothing is committed there (autoCommit off);
  *   positions come from the *progress group*, which only the commit function writes.
@@ -580,7 +580,7 @@ export class RoutePoller {
     owned.paused.add(reason);
   }
 
-  /** The route's rate shared by the partitions this poller owns (DESIGN.md Rate limits). */
+  /** The route's rate shared by the partitions this poller owns (docs/architecture.md Rate limits). */
   #configureRates(): void {
     const limit = this.route.rateLimit;
     if (limit === undefined) return;

@@ -4,7 +4,7 @@ import { isRetryableAwsError } from '../aws/errors.ts';
 import { BridgeError } from '../errors.ts';
 
 /**
- * Quarantined keys (DESIGN.md, Key quarantine), kept in the completions table so the stack has
+ * Quarantined keys (docs/architecture.md, Key quarantine), kept in the completions table so the stack has
  * one table less: one item per key, partition key `quarantine#<route>`, sort key the key's SQS
  * message group id (the group is what SQS orders by, and a hash collision merges two keys in
  * both places alike), with `behind` = the record id of the dead letter that started it.

@@ -1,6 +1,6 @@
 /**
  * The share of its rate a partition may use, given how full its in-flight window is
- * (DESIGN.md: the rate is "lowered automatically while in-flight grows"). Up to half full it
+ * (docs/architecture.md: the rate is "lowered automatically while in-flight grows"). Up to half full it
  * runs at full rate; from there the rate falls linearly to MIN_RATE_FACTOR at a full window.
  * Slowing before the hard stop (the pause at maxInFlight) keeps a slow endpoint from seeing
  * bursts of maxInFlight records followed by silences.

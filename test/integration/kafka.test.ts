@@ -1,7 +1,7 @@
 // kafkajs 2.2.4 (last release Feb 2023) against the local Apache Kafka 4.x broker
 // (scripts/kafka.sh). Kafka 4 removed old protocol versions (KIP-896); these tests prove that
 // everything the bridge does with kafkajs still works, and pin down the broker facts the design
-// relies on (docs: /work/shared/FACTS.md, DESIGN.md "Offsets: two consumer groups per route"):
+// relies on (docs/architecture.md, "Kafka groups"; docs/testing.md):
 //   (a) the admin API writes and reads the offsets of a group without members (the progress group);
 //   (b) Kafka refuses offsets of a group while it has an active member, whoever sends them;
 //   (c) transactions leave gaps in a partition's offsets (control records, aborted records).
