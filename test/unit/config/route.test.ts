@@ -276,6 +276,15 @@ const rejected: Case[] = [
     message: /JSON Schema object/,
   },
   {
+    rule: 'a schema pattern the linear-time regex engine (RE2) cannot run is rejected at synth',
+    input: config([
+      route({ schema: { type: 'object', properties: { id: { type: 'string', pattern: '^(\\w)\\1$' } } } }),
+    ]),
+    route: 'orders',
+    field: 'routes[orders].schema',
+    message: /pattern "\^\(\\\\w\)\\\\1\$" is not supported by the linear-time regex engine/,
+  },
+  {
     rule: "startFrom is 'earliest' or 'latest'",
     input: config([route({ startFrom: 'now' })]),
     route: 'orders',
