@@ -4,7 +4,7 @@ import { BridgeError } from '../errors.ts';
 import { CliContext, DEFAULT_BUCKET, DEFAULT_COMPLETION_TABLE, loadConfig } from './context.ts';
 import { type DeadLetterFilter, dlqList, dlqReplay, dlqShow } from './dlq.ts';
 import { CliError, usageError } from './errors.ts';
-import { json, short, table } from './format.ts';
+import { json, short, table, visible as v, visibleLines } from './format.ts';
 import { quarantineList, quarantineReplay } from './quarantine.ts';
 import type { ReplayReport } from './replay.ts';
 import { type ResetTarget, reset } from './reset.ts';
@@ -90,21 +90,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       },
       io.env ?? process.env,
     );
-    const print = (data: unknown, human: () => string) => io.out(values.json === true ? json(data) : human());
+    const print = (data: unknown, human: () => string) =>
+      io.out(values.json === true ? json(data) : visibleLines(human()));
     await run(ctx, positionals, values, print);
     return 0;
   } catch (error) {
     if (error instanceof CliError) {
-      io.err(`kafka-bridge: ${error.message}`);
+      io.err(`kafka-bridge: ${visibleLines(error.message)}`);
       return error.exitCode;
     }
     if (error instanceof BridgeError) {
       // The bridge's own errors name the operation and the resource: one line is enough.
-      io.err(`kafka-bridge: ${error.message}`);
+      io.err(`kafka-bridge: ${visibleLines(error.message)}`);
       return 1;
     }
     io.err(
-      `kafka-bridge: unexpected error (a bug): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      `kafka-bridge: unexpected error (a bug): ${visibleLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}`,
     );
     return 1;
   } finally {
@@ -181,13 +182,13 @@ async function run(
         const d = await dlqShow(ctx, arg, route);
         print(d, () =>
           [
-            `record     ${d.recordId}`,
-            `outcome    ${d.outcome}: ${d.reason}`,
-            `key        ${d.key ?? (d.keyProblem === null ? '(none)' : `(unknown: ${d.keyProblem})`)}   message group ${d.messageGroupId ?? '-'}`,
-            `position   topic ${d.topic ?? '-'} partition ${d.partition ?? '-'} offset ${d.offset ?? '-'} (from ${d.from ?? '-'})`,
+            `record     ${v(d.recordId)}`,
+            `outcome    ${v(d.outcome)}: ${v(d.reason)}`,
+            `key        ${v(d.key ?? (d.keyProblem === null ? '(none)' : `(unknown: ${d.keyProblem})`))}   message group ${v(d.messageGroupId ?? '-')}`,
+            `position   topic ${v(d.topic ?? '-')} partition ${d.partition ?? '-'} offset ${v(d.offset ?? '-')} (from ${v(d.from ?? '-')})`,
             `timestamp  ${d.timestamp ?? '-'}`,
-            `archived   ${d.archivedAt} (s3 ${d.archive})${d.replayedAt === null ? '' : `, replayed ${d.replayedAt}`}`,
-            `headers    ${d.headers.length === 0 ? '(none)' : d.headers.map((h) => `${h.name}=${h.value ?? 'null'}`).join(', ')}`,
+            `archived   ${v(d.archivedAt)} (s3 ${v(d.archive)})${d.replayedAt === null ? '' : `, replayed ${v(d.replayedAt)}`}`,
+            `headers    ${d.headers.length === 0 ? '(none)' : d.headers.map((h) => `${v(h.name)}=${v(h.value ?? 'null')}`).join(', ')}`,
             `payload    ${d.payloadBytes === null ? '(none)' : `${d.payloadBytes} bytes: ${short(d.payloadPreview ?? '', 200)}`}`,
             `attempts   ${d.attemptCount}`,
             d.attempts.length === 0
@@ -251,12 +252,12 @@ async function run(
       const t = await trace(ctx, sub, route);
       print(t, () =>
         [
-          `record     ${t.recordId}`,
+          `record     ${v(t.recordId)}`,
           `state      ${t.state}`,
           `forwarded  ${t.forwarded === null ? 'unknown (in the queue, or not polled yet)' : t.forwarded ? 'yes' : 'no'}`,
           `committed  ${t.committed ? 'yes' : 'no'} (progress group at ${t.committedOffset ?? 'none'}, log end ${t.logEnd})`,
           `completion ${t.completion === null ? '(none)' : `${t.completion.status} at ${t.completion.at} after ${t.completion.attempts} attempt(s)`}`,
-          `archive    ${t.archive === null ? '(none)' : `${t.archive.outcome}: ${t.archive.reason} (${t.archive.key})${t.archive.replayedAt === null ? '' : `, replayed ${t.archive.replayedAt}`}`}`,
+          `archive    ${t.archive === null ? '(none)' : `${v(t.archive.outcome)}: ${v(t.archive.reason)} (${v(t.archive.key)})${t.archive.replayedAt === null ? '' : `, replayed ${v(t.archive.replayedAt)}`}`}`,
           `attempts   ${t.attemptCount}`,
           t.attempts.length === 0
             ? ''
@@ -308,9 +309,9 @@ function replayText(report: ReplayReport): string {
       ),
     );
   }
-  for (const key of report.lifted) lines.push(`quarantine of key ${key} lifted`);
+  for (const key of report.lifted) lines.push(`quarantine of key ${v(key)} lifted`);
   for (const { key, reason } of report.stillQuarantined)
-    lines.push(`key ${key} stays quarantined: ${reason}`);
+    lines.push(`key ${v(key)} stays quarantined: ${v(reason)}`);
   return lines.join('\n');
 }
 
