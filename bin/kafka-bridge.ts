@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The operator CLI (docs/cli.md). The logic is in lib/cli; this only wires the process.
+import { terminalConfirm } from '../lib/cli/confirm.ts';
 import { main } from '../lib/cli/main.ts';
 
 // kafkajs 2.2.4's request queue schedules a check with a negative delay, which Node 24 clamps to
@@ -14,9 +15,11 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
+const confirm = terminalConfirm();
 const code = await main(process.argv.slice(2), {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  ...(confirm === undefined ? {} : { confirm }),
 });
 // Exit explicitly: kafkajs can keep reconnect timers alive after a failed command, and a CLI
 // must return as soon as it has answered.

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BridgeError } from '../errors.ts';
+import { type Confirm, requireConfirmation } from './confirm.ts';
 import { CliContext, DEFAULT_BUCKET, DEFAULT_COMPLETION_TABLE, loadConfig } from './context.ts';
 import { type DeadLetterFilter, dlqList, dlqReplay, dlqShow } from './dlq.ts';
 import { CliError, usageError } from './errors.ts';
@@ -18,7 +19,7 @@ Commands:
                                   per route: in flight, queue depth, DLQ depth
   dlq list                        dead letters waiting (record id, reason, time, key)
   dlq show <record-id>            one dead letter: metadata, payload preview, error history
-  dlq replay                      dead letters back into the queue, in offset order per key
+  dlq replay --route NAME         dead letters back into the queue, in offset order per key
   quarantine list                 quarantined keys and how many records are parked behind them
   quarantine replay <key>         a key's dead letter and parked records, in order; lifts the quarantine
   trace <route>/<topic>/<partition>/<offset>
@@ -36,9 +37,12 @@ Options:
   --wait SECONDS      replays: how long to wait for each record of a quarantined key (default 60)
   --endpoint URL      AWS endpoint for S3 and DynamoDB (default AWS_ENDPOINT_URL, else AWS)
   --sqs-endpoint URL  SQS endpoint (default AWS_ENDPOINT_URL_SQS, else --endpoint)
-  --table NAME        completions table (default BRIDGE_COMPLETION_TABLE, else ${DEFAULT_COMPLETION_TABLE})
-  --bucket NAME       archive bucket (default BRIDGE_BUCKET, else ${DEFAULT_BUCKET})
+  --table NAME        completions table (default BRIDGE_COMPLETION_TABLE; ${DEFAULT_COMPLETION_TABLE} against an emulator)
+  --bucket NAME       archive bucket (default BRIDGE_BUCKET; ${DEFAULT_BUCKET} against an emulator)
   --region NAME       AWS region (default AWS_REGION)
+  --bucket-owner ID   account that must own the bucket (default BRIDGE_BUCKET_OWNER, else the caller's)
+  --dry-run           replays and reset: show what would be done, change nothing
+  --yes               replays and reset: do not ask for confirmation
 `;
 
 const OPTIONS = {
@@ -58,6 +62,9 @@ const OPTIONS = {
   table: { type: 'string' },
   bucket: { type: 'string' },
   region: { type: 'string' },
+  'bucket-owner': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -66,6 +73,8 @@ export interface CliIo {
   readonly err: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** Asks the operator; absent without a terminal (then only --yes confirms). */
+  readonly confirm?: Confirm;
 }
 
 /** Runs one command line; returns the exit code. Never throws. */
@@ -87,12 +96,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         ...(values.table === undefined ? {} : { table: values.table }),
         ...(values.bucket === undefined ? {} : { bucket: values.bucket }),
         ...(values.region === undefined ? {} : { region: values.region }),
+        ...(values['bucket-owner'] === undefined ? {} : { bucketOwner: values['bucket-owner'] }),
       },
       io.env ?? process.env,
     );
     const print = (data: unknown, human: () => string) =>
       io.out(values.json === true ? json(data) : visibleLines(human()));
-    await run(ctx, positionals, values, print);
+    const confirm = (what: string) => requireConfirmation(what, values.yes === true, io.confirm);
+    await run(ctx, positionals, values, print, confirm);
     return 0;
   } catch (error) {
     if (error instanceof CliError) {
@@ -128,10 +139,12 @@ async function run(
   positionals: readonly string[],
   values: Values,
   print: (data: unknown, human: () => string) => void,
+  confirm: (what: string) => Promise<void>,
 ): Promise<void> {
   const [command, sub, arg, extra] = positionals;
   const route = values.route;
   const wait = values.wait === undefined ? {} : { waitMs: seconds(values.wait, '--wait') * 1000 };
+  const dryRun = values['dry-run'] === true;
   const only = (n: number) => {
     const used = command === 'trace' ? 2 : n;
     if (positionals.length > used)
@@ -212,7 +225,16 @@ async function run(
       }
       if (sub === 'replay') {
         only(2);
-        const reports = await dlqReplay(ctx, route, filter, wait);
+        // Never every route by default: a replay re-sends records to teams' endpoints.
+        if (route === undefined) throw usageError('dlq replay needs --route <name>');
+        const plan = await dlqReplay(ctx, route, filter, { dryRun: true });
+        const count = plan.reduce((n, r) => n + r.records.length, 0);
+        const whole = filter.key === undefined && filter.since === undefined && filter.error === undefined;
+        if (!dryRun && count > 0 && (count > 1 || whole))
+          await confirm(
+            `this replays ${count} record(s) of route ${route}${whole ? ' (every dead letter of the route)' : ''}`,
+          );
+        const reports = await dlqReplay(ctx, route, filter, { ...wait, dryRun });
         print(reports, () => reports.map(replayText).join('\n\n'));
         return;
       }
@@ -237,7 +259,12 @@ async function run(
       if (sub === 'replay') {
         if (arg === undefined) throw usageError('quarantine replay needs a key: quarantine replay <key>');
         if (extra !== undefined) throw usageError(`unexpected argument ${JSON.stringify(extra)}`);
-        const report = await quarantineReplay(ctx, route, arg, wait);
+        const plan = await quarantineReplay(ctx, route, arg, { dryRun: true });
+        if (!dryRun && plan.records.length > 1)
+          await confirm(
+            `this replays ${plan.records.length} record(s) of key ${v(arg)} on route ${plan.route}`,
+          );
+        const report = await quarantineReplay(ctx, route, arg, { ...wait, dryRun });
         print(report, () => replayText(report));
         return;
       }
@@ -275,7 +302,10 @@ async function run(
       only(1);
       if (route === undefined) throw usageError('reset needs --route <name>');
       const to = resetTarget(values);
+      if (!dryRun && values.partition === undefined)
+        await confirm(`this moves the progress group of route ${route} on every partition`);
       const result = await reset(ctx, route, {
+        dryRun,
         to,
         ...(values.partition === undefined ? {} : { partition: integer(values.partition, '--partition') }),
         ...(values.topic === undefined ? {} : { topic: values.topic }),

@@ -3,15 +3,26 @@
 // `dlq show`, `trace` and `quarantine list` print them through `main`, as an operator's terminal
 // would receive them. No control or bidi character may come through outside `--json`.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { Archive } from '../../lib/archive/archive.ts';
+import { CliContext } from '../../lib/cli/context.ts';
+import { dlqList, dlqReplay, dlqShow } from '../../lib/cli/dlq.ts';
 import { isVisible } from '../../lib/cli/format.ts';
 import { main } from '../../lib/cli/main.ts';
+import { quarantineList } from '../../lib/cli/quarantine.ts';
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { completionTableDefinition } from '../../lib/completion/table.ts';
 import { type BridgeConfigInput, parseBridgeConfig } from '../../lib/config/index.ts';
@@ -67,11 +78,14 @@ after(async () => {
 });
 
 /** A dead-lettered world: one record failing the schema, one the endpoint refused with a hostile answer. */
-async function hostileWorld() {
+async function hostileWorld(withTopic = false) {
   const endpoint = await TestEndpoint.start(() => ({ status: 400, body: HOSTILE_ANSWER }));
   const name = uniqueName('hostile');
-  topics.push(name);
-  await createTopic(name, 1);
+  if (withTopic) {
+    // Only `trace` reads Kafka (the progress group and log end).
+    topics.push(name);
+    await createTopic(name, 1);
+  }
   const bucket = uniqueName('hostile');
   const table = uniqueName('hostile-table');
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -154,7 +168,7 @@ async function hostileWorld() {
     AWS_ENDPOINT_URL: awsEndpoint(),
     AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
   };
-  return { name, configFile, env };
+  return { name, configFile, env, bucket, table, queueUrl: queue.url, config: parseBridgeConfig(input) };
 }
 
 /** Runs the CLI; returns what it printed (stdout and stderr) and asserts it succeeded. */
@@ -174,7 +188,7 @@ function assertInert(text: string, what: string): void {
 
 describe('CLI: hostile content is shown escaped, --json stays exact', () => {
   test('dlq show, trace and quarantine list of hostile keys, values, headers and answers', async () => {
-    const world = await hostileWorld();
+    const world = await hostileWorld(true);
     const { name, configFile, env } = world;
     const base = ['--config', configFile];
 
@@ -203,5 +217,186 @@ describe('CLI: hostile content is shown escaped, --json stays exact', () => {
     };
     assert.ok(detail.reason.includes(`${ESC}]0;pwned${ESC}\\`));
     assert.deepEqual(detail.headers, [{ name: HOSTILE_HEADER_NAME, value: HOSTILE_HEADER_VALUE }]);
+  });
+});
+
+/** Runs the CLI; returns its exit code and everything it printed. */
+async function cliRaw(args: readonly string[], env: NodeJS.ProcessEnv) {
+  const lines: string[] = [];
+  const code = await main(args, { out: (text) => lines.push(text), err: (text) => lines.push(text), env });
+  return { code, text: lines.join('\n') };
+}
+
+async function queueDepth(queueUrl: string): Promise<number> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+describe('CLI: the archive is not trusted blindly', () => {
+  test('a forged archive object (moved to another key, or pointing outside payloads/) is refused; nothing is sent', async () => {
+    const world = await hostileWorld();
+    const { name, configFile, env, bucket, queueUrl } = world;
+    const base = ['--config', configFile, '--route', name, '--yes'];
+    // Forgery 1: the real dead letter of offset 1, copied to the key of offset 7.
+    const real = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: Archive.keyOf(name, name, 0, '1') }),
+    );
+    const moved = Archive.keyOf(name, name, 0, '7');
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: moved,
+        Body: (await real.Body?.transformToString()) ?? '',
+      }),
+    );
+    const refused = await cliRaw(['dlq', 'replay', ...base], env);
+    assert.equal(refused.code, 1, refused.text);
+    assert.match(
+      refused.text,
+      new RegExp(
+        `refusing to replay archive object s3://${bucket}/${moved}: its envelope .*offset 1\\) belongs at`,
+      ),
+    );
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: moved }));
+
+    // Forgery 2: consistent coordinates, but the claim check points into another bucket.
+    const key = Buffer.from('forged');
+    const envelope: Envelope = {
+      route: name,
+      topic: name,
+      partition: 0,
+      offset: '8',
+      from: '8',
+      timestamp: '-1',
+      key,
+      headers: [],
+      value: {
+        s3: {
+          bucket: 'someone-elses-bucket',
+          key: `payloads/${name}/x`,
+          size: 1,
+          sha256: createHash('sha256').update('x').digest('base64'),
+        },
+      },
+    };
+    const forged = {
+      recordId: `${name}/${name}/0/8`,
+      outcome: 'dead-lettered',
+      reason: 'forged',
+      messageGroupId: messageGroupId({ key, partition: 0, offset: '8', ordering: 'key' }),
+      body: encodeEnvelope(envelope),
+      attempts: [],
+      attemptCount: 0,
+      receiveCount: 1,
+      archivedAt: new Date().toISOString(),
+    };
+    const at = Archive.keyOf(name, name, 0, '8');
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: at, Body: JSON.stringify(forged) }));
+    const outside = await cliRaw(['dlq', 'replay', ...base, '--key', 'forged'], env);
+    assert.equal(outside.code, 1, outside.text);
+    assert.match(
+      outside.text,
+      /its claim check s3:\/\/someone-elses-bucket\/payloads\/.* is outside s3:\/\//,
+    );
+    assert.equal(await queueDepth(queueUrl), 0, 'nothing reached the queue');
+    // The genuine dead letters are still waiting (the refused replays marked nothing).
+    const listed = JSON.parse(
+      (await cliRaw(['dlq', 'list', '--json', '--config', configFile], env)).text,
+    ) as {
+      deadLetters: unknown[];
+    }[];
+    assert.equal(listed[0]?.deadLetters.length, 3);
+  });
+
+  test('replay: --route required, --dry-run changes nothing, no --yes without a terminal refuses', async () => {
+    const { name, configFile, env, queueUrl } = await hostileWorld();
+    const base = ['--config', configFile];
+    const noRoute = await cliRaw(['dlq', 'replay', ...base, '--yes'], env);
+    assert.equal(noRoute.code, 2);
+    assert.match(noRoute.text, /dlq replay needs --route <name>/);
+
+    const dry = await cliRaw(['dlq', 'replay', ...base, '--route', name, '--dry-run', '--json'], env);
+    assert.equal(dry.code, 0, dry.text);
+    const [plan] = JSON.parse(dry.text) as { records: { outcome: string }[] }[];
+    assert.deepEqual(
+      plan?.records.map((r) => r.outcome),
+      ['would-send', 'would-send'],
+    );
+    const unconfirmed = await cliRaw(['dlq', 'replay', ...base, '--route', name], env);
+    assert.equal(unconfirmed.code, 2);
+    assert.match(unconfirmed.text, /this replays 2 record\(s\) of route .* pass --yes to confirm/);
+    const quarantine = await cliRaw(
+      [
+        'quarantine',
+        'replay',
+        `base64:${Buffer.from(HOSTILE_KEY).toString('base64')}`,
+        '--wait',
+        '1',
+        ...base,
+      ],
+      env,
+    );
+    assert.equal(quarantine.code, 0, 'a single record needs no confirmation');
+    assert.equal(await queueDepth(queueUrl), 1, 'only the confirmed single-record replay sent anything');
+    const reset = await cliRaw(['reset', ...base, '--route', name, '--to-offset', '0'], env);
+    assert.equal(reset.code, 2);
+    assert.match(reset.text, /moves the progress group of route .* on every partition: pass --yes/);
+  });
+
+  test('no default bucket or table outside emulator mode', async () => {
+    const { name, configFile } = await hostileWorld();
+    const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' };
+    const noBucket = await cliRaw(
+      ['dlq', 'list', '--config', configFile, '--route', name, '--table', 't'],
+      env,
+    );
+    assert.equal(noBucket.code, 1);
+    assert.match(noBucket.text, /no archive bucket: pass --bucket or set BRIDGE_BUCKET/);
+    const noTable = await cliRaw(['quarantine', 'list', '--config', configFile, '--route', name], env);
+    assert.equal(noTable.code, 1);
+    assert.match(noTable.text, /no completions table: pass --table or set BRIDGE_COMPLETION_TABLE/);
+  });
+
+  test('every S3 request of the CLI carries the expected bucket owner', async () => {
+    const { name, config, bucket, table } = await hostileWorld();
+    for (const [given, expected] of [
+      [undefined, '123456789012'],
+      ['210987654321', '210987654321'],
+    ] as const) {
+      const ctx = new CliContext(config, {
+        endpoint: awsEndpoint(),
+        sqsEndpoint: sqsEndpoint(),
+        table,
+        bucket,
+        ...(given === undefined ? {} : { bucketOwner: given }),
+      });
+      const owners: (string | undefined)[] = [];
+      ctx.s3.middlewareStack.add(
+        (next) => async (args) => {
+          const headers = (args.request as { headers: Record<string, string> }).headers;
+          owners.push(headers['x-amz-expected-bucket-owner']);
+          return next(args);
+        },
+        { step: 'finalizeRequest', name: 'recordOwner' },
+      );
+      try {
+        await dlqList(ctx, name);
+        await dlqShow(ctx, `${name}/${name}/0/0`);
+        await quarantineList(ctx, name);
+        await dlqReplay(ctx, name, {}, { dryRun: true });
+      } finally {
+        ctx.destroy();
+      }
+      assert.ok(owners.length >= 4, `S3 requests seen: ${owners.length}`);
+      assert.deepEqual(new Set(owners), new Set([expected]));
+    }
   });
 });
