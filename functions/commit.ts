@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import { recordCalls } from '../lib/aws/call-recorder.ts';
 import { SecretReader } from '../lib/aws/secrets.ts';
 import { Committer, routeLag } from '../lib/commit/committer.ts';
 import { CommitLease } from '../lib/commit/lease.ts';
@@ -26,9 +27,10 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE
 // Cold start: validated config and clients, reused by warm invocations.
 const config = bridgeConfigFromEnv();
 const tableName = requiredEnv(ENV.completionTable);
-const dynamo = new DynamoDBClient({});
+const caller = { component: 'commit' } as const;
+const dynamo = recordCalls(new DynamoDBClient({}), caller);
 const kafka = await createKafkaClient(config.kafka, {
-  secrets: new SecretReader(new SecretsManagerClient({})),
+  secrets: new SecretReader(recordCalls(new SecretsManagerClient({}), caller)),
   clientId: 'kafka-bridge-commit',
 });
 const offsets = new KafkaOffsets(kafka);

@@ -2,6 +2,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Kafka } from 'kafkajs';
 import { Archive } from '../archive/archive.ts';
+import { asComponent } from '../aws/call-recorder.ts';
 import { Committer, type PartitionCommit } from '../commit/committer.ts';
 import { CommitLease } from '../commit/lease.ts';
 import { commitRoutes } from '../commit/run.ts';
@@ -196,10 +197,12 @@ export class LocalBridge {
     this.#started = true;
     try {
       await this.#offsets.connect();
+      // Each part runs as the component it is when deployed, so recorded AWS calls name its role.
       for (const running of this.#routes) {
-        running.deliver.start();
-        running.redrive.start();
-        await running.poller.start();
+        const route = running.resources.route.name;
+        asComponent({ component: 'deliverer', route }, () => running.deliver.start());
+        asComponent({ component: 'dlq', route }, () => running.redrive.start());
+        await asComponent({ component: 'poller' }, () => running.poller.start());
       }
     } catch (error) {
       // Consumers that joined their group and running event sources must not outlive the failure.
@@ -258,10 +261,12 @@ export class LocalBridge {
   }
 
   async #commitOnce(): Promise<void> {
-    const { results, failures } = await this.#instrument('commit', [], () =>
-      commitRoutes(
-        this.#committer,
-        this.#routes.map((r) => r.resources.route),
+    const { results, failures } = await asComponent({ component: 'commit' }, () =>
+      this.#instrument('commit', [], () =>
+        commitRoutes(
+          this.#committer,
+          this.#routes.map((r) => r.resources.route),
+        ),
       ),
     );
     for (const result of results) {
