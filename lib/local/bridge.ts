@@ -10,6 +10,7 @@ import { CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { deliverBatch } from '../deliver/batch.ts';
 import { createDeliverer } from '../deliver/create.ts';
+import { DeadLetterEvents } from '../deliver/dead-letter-events.ts';
 import type { DeliverLogger } from '../deliver/observability.ts';
 import { RedriveConsumer } from '../deliver/redrive.ts';
 import { KafkaOffsets } from '../kafka/offsets.ts';
@@ -44,6 +45,11 @@ export interface LocalBridgeOptions {
    * benchmarks that time the invocations and attribute the AWS calls they make (bench/cost.ts).
    */
   readonly instrument?: InvocationHook;
+  /**
+   * The notifier's dead-letter events queue: when given, the deliverer and the redrive consumer
+   * announce each dead letter there, as deployed. Local mode runs no notifier, so none by default.
+   */
+  readonly deadLetterEventsQueueUrl?: string;
 }
 
 /** The functions that run as Lambda when deployed. */
@@ -111,6 +117,9 @@ export class LocalBridge {
       owner: `local-${process.pid}`,
     });
     const deliverLog = this.#deliverLogger();
+    const eventsUrl = options.deadLetterEventsQueueUrl;
+    const events =
+      eventsUrl === undefined ? {} : { deadLetterEvents: new DeadLetterEvents(clients.sqs, eventsUrl) };
     for (const route of options.routes) {
       const resources = provisioned.routes.get(route.name);
       if (resources === undefined) {
@@ -128,6 +137,7 @@ export class LocalBridge {
         clients,
         metrics: counters,
         logger: deliverLog,
+        ...(eventsUrl === undefined ? {} : { deadLetterEventsQueueUrl: eventsUrl }),
       });
       const redriveConsumer = new RedriveConsumer({
         route,
@@ -136,6 +146,7 @@ export class LocalBridge {
         quarantine: new QuarantineStore(clients.dynamo, provisioned.tableName),
         sqs: clients.sqs,
         forwardQueueUrl: resources.deadLetterQueue.url,
+        ...events,
         metrics: counters,
         logger: deliverLog,
       });
