@@ -7,7 +7,7 @@
 // every granted action must have been used, and route A's calls moved onto route B's names
 // must be denied.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -43,6 +43,7 @@ import { TestEndpoint } from '../support/endpoint.ts';
 import { evaluate, type Statement } from '../support/iam/policy.ts';
 import {
   type ComponentRole,
+  callKind,
   componentRoles,
   deniedCalls,
   describeCall,
@@ -187,6 +188,20 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 let calls: RecordedCall[] = [];
+
+function readCalls(file: string): RecordedCall[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as RecordedCall);
+}
+
+/**
+ * Recordings of the wider suites to compare with (BRIDGE_RECORD_CALLS=<dir> npm run
+ * test:reliability, for example): every kind of call they saw must be one this test's run
+ * makes too, else the grant check above did not see it.
+ */
+const OTHER_RECORDINGS = process.env.BRIDGE_RECORDED_CALLS_COMPARE;
 let roles: ComponentRole[] = [];
 
 before(async () => {
@@ -349,10 +364,7 @@ describe('IAM from recorded calls', () => {
   before(
     async () => {
       const run = await runBridge();
-      calls = readFileSync(recording, 'utf8')
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as RecordedCall);
+      calls = readCalls(recording);
       roles = synthesize(run.provisioned, run.eventsQueue).roles;
     },
     { timeout: 180_000 },
@@ -400,5 +412,19 @@ describe('IAM from recorded calls', () => {
       }
     }
     assert.ok(checked >= 10, `only ${checked} moved calls checked`);
+  });
+
+  test('the calls the wider suites recorded are all kinds this run checks', {
+    skip: OTHER_RECORDINGS === undefined,
+  }, () => {
+    const dir = OTHER_RECORDINGS ?? '';
+    const checked = new Set(calls.map(callKind));
+    const others = readdirSync(dir)
+      .filter((name) => name.endsWith('.jsonl'))
+      .flatMap((name) => readCalls(join(dir, name)))
+      // The operator's calls are for an operator policy, not a bridge role.
+      .filter((call) => call.component !== 'cli');
+    assert.ok(others.length > 0, `no recorded calls in ${dir}`);
+    assert.deepEqual([...new Set(others.map(callKind))].filter((kind) => !checked.has(kind)).sort(), []);
   });
 });

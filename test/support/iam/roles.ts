@@ -177,3 +177,30 @@ export function unusedGrants(
   }
   return unused;
 }
+
+/**
+ * What kind of call this is, route names aside: component, action and the kind of resource
+ * (queue/DLQ/redrive/events queue, completion/attempts/breaker/quarantine/lease items, payload
+ * or archive objects, a secret). Two runs with other route names compare by these.
+ */
+export function callKind(call: RecordedCall): string {
+  const kinds = (): string[] => {
+    switch (call.service) {
+      case 'sqs': {
+        const queue = call.queue ?? '';
+        if (queue.endsWith('-dlq.fifo')) return ['dlq'];
+        if (queue.endsWith('-redrive.fifo')) return ['redrive queue'];
+        return [queue.endsWith('.fifo') ? 'route queue' : 'events queue'];
+      }
+      case 'dynamodb':
+        return (call.leadingKeys ?? []).map(
+          (key) => /^(attempts|breaker|quarantine|lease)#/.exec(key)?.[1] ?? 'completion',
+        );
+      case 's3':
+        return [(call.key ?? call.prefix ?? '').split('/')[0] ?? ''];
+      default:
+        return [call.service];
+    }
+  };
+  return `${call.component} ${call.service}:${call.action} ${[...new Set(kinds())].sort().join('+')}`;
+}
