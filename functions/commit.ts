@@ -12,7 +12,7 @@ import middy from '@middy/core';
 import type { Context, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
 import { recordCalls } from '../lib/aws/call-recorder.ts';
 import { SecretReader } from '../lib/aws/secrets.ts';
-import { Committer, routeLag } from '../lib/commit/committer.ts';
+import { COMMIT_FUNCTION_OPTIONS, Committer, routeLag } from '../lib/commit/committer.ts';
 import { CommitLease } from '../lib/commit/lease.ts';
 import { commitRoutes, largestRouteLag, routesTouched } from '../lib/commit/run.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
@@ -51,6 +51,7 @@ async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Cont
   if (routes.length === 0) return;
   await offsets.connect();
   const committer = new Committer({
+    ...COMMIT_FUNCTION_OPTIONS,
     offsets,
     completions,
     lease,

@@ -14,7 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { committerAccess } from '../../lib/commit/committer.ts';
+import { COMMIT_FUNCTION_OPTIONS, committerAccess } from '../../lib/commit/committer.ts';
 import { COMPLETION_TABLE_KEYS } from '../../lib/completion/table.ts';
 import {
   type BridgeConfig,
@@ -370,7 +370,7 @@ export class KafkaBridge extends Construct {
     grantTableAccess(
       fn,
       this.completionTable,
-      committerAccess(),
+      committerAccess(COMMIT_FUNCTION_OPTIONS),
       this.config.routes.map((route) => route.name),
     );
     for (const secret of kafkaSecrets(auth)) grantSecretValue(fn, secret, 'Kafka client credentials');

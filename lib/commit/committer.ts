@@ -17,6 +17,12 @@ export function committerAccess(options: Pick<CommitterOptions, 'deletePassed'> 
   ];
 }
 
+/**
+ * How the deployed commit function (functions/commit.ts) configures its Committer, and so what
+ * the stack grants it: passed completions expire by TTL, nothing is deleted.
+ */
+export const COMMIT_FUNCTION_OPTIONS = { deletePassed: false } as const satisfies Partial<CommitterOptions>;
+
 /** What the commit function needs to know of a route. */
 export interface CommitTarget {
   readonly route: string;
