@@ -323,7 +323,13 @@ async function runBridge(): Promise<{
         metrics: { count: () => undefined },
       }),
     );
-    await waitFor('the notifier', async () => (discord.requests.length >= 3 ? true : undefined));
+    // Each route's dead-letter summary on its team's webhook, the alarm on the bridge's.
+    const webhooks = ['111111111111111111', '222222222222222222', '999999999999999999'];
+    await waitFor('a post to each webhook', async () =>
+      webhooks.every((id) => discord.requests.some((r) => r.path.startsWith(`/api/webhooks/${id}/`)))
+        ? true
+        : undefined,
+    );
   } finally {
     await bridge.stop();
     await notify.stop();
