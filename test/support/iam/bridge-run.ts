@@ -22,7 +22,7 @@ import { COMMIT_ERRORS_MESSAGE, snsEvent } from '../../unit/notify/fixtures.ts';
 import { uniqueName } from '../aws.ts';
 import type { FakeDiscord } from '../discord.ts';
 import type { TestEndpoint } from '../endpoint.ts';
-import { createTopic } from '../kafka.ts';
+import { createTopic, kafkaBrokers } from '../kafka.ts';
 import { bridgeWebhookSecret, routeInputs, topicOf, WEBHOOK } from './routes.ts';
 
 /** The two routes' names and what the run needs around them. */
@@ -52,17 +52,13 @@ interface Prepared extends RunResult {
 async function prepare(setup: RunSetup): Promise<Prepared> {
   const { a, b, clients, kafka, endpoint } = setup;
   const { routes } = parseBridgeConfig({
-    kafka: { brokers: ['127.0.0.1:9092'] },
+    kafka: { brokers: kafkaBrokers() },
     routes: routeInputs(a, b, (route) => `${endpoint.url}/${route}`),
   });
-  const provisioned = await provision(
-    { kafka: { brokers: ['127.0.0.1:9092'], ssl: false }, routes },
-    clients,
-    {
-      tableName: uniqueName('iam-completions'),
-      bucket: uniqueName('iam-bucket'),
-    },
-  );
+  const provisioned = await provision({ kafka: { brokers: kafkaBrokers(), ssl: false }, routes }, clients, {
+    tableName: uniqueName('iam-completions'),
+    bucket: uniqueName('iam-bucket'),
+  });
   const eventsQueue = uniqueName('iam-events');
   const created = await clients.sqs.send(new CreateQueueCommand({ QueueName: eventsQueue }));
   const url = created.QueueUrl ?? assert.fail('no events queue URL');
