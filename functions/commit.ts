@@ -16,6 +16,7 @@ import { CommitLease } from '../lib/commit/lease.ts';
 import { commitRoutes, largestRouteLag, routesTouched } from '../lib/commit/run.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
+import { KafkaConnectionError } from '../lib/kafka/connection.ts';
 import { KafkaOffsets } from '../lib/kafka/offsets.ts';
 import { bridgeConfigFromEnv, requiredEnv } from '../lib/runtime/config.ts';
 import { ENV, METRIC, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
@@ -47,7 +48,12 @@ async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Cont
       )
     : config.routes;
   if (routes.length === 0) return;
-  await offsets.connect();
+  try {
+    await offsets.connect();
+  } catch (error) {
+    // One line naming the brokers and the authentication, e.g. rejected SCRAM credentials.
+    throw new KafkaConnectionError(config.kafka, error);
+  }
   const committer = new Committer({
     offsets,
     completions,
