@@ -21,6 +21,23 @@ export type KafkaApi =
   | 'OffsetFetch'
   | 'OffsetCommit';
 
+/** The API keys of Kafka's protocol (kafkajs names a few differently, e.g. GroupCoordinator). */
+export const KAFKA_API_KEYS: Readonly<Record<KafkaApi, number>> = {
+  ApiVersions: 18,
+  SaslHandshake: 17,
+  SaslAuthenticate: 36,
+  Metadata: 3,
+  ListOffsets: 2,
+  Fetch: 1,
+  FindCoordinator: 10,
+  JoinGroup: 11,
+  SyncGroup: 14,
+  Heartbeat: 12,
+  LeaveGroup: 13,
+  OffsetFetch: 9,
+  OffsetCommit: 8,
+};
+
 /** Which of a route's two groups an API call names (docs/architecture.md). */
 export type RouteGroup = 'membership' | 'progress';
 

@@ -16,6 +16,7 @@ import { logLevel } from 'kafkajs';
 import { SecretReader } from '../../lib/aws/secrets.ts';
 import { main } from '../../lib/cli/main.ts';
 import { type BridgeConfig, parseBridgeConfig, progressGroupId } from '../../lib/config/index.ts';
+import { KAFKA_API_KEYS, KAFKA_APIS } from '../../lib/kafka/apis.ts';
 import { createKafkaClient } from '../../lib/kafka/client.ts';
 import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
 import { LocalBridge, type LocalLog } from '../../lib/local/bridge.ts';
@@ -24,7 +25,7 @@ import { provision } from '../../lib/local/provision.ts';
 import { assertReachable, awsEndpoint, sqsEndpoint, uniqueName } from '../support/aws.ts';
 import { TestEndpoint } from '../support/endpoint.ts';
 import { assertKafkaReachable, createTopic } from '../support/kafka.ts';
-import { type AuthKind, assertListening, authListener } from '../support/kafka-auth.ts';
+import { type AuthKind, assertListening, authListener, requestRecorder } from '../support/kafka-auth.ts';
 import { pollerProcessEnv } from '../support/poller-process.ts';
 
 let clients: LocalClients;
@@ -89,7 +90,7 @@ for (const kind of ['scram', 'mtls'] as const) {
 
     test('a record is produced, forwarded, delivered and committed through the listener; the CLI reads the commit', {
       timeout: 120_000,
-    }, async () => {
+    }, async (t) => {
       const topic = uniqueName(`auth-${kind}`);
       await createTopic(topic, 1);
       const config = await authConfig(kind, authListener(kind).secret, topic);
@@ -99,10 +100,17 @@ for (const kind of ['scram', 'mtls'] as const) {
         tableName: uniqueName('completions'),
         bucket: uniqueName('bucket'),
       });
-      const kafka = await createKafkaClient(config.kafka, {
-        secrets: new SecretReader(clients.secrets),
-        logLevel: logLevel.NOTHING,
-      });
+      const secrets = new SecretReader(clients.secrets);
+      const kafka = await createKafkaClient(config.kafka, { secrets, logLevel: logLevel.NOTHING });
+      // The poller's and the commit logic's own clients, recording the Kafka APIs each sends.
+      const sent = { poller: new Set<number>(), committer: new Set<number>() };
+      const recording = (role: keyof typeof sent) =>
+        createKafkaClient(config.kafka, {
+          secrets,
+          clientId: `auth-e2e-${role}`,
+          logLevel: logLevel.DEBUG,
+          logCreator: requestRecorder(sent[role]),
+        });
       const producer = kafka.producer();
       await producer.connect();
       await producer.send({ topic, messages: [{ key: `k-${kind}`, value: `{"via":"${kind}"}` }] });
@@ -112,7 +120,8 @@ for (const kind of ['scram', 'mtls'] as const) {
         routes: [route],
         clients,
         provisioned,
-        kafka,
+        kafka: await recording('poller'),
+        commitKafka: await recording('committer'),
         log,
         commitIntervalMs: 300,
       });
@@ -125,6 +134,23 @@ for (const kind of ['scram', 'mtls'] as const) {
       } finally {
         await bridge.stop();
       }
+      // Every API a role sent is one its MSK IAM grants are derived from (lib/kafka/apis.ts).
+      for (const role of ['poller', 'committer'] as const) {
+        const declared = new Map(KAFKA_APIS[role].map(({ api }) => [KAFKA_API_KEYS[api], api]));
+        const undeclared = [...sent[role]].filter((key) => !declared.has(key));
+        assert.deepEqual(undeclared, [], `${role} sent API keys missing from KAFKA_APIS.${role}`);
+        const unseen = [...declared].filter(([key]) => !sent[role].has(key)).map(([, api]) => api);
+        t.diagnostic(
+          `${role} sent ${[...sent[role]].map((key) => declared.get(key)).join(', ')}; not seen: ${unseen.join(', ') || 'none'}`,
+        );
+      }
+      for (const api of ['JoinGroup', 'SyncGroup', 'Fetch', 'OffsetFetch'] as const) {
+        assert.ok(sent.poller.has(KAFKA_API_KEYS[api]), `the poller sent ${api}`);
+      }
+      for (const api of ['OffsetFetch', 'OffsetCommit', 'ListOffsets'] as const) {
+        assert.ok(sent.committer.has(KAFKA_API_KEYS[api]), `the commit logic sent ${api}`);
+      }
+
       const delivered = endpoint.requestsOf(`k-${kind}`)[0];
       assert.equal(delivered?.offset, '0');
       const body = JSON.parse(delivered?.body.toString('utf8') ?? '{}') as { value?: { inline?: string } };

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { logCreator } from 'kafkajs';
 import type { KafkaConfigInput } from '../../lib/config/index.ts';
 
 export type AuthKind = 'scram' | 'mtls';
@@ -86,4 +87,16 @@ export async function assertListening(listener: AuthListener): Promise<void> {
       `the local broker serves no ${listener.kind} listener at ${listener.broker}: it was started by an older scripts/kafka.sh; run \`bash scripts/kafka.sh restart\``,
     );
   }
+}
+
+/**
+ * A kafkajs log creator (for a client at logLevel.DEBUG) that records the API key of every
+ * request the client sends: kafkajs logs each as "Request <name>(key: <n>, version: <v>)".
+ */
+export function requestRecorder(keys: Set<number>): logCreator {
+  return () =>
+    ({ log }) => {
+      const key = /^Request \w+\(key: (\d+),/.exec(log.message)?.[1];
+      if (key !== undefined) keys.add(Number(key));
+    };
 }
