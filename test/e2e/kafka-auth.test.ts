@@ -67,6 +67,40 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
+/** `kafka-bridge status --json` with the config written to a file, as an operator runs it. */
+async function cliStatus(
+  config: BridgeConfig,
+  names: { table: string; bucket: string },
+): Promise<{ code: number; out: string[]; err: string[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'kafka-auth-cli-'));
+  try {
+    const file = join(dir, 'bridge.config.mjs');
+    const routes = config.routes.map((r) => ({
+      name: r.name,
+      topics: r.topics,
+      endpoint: { type: 'http', url: endpoint.url },
+    }));
+    await writeFile(file, `export default ${JSON.stringify({ kafka: config.kafka, routes })};\n`);
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = {
+      out: (text: string) => out.push(text),
+      err: (text: string) => err.push(text),
+      env: {
+        ...process.env,
+        BRIDGE_COMPLETION_TABLE: names.table,
+        BRIDGE_BUCKET: names.bucket,
+        AWS_ENDPOINT_URL: awsEndpoint(),
+        AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
+      },
+    };
+    const code = await main(['status', '--config', file, '--json'], io);
+    return { code, out, err };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** A one-route config whose Kafka section connects through the listener with `secret`. */
 async function authConfig(
   kind: AuthKind,
@@ -165,36 +199,13 @@ for (const kind of ['scram', 'mtls'] as const) {
       }
 
       // The CLI, from a config file, reads the secret and the commit through the listener.
-      const dir = await mkdtemp(join(tmpdir(), 'kafka-auth-cli-'));
-      try {
-        const file = join(dir, 'bridge.config.mjs');
-        const input = {
-          kafka: config.kafka,
-          routes: [{ name: route.name, topics: [topic], endpoint: { type: 'http', url: endpoint.url } }],
-        };
-        await writeFile(file, `export default ${JSON.stringify(input)};\n`);
-        const out: string[] = [];
-        const err: string[] = [];
-        const io = {
-          out: (text: string) => out.push(text),
-          err: (text: string) => err.push(text),
-          env: {
-            ...process.env,
-            BRIDGE_COMPLETION_TABLE: provisioned.tableName,
-            BRIDGE_BUCKET: provisioned.bucket,
-            AWS_ENDPOINT_URL: awsEndpoint(),
-            AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
-          },
-        };
-        assert.equal(await main(['status', '--config', file, '--json'], io), 0, err.join('\n'));
-        const status = JSON.parse(out.join('\n')) as {
-          partitions: { committed: string; logEnd: string }[];
-        }[];
-        assert.equal(status[0]?.partitions[0]?.committed, '1');
-        assert.equal(status[0]?.partitions[0]?.logEnd, '1');
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      const cli = await cliStatus(config, { table: provisioned.tableName, bucket: provisioned.bucket });
+      assert.equal(cli.code, 0, cli.err.join('\n'));
+      const status = JSON.parse(cli.out.join('\n')) as {
+        partitions: { committed: string; logEnd: string }[];
+      }[];
+      assert.equal(status[0]?.partitions[0]?.committed, '1');
+      assert.equal(status[0]?.partitions[0]?.logEnd, '1');
     });
 
     test(`a wrong ${kind === 'scram' ? 'password' : 'certificate'} stops the poller process with one line naming the broker and the mechanism`, {
@@ -228,6 +239,15 @@ for (const kind of ['scram', 'mtls'] as const) {
       assert.match(line.error, kind === 'scram' ? /rejected the credentials/ : /refused the TLS handshake/);
       assert.doesNotMatch(stderr, /not-the-password|BEGIN/);
       assert.equal(stdout.trim(), '', 'nothing else was logged');
+
+      // The CLI says the same in one line and exits 1.
+      const cli = await cliStatus(config, { table: uniqueName('completions'), bucket: uniqueName('bucket') });
+      assert.equal(cli.code, 1);
+      assert.equal(cli.err.length, 1, cli.err.join('\n'));
+      assert.match(
+        cli.err[0] ?? '',
+        new RegExp(`^kafka-bridge: kafka: cannot connect to ${listener.broker} with ${mechanism}: `),
+      );
     });
   });
 }
