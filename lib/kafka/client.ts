@@ -1,4 +1,10 @@
-import { Kafka, type KafkaConfig as KafkajsConfig, type logCreator, logLevel } from 'kafkajs';
+import {
+  Kafka,
+  type KafkaConfig as KafkajsConfig,
+  type logCreator,
+  logLevel,
+  type RetryOptions,
+} from 'kafkajs';
 import type { SecretReader } from '../aws/secrets.ts';
 import type { KafkaConfig } from '../config/index.ts';
 import { saslOptions, tlsOptions } from './auth.ts';
@@ -13,6 +19,8 @@ export interface KafkaClientOptions {
   readonly logLevel?: logLevel;
   /** Routes kafkajs's own log lines into the caller's logger. */
   readonly logCreator?: logCreator;
+  /** kafkajs's retry of connections and requests (default: kafkajs's, about 10 s in all). */
+  readonly retry?: RetryOptions;
 }
 
 /**
@@ -31,6 +39,7 @@ export async function createKafkaClient(
     logLevel: options.logLevel ?? logLevel.WARN,
   };
   if (options.logCreator) kafkajs.logCreator = options.logCreator;
+  if (options.retry) kafkajs.retry = options.retry;
   if (config.sasl) kafkajs.sasl = await saslOptions(config.sasl, options.secrets);
   return new Kafka(kafkajs);
 }

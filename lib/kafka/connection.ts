@@ -39,8 +39,10 @@ export async function checkKafkaConnection(
     ...options,
     clientId: options.clientId ?? 'kafka-bridge-connection-check',
     logLevel: logLevel.NOTHING,
+    // A few quick tries: a broker restarting still gets ~2 s; a refused certificate fails fast.
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 1_000 },
   });
-  const admin = kafka.admin({ retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 } });
+  const admin = kafka.admin();
   try {
     await admin.connect();
     await admin.describeCluster();
