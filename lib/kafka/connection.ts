@@ -39,8 +39,9 @@ export async function checkKafkaConnection(
     ...options,
     clientId: options.clientId ?? 'kafka-bridge-connection-check',
     logLevel: logLevel.NOTHING,
-    // A few quick tries: a broker restarting still gets ~2 s; a refused certificate fails fast.
-    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 1_000 },
+    // kafkajs's own retries (about 10 s): a broker that is restarting gets that long, as the
+    // poller's consumer would give it. A refused TLS handshake is retried too (kafkajs sees a
+    // connection error); rejected SASL credentials fail at once.
   });
   const admin = kafka.admin();
   try {
