@@ -19,8 +19,6 @@ export interface KafkaClientOptions {
   readonly logLevel?: logLevel;
   /** Routes kafkajs's own log lines into the caller's logger. */
   readonly logCreator?: logCreator;
-  /** kafkajs's retry of connections and requests (default: kafkajs's, about 10 s in all). */
-  readonly retry?: RetryOptions;
 }
 
 /**
@@ -39,7 +37,6 @@ export async function createKafkaClient(
     logLevel: options.logLevel ?? logLevel.WARN,
   };
   if (options.logCreator) kafkajs.logCreator = options.logCreator;
-  if (options.retry) kafkajs.retry = options.retry;
   if (config.sasl) kafkajs.sasl = await saslOptions(config.sasl, options.secrets);
   return new Kafka(kafkajs);
 }
