@@ -1,10 +1,4 @@
-import {
-  Kafka,
-  type KafkaConfig as KafkajsConfig,
-  type logCreator,
-  logLevel,
-  type RetryOptions,
-} from 'kafkajs';
+import { Kafka, type KafkaConfig as KafkajsConfig, type logCreator, logLevel } from 'kafkajs';
 import type { SecretReader } from '../aws/secrets.ts';
 import type { KafkaConfig } from '../config/index.ts';
 import { saslOptions, tlsOptions } from './auth.ts';
