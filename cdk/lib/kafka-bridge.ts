@@ -184,7 +184,6 @@ export class KafkaBridge extends Construct {
         ...allRoutesConfig.environment,
         [ENV.completionTable]: this.completionTable.tableName,
         [ENV.serviceName]: 'kafka-bridge-commit',
-        ...(kafka.auth.kind === 'mtls' ? { [ENV.kafkaMtlsSecret]: kafka.auth.secret.secretArn } : {}),
       },
       logRetention,
       ...(allRoutesConfig.bundledFiles === undefined ? {} : { bundledFiles: allRoutesConfig.bundledFiles }),
@@ -201,7 +200,6 @@ export class KafkaBridge extends Construct {
       bucket: this.bucket,
       sizing: props.poller ?? {},
       logRetention,
-      mtlsSecret: kafka.auth.kind === 'mtls' ? kafka.auth.secret : undefined,
     });
     for (const secret of kafkaSecrets(kafka.auth))
       grantSecretValue(this.poller.taskRole, secret, 'Kafka client credentials');
