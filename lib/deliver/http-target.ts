@@ -5,7 +5,7 @@ import { parseRetryAfter } from '../retry/index.ts';
 import { DeliveryError } from './errors.ts';
 import { mergeHeaders, secretHeaders } from './headers.ts';
 import { networkErrorClass } from './network-error.ts';
-import { signRequest } from './signature.ts';
+import { signHeaders, signingKeys } from './signature-v2.ts';
 import { type DeliveryRequest, type DeliveryResponse, EXCERPT_BYTES, type Target } from './target.ts';
 
 /** The idempotency key header (docs/architecture.md I5): `route/topic/partition/offset`. */
@@ -51,9 +51,11 @@ export class HttpTarget implements Target {
     };
     const traceparent = traceparentOf(envelope);
     if (traceparent !== undefined) own.traceparent = traceparent;
-    if (this.#endpoint.signingSecret !== undefined) {
-      const key = await this.#secrets.text(this.#endpoint.signingSecret);
-      Object.assign(own, signRequest(key, body, this.#now()));
+    const signing = this.#endpoint.signingSecret;
+    if (signing !== undefined) {
+      const keys = signingKeys(signing, await this.#secrets.text(signing));
+      const request = { method: this.#endpoint.method, url: this.#endpoint.url, headers: own, body };
+      Object.assign(own, signHeaders(keys, request, this.#now()));
     }
     // The secret's headers first, merged by lower-cased name: the bridge's own headers win.
     const secret = this.#endpoint.headersSecret;
