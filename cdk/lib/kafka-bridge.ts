@@ -34,7 +34,7 @@ import {
   resolveKafka,
   secretFromRef,
 } from './kafka-access.ts';
-import { acknowledgeLambdaManagedPolicies, acknowledgeStarResource } from './nag.ts';
+import { acknowledgeStarResource } from './nag.ts';
 import { Poller, type PollerSizing } from './poller.ts';
 import { RouteResources, visibilityTimeoutFor } from './route-resources.ts';
 
@@ -76,6 +76,9 @@ export const COMMIT_BATCHING_WINDOW = Duration.seconds(5);
  * (RouteResources); shared, the poller on Fargate, the completions table with the commit
  * function, the payload/archive bucket, the alarm topic and a dashboard.
  */
+/** How long an overwritten or deleted archive or payload object stays recoverable. */
+export const NONCURRENT_VERSION_DAYS = 30;
+
 export class KafkaBridge extends Construct {
   readonly config: BridgeConfig;
   readonly routes: readonly RouteResources[];
@@ -281,7 +284,6 @@ export class KafkaBridge extends Construct {
         `route ${route.name}'s Discord webhook`,
       );
     }
-    acknowledgeLambdaManagedPolicies(fn, false);
     return fn;
   }
 
@@ -321,7 +323,15 @@ export class KafkaBridge extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Archives are the evidence of dead letters: they outlive the stack.
       removalPolicy: RemovalPolicy.RETAIN,
+      // The deliverer and the CLI rewrite archive objects (a replayed record failing again, the
+      // replay mark): an overwritten or deleted object stays recoverable as a noncurrent version.
+      versioned: true,
       lifecycleRules: [
+        {
+          id: 'noncurrent-versions',
+          noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+          expiredObjectDeleteMarker: true,
+        },
         {
           id: 'payloads',
           prefix: 'payloads/',
@@ -387,10 +397,9 @@ export class KafkaBridge extends Construct {
     alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
     alarm.addOkAction(new cwActions.SnsAction(this.alarmTopic));
 
-    acknowledgeLambdaManagedPolicies(fn, true);
     acknowledgeStarResource(
       fn,
-      'dynamodb:ListStreams, which the DynamoDB stream event source needs, has no resource-level permissions: AWS only grants it on *.',
+      'dynamodb:ListStreams (the DynamoDB stream event source) and the network-interface actions Lambda needs to place the function in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) have no resource-level permissions: AWS only grants them on *.',
     );
   }
 }

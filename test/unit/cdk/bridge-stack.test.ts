@@ -8,6 +8,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { REPO_ROOT } from '../../../cdk/lib/bridge-function.ts';
+import { NONCURRENT_VERSION_DAYS } from '../../../cdk/lib/kafka-bridge.ts';
 import type { RouteResources } from '../../../cdk/lib/route-resources.ts';
 import { completionTableDefinition } from '../../../lib/completion/table.ts';
 import { type BridgeConfig, parseBridgeConfig } from '../../../lib/config/index.ts';
@@ -186,8 +187,8 @@ describe('per-route functions', () => {
 });
 
 /** Every IAM statement of the policies attached to the role of `fn`. */
-function statementsOf(role: IConstruct): Json[] {
-  const roleId = bridge.logicalId(role);
+function statementsOf(role: IConstruct, logicalId?: string): Json[] {
+  const roleId = logicalId ?? bridge.logicalId(role);
   const policies = template.findResources('AWS::IAM::Policy') as Record<string, Json>;
   return Object.values(policies)
     .filter((policy) => JSON.stringify((policy.Properties as Json).Roles).includes(`"${roleId}"`))
@@ -321,7 +322,36 @@ describe('shared resources', () => {
     });
   });
 
-  test('bucket: encrypted, public access blocked, TLS only, lifecycle per prefix', () => {
+  test('each function writes logs to its own log group only: no managed execution policy', () => {
+    const functions = template.findResources('AWS::Lambda::Function') as Record<string, Json>;
+    const roles = template.findResources('AWS::IAM::Role') as Record<string, Json>;
+    let checked = 0;
+    for (const [id, fn] of Object.entries(functions)) {
+      const p = fn.Properties as Json;
+      const logGroup = (p.LoggingConfig as { LogGroup?: { Ref: string } } | undefined)?.LogGroup?.Ref;
+      assert.ok(logGroup, `${id} has its own log group`);
+      const roleId = (p.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      assert.equal(
+        (roles[roleId]?.Properties as Json | undefined)?.ManagedPolicyArns,
+        undefined,
+        `${id}: no managed policy`,
+      );
+      const logStatements = statementsOf({ node: { path: roleId } } as unknown as IConstruct, roleId).filter(
+        (st) => JSON.stringify(st.Action).includes('logs:'),
+      );
+      assert.deepEqual(logStatements, [
+        {
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Effect: 'Allow',
+          Resource: getAtt(logGroup, 'Arn'),
+        },
+      ]);
+      checked++;
+    }
+    assert.ok(checked >= 6, `functions checked: ${checked}`);
+  });
+
+  test('bucket: versioned, noncurrent versions expire; encrypted, public access blocked, TLS only, lifecycle per prefix', () => {
     const bucketId = bridge.logicalId(stack.bridge.bucket);
     const bucket = resource(bucketId);
     assert.equal(bucket.DeletionPolicy, 'Retain');
@@ -335,8 +365,15 @@ describe('shared resources', () => {
       IgnorePublicAcls: true,
       RestrictPublicBuckets: true,
     });
+    assert.deepEqual(p.VersioningConfiguration, { Status: 'Enabled' });
     assert.deepEqual(p.LifecycleConfiguration, {
       Rules: [
+        {
+          Id: 'noncurrent-versions',
+          NoncurrentVersionExpiration: { NoncurrentDays: NONCURRENT_VERSION_DAYS },
+          ExpiredObjectDeleteMarker: true,
+          Status: 'Enabled',
+        },
         {
           Id: 'payloads',
           Prefix: 'payloads/',
