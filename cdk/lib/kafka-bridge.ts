@@ -5,6 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -259,6 +260,7 @@ export class KafkaBridge extends Construct {
         ...config.environment,
         [ENV.discordWebhookSecret]: this.discordWebhookSecret.secretArn,
         [ENV.serviceName]: 'kafka-bridge-notify',
+        [ENV.eventSenders]: eventSenders(this, this.routes),
       },
       logRetention,
       ...(config.bundledFiles === undefined ? {} : { bundledFiles: config.bundledFiles }),
@@ -402,4 +404,19 @@ export class KafkaBridge extends Construct {
       'dynamodb:ListStreams (the DynamoDB stream event source) and the network-interface actions Lambda needs to place the function in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) have no resource-level permissions: AWS only grants them on *.',
     );
   }
+}
+
+/**
+ * `{"<route>": [<deliverer role id>, <DLQ consumer role id>]}`: the principals SQS stamps as
+ * `SenderId` on a route's dead-letter events, which the notifier checks (lib/notify/senders.ts).
+ */
+function eventSenders(scope: Construct, routes: readonly RouteResources[]): string {
+  const roleId = (fn: lambda.IFunction): string => {
+    if (!(fn.role instanceof iam.Role)) throw new Error(`${fn.node.path}: expected the role Lambda created`);
+    return fn.role.roleId;
+  };
+  const map = Object.fromEntries(
+    routes.map((r) => [r.route.name, [roleId(r.deliverFunction), roleId(r.deadLetterFunction)]]),
+  );
+  return Stack.of(scope).toJsonString(map);
 }

@@ -495,6 +495,15 @@ describe('shared resources', () => {
     const notifyId = bridge.logicalId(stack.bridge.notifyFunction);
     // Every route (their own webhooks), from the file bundled with the code.
     assert.deepEqual(functionConfig(notifyId).config.routes, stack.bridge.config.routes);
+    // Who may announce each route's dead letters: its deliverer's and DLQ consumer's role ids.
+    const senders = JSON.stringify(functionConfig(notifyId).environment.BRIDGE_EVENT_SENDERS);
+    for (const name of ['orders', 'payments']) {
+      const own = routeNamed(name);
+      for (const which of ['deliver', 'dlq'] as const) {
+        const roleAttr = JSON.stringify(getAtt(bridge.logicalId(roleOf(own, which)), 'RoleId'));
+        assert.ok(senders.includes(roleAttr), `${name} ${which} role id in BRIDGE_EVENT_SENDERS: ${senders}`);
+      }
+    }
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
       PolicyDocument: {
