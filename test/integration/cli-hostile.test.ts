@@ -4,7 +4,7 @@
 // would receive them. No control or bidi character may come through outside `--json`.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,7 +17,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { REPO_ROOT } from '../../cdk/lib/bridge-function.ts';
 import { Archive } from '../../lib/archive/archive.ts';
+import type { RecordedCall } from '../../lib/aws/call-recorder.ts';
 import { CliContext } from '../../lib/cli/context.ts';
 import { dlqList, dlqReplay, dlqShow } from '../../lib/cli/dlq.ts';
 import { isVisible } from '../../lib/cli/format.ts';
@@ -42,6 +44,9 @@ import {
 } from '../support/aws.ts';
 import { deliverRunner } from '../support/deliver.ts';
 import { TestEndpoint } from '../support/endpoint.ts';
+import { evaluate, type Statement } from '../support/iam/policy.ts';
+import { requestsOf } from '../support/iam/roles.ts';
+import { DEPLOYMENT } from '../support/iam/stack.ts';
 import { assertKafkaReachable, createTopic, deleteTopics, kafkaBrokers } from '../support/kafka.ts';
 
 const ESC = '\u001b';
@@ -397,6 +402,77 @@ describe('CLI: the archive is not trusted blindly', () => {
       }
       assert.ok(owners.length >= 4, `S3 requests seen: ${owners.length}`);
       assert.deepEqual(new Set(owners), new Set([expected]));
+    }
+  });
+});
+
+/** A policy of docs/iam with the deployment's names filled in. */
+async function operatorPolicy(file: string, names: { bucket: string; table: string }): Promise<Statement[]> {
+  const text = (await readFile(join(REPO_ROOT, 'docs', 'iam', file), 'utf8'))
+    .replaceAll('BUCKET', names.bucket)
+    .replaceAll('TABLE', names.table)
+    .replaceAll('REGION', DEPLOYMENT.region)
+    .replaceAll('ACCOUNT', DEPLOYMENT.account);
+  return (JSON.parse(text) as { Statement: Statement[] }).Statement;
+}
+
+async function recorded(file: string): Promise<RecordedCall[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as RecordedCall);
+}
+
+function denied(statements: readonly Statement[], calls: readonly RecordedCall[]): string[] {
+  return calls.flatMap((call) =>
+    requestsOf(call, DEPLOYMENT)
+      .filter((request) => evaluate(statements, request).decision !== 'allowed')
+      .map((request) => `${request.action} ${request.resource}`),
+  );
+}
+
+describe('CLI: operator policies (docs/iam) allow the calls it makes', () => {
+  test('read-only commands need only the read-only policy; replays add the replay policy', async () => {
+    const world = await hostileWorld(true);
+    const { name, configFile, bucket, table } = world;
+    const reads = join(dir, `${name}-reads.jsonl`);
+    const writes = join(dir, `${name}-replays.jsonl`);
+    const base = ['--config', configFile];
+    const readEnv = { ...world.env, BRIDGE_RECORD_CALLS: reads };
+    for (const args of [
+      ['status'],
+      ['dlq', 'list'],
+      ['dlq', 'show', `${name}/${name}/0/0`],
+      ['quarantine', 'list'],
+      ['trace', `${name}/${name}/0/1`],
+    ]) {
+      const { code, text } = await cliRaw([...args, ...base], readEnv);
+      assert.equal(code, 0, text);
+    }
+    const replayEnv = { ...world.env, BRIDGE_RECORD_CALLS: writes };
+    const replayed = await cliRaw(
+      ['dlq', 'replay', '--route', name, '--yes', '--wait', '1', ...base],
+      replayEnv,
+    );
+    assert.equal(replayed.code, 0, replayed.text);
+
+    const readOnly = await operatorPolicy('operator-read-only.json', { bucket, table });
+    const replay = [...readOnly, ...(await operatorPolicy('operator-replay.json', { bucket, table }))];
+    const readCalls = await recorded(reads);
+    const replayCalls = await recorded(writes);
+    assert.ok(
+      readCalls.length >= 5 && replayCalls.length >= 5,
+      `${readCalls.length} reads, ${replayCalls.length} replay calls`,
+    );
+    assert.deepEqual(denied(readOnly, readCalls), []);
+    assert.deepEqual(denied(replay, replayCalls), []);
+    const writesDenied = denied(readOnly, replayCalls);
+    for (const action of ['s3:PutObject', 'sqs:SendMessage', 'dynamodb:DeleteItem']) {
+      assert.ok(
+        writesDenied.some((request) => request.startsWith(`${action} `)),
+        `the read-only policy must deny ${action}: ${writesDenied.join(', ')}`,
+      );
     }
   });
 });
