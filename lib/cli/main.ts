@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startConsole } from '../console/server.ts';
 import { BridgeError } from '../errors.ts';
 import { CliContext, DEFAULT_BUCKET, DEFAULT_COMPLETION_TABLE, loadConfig } from './context.ts';
 import { type DeadLetterFilter, dlqList, dlqReplay, dlqShow } from './dlq.ts';
@@ -25,6 +26,10 @@ Commands:
                                   where one record is: forwarded, attempts, outcome, committed
   reset --to-offset N | --to-time ISO [--partition P] [--topic T]
                                   moves the route's progress group (needs --route)
+  console [--port P] [--allow-replay]
+                                  the operator console in the browser (docs/console.md), on
+                                  127.0.0.1; prints its URL with an access token; read-only
+                                  unless --allow-replay; Ctrl-C stops it
 
 Options:
   --config FILE       bridge config (default bridge.config.ts)
@@ -58,6 +63,8 @@ const OPTIONS = {
   table: { type: 'string' },
   bucket: { type: 'string' },
   region: { type: 'string' },
+  port: { type: 'string' },
+  'allow-replay': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -66,6 +73,8 @@ export interface CliIo {
   readonly err: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** Ends a command that runs until stopped (console); none: it runs until the process ends. */
+  readonly signal?: AbortSignal;
 }
 
 /** Runs one command line; returns the exit code. Never throws. */
@@ -91,6 +100,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.env ?? process.env,
     );
     const print = (data: unknown, human: () => string) => io.out(values.json === true ? json(data) : human());
+    if (positionals[0] === 'console') {
+      if (positionals.length > 1) throw usageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+      await serveConsole(ctx, values, io);
+      return 0;
+    }
     await run(ctx, positionals, values, print);
     return 0;
   } catch (error) {
@@ -113,6 +127,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 }
 
 type Values = ReturnType<typeof parseCommandLine>['values'];
+
+/** Whether the command line runs until stopped (the console), so Ctrl-C should end it cleanly. */
+export function runsUntilStopped(argv: readonly string[]): boolean {
+  try {
+    return parseCommandLine(argv).positionals[0] === 'console';
+  } catch {
+    return false;
+  }
+}
 
 function parseCommandLine(argv: readonly string[]) {
   try {
@@ -312,6 +335,21 @@ function replayText(report: ReplayReport): string {
   for (const { key, reason } of report.stillQuarantined)
     lines.push(`key ${key} stays quarantined: ${reason}`);
   return lines.join('\n');
+}
+
+/** Serves the console until the signal (Ctrl-C) ends it. */
+async function serveConsole(ctx: CliContext, values: Values, io: CliIo): Promise<void> {
+  const port = values.port === undefined ? 0 : integer(values.port, '--port');
+  if (port > 65_535) throw usageError(`--port ${port} is not a port (0-65535)`);
+  const running = await startConsole({ ctx, port, allowReplay: values['allow-replay'] === true });
+  io.out(
+    `console: ${running.url}\n(${values['allow-replay'] === true ? 'replay allowed' : 'read-only: --allow-replay to replay'}; the URL holds the access token; Ctrl-C stops it)`,
+  );
+  await new Promise<void>((resolve) => {
+    if (io.signal?.aborted === true) resolve();
+    io.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await running.close();
 }
 
 function deadLetterFilter(values: Values): DeadLetterFilter {
