@@ -11,8 +11,8 @@ export async function routesPage(page: PageContext): Promise<Page> {
   const rows = overviews.map((o) => [
     html`<a href="${href('/route', { name: o.route })}">${o.route}</a>`,
     shown(o.lag, (lag) => html`<span class="num" data-field="lag">${lag}</span>`),
-    shown(o.status, (s) => html`<span class="num">${s.inFlight}</span>`),
-    shown(
+    elided(o.status, (s) => html`<span class="num">${s.inFlight}</span>`),
+    elided(
       o.status,
       (s) => html`<a href="${href('/dead-letters', { route: o.route })}" class="num">${s.deadLetters}</a>`,
     ),
