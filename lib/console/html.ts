@@ -55,7 +55,10 @@ export function escapeText(text: string): string {
     .replace(/'/g, '&#39;');
 }
 
-/** A table of text cells; a cell may be a template (a link). Wrapped so it scrolls on a phone. */
+/**
+ * A table of text cells; a cell may be a template (a link). On a phone each row becomes a card
+ * whose cells carry their column's name (console.css).
+ */
 export function table(
   headers: readonly string[],
   rows: readonly (readonly Value[])[],
@@ -63,7 +66,7 @@ export function table(
 ): Html {
   return html`<div class="scroll"><table>${caption === undefined ? '' : html`<caption>${caption}</caption>`}
 <thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
-<tbody>${rows.length === 0 ? html`<tr><td colspan="${headers.length}">none</td></tr>` : rows.map((row) => html`<tr>${row.map((cell) => html`<td>${cell ?? '-'}</td>`)}</tr>`)}</tbody>
+<tbody>${rows.length === 0 ? html`<tr><td colspan="${headers.length}">none</td></tr>` : rows.map((row) => html`<tr>${row.map((cell, i) => html`<td data-label="${headers[i]}">${cell ?? '-'}</td>`)}</tr>`)}</tbody>
 </table></div>`;
 }
 
