@@ -4,6 +4,7 @@ import { type BridgeConfig, ConfigError } from '../lib/config/index.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
 import { LocalBridge, type LocalLog } from '../lib/local/bridge.ts';
 import { destroyClients, localClients, localEndpoints } from '../lib/local/clients.ts';
+import { type LocalConsoleOptions, startLocalConsole } from '../lib/local/console.ts';
 import { formatSummary, runDemo } from '../lib/local/demo.ts';
 import { LocalModeError } from '../lib/local/errors.ts';
 import { checkInfrastructure } from '../lib/local/preflight.ts';
@@ -34,7 +35,12 @@ demo options:
   --poison-rate <x>      share of records always answered 422, dead-lettered (default 0.005)
   --endpoint-port <n>    sample endpoint's port (default 0: a free one)
   --timeout <seconds>    give up after this long (default 600 with --records)
-  --plain                plain progress lines even on a terminal`;
+  --plain                plain progress lines even on a terminal
+
+console options (both modes; docs/console.md):
+  --console-port <n>     the operator console's port on 127.0.0.1 (default 0: a free one)
+  --allow-replay         let the console replay dead letters and quarantined keys (default read-only)
+  --no-console           do not serve the console`;
 
 class UsageError extends LocalModeError {}
 
@@ -70,6 +76,9 @@ function parse(argv: string[]) {
         'endpoint-port': { type: 'string' },
         timeout: { type: 'string' },
         plain: { type: 'boolean' },
+        'console-port': { type: 'string' },
+        'allow-replay': { type: 'boolean' },
+        'no-console': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -98,6 +107,23 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 }
 
 const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+
+/** The console flags: false for --no-console. */
+function consoleOptions(values: ReturnType<typeof parse>): LocalConsoleOptions | false {
+  if (values['no-console'] === true) return false;
+  return {
+    ...optional(
+      'port',
+      number(
+        'console-port',
+        values['console-port'],
+        (n) => wholeAtLeast(0)(n) && n <= 65_535,
+        'a port number',
+      ),
+    ),
+    allowReplay: values['allow-replay'] === true,
+  };
+}
 const share = (n: number) => n >= 0 && n < 1;
 
 /** Ctrl-C or SIGTERM stops cleanly once; a second one ends the process at once. */
@@ -217,6 +243,7 @@ async function runConfig(
   const failure = new Promise<void>((done) => {
     failed = done;
   });
+  let operatorConsole: { close(): Promise<void> } | undefined;
   try {
     const provisioned = await provision({ ...config, routes }, clients);
     const bridge = new LocalBridge({
@@ -231,6 +258,11 @@ async function runConfig(
       },
     });
     await bridge.start();
+    const wanted = consoleOptions(values);
+    operatorConsole =
+      wanted === false
+        ? undefined
+        : await startLocalConsole({ ...config, routes }, provisioned, endpoints, wanted, out);
     out.write(`local mode: ${routes.map((route) => route.name).join(', ')} running; Ctrl-C stops cleanly\n`);
     const timer = setInterval(() => view.render(bridge.progress()), tty ? 500 : 5_000);
     await Promise.race([stopped, failure]);
@@ -246,6 +278,7 @@ async function runConfig(
     }
     return 0;
   } finally {
+    await operatorConsole?.close();
     destroyClients(clients);
     await sample?.stop();
   }
@@ -269,6 +302,7 @@ async function main(): Promise<number> {
   const summary = await runDemo({
     out,
     tty,
+    console: consoleOptions(values),
     signal: stopSignal(out),
     ...optional('records', records),
     ...optional('summaryJson', values['summary-json']),
