@@ -6,6 +6,7 @@
 // requests without the token (401) or with a forged Host (403).
 // With CONSOLE_SCREENSHOTS=<dir> (npm run docs:console) it saves the pages for docs/console.md.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
@@ -23,6 +24,7 @@ import {
 import { assertKafkaReachable } from '../support/kafka.ts';
 
 const SHOTS = process.env.CONSOLE_SCREENSHOTS;
+const BIN = new URL('../../bin/kafka-bridge.ts', import.meta.url).pathname;
 let world: ConsoleWorld;
 let page: Page;
 const dialogs: string[] = [];
@@ -277,5 +279,31 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
       body,
     });
     assert.equal(post.status, 403);
+  });
+});
+
+describe('kafka-bridge console (the CLI command)', () => {
+  test('prints its URL with a token, serves it, stops on Ctrl-C', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, [BIN, 'console', '--port', '19121'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, AWS_ENDPOINT_URL: awsEndpoint(), AWS_ENDPOINT_URL_SQS: sqsEndpoint() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let printed = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      printed += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const consoleUrl = await until(
+      'the console URL',
+      async () => /console: (http:\/\/127\.0\.0\.1:19121\/\?token=[\w-]{32})\n/.exec(printed)?.[1],
+    );
+    assert.match(printed, /read-only/);
+    const answer = await fetch(consoleUrl);
+    assert.equal(answer.status, 200);
+    assert.match(await answer.text(), /<h1>Routes<\/h1>/);
+    assert.equal((await fetch('http://127.0.0.1:19121/')).status, 401);
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
   });
 });
