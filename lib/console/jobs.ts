@@ -47,6 +47,11 @@ export class Jobs {
       error: undefined,
     };
     this.#jobs.set(job.id, job);
+    // The newest 100 are kept; a finished replay's page stays readable until 100 more ran.
+    for (const [id, old] of this.#jobs) {
+      if (this.#jobs.size <= 100) break;
+      if (old.state !== 'running') this.#jobs.delete(id);
+    }
     run((record) => job.records.push(record)).then(
       (reports) => {
         job.reports = reports;

@@ -48,19 +48,22 @@ export class Readings {
   }
 
   async #take(): Promise<void> {
-    try {
-      for (const route of await status(this.#ctx)) {
-        const committed = route.partitions.reduce((sum, p) => sum + BigInt(p.committed ?? '0'), 0n);
-        const samples = this.#samples.get(route.route) ?? [];
+    const problems: string[] = [];
+    for (const route of this.#ctx.config.routes) {
+      try {
+        const [reading] = await status(this.#ctx, route.name);
+        if (reading === undefined) continue;
+        const committed = reading.partitions.reduce((sum, p) => sum + BigInt(p.committed ?? '0'), 0n);
+        const samples = this.#samples.get(route.name) ?? [];
         const now = Date.now();
         samples.push({ at: now, committed });
         while ((samples[0]?.at ?? now) < now - HOUR_MS - 120_000) samples.shift();
-        this.#samples.set(route.route, samples);
+        this.#samples.set(route.name, samples);
+      } catch (error) {
+        problems.push(`${route.name}: ${messageOf(error)}`);
       }
-      this.lastError = undefined;
-    } catch (error) {
-      this.lastError = messageOf(error);
     }
+    this.lastError = problems.length === 0 ? undefined : problems.join('; ');
   }
 
   /**
