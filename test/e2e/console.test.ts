@@ -201,6 +201,32 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
     assert.equal(await page.locator('tr', { hasText: POISON_KEY }).count(), 0);
   });
 
+  test('dead letter replay: preview lists exactly the record, nothing is sent unconfirmed', async () => {
+    await page.goto(url('/dead-letters', { route: world.routeName, key: HOSTILE_KEY }));
+    await page.locator('tr', { hasText: HOSTILE_KEY }).locator('a').first().click();
+    await page.getByRole('link', { name: 'Replay this record…' }).click();
+    await page.waitForURL(/\/dead-letters\/replay\?/);
+    const listed = await page.locator('tbody tr td:nth-child(2)').allTextContents();
+    assert.deepEqual(listed, [HOSTILE_KEY]);
+    const before = world.endpoint.requestsOf(HOSTILE_KEY).length;
+    // The button without the confirm box ticked sends nothing.
+    await page.getByRole('button', { name: 'Replay 1 record(s)' }).click();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.match(page.url(), /\/dead-letters\/replay\?/);
+    assert.equal(world.endpoint.requestsOf(HOSTILE_KEY).length, before);
+    await page.locator('input[name=confirm]').check();
+    await page.getByRole('button', { name: 'Replay 1 record(s)' }).click();
+    await page.waitForURL(/\/job\?/);
+    await page.locator('[data-state=done], [data-state=failed]').waitFor({ timeout: 90_000 });
+    // The endpoint still refuses it: dead-lettered again, and its key stays quarantined.
+    assert.deepEqual(await page.locator('tbody tr td:nth-child(4)').allTextContents(), ['dead-lettered']);
+    assert.equal(await page.locator('tbody tr td:nth-child(3)').textContent(), HOSTILE_KEY);
+    assert.match((await page.locator('main').textContent()) ?? '', /stays quarantined/);
+    assert.equal(world.endpoint.requestsOf(HOSTILE_KEY).length, before + 1);
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(violations, []);
+  });
+
   test('route and trace pages', async () => {
     await page.goto(url('/route', { name: world.routeName }));
     const partitions = page.locator('table').first().locator('tbody tr');
