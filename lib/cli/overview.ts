@@ -81,6 +81,19 @@ export async function deadLetteredPerMinute(
   return counts;
 }
 
+/** `read` for each route (the one named, or all), each failure kept as that route's error. */
+export async function eachRoute<T>(
+  ctx: CliContext,
+  routeName: string | undefined,
+  read: (route: string) => Promise<T>,
+): Promise<{ readonly route: string; readonly reading: Reading<T> }[]> {
+  return Promise.all(
+    ctx
+      .routes(routeName)
+      .map(async (route) => ({ route: route.name, reading: await reading(() => read(route.name)) })),
+  );
+}
+
 async function reading<T>(read: () => Promise<T>): Promise<Reading<T>> {
   try {
     return await read();

@@ -20,6 +20,7 @@ import {
   POISON_KEY,
   seqOf,
   startConsoleWorld,
+  UNREADABLE_ROUTE,
 } from '../support/console-world.ts';
 import { assertKafkaReachable } from '../support/kafka.ts';
 
@@ -36,6 +37,7 @@ before(async () => {
   await assertKafkaReachable();
   world = await startConsoleWorld();
   page = await world.browser.newPage();
+  page.setDefaultTimeout(60_000); // a page waits for its slowest reading; the machine may be loaded
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
@@ -127,6 +129,9 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
       `the lag was never above 0: ${lags.join(', ')}`,
     );
     assert.equal(await row.locator('td').nth(5).textContent(), 'closed');
+    // A route that cannot be read says why, in its own row.
+    const broken = page.locator('tr', { hasText: UNREADABLE_ROUTE });
+    assert.match((await broken.locator('td').nth(1).textContent()) ?? '', /cannot read: .*does not exist/);
     await shot('routes');
   });
 
@@ -150,6 +155,13 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
     assert.equal(await row.locator('td').nth(1).textContent(), HOSTILE_KEY);
     assert.equal(await page.locator('main img').count(), 0);
     await shot('dead-letters');
+    // Every route: the unreadable one says why, the others are listed.
+    await page.goto(url('/dead-letters'));
+    assert.match(
+      (await page.locator('section', { hasText: UNREADABLE_ROUTE }).textContent()) ?? '',
+      /Cannot be read: .*does not exist/,
+    );
+    assert.equal(await page.locator('tr', { hasText: HOSTILE_KEY }).count(), 1);
     await row.locator('a').first().click();
     await page.waitForURL(/\/dead-letter\?/);
     const main = (await page.locator('main').textContent()) ?? '';

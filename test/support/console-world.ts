@@ -38,6 +38,8 @@ export const HOSTILE_KEY = '<img src=x onerror=alert(1)>';
 export const HOSTILE = `${HOSTILE_KEY}\x1b[2J\x1b]0;owned\x07`;
 export const HOSTILE_ANSWER = '<script>alert(2)</script>\x1b[31mred';
 export const POISON_KEY = 'customer-poison';
+/** A route the consoles know and nothing else has: no topic, no queues. */
+export const UNREADABLE_ROUTE = 'never-provisioned';
 
 export interface Message {
   readonly key: string;
@@ -109,8 +111,16 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
   });
   await bridge.start();
   const resources = { endpoint: awsEndpoint(), sqsEndpoint: sqsEndpoint(), table, bucket };
-  const ctx = new CliContext(config, resources, {});
-  const readOnlyCtx = new CliContext(config, resources, {});
+  // The consoles also know a route that was never provisioned (no queues, no table entries): the
+  // pages must say why it cannot be read and still show the others. (A missing topic would do
+  // too, but kafkajs retries its metadata for ~10 s on every reading.)
+  const unreadable = parseBridgeConfig({
+    kafka: config.kafka,
+    routes: [{ name: UNREADABLE_ROUTE, topics: [topic], endpoint: { type: 'http', url: endpoint.url } }],
+  }).routes;
+  const consoleConfig = { ...config, routes: [...config.routes, ...unreadable] };
+  const ctx = new CliContext(consoleConfig, resources, {});
+  const readOnlyCtx = new CliContext(consoleConfig, resources, {});
   const running = await startConsole({ ctx, allowReplay: true, readingsMs: 2_000 });
   const readOnly = await startConsole({ ctx: readOnlyCtx });
   const profile = await mkdtemp(join(tmpdir(), 'console-chromium-'));

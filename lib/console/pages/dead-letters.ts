@@ -1,15 +1,16 @@
-import { type DeadLetterFilter, dlqList, dlqReplay, dlqShow } from '../../cli/dlq.ts';
+import { type DeadLetterFilter, type DeadLetterList, dlqList, dlqReplay, dlqShow } from '../../cli/dlq.ts';
 import { CliError } from '../../cli/errors.ts';
+import { eachRoute, failed } from '../../cli/overview.ts';
 import { fields, type Html, html, table } from '../html.ts';
 import type { Page, PageContext, PostResult } from '../router.ts';
 import { startReplay, stringList, text } from './replay.ts';
 
 /** The route's (or every route's) dead letters, with `dlq list`'s filters. */
 export async function deadLettersPage(page: PageContext): Promise<Page> {
-  const { ctx, url, href } = page;
+  const { ctx, url } = page;
   const routeName = url.searchParams.get('route') || undefined;
   const filter = filterOf(url);
-  const lists = await dlqList(ctx, routeName, filter);
+  const lists = await eachRoute(ctx, routeName, async (route) => (await dlqList(ctx, route, filter))[0]);
   const query = {
     key: url.searchParams.get('key') ?? undefined,
     since: url.searchParams.get('since') ?? undefined,
@@ -25,8 +26,23 @@ export async function deadLettersPage(page: PageContext): Promise<Page> {
 <label>Error text <input name="error" value="${query.error}"></label>
 <button type="submit">Filter</button>
 </form>
-${lists.map(
-  (list) => html`<section>
+${lists.map(({ route, reading }) =>
+  failed(reading)
+    ? html`<section><h2>Route ${route}</h2><p class="error">Cannot be read: ${reading.error}</p></section>`
+    : reading === undefined
+      ? ''
+      : listSection(page, reading, query),
+)}`,
+  };
+}
+
+function listSection(
+  page: PageContext,
+  list: DeadLetterList,
+  query: Readonly<Record<string, string | undefined>>,
+): Html {
+  const { href } = page;
+  return html`<section>
 <h2>Route ${list.route}</h2>
 <p>${list.deadLetters.length} dead letter(s) to act on, ${list.dlqDepth} message(s) in the DLQ.
 ${page.allowReplay && list.deadLetters.length > 0 ? html`<a class="action" href="${href('/dead-letters/replay', { route: list.route, ...query })}">Replay these ${list.deadLetters.length}…</a>` : ''}</p>
@@ -40,9 +56,7 @@ ${table(
     d.reason,
   ]),
 )}
-</section>`,
-)}`,
-  };
+</section>`;
 }
 
 /** One dead letter as `dlq show` has it: metadata, payload preview, every attempt and answer. */

@@ -1,4 +1,5 @@
 import { CliError } from '../../cli/errors.ts';
+import { eachRoute, failed } from '../../cli/overview.ts';
 import { quarantineList, quarantineReplay } from '../../cli/quarantine.ts';
 import { html, table } from '../html.ts';
 import type { Page, PageContext, PostResult } from '../router.ts';
@@ -8,11 +9,15 @@ import { startReplay, text } from './replay.ts';
 /** Quarantined keys: the dead letter each waits behind and how many records are parked. */
 export async function quarantinePage(page: PageContext): Promise<Page> {
   const { ctx, url, href } = page;
-  const keys = await quarantineList(ctx, url.searchParams.get('route') || undefined);
+  const readings = await eachRoute(ctx, url.searchParams.get('route') || undefined, (route) =>
+    quarantineList(ctx, route),
+  );
+  const keys = readings.flatMap(({ reading }) => (failed(reading) ? [] : reading));
   return {
     title: 'Quarantine',
     refresh: 10,
     body: html`<p class="note">Keys whose records wait behind a dead letter (refreshes every 10 s).</p>
+${readings.map(({ route, reading }) => (failed(reading) ? html`<p class="error">Route ${route} cannot be read: ${reading.error}</p>` : ''))}
 ${table(
   ['route', 'key', 'behind', 'since', 'parked', ''],
   keys.map((k) => [
