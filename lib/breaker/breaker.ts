@@ -1,8 +1,20 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import type { Breaker as BreakerConfig } from '../config/index.ts';
 import { BridgeError } from '../errors.ts';
+
+/** The partition key of a route's breaker state item. */
+export function breakerPartitionKey(route: string): string {
+  return `breaker#${route}`;
+}
+
+/** What the breaker calls: one read per batch, conditional updates of the route's state item. */
+export const BREAKER_ACCESS: TableAccess = {
+  actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  leadingKeys: (route) => [breakerPartitionKey(route)],
+};
 
 export class BreakerError extends BridgeError {
   constructor(operation: string, cause: unknown) {
@@ -17,7 +29,7 @@ export class BreakerError extends BridgeError {
 
 /** The route's shared state item in the completions table. */
 export function breakerKey(route: string): { pk: string; sk: string } {
-  return { pk: `breaker#${route}`, sk: 'state' };
+  return { pk: breakerPartitionKey(route), sk: 'state' };
 }
 
 /** Where a route's breaker stands, for operators (the console). */
