@@ -17,11 +17,13 @@ const USAGE = `usage:
   npm start -- --config <file> [--route <name>]... [--create-topics <partitions>] [--sample-endpoint <port>]
 
 config options:
+  --config <file>            your routes (default with --route: bridge.local.config.ts, which runs
+                             bridge.config.ts's routes against the local broker)
   --route <name>             run only this route (repeatable; default: all routes of the file)
   --create-topics <n>        create the routes' missing topics with n partitions
-  --sample-endpoint <port>   also serve the demo's sample endpoint on this port (bridge.config.ts's
-                             sample route points at 8787); --latency-ms, --failure-rate and
-                             --poison-rate apply to it
+  --sample-endpoint <port>   also serve the demo's sample endpoint on this port
+                             (bridge.local.config.ts points every route at 8787); --latency-ms,
+                             --failure-rate and --poison-rate apply to it
 
 demo options:
   --records <n>          stop once n records are produced and committed (default: run until Ctrl-C)
@@ -131,7 +133,7 @@ async function runConfig(
   out: NodeJS.WritableStream,
   tty: boolean,
 ): Promise<number> {
-  const path = values.config ?? 'bridge.config.ts';
+  const path = values.config ?? 'bridge.local.config.ts';
   const config = await loadConfig(path);
   const only = values.route;
   if (only !== undefined) {

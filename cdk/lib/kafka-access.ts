@@ -4,6 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
   ConfigError,
+  deployBrokerProblem,
   type KafkaConfig,
   membershipGroupId,
   progressGroupId,
@@ -54,6 +55,11 @@ export function resolveKafka(
   props: KafkaConnectionProps = {},
 ): ResolvedKafka {
   const tls = props.tls ?? config.ssl;
+  const brokerIssues = (props.brokers ?? []).flatMap((broker, index) => {
+    const message = deployBrokerProblem(broker);
+    return message === undefined ? [] : [{ field: `props.kafka.brokers[${index}]`, message }];
+  });
+  if (brokerIssues.length > 0) throw new ConfigError(brokerIssues);
   const auth = props.auth ?? authFromConfig(scope, config);
   if (auth.kind === 'mtls' && !tls) {
     throw new ConfigError([{ field: 'props.kafka.tls', message: 'must be true with mTLS authentication' }]);
