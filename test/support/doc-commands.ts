@@ -37,15 +37,23 @@ export function commandsOf(file: string, markdown: string): DocCommand[] {
   const lines = markdown.split('\n');
   let fence: string | undefined;
   let pending = '';
+  // Prose between fences, kept whole: inline code may wrap onto the next line.
+  let prose: { start: number; text: string } | undefined;
+  const flushProse = () => {
+    if (prose !== undefined) found.push(...inlineCommands(file, prose.start, prose.text));
+    prose = undefined;
+  };
   lines.forEach((line, index) => {
     const where = `${file}:${index + 1}`;
     const opening = /^\s*```\s*([\w-]*)/.exec(line);
     if (opening !== null) {
+      flushProse();
       fence = fence === undefined ? (opening[1] ?? '') : undefined;
       return;
     }
     if (fence === undefined) {
-      for (const span of line.matchAll(/`([^`]+)`/g)) found.push(...fromShellLine(span[1] ?? '', where));
+      prose ??= { start: index, text: '' };
+      prose.text += `${line}\n`;
       return;
     }
     if (!SHELL_FENCES.has(fence)) return;
@@ -58,7 +66,18 @@ export function commandsOf(file: string, markdown: string): DocCommand[] {
     pending = '';
     found.push(...fromShellLine(joined, where));
   });
-  return found;
+  flushProse();
+  return found.sort((a, b) => lineOf(a) - lineOf(b));
+}
+
+const lineOf = (command: DocCommand) => Number(command.where.slice(command.where.lastIndexOf(':') + 1));
+
+/** The commands in the inline code of prose that starts at line index `start`. */
+function inlineCommands(file: string, start: number, text: string): DocCommand[] {
+  return [...text.matchAll(/`([^`]+)`/g)].flatMap((span) => {
+    const line = start + 1 + (text.slice(0, span.index).match(/\n/g)?.length ?? 0);
+    return fromShellLine((span[1] ?? '').replace(/\s*\n\s*/g, ' '), `${file}:${line}`);
+  });
 }
 
 /** The commands of one shell line: `a && b ; c` are three; comments and prompts dropped. */
