@@ -82,6 +82,7 @@ describe('the commands the docs show', () => {
         'npx kafka-bridge status orders',
         'npm run bench:nope',
         'npm start -- --frobnicate',
+        'npm run soak -- --rate fast',
         '```',
         'Then `npx kafka-bridge dlq purge --route orders`.',
       ].join('\n'),
@@ -97,10 +98,11 @@ describe('the commands the docs show', () => {
     assert.equal(cliProblems.length, 3, cliProblems.join('\n'));
     assert.match(cliProblems[0] ?? '', /drift\.md:2: .*Unknown option '--payload'/);
     assert.match(cliProblems[1] ?? '', /drift\.md:3: .*unexpected argument "orders"/);
-    assert.match(cliProblems[2] ?? '', /drift\.md:7: .*dlq needs list, show or replay, not "purge"/);
-    assert.equal(npmProblems.length, 2, npmProblems.join('\n'));
+    assert.match(cliProblems[2] ?? '', /drift\.md:8: .*dlq needs list, show or replay, not "purge"/);
+    assert.equal(npmProblems.length, 3, npmProblems.join('\n'));
     assert.match(npmProblems[0] ?? '', /no script bench:nope/);
     assert.match(npmProblems[1] ?? '', /Unknown option '--frobnicate'/);
+    assert.match(npmProblems[2] ?? '', /--rate must be a positive number, got fast/);
   });
 });
 

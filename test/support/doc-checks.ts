@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { type Command, parseCommand } from '../../lib/cli/command.ts';
 import { parseLocalArgs } from '../../lib/local/args.ts';
 import { loadBridgeConfigFile } from '../../lib/runtime/config.ts';
@@ -48,9 +50,9 @@ export const NOT_RUN: readonly NotRun[] = [
   {
     npm: ['run', 'bench:*'],
     reason: 'benchmarks take minutes and must not share the machine',
-    check: script,
+    check: scriptArgs,
   },
-  { npm: ['run', 'soak'], reason: 'minutes of injected faults', check: script },
+  { npm: ['run', 'soak'], reason: 'minutes of injected faults', check: scriptArgs },
   { npm: ['view'], reason: 'asks the npm registry', check: async () => undefined },
 ];
 
@@ -83,13 +85,43 @@ async function lockfile(_: NpmCommand, root: string): Promise<string | undefined
   return existsSync(join(root, 'package-lock.json')) ? undefined : 'npm ci needs package-lock.json';
 }
 
+function scripts(root: string): Record<string, string> {
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+    .scripts;
+}
+
 async function script(command: NpmCommand, root: string): Promise<string | undefined> {
-  const scripts = Object.keys(
-    (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: object }).scripts,
-  );
-  return scripts.some((name) => glob(command.name).test(name))
+  const names = Object.keys(scripts(root));
+  return names.some((name) => glob(command.name).test(name))
     ? undefined
-    : `package.json has no script ${command.name} (scripts: ${scripts.join(', ')})`;
+    : `package.json has no script ${command.name} (scripts: ${names.join(', ')})`;
+}
+
+/**
+ * A script that ends in `node <file>.ts` (benchmarks, the soak): it exists, and the file takes
+ * the arguments: run with BRIDGE_ARGS_CHECK=1, it parses them and exits before any work
+ * (bench/lib/args.ts). A synopsis (`[--records N]`, `<n>`) is not a command: its arguments are
+ * not checked.
+ */
+async function scriptArgs(command: NpmCommand, root: string): Promise<string | undefined> {
+  const missing = await script(command, root);
+  if (missing !== undefined || command.args.length === 0) return missing;
+  if (command.args.some((arg) => /[[\]<>]/.test(arg))) return undefined;
+  const text = scripts(root)[command.name] ?? '';
+  const file = /(?:^|&&\s*)node (\S+\.ts)$/.exec(text)?.[1];
+  if (file === undefined)
+    return `script ${command.name} does not end in node <file>.ts: its arguments cannot be checked`;
+  try {
+    await promisify(execFile)(process.execPath, [file, ...command.args], {
+      cwd: root,
+      env: { ...process.env, BRIDGE_ARGS_CHECK: '1' },
+      timeout: 30_000,
+    });
+    return undefined;
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+    return /^\w*Error: .*$/m.exec(stderr)?.[0] ?? `${file} refused the arguments: ${stderr.slice(0, 300)}`;
+  }
 }
 
 /** `npm start` / `npm run demo`: the script, local mode's parser, and the config file it names. */
