@@ -61,8 +61,9 @@ export interface CommonOptions {
 }
 
 export type Command = CommonOptions &
+  /** `asked`: --help was given (exit 0), rather than no command at all (exit 2). */
   (
-    | { readonly name: 'help' }
+    | { readonly name: 'help'; readonly asked: boolean }
     | { readonly name: 'status' | 'quarantine list' }
     | { readonly name: 'dlq list'; readonly filter: DeadLetterFilter }
     | { readonly name: 'dlq show'; readonly recordId: string }
@@ -96,7 +97,8 @@ export function parseCommand(argv: readonly string[]): Command {
       ...(values.region === undefined ? {} : { region: values.region }),
     },
   };
-  if (values.help === true || positionals.length === 0) return { ...common, name: 'help' };
+  if (values.help === true || positionals.length === 0)
+    return { ...common, name: 'help', asked: values.help === true };
   const name = commandName(positionals);
   const spec = COMMANDS[name];
   const args = positionals.slice(name.split(' ').length);

@@ -55,7 +55,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const command = parseCommand(argv);
     if (command.name === 'help') {
       io.out(USAGE);
-      return argv.some((arg) => arg === '--help' || arg === '-h') ? 0 : 2;
+      return command.asked ? 0 : 2;
     }
     const configPath = resolve(io.cwd ?? process.cwd(), command.config ?? 'bridge.config.ts');
     const config = await loadConfig(configPath);

@@ -64,9 +64,14 @@ describe('parseCommand: the command line, checked without AWS', () => {
   });
 
   test('--help and no command at all are help', () => {
-    assert.equal(parseCommand(['--help']).name, 'help');
-    assert.equal(parseCommand(['dlq', 'show', '-h']).name, 'help');
-    assert.equal(parseCommand([]).name, 'help');
+    assert.deepEqual(parseCommand(['--help']), { name: 'help', asked: true, json: false, resources: {} });
+    assert.deepEqual(parseCommand(['dlq', 'show', '-h']), {
+      name: 'help',
+      asked: true,
+      json: false,
+      resources: {},
+    });
+    assert.deepEqual(parseCommand([]), { name: 'help', asked: false, json: false, resources: {} });
   });
 
   test('a command or subcommand the CLI does not have', () => {
