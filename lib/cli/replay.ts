@@ -68,6 +68,8 @@ export interface ReplayOptions {
   readonly now?: () => number;
   /** List what would be replayed, after the archive checks, and change nothing. */
   readonly dryRun?: boolean;
+  /** Called with each record's outcome as it is known (the console shows a replay's progress). */
+  readonly onRecord?: (record: ReplayedRecord) => void;
 }
 
 /**
@@ -108,6 +110,10 @@ export async function replay(
   const doc = DynamoDBDocumentClient.from(ctx.dynamo);
   const queueUrl = await ctx.queueUrl(route);
   const records: ReplayedRecord[] = [];
+  const noted = (record: ReplayedRecord) => {
+    records.push(record);
+    options.onRecord?.(record);
+  };
   const lifted: string[] = [];
   const stillQuarantined: { key: string; reason: string }[] = [];
   const replayedIds = new Set<string>();
@@ -170,7 +176,7 @@ export async function replay(
   const batch: ArchivedEntry[] = [];
   for (const entry of selected) {
     if (entry.envelope === undefined || entry.record.recordId === undefined) {
-      records.push({ recordId: entry.archiveKey, key: null, outcome: 'malformed' });
+      noted({ recordId: entry.archiveKey, key: null, outcome: 'malformed' });
     } else if (entry.groupId !== undefined && quarantined.has(entry.groupId)) {
       groupsToWalk.add(entry.groupId);
     } else {
@@ -181,7 +187,7 @@ export async function replay(
   for (const entry of inReplayOrder(batch)) {
     const envelope = entry.envelope as Envelope;
     const dedup = await send(entry, envelope);
-    records.push({
+    noted({
       recordId: entry.record.recordId ?? entry.archiveKey,
       key: entry.key,
       outcome: dedup === undefined ? 'already-delivered' : 'sent',
@@ -211,14 +217,14 @@ export async function replay(
         tried.add(entry.archiveKey);
         const dedup = await send(entry, envelope);
         if (dedup === undefined) {
-          records.push({ recordId: id, key: entry.key, outcome: 'already-delivered' });
+          noted({ recordId: id, key: entry.key, outcome: 'already-delivered' });
           continue;
         }
         const outcome = await waitForOutcome(envelope);
-        records.push({ recordId: id, key: entry.key, outcome, deduplicationId: dedup });
+        noted({ recordId: id, key: entry.key, outcome, deduplicationId: dedup });
         if (outcome === 'delivered') continue;
         for (const rest of pending.slice(index + 1)) {
-          records.push({
+          noted({
             recordId: rest.record.recordId ?? rest.archiveKey,
             key: rest.key,
             outcome: 'held-back',
