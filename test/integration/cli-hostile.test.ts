@@ -28,12 +28,10 @@ import { quarantineList } from '../../lib/cli/quarantine.ts';
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { completionTableDefinition } from '../../lib/completion/table.ts';
 import { type BridgeConfigInput, parseBridgeConfig } from '../../lib/config/index.ts';
-import { createDeliverer } from '../../lib/deliver/create.ts';
 import { deduplicationId, type Envelope, encodeEnvelope, messageGroupId } from '../../lib/envelope/index.ts';
 import {
   assertReachable,
   awsEndpoint,
-  createFifoQueue,
   dynamoClient,
   lambdaClient,
   s3Client,
@@ -42,7 +40,7 @@ import {
   sqsEndpoint,
   uniqueName,
 } from '../support/aws.ts';
-import { deliverRunner } from '../support/deliver.ts';
+import { deliverRoute } from '../support/deliver.ts';
 import { TestEndpoint } from '../support/endpoint.ts';
 import { evaluate, type Statement } from '../support/iam/policy.ts';
 import { requestsOf } from '../support/iam/roles.ts';
@@ -109,21 +107,17 @@ async function hostileWorld(withTopic = false) {
   };
   const route = parseBridgeConfig(input).routes[0];
   assert.ok(route);
-  const queue = await createFifoQueue(sqs, name, { VisibilityTimeout: '30' });
-  const dlq = await createFifoQueue(sqs, `${name}-dlq`);
-  const deliverer = createDeliverer({
-    route,
-    queueUrl: queue.url,
-    deadLetterQueueUrl: dlq.url,
-    bucket,
-    completionTable: table,
-    clients: { sqs, s3, dynamo, secrets: secretsClient(), lambda: lambdaClient() },
-  });
   const errors: unknown[] = [];
-  const runner = deliverRunner(sqs, queue, deliverer, {
-    functionTimeoutMs: 30_000,
-    onError: (error) => errors.push(error),
-  });
+  const { queue, runner } = await deliverRoute(
+    name,
+    {
+      route,
+      bucket,
+      completionTable: table,
+      clients: { sqs, s3, dynamo, secrets: secretsClient(), lambda: lambdaClient() },
+    },
+    { functionTimeoutMs: 30_000, onError: (error) => errors.push(error) },
+  );
   const send = async (offset: number, key: Buffer, value: string) => {
     const envelope: Envelope = {
       route: name,

@@ -32,7 +32,6 @@ import {
   type Route,
   type RouteInput,
 } from '../../lib/config/index.ts';
-import { createDeliverer } from '../../lib/deliver/create.ts';
 import {
   decodeEnvelope,
   deduplicationId,
@@ -47,7 +46,6 @@ import type { LocalEventSource } from '../../lib/local/event-source.ts';
 import {
   assertReachable,
   awsEndpoint,
-  createFifoQueue,
   dynamoClient,
   type FifoQueue,
   lambdaClient,
@@ -58,7 +56,7 @@ import {
   uniqueName,
 } from '../support/aws.ts';
 import { completeDelivered } from '../support/completions.ts';
-import { deliverRunner } from '../support/deliver.ts';
+import { deliverRoute } from '../support/deliver.ts';
 import { type ReceivedRequest, type Script, TestEndpoint } from '../support/endpoint.ts';
 import {
   assertKafkaReachable,
@@ -143,17 +141,12 @@ async function harness(script: Script, overrides: Partial<RouteInput> = {}): Pro
   });
   const route = config.routes[0];
   assert.ok(route);
-  const queue = await createFifoQueue(sqs, name, { VisibilityTimeout: '30' });
-  const dlq = await createFifoQueue(sqs, `${name}-dlq`);
-  const deliverer = createDeliverer({
+  const { queue, dlq, runner } = await deliverRoute(name, {
     route,
-    queueUrl: queue.url,
-    deadLetterQueueUrl: dlq.url,
     bucket,
     completionTable: table,
     clients: { sqs, s3, dynamo, secrets: secretsClient(), lambda: lambdaClient() },
   });
-  const runner = deliverRunner(sqs, queue, deliverer);
   const ctx = new CliContext(config, { endpoint: awsEndpoint(), sqsEndpoint: sqsEndpoint(), table, bucket });
   const producer = createKafka('cli-test-producer').producer();
   await producer.connect();

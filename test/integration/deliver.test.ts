@@ -13,7 +13,6 @@ import type { Completion } from '../../lib/completion/completion.ts';
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { completionTableDefinition } from '../../lib/completion/table.ts';
 import { parseBridgeConfig, type Route, type RouteInput } from '../../lib/config/index.ts';
-import { createDeliverer } from '../../lib/deliver/create.ts';
 import { type DeliverMetrics, METRICS, type MetricName } from '../../lib/deliver/observability.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../lib/deliver/signature.ts';
 import {
@@ -27,7 +26,6 @@ import type { LocalEventSource } from '../../lib/local/event-source.ts';
 import {
   assertReachable,
   awsEndpoint,
-  createFifoQueue,
   dynamoClient,
   type FifoQueue,
   lambdaClient,
@@ -38,7 +36,7 @@ import {
   uniqueName,
 } from '../support/aws.ts';
 import { completeDelivered } from '../support/completions.ts';
-import { deliverRunner } from '../support/deliver.ts';
+import { deliverRoute } from '../support/deliver.ts';
 import { type Script, TestEndpoint } from '../support/endpoint.ts';
 
 let sqs: SQSClient;
@@ -132,29 +130,25 @@ async function harness(
   });
   const route = config.routes[0];
   assert.ok(route);
-  const queue = await createFifoQueue(sqs, name, { VisibilityTimeout: '30' });
-  const dlq = await createFifoQueue(sqs, `${name}-dlq`);
   const metrics = new CollectedMetrics();
   const logs: Harness['logs'] = [];
-  const deliverer = createDeliverer({
-    route,
-    queueUrl: queue.url,
-    deadLetterQueueUrl: dlq.url,
-    bucket,
-    completionTable: table,
-    clients: { sqs, s3, dynamo, secrets, lambda: lambdaClient() },
-    metrics,
-    logger: {
-      info: (message, attributes) => logs.push({ level: 'info', message, attributes }),
-      warn: (message, attributes) => logs.push({ level: 'warn', message, attributes }),
-      error: (message, attributes) => logs.push({ level: 'error', message, attributes }),
-    },
-  });
   const errors: unknown[] = [];
-  const runner = deliverRunner(sqs, queue, deliverer, {
-    functionTimeoutMs: 30_000,
-    onError: (error) => errors.push(error),
-  });
+  const { queue, dlq, runner } = await deliverRoute(
+    name,
+    {
+      route,
+      bucket,
+      completionTable: table,
+      clients: { sqs, s3, dynamo, secrets, lambda: lambdaClient() },
+      metrics,
+      logger: {
+        info: (message, attributes) => logs.push({ level: 'info', message, attributes }),
+        warn: (message, attributes) => logs.push({ level: 'warn', message, attributes }),
+        error: (message, attributes) => logs.push({ level: 'error', message, attributes }),
+      },
+    },
+    { functionTimeoutMs: 30_000, onError: (error) => errors.push(error) },
+  );
   return {
     route,
     queue,

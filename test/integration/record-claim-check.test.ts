@@ -13,7 +13,6 @@ import { Archive, type ArchiveRecord, archivedEnvelope } from '../../lib/archive
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { completionTableDefinition } from '../../lib/completion/table.ts';
 import { parseBridgeConfig, payloadPrefix, type Route } from '../../lib/config/index.ts';
-import { createDeliverer } from '../../lib/deliver/create.ts';
 import {
   decodeEnvelope,
   decodeRecordObject,
@@ -30,7 +29,6 @@ import {
   assertReachable,
   awsEndpoint,
   uniqueName as awsUniqueName,
-  createFifoQueue,
   dynamoClient,
   type FifoQueue,
   lambdaClient,
@@ -39,7 +37,7 @@ import {
   sqsClient,
   sqsEndpoint,
 } from '../support/aws.ts';
-import { deliverRunner } from '../support/deliver.ts';
+import { deliverRoute } from '../support/deliver.ts';
 import { type Script, TestEndpoint } from '../support/endpoint.ts';
 import {
   assertKafkaReachable,
@@ -111,21 +109,17 @@ async function bridge(script: Script): Promise<Bridge> {
   });
   const route = config.routes[0];
   assert.ok(route);
-  const queue = await createFifoQueue(sqs, name, { VisibilityTimeout: '30' });
-  const dlq = await createFifoQueue(sqs, `${name}-dlq`);
-  const deliverer = createDeliverer({
-    route,
-    queueUrl: queue.url,
-    deadLetterQueueUrl: dlq.url,
-    bucket,
-    completionTable: table,
-    clients: { sqs, s3, dynamo, secrets: secretsClient(), lambda: lambdaClient() },
-  });
   const errors: unknown[] = [];
-  const runner = deliverRunner(sqs, queue, deliverer, {
-    functionTimeoutMs: 30_000,
-    onError: (error) => errors.push(error),
-  });
+  const { queue, runner } = await deliverRoute(
+    name,
+    {
+      route,
+      bucket,
+      completionTable: table,
+      clients: { sqs, s3, dynamo, secrets: secretsClient(), lambda: lambdaClient() },
+    },
+    { functionTimeoutMs: 30_000, onError: (error) => errors.push(error) },
+  );
   runner.start();
   stops.push(async () => {
     await runner.stop();

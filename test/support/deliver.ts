@@ -2,8 +2,10 @@
 // reproduced by LocalEventSource, handing each batch to deliverBatch with the given deliverer.
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { deliverBatch } from '../../lib/deliver/batch.ts';
+import { createDeliverer, type DelivererWiring } from '../../lib/deliver/create.ts';
 import type { Deliverer } from '../../lib/deliver/deliverer.ts';
 import { LocalEventSource } from '../../lib/local/event-source.ts';
+import { createFifoQueue, type FifoQueue } from './aws.ts';
 
 export interface DeliverRunnerOptions {
   readonly functionTimeoutMs?: number;
@@ -25,4 +27,28 @@ export function deliverRunner(
     ...options,
     handler: (event, context) => deliverBatch(event, context, deliverer, { sqs, queueUrl: queue.url }),
   });
+}
+
+export interface DeliveredRoute {
+  readonly queue: FifoQueue;
+  readonly dlq: FifoQueue;
+  readonly deliverer: Deliverer;
+  /** The route's deliver function on its queue (not started). */
+  readonly runner: LocalEventSource;
+}
+
+/**
+ * The route's queue `<name>.fifo` (visibility timeout 30 s) and dead-letter queue
+ * `<name>-dlq.fifo`, a deliverer wired to them and its runner.
+ */
+export async function deliverRoute(
+  name: string,
+  wiring: Omit<DelivererWiring, 'queueUrl' | 'deadLetterQueueUrl'>,
+  runnerOptions: DeliverRunnerOptions = {},
+): Promise<DeliveredRoute> {
+  const sqs = wiring.clients.sqs;
+  const queue = await createFifoQueue(sqs, name, { VisibilityTimeout: '30' });
+  const dlq = await createFifoQueue(sqs, `${name}-dlq`);
+  const deliverer = createDeliverer({ ...wiring, queueUrl: queue.url, deadLetterQueueUrl: dlq.url });
+  return { queue, dlq, deliverer, runner: deliverRunner(sqs, queue, deliverer, runnerOptions) };
 }
