@@ -27,36 +27,25 @@ const pem: Record<string, string> = {};
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'kafka-auth-test-'));
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-  );
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=client',
-    '-keyout',
-    'client.key',
-    '-out',
-    'client.pem',
-  );
+  // A self-signed certificate `<name>.pem` for `/CN=<name>` and its key `<name>.key`.
+  const selfSigned = (name: string) =>
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+    );
+  selfSigned('ca');
+  selfSigned('client');
   openssl('genpkey', '-algorithm', 'RSA', '-out', 'other.key');
   for (const name of ['ca.pem', 'client.pem', 'client.key', 'other.key']) {
     pem[name] = readFileSync(join(dir, name), 'utf8');
