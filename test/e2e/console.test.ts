@@ -23,6 +23,7 @@ import {
   UNREADABLE_ROUTE,
 } from '../support/console-world.ts';
 import { assertKafkaReachable } from '../support/kafka.ts';
+import { eventually } from '../support/wait.ts';
 
 const SHOTS = process.env.CONSOLE_SCREENSHOTS;
 const BIN = new URL('../../bin/kafka-bridge.ts', import.meta.url).pathname;
@@ -67,16 +68,8 @@ function url(path: string, params: Record<string, string> = {}): string {
   return `${world.console.origin}${path}?${query}`;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}; bridge logs:\n${world.problems.join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) =>
+  eventually(what, probe, { timeoutMs, intervalMs: 500, problems: world.problems });
 
 /** A raw HTTP request, so the Host header can be forged (fetch does not let it be set). */
 function raw(

@@ -19,23 +19,19 @@ import { type BridgeConfig, parseBridgeConfig, progressGroupId } from '../../lib
 import { KAFKA_API_KEYS, KAFKA_APIS } from '../../lib/kafka/apis.ts';
 import { createKafkaClient } from '../../lib/kafka/client.ts';
 import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
-import { LocalBridge, type LocalLog } from '../../lib/local/bridge.ts';
+import { LocalBridge } from '../../lib/local/bridge.ts';
 import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
 import { provision } from '../../lib/local/provision.ts';
-import { assertReachable, awsEndpoint, sqsEndpoint, uniqueName } from '../support/aws.ts';
+import { assertReachable, awsEndpoint, cliEnv, sqsEndpoint, uniqueName } from '../support/aws.ts';
 import { TestEndpoint } from '../support/endpoint.ts';
 import { assertKafkaReachable, createTopic } from '../support/kafka.ts';
 import { type AuthKind, assertListening, authListener, requestRecorder } from '../support/kafka-auth.ts';
 import { pollerProcessEnv } from '../support/poller-process.ts';
+import { eventually, problemLog } from '../support/wait.ts';
 
 let clients: LocalClients;
 let endpoint: TestEndpoint;
-const problems: string[] = [];
-const log: LocalLog = {
-  info: () => undefined,
-  warn: (message, details) => problems.push(`warn ${message} ${JSON.stringify(details)}`),
-  error: (message, details) => problems.push(`error ${message} ${JSON.stringify(details)}`),
-};
+const { problems, log } = problemLog();
 
 before(async () => {
   await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
@@ -56,16 +52,8 @@ async function putSecret(prefix: string, value: Record<string, string>): Promise
   return name;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; logs: ${problems.join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000) =>
+  eventually(what, probe, { timeoutMs, intervalMs: 200, problems });
 
 /** `kafka-bridge status --json` with the config written to a file, as an operator runs it. */
 async function cliStatus(
@@ -86,13 +74,7 @@ async function cliStatus(
     const io = {
       out: (text: string) => out.push(text),
       err: (text: string) => err.push(text),
-      env: {
-        ...process.env,
-        BRIDGE_COMPLETION_TABLE: names.table,
-        BRIDGE_BUCKET: names.bucket,
-        AWS_ENDPOINT_URL: awsEndpoint(),
-        AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
-      },
+      env: cliEnv(names),
     };
     const code = await main(['status', '--config', file, '--json'], io);
     return { code, out, err };

@@ -19,19 +19,15 @@ import { CompletionStore } from '../../lib/completion/store.ts';
 import { parseBridgeConfig, type Route } from '../../lib/config/index.ts';
 import { DEAD_LETTER_MARKER } from '../../lib/deliver/redrive.ts';
 import { deduplicationId, type Envelope, encodeEnvelope, messageGroupId } from '../../lib/envelope/index.ts';
-import { LocalBridge, type LocalLog } from '../../lib/local/bridge.ts';
+import { LocalBridge } from '../../lib/local/bridge.ts';
 import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
 import { provision } from '../../lib/local/provision.ts';
 import { assertReachable, awsEndpoint, sqsEndpoint, uniqueName } from '../support/aws.ts';
 import { assertKafkaReachable, createKafka, createTopic } from '../support/kafka.ts';
+import { eventually, problemLog } from '../support/wait.ts';
 
 let clients: LocalClients;
-const problems: string[] = [];
-const log: LocalLog = {
-  info: () => undefined,
-  warn: (message, details) => problems.push(`warn ${message} ${JSON.stringify(details)}`),
-  error: (message, details) => problems.push(`error ${message} ${JSON.stringify(details)}`),
-};
+const { problems, log } = problemLog();
 
 before(async () => {
   await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
@@ -68,16 +64,8 @@ async function redrivePolicy(url: string): Promise<{ deadLetterTargetArn: string
   return { deadLetterTargetArn: policy.deadLetterTargetArn, maxReceiveCount: Number(policy.maxReceiveCount) };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; logs: ${problems.join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) =>
+  eventually(what, probe, { timeoutMs, intervalMs: 200, problems });
 
 describe('provision', () => {
   test('creates table, bucket and the three FIFO queues, chained by redrive; again without error', async () => {

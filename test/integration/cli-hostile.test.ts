@@ -32,6 +32,7 @@ import { deduplicationId, type Envelope, encodeEnvelope, messageGroupId } from '
 import {
   assertReachable,
   awsEndpoint,
+  cliEnv,
   dynamoClient,
   lambdaClient,
   s3Client,
@@ -107,17 +108,12 @@ async function hostileWorld(withTopic = false) {
   };
   const route = parseBridgeConfig(input).routes[0];
   assert.ok(route);
-  const errors: unknown[] = [];
-  const { queue, runner } = await deliverRoute(
-    name,
-    {
-      route,
-      bucket,
-      completionTable: table,
-      clients: { sqs, s3, dynamo, secrets: secretsClient(), lambda: lambdaClient() },
-    },
-    { functionTimeoutMs: 30_000, onError: (error) => errors.push(error) },
-  );
+  const { queue, runner, errors } = await deliverRoute(name, {
+    route,
+    bucket,
+    completionTable: table,
+    clients: { sqs, s3, dynamo, secrets: secretsClient(), lambda: lambdaClient() },
+  });
   const send = async (offset: number, key: Buffer, value: string) => {
     const envelope: Envelope = {
       route: name,
@@ -160,13 +156,7 @@ async function hostileWorld(withTopic = false) {
   }
   const configFile = join(dir, `${name}.mjs`);
   await writeFile(configFile, `export default ${JSON.stringify(input)};\n`);
-  const env = {
-    ...process.env,
-    BRIDGE_COMPLETION_TABLE: table,
-    BRIDGE_BUCKET: bucket,
-    AWS_ENDPOINT_URL: awsEndpoint(),
-    AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
-  };
+  const env = cliEnv({ table, bucket });
   return { name, configFile, env, bucket, table, queueUrl: queue.url, config: parseBridgeConfig(input) };
 }
 

@@ -46,6 +46,7 @@ import type { LocalEventSource } from '../../lib/local/event-source.ts';
 import {
   assertReachable,
   awsEndpoint,
+  cliEnv,
   dynamoClient,
   type FifoQueue,
   lambdaClient,
@@ -65,6 +66,7 @@ import {
   deleteTopics,
   kafkaBrokers,
 } from '../support/kafka.ts';
+import { eventually } from '../support/wait.ts';
 
 let sqs: SQSClient;
 let s3: S3Client;
@@ -216,15 +218,8 @@ async function harness(script: Script, overrides: Partial<RouteInput> = {}): Pro
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000) =>
+  eventually(what, probe, { timeoutMs, intervalMs: 100 });
 
 function waitForCompletion(h: Harness, offset: number): Promise<Completion> {
   return waitFor(`completion of offset ${offset}`, () =>
@@ -630,13 +625,7 @@ describe('kafka-bridge CLI', () => {
       const io = {
         out: (text: string) => out.push(text),
         err: (text: string) => err.push(text),
-        env: {
-          ...process.env,
-          BRIDGE_COMPLETION_TABLE: table,
-          BRIDGE_BUCKET: bucket,
-          AWS_ENDPOINT_URL: awsEndpoint(),
-          AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
-        },
+        env: cliEnv({ table, bucket }),
       };
       assert.equal(await main(['status', '--config', configFile, '--json'], io), 0, err.join('\n'));
       const parsed = JSON.parse(out.join('\n')) as { route: string; partitions: { logEnd: string }[] }[];

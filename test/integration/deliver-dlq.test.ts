@@ -32,6 +32,7 @@ import {
   sqsEndpoint,
   uniqueName,
 } from '../support/aws.ts';
+import { eventually } from '../support/wait.ts';
 
 let sqs: SQSClient;
 let s3: S3Client;
@@ -57,15 +58,8 @@ after(() => {
   dynamo.destroy();
 });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000) =>
+  eventually(what, probe, { timeoutMs, intervalMs: 100 });
 
 describe('DLQ consumer', () => {
   test('a record SQS redrove after crashes is archived, its key quarantined, and completed', async () => {

@@ -38,6 +38,7 @@ import {
 import { completeDelivered } from '../support/completions.ts';
 import { deliverRoute } from '../support/deliver.ts';
 import { type Script, TestEndpoint } from '../support/endpoint.ts';
+import { eventually } from '../support/wait.ts';
 
 let sqs: SQSClient;
 let s3: S3Client;
@@ -132,23 +133,18 @@ async function harness(
   assert.ok(route);
   const metrics = new CollectedMetrics();
   const logs: Harness['logs'] = [];
-  const errors: unknown[] = [];
-  const { queue, dlq, runner } = await deliverRoute(
-    name,
-    {
-      route,
-      bucket,
-      completionTable: table,
-      clients: { sqs, s3, dynamo, secrets, lambda: lambdaClient() },
-      metrics,
-      logger: {
-        info: (message, attributes) => logs.push({ level: 'info', message, attributes }),
-        warn: (message, attributes) => logs.push({ level: 'warn', message, attributes }),
-        error: (message, attributes) => logs.push({ level: 'error', message, attributes }),
-      },
+  const { queue, dlq, runner, errors } = await deliverRoute(name, {
+    route,
+    bucket,
+    completionTable: table,
+    clients: { sqs, s3, dynamo, secrets, lambda: lambdaClient() },
+    metrics,
+    logger: {
+      info: (message, attributes) => logs.push({ level: 'info', message, attributes }),
+      warn: (message, attributes) => logs.push({ level: 'warn', message, attributes }),
+      error: (message, attributes) => logs.push({ level: 'error', message, attributes }),
     },
-    { functionTimeoutMs: 30_000, onError: (error) => errors.push(error) },
-  );
+  });
   return {
     route,
     queue,
@@ -194,15 +190,8 @@ async function harness(
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000) =>
+  eventually(what, probe, { timeoutMs, intervalMs: 100 });
 
 function completionOf(h: Harness, offset: number, partition = 0): Promise<Completion | undefined> {
   return h.completions.get(h.route.name, TOPIC, partition, BigInt(offset));

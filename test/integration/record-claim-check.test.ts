@@ -46,6 +46,7 @@ import {
   deleteTopics,
   uniqueName,
 } from '../support/kafka.ts';
+import { eventually } from '../support/wait.ts';
 
 let sqs: SQSClient;
 let s3: S3Client;
@@ -109,17 +110,12 @@ async function bridge(script: Script): Promise<Bridge> {
   });
   const route = config.routes[0];
   assert.ok(route);
-  const errors: unknown[] = [];
-  const { queue, runner } = await deliverRoute(
-    name,
-    {
-      route,
-      bucket,
-      completionTable: table,
-      clients: { sqs, s3, dynamo, secrets: secretsClient(), lambda: lambdaClient() },
-    },
-    { functionTimeoutMs: 30_000, onError: (error) => errors.push(error) },
-  );
+  const { queue, runner, errors } = await deliverRoute(name, {
+    route,
+    bucket,
+    completionTable: table,
+    clients: { sqs, s3, dynamo, secrets: secretsClient(), lambda: lambdaClient() },
+  });
   runner.start();
   stops.push(async () => {
     await runner.stop();
@@ -135,15 +131,8 @@ async function bridge(script: Script): Promise<Bridge> {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000) =>
+  eventually(what, probe, { timeoutMs, intervalMs: 200 });
 
 /**
  * Sends a record claim check for `content` to the route's queue, as the poller would, with

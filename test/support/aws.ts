@@ -45,6 +45,17 @@ export function sqsEndpoint(): string {
   return override !== undefined && override !== '' ? override : localEndpoints().sqs;
 }
 
+/** The operator CLI's environment: the emulators' endpoints, the given completions table and bucket. */
+export function cliEnv(names: { readonly table: string; readonly bucket: string }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    BRIDGE_COMPLETION_TABLE: names.table,
+    BRIDGE_BUCKET: names.bucket,
+    AWS_ENDPOINT_URL: awsEndpoint(),
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
+  };
+}
+
 export interface EmulatorClientConfig {
   readonly region: string;
   readonly endpoint: string;

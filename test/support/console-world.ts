@@ -10,12 +10,12 @@ import { CliContext } from '../../lib/cli/context.ts';
 import { type BridgeConfig, parseBridgeConfig } from '../../lib/config/index.ts';
 import { type RunningConsole, startConsole } from '../../lib/console/server.ts';
 import { decodeEnvelope } from '../../lib/envelope/index.ts';
-import { LocalBridge, type LocalLog } from '../../lib/local/bridge.ts';
-import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
-import { provision } from '../../lib/local/provision.ts';
+import { destroyClients } from '../../lib/local/clients.ts';
 import { awsEndpoint, sqsEndpoint, uniqueName } from './aws.ts';
 import { type ReceivedRequest, TestEndpoint } from './endpoint.ts';
-import { createKafka, createTopic, deleteTopics } from './kafka.ts';
+import { createTopic, deleteTopics } from './kafka.ts';
+import { startLocalBridge } from './local-bridge.ts';
+import { problemLog } from './wait.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -69,12 +69,7 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
   const topic = uniqueName('console-topic');
   const table = uniqueName('console-completions');
   const bucket = uniqueName('console-bucket');
-  const problems: string[] = [];
-  const log: LocalLog = {
-    info: () => undefined,
-    warn: (message, details) => problems.push(`warn ${message} ${JSON.stringify(details)}`),
-    error: (message, details) => problems.push(`error ${message} ${JSON.stringify(details)}`),
-  };
+  const { problems, log } = problemLog();
   const accepted: ReceivedRequest[] = [];
   const world = { broken: true } as { broken: boolean };
   const endpoint = await TestEndpoint.start((request) => {
@@ -98,18 +93,13 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
       },
     ],
   });
-  const clients: LocalClients = localClients();
-  const provisioned = await provision(config, clients, { tableName: table, bucket });
-  const kafka = createKafka('console-test');
-  const bridge = new LocalBridge({
-    routes: config.routes,
-    clients,
-    provisioned,
-    kafka,
+  const { clients, kafka, bridge } = await startLocalBridge(config, {
+    tableName: table,
+    bucket,
+    clientId: 'console-test',
     log,
     commitIntervalMs: 500,
   });
-  await bridge.start();
   const resources = { endpoint: awsEndpoint(), sqsEndpoint: sqsEndpoint(), table, bucket };
   // The consoles also know a route that was never provisioned (no queues, no table entries): the
   // pages must say why it cannot be read and still show the others. (A missing topic would do

@@ -35,20 +35,23 @@ export interface DeliveredRoute {
   readonly deliverer: Deliverer;
   /** The route's deliver function on its queue (not started). */
   readonly runner: LocalEventSource;
+  /** What the runner's invocations threw. */
+  readonly errors: unknown[];
 }
 
 /**
  * The route's queue `<name>.fifo` (visibility timeout 30 s) and dead-letter queue
- * `<name>-dlq.fifo`, a deliverer wired to them and its runner.
+ * `<name>-dlq.fifo`, a deliverer wired to them and its runner (the function timeout 30 s).
  */
 export async function deliverRoute(
   name: string,
   wiring: Omit<DelivererWiring, 'queueUrl' | 'deadLetterQueueUrl'>,
-  runnerOptions: DeliverRunnerOptions = {},
 ): Promise<DeliveredRoute> {
   const sqs = wiring.clients.sqs;
   const queue = await createFifoQueue(sqs, name, { VisibilityTimeout: '30' });
   const dlq = await createFifoQueue(sqs, `${name}-dlq`);
   const deliverer = createDeliverer({ ...wiring, queueUrl: queue.url, deadLetterQueueUrl: dlq.url });
-  return { queue, dlq, deliverer, runner: deliverRunner(sqs, queue, deliverer, runnerOptions) };
+  const errors: unknown[] = [];
+  const runner = deliverRunner(sqs, queue, deliverer, { onError: (error) => errors.push(error) });
+  return { queue, dlq, deliverer, runner, errors };
 }

@@ -5,13 +5,13 @@ import type { Producer } from 'kafkajs';
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { parseBridgeConfig, type Route } from '../../lib/config/index.ts';
 import { messageGroupId } from '../../lib/envelope/index.ts';
-import { LocalBridge } from '../../lib/local/bridge.ts';
-import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
-import { provision } from '../../lib/local/provision.ts';
+import type { LocalBridge } from '../../lib/local/bridge.ts';
+import { destroyClients, type LocalClients } from '../../lib/local/clients.ts';
 import { QuarantineStore } from '../../lib/quarantine/quarantine.ts';
-import { awsEndpoint, sqsEndpoint, uniqueName } from './aws.ts';
+import { cliEnv, uniqueName } from './aws.ts';
 import { TestEndpoint } from './endpoint.ts';
-import { createKafka, createTopic, deleteTopics, kafkaBrokers } from './kafka.ts';
+import { createTopic, deleteTopics, kafkaBrokers } from './kafka.ts';
+import { startLocalBridge } from './local-bridge.ts';
 
 /*
  * A local-mode world for the docs' CLI commands: one route of its own (unique names) run by
@@ -88,30 +88,19 @@ export class DocWorld {
     await writeFile(configFile, `export default ${JSON.stringify(input)};\n`);
     const table = uniqueName('docs-completions');
     const bucket = uniqueName('docs-bucket');
-    const clients = localClients();
-    const provisioned = await provision(config, clients, { tableName: table, bucket });
-    const kafka = createKafka('doc-commands');
-    const producer = kafka.producer();
-    await producer.connect();
     const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const bridge = new LocalBridge({
-      routes: config.routes,
-      clients,
-      provisioned,
-      kafka,
+    const { clients, kafka, bridge } = await startLocalBridge(config, {
+      tableName: table,
+      bucket,
+      clientId: 'doc-commands',
       log,
       commitIntervalMs: 300,
     });
-    await bridge.start();
+    const producer = kafka.producer();
+    await producer.connect();
     const route = config.routes[0];
     if (route === undefined) throw new Error('the world has no route');
-    const env = {
-      ...process.env,
-      AWS_ENDPOINT_URL: awsEndpoint(),
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
-      BRIDGE_COMPLETION_TABLE: table,
-      BRIDGE_BUCKET: bucket,
-    };
+    const env = cliEnv({ table, bucket });
     const world = new DocWorld({
       route,
       dir,

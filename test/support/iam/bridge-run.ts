@@ -23,6 +23,7 @@ import { uniqueName } from '../aws.ts';
 import type { FakeDiscord } from '../discord.ts';
 import type { TestEndpoint } from '../endpoint.ts';
 import { createTopic, kafkaBrokers } from '../kafka.ts';
+import { eventually } from '../wait.ts';
 import { bridgeWebhookSecret, routeInputs, topicOf, WEBHOOK } from './routes.ts';
 
 /** The two routes' names and what the run needs around them. */
@@ -122,7 +123,8 @@ export async function runBridge(setup: RunSetup): Promise<RunResult> {
     ...silent,
     error: (message, details) => problems.push(`${message} ${JSON.stringify(details)}`),
   };
-  const wait = <T>(what: string, probe: () => Promise<T | undefined>) => waitFor(what, probe, problems);
+  const wait = <T>(what: string, probe: () => Promise<T | undefined>) =>
+    eventually(what, probe, { timeoutMs: 60_000, intervalMs: 200, problems });
   const prepared = await prepare(setup);
   const { routes, provisioned } = prepared;
   // The poller's start looks its queues up by name.
@@ -196,20 +198,5 @@ async function redrive(clients: LocalClients, route: Route, provisioned: Provisi
         MessageDeduplicationId: deduplicationId(envelope),
       }),
     );
-  }
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  problems: readonly string[],
-  timeoutMs = 60_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; errors: ${problems.join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
