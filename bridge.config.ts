@@ -1,4 +1,5 @@
-import { defineConfig } from './lib/config/index.ts';
+// In an app that installs the package: `import { defineConfig } from 'kafka-endpoint-bridge/config'`.
+import { defineConfig } from './config.ts';
 
 /*
  * The routes of this deployment. The CDK stack, the local runner and the CLI all read this

@@ -1,10 +1,11 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import config from '../../bridge.config.ts';
-import { BridgeStack } from '../lib/bridge-stack.ts';
+import { BridgeStack } from '../../index.ts';
 
 /*
- * The CDK app (`npx cdk synth`, `npx cdk deploy`). Routes come from bridge.config.ts, the one
+ * The CDK app (`npx cdk synth`, `npx cdk deploy`). It uses the package's public entry point
+ * (index.ts, `kafka-endpoint-bridge` when installed) as a platform team's own app does. Routes come from bridge.config.ts, the one
  * config the local runner and the CLI read too; the stack validates it at synth.
  * The stack is environment-agnostic unless the CLI knows an account and region, so synth needs
  * no AWS credentials.

@@ -24,7 +24,7 @@ import {
   type RouteInput,
 } from '../../lib/config/index.ts';
 import { DEFAULT_DISCORD_WEBHOOK_SECRET_NAME, ENV } from '../../lib/runtime/contract.ts';
-import { BridgeFunction, ENTRIES } from './bridge-function.ts';
+import { BridgeFunction } from './bridge-function.ts';
 import { type ConfigDelivery, configDelivery } from './config-delivery.ts';
 import {
   type KafkaConnectionProps,
@@ -111,7 +111,7 @@ export class KafkaBridge extends Construct {
       ...(props.config.defaults === undefined ? {} : { defaults: props.config.defaults }),
     });
     const runtimeConfig = runtimeInput(props.config.routes);
-    const allRoutesConfig = configDelivery(this, runtimeConfig);
+    const allRoutesConfig = configDelivery(this, 'Config', runtimeConfig);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     // The casts to I-interfaces here and below are type-only: aws-cdk-lib declares optional
@@ -168,7 +168,7 @@ export class KafkaBridge extends Construct {
         new RouteResources(this, `Route-${route.name}`, {
           route,
           // parseBridgeConfig keeps the order of the routes: input index i is parsed route i.
-          config: configDelivery(this, runtimeInput(props.config.routes.slice(index, index + 1))),
+          runtimeConfig: runtimeInput(props.config.routes.slice(index, index + 1)),
           bucket: this.bucket,
           table: this.completionTable,
           alarmTopic: this.alarmTopic,
@@ -178,20 +178,19 @@ export class KafkaBridge extends Construct {
     );
 
     const commit = new BridgeFunction(this, 'Commit', {
-      entry: ENTRIES.commit,
+      bundle: 'commit',
       description: "Moves each route's progress-group offsets past finished records",
       timeout: Duration.minutes(1),
       // One run at a time: runs of one route would only contend for its lease.
       reservedConcurrentExecutions: 1,
       network,
       environment: {
-        ...allRoutesConfig.environment,
         [ENV.completionTable]: this.completionTable.tableName,
         [ENV.serviceName]: 'kafka-bridge-commit',
         ...(kafka.auth.kind === 'mtls' ? { [ENV.kafkaMtlsSecret]: kafka.auth.secret.secretArn } : {}),
       },
       logRetention,
-      ...(allRoutesConfig.bundledFiles === undefined ? {} : { bundledFiles: allRoutesConfig.bundledFiles }),
+      config: allRoutesConfig,
     });
     this.commitFunction = commit.function;
     this.wireCommit(commit, kafka.auth);
@@ -259,17 +258,16 @@ export class KafkaBridge extends Construct {
    */
   private createNotifier(config: ConfigDelivery, logRetention: logs.RetentionDays): lambda.IFunction {
     const notify = new BridgeFunction(this, 'Notify', {
-      entry: ENTRIES.notify,
+      bundle: 'notify',
       description: 'Posts alarm changes and dead-letter summaries to Discord',
       timeout: NOTIFY_TIMEOUT,
       memorySize: 256,
       environment: {
-        ...config.environment,
         [ENV.discordWebhookSecret]: this.discordWebhookSecret.secretArn,
         [ENV.serviceName]: 'kafka-bridge-notify',
       },
       logRetention,
-      ...(config.bundledFiles === undefined ? {} : { bundledFiles: config.bundledFiles }),
+      config,
     });
     const fn = notify.function;
     this.alarmTopic.addSubscription(new subscriptions.LambdaSubscription(fn));

@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   archivePrefix,
+  type BridgeConfigInput,
   DELIVER_BATCH_SIZE,
   deadLetterQueueName,
   deliverTimeoutMs,
@@ -34,8 +35,8 @@ import {
   ROUTE_DIMENSION,
   SERVICE_DIMENSION,
 } from '../../lib/runtime/contract.ts';
-import { BridgeFunction, ENTRIES } from './bridge-function.ts';
-import type { ConfigDelivery } from './config-delivery.ts';
+import { BridgeFunction } from './bridge-function.ts';
+import { configDelivery } from './config-delivery.ts';
 import { secretFromRef } from './kafka-access.ts';
 import {
   acknowledgeLambdaManagedPolicies,
@@ -79,10 +80,10 @@ export function oldestMessageAgeThreshold(route: Route): Duration {
 export interface RouteResourcesProps {
   readonly route: Route;
   /**
-   * How the route's functions get the config (parsed again at cold start): the stack's Kafka
+   * The config the route's functions get (parsed again at cold start): the stack's Kafka
    * section and this route alone.
    */
-  readonly config: ConfigDelivery;
+  readonly runtimeConfig: BridgeConfigInput;
   readonly bucket: s3.Bucket;
   readonly table: dynamodb.Table;
   readonly alarmTopic: sns.ITopic;
@@ -149,10 +150,9 @@ export class RouteResources extends Construct {
       deadLetterQueue: { queue: this.redriveQueue, maxReceiveCount: maxReceiveCount(route) },
     });
 
-    const { bundledFiles: files } = props.config;
-    const bundledFiles = files === undefined ? {} : { bundledFiles: files };
+    // One config layer per route, shared by its two functions.
+    const config = configDelivery(this, 'Config', props.runtimeConfig);
     const common = {
-      ...props.config.environment,
       [ENV.deadLetterEventsQueueUrl]: props.deadLetterEvents.queueUrl,
       [ENV.routeName]: route.name,
       [ENV.bucket]: bucket.bucketName,
@@ -160,7 +160,7 @@ export class RouteResources extends Construct {
     };
 
     const deliver = new BridgeFunction(this, 'Deliver', {
-      entry: ENTRIES.deliver,
+      bundle: 'deliver',
       description: `Delivers the records of route ${route.name} to its endpoint`,
       timeout,
       environment: {
@@ -170,7 +170,7 @@ export class RouteResources extends Construct {
         [ENV.serviceName]: 'kafka-bridge-deliver',
       },
       logRetention: props.logRetention,
-      ...bundledFiles,
+      config,
     });
     this.deliverFunction = deliver.function;
     deliver.function.addEventSource(
@@ -183,7 +183,7 @@ export class RouteResources extends Construct {
     );
 
     const deadLetter = new BridgeFunction(this, 'DeadLetter', {
-      entry: ENTRIES.deadLetter,
+      bundle: 'dead-letter',
       description: `Archives, completes and dead-letters the records SQS redrove from route ${route.name}`,
       timeout: DEAD_LETTER_FUNCTION_TIMEOUT,
       environment: {
@@ -192,7 +192,7 @@ export class RouteResources extends Construct {
         [ENV.serviceName]: 'kafka-bridge-dlq',
       },
       logRetention: props.logRetention,
-      ...bundledFiles,
+      config,
     });
     this.deadLetterFunction = deadLetter.function;
     deadLetter.function.addEventSource(

@@ -1,4 +1,4 @@
-export { defineConfig } from './define.ts';
+export { defineConfig, defineRoute } from './define.ts';
 export {
   DELIVER_BATCH_SIZE,
   deliverTimeoutMs,

@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { REPO_ROOT } from '../../../cdk/lib/bridge-function.ts';
-import type { RouteResources } from '../../../cdk/lib/route-resources.ts';
+import { type BridgeConfig, parseBridgeConfig, type RouteResources } from '../../../index.ts';
 import { completionTableDefinition } from '../../../lib/completion/table.ts';
-import { type BridgeConfig, parseBridgeConfig } from '../../../lib/config/index.ts';
 import { bridgeConfigFromEnv } from '../../../lib/runtime/config.ts';
 import { METRIC, METRICS_NAMESPACE, SERVICE } from '../../../lib/runtime/contract.ts';
 import { twoRouteApp } from './two-route-app.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 const bridge = twoRouteApp();
 const { template, stack } = bridge;
@@ -38,12 +39,23 @@ function props(logicalId: string): Json {
 
 const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
 
-/** The directory a function's bundled code was staged in (what Lambda unpacks to LAMBDA_TASK_ROOT). */
-function assetDir(logicalId: string): string {
-  const code = props(logicalId).Code as { S3Key: unknown };
+/** The directory an asset (S3 key `<hash>.zip`) was staged in: what Lambda unpacks. */
+function stagedAsset(code: { S3Key: unknown }): string {
   const key = stack.resolve(code.S3Key);
   assert.equal(typeof key, 'string');
   return join(bridge.app.outdir, `asset.${(key as string).replace(/\.zip$/, '')}`);
+}
+
+/** The directory a function's code was staged in (what Lambda unpacks to LAMBDA_TASK_ROOT). */
+function assetDir(logicalId: string): string {
+  return stagedAsset(props(logicalId).Code as { S3Key: unknown });
+}
+
+/** The staged directory of the function's one layer (what Lambda unpacks to /opt). */
+function layerDir(logicalId: string): string {
+  const layers = props(logicalId).Layers as { Ref: string }[];
+  assert.equal(layers.length, 1, 'one layer: the config');
+  return stagedAsset(props(layers[0]?.Ref ?? '').Content as { S3Key: unknown });
 }
 
 /** The config a function reads at cold start, read the way it does (lib/runtime/config.ts). */
@@ -55,6 +67,9 @@ function functionConfig(logicalId: string): { config: BridgeConfig; environment:
     // The SCRAM secret is a name here, so the JSON holds no token and resolves to a plain string.
     if (value !== undefined) env[name] = value as string;
   }
+  // The file is in the layer, which Lambda unpacks to /opt: read it from the staged layer.
+  assert.equal(env.BRIDGE_CONFIG_FILE, '/opt/bridge-config.json');
+  env.BRIDGE_CONFIG_FILE = join(layerDir(logicalId), 'bridge-config.json');
   return { config: bridgeConfigFromEnv(env), environment };
 }
 
@@ -130,11 +145,11 @@ describe('per-route functions', () => {
     }
   });
 
-  test('each function gets a config holding only its own route, bundled with its code, which parses again', () => {
+  test('each function gets a config holding only its own route, in its layer, which parses again', () => {
     for (const route of stack.bridge.routes) {
       for (const fn of [route.deliverFunction, route.deadLetterFunction]) {
         const { config, environment } = functionConfig(bridge.logicalId(fn));
-        assert.equal(environment.BRIDGE_CONFIG_FILE, 'bridge-config.json');
+        assert.equal(environment.BRIDGE_CONFIG_FILE, '/opt/bridge-config.json');
         assert.deepEqual(config.routes, [route.route]);
       }
       const { config: reparsed } = functionConfig(bridge.logicalId(route.deliverFunction));
@@ -359,7 +374,8 @@ describe('shared resources', () => {
       ),
       ['orders', 'payments'],
     );
-    // The image is the repository's Dockerfile, staged at synth (no Docker needed).
+    // The image context is the poller bundle and the repository's Dockerfile, staged at synth
+    // (no Docker needed); the Dockerfile copies the bundle, nothing else.
     const assets = JSON.parse(readFileSync(join(bridge.app.outdir, 'TestBridge.assets.json'), 'utf8')) as {
       dockerImages: Record<string, { source: { directory: string; dockerFile?: string } }>;
     };
@@ -370,8 +386,7 @@ describe('shared resources', () => {
       readFileSync(join(staged, 'Dockerfile'), 'utf8'),
       readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'),
     );
-    assert.ok(existsSync(join(staged, 'functions', 'poller.ts')));
-    assert.ok(!existsSync(join(staged, 'node_modules')), '.dockerignore keeps node_modules out');
+    assert.deepEqual(readdirSync(staged).sort(), ['Dockerfile', 'index.mjs', 'index.mjs.map']);
 
     template.hasResourceProperties('AWS::ECS::Service', {
       DesiredCount: 2,

@@ -1,7 +1,6 @@
 import { App, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { BridgeStack } from '../../../cdk/lib/bridge-stack.ts';
-import type { BridgeConfigInput } from '../../../lib/config/index.ts';
+import { type BridgeConfigInput, BridgeStack } from '../../../index.ts';
 
 /**
  * The two routes every CDK test synthesizes: an HTTP endpoint with a headers secret, and a
