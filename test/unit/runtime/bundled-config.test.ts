@@ -47,7 +47,8 @@ describe('bridgeConfigFromEnv with a bundled config file', () => {
     assert.throws(
       () => bridgeConfigFromEnv(env('not-there.json')),
       (error: Error) =>
-        error.message.includes(join(taskRoot, 'not-there.json')) && /should be shipped with the function/.test(error.message),
+        error.message.includes(join(taskRoot, 'not-there.json')) &&
+        /should be shipped with the function/.test(error.message),
     );
   });
 
