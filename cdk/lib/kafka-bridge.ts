@@ -15,6 +15,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+
+/** aws-cdk-lib's feature flag `@aws-cdk/aws-iam:minimizePolicies`. */
+const MINIMIZE_POLICIES = '@aws-cdk/aws-iam:minimizePolicies';
+
 import { COMPLETION_TABLE_KEYS } from '../../lib/completion/table.ts';
 import {
   type BridgeConfig,
@@ -26,6 +30,7 @@ import {
 import { DEFAULT_DISCORD_WEBHOOK_SECRET_NAME, ENV } from '../../lib/runtime/contract.ts';
 import { BridgeFunction } from './bridge-function.ts';
 import { type ConfigDelivery, configDelivery } from './config-delivery.ts';
+import { routeDashboards, sharedDashboard } from './dashboards.ts';
 import {
   type KafkaConnectionProps,
   kafkaSecrets,
@@ -40,7 +45,8 @@ import {
   acknowledgeWildcardResource,
 } from './nag.ts';
 import { Poller, type PollerSizing } from './poller.ts';
-import { RouteResources, visibilityTimeoutFor } from './route-resources.ts';
+import { type RouteResources, visibilityTimeoutFor } from './route-resources.ts';
+import { RouteStack } from './route-stack.ts';
 
 export interface KafkaBridgeProps {
   /**
@@ -91,7 +97,10 @@ export class KafkaBridge extends Construct {
   readonly vpc: ec2.IVpc;
   /** Attached to the poller and the commit function: allow it on the brokers' security group. */
   readonly kafkaClientSecurityGroup: ec2.SecurityGroup;
+  /** The shared parts: commit function and poller. */
   readonly dashboard: cloudwatch.Dashboard;
+  /** A row per route, in pages (cdk/lib/dashboards.ts). */
+  readonly routeDashboards: readonly cloudwatch.Dashboard[];
   readonly discordWebhookSecret: secretsmanager.ISecret;
   /** Dead-letter events of every route, read by the notifier. */
   readonly deadLetterEvents: sqs.Queue;
@@ -99,6 +108,10 @@ export class KafkaBridge extends Construct {
 
   constructor(scope: Construct, id: string, props: KafkaBridgeProps) {
     super(scope, id);
+    // Merge IAM statements that differ only in resources (what the flag does for a whole app):
+    // with a few hundred routes the poller's and the notifier's grants stay within IAM's policy
+    // size quotas. Set on this construct, it applies to the bridge's roles only.
+    this.node.setContext(MINIMIZE_POLICIES, true);
     // First, before any resource: a bad config must fail with its own message, nothing else.
     this.config = parseBridgeConfig(props.config);
     const kafka = resolveKafka(this, this.config.kafka, props.kafka);
@@ -165,7 +178,7 @@ export class KafkaBridge extends Construct {
 
     this.routes = this.config.routes.map(
       (route, index) =>
-        new RouteResources(this, `Route-${route.name}`, {
+        new RouteStack(this, `Route-${route.name}`, {
           route,
           // parseBridgeConfig keeps the order of the routes: input index i is parsed route i.
           runtimeConfig: runtimeInput(props.config.routes.slice(index, index + 1)),
@@ -174,7 +187,7 @@ export class KafkaBridge extends Construct {
           alarmTopic: this.alarmTopic,
           deadLetterEvents: this.deadLetterEvents,
           logRetention,
-        }),
+        }).resources,
     );
 
     const commit = new BridgeFunction(this, 'Commit', {
@@ -231,25 +244,20 @@ export class KafkaBridge extends Construct {
 
     this.notifyFunction = this.createNotifier(allRoutesConfig, logRetention);
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      defaultInterval: Duration.hours(3),
-      widgets: [
-        ...this.routes.map((routeResources) => routeResources.dashboardWidgets()),
-        [
-          new cloudwatch.GraphWidget({
-            title: 'commit function',
-            left: [
-              commit.function.metricInvocations(),
-              commit.function.metricErrors(),
-              commit.function.metricThrottles(),
-            ],
-            right: [commit.function.metricDuration({ statistic: 'p99' })],
-            width: 12,
-          }),
-          ...this.poller.dashboardWidgets(),
+    this.dashboard = sharedDashboard(this, [
+      new cloudwatch.GraphWidget({
+        title: 'commit function',
+        left: [
+          commit.function.metricInvocations(),
+          commit.function.metricErrors(),
+          commit.function.metricThrottles(),
         ],
-      ],
-    });
+        right: [commit.function.metricDuration({ statistic: 'p99' })],
+        width: 12,
+      }),
+      ...this.poller.dashboardWidgets(),
+    ]);
+    this.routeDashboards = routeDashboards(this, this.routes);
   }
 
   /**

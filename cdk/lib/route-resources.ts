@@ -297,7 +297,7 @@ export class RouteResources extends Construct {
       alarms.push(
         new cloudwatch.Alarm(this, id, {
           ...props,
-          alarmName: `${Stack.of(this).stackName}-${route.name}-${id}`,
+          alarmName: `${deploymentStackName(this)}-${route.name}-${id}`,
         }),
       );
     };
@@ -430,6 +430,13 @@ export class RouteResources extends Construct {
       }),
     ];
   }
+}
+
+/** The name of the deployed (top-level) stack holding `scope`, also from inside a nested stack. */
+export function deploymentStackName(scope: Construct): string {
+  let stack = Stack.of(scope);
+  while (stack.nestedStackParent !== undefined) stack = stack.nestedStackParent;
+  return stack.stackName;
 }
 
 /** A route-level bridge metric: dimensions `service` (its publisher) and `route` (see contract.ts). */

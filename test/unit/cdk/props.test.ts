@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { mskIamStatements } from '../../../cdk/lib/kafka-access.ts';
@@ -150,16 +150,18 @@ describe('many routes', () => {
 
     // Assess
     const template = Template.fromStack(stack);
-    const functions = template.findResources('AWS::Lambda::Function');
-    const environments = Object.values(functions).map(
-      (fn) =>
-        (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables,
+    const stacks = [stack, ...stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack)];
+    const environments = stacks.flatMap((owner) =>
+      Object.values(Template.fromStack(owner).findResources('AWS::Lambda::Function')).map((fn) => ({
+        owner,
+        env: (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables,
+      })),
     );
     assert.equal(environments.length, 2 * 15 + 2, 'deliver and DLQ consumer per route, commit, notify');
-    for (const env of environments) {
+    for (const { owner, env } of environments) {
       assert.equal(env.BRIDGE_CONFIG_FILE, '/opt/bridge-config.json');
-      assert.deepEqual(Object.keys(JSON.parse(stack.resolve(env.BRIDGE_CONFIG_JSON) as string)), ['kafka']);
-      assert.ok(Buffer.byteLength(JSON.stringify(stack.resolve(env))) < 4_096);
+      assert.deepEqual(Object.keys(JSON.parse(owner.resolve(env.BRIDGE_CONFIG_JSON) as string)), ['kafka']);
+      assert.ok(Buffer.byteLength(JSON.stringify(owner.resolve(env))) < 4_096);
     }
     // An alarm combines at most 10 metrics: a MAX over 15 route series would fail the synth.
     const scaling = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
