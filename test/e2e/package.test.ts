@@ -9,6 +9,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BUNDLES } from '../../cdk/lib/bundles.ts';
+import { templateFiles, templateProblems } from '../support/cfn-limits.ts';
 import {
   type Consumer,
   NODE_24_PATH,
@@ -19,6 +20,8 @@ import {
   templatesIn,
   writeApp,
 } from '../support/consumer-app.ts';
+
+const CFN_LINT = join(REPO_ROOT, '.run', 'venv', 'bin', 'cfn-lint');
 
 let consumer: Consumer;
 let files: string[];
@@ -75,6 +78,23 @@ import orders from './routes/orders.ts';
 import payments from './routes/payments.ts';
 
 synth('cdk.out.two', [orders, payments]);
+`,
+  'many-routes.ts': `import { defineRoute } from 'kafka-endpoint-bridge/config';
+import { synth } from './bridge.ts';
+
+// A platform with 200 teams: one route each, every other one to a Lambda endpoint.
+const routes = Array.from({ length: 200 }, (_, i) =>
+  defineRoute({
+    name: \`team-\${i}-orders\`,
+    topics: [\`team-\${i}.orders.v1\`],
+    endpoint:
+      i % 2 === 0
+        ? { type: 'http', url: \`https://team-\${i}.example.com/kafka/orders\`, headersSecret: \`team-\${i}/api-key\` }
+        : { type: 'lambda', functionArn: \`arn:aws:lambda:eu-west-1:123456789012:function:team-\${i}-orders\` },
+    alerts: { discordWebhookSecret: \`team-\${i}/discord-webhook\`, oncall: \`@team-\${i}\` },
+  }),
+);
+synth('cdk.out.many', routes);
 `,
   'broken-route.ts': `import { synth } from './bridge.ts';
 import broken from './routes/broken.ts';
@@ -183,6 +203,28 @@ describe('a platform app with the installed package', () => {
       const staged = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
       assert.ok(shipped.has(readFileSync(staged, 'utf8')), `${key} is a shipped bundle`);
     }
+  });
+
+  test('synthesizes 200 routes with cdk-nag, every template within the AWS limits, cfn-lint clean', () => {
+    const run = runApp(consumer, 'many-routes.ts');
+    assert.equal(run.status, 0, `synth failed:\n${run.stdout.slice(-2000)}${run.stderr.slice(-4000)}`);
+    const outdir = join(consumer.app, 'cdk.out.many');
+    const files = templateFiles(outdir);
+    const routeStacks = files.filter((file) =>
+      /Routeteam\d+orders[0-9A-F]{8}\.nested\.template\.json$/.test(file),
+    );
+    assert.equal(routeStacks.length, 200, 'a nested stack per route');
+    assert.deepEqual(files.flatMap(templateProblems), []);
+    // cfn-lint: the parent, each dashboard page and two route stacks (the route stacks differ
+    // only in names; linting all 200 would take minutes).
+    const dashboards = files.filter((file) =>
+      /RouteDashboard\d+[0-9A-F]{8}\.nested\.template\.json$/.test(file),
+    );
+    assert.equal(dashboards.length, 4, 'pages of 50 routes');
+    const parent = join(outdir, 'Platform.template.json');
+    const sample = [parent, ...dashboards, routeStacks[0] ?? '', routeStacks.at(-1) ?? ''];
+    const lint = spawnSync(CFN_LINT, ['--ignore-checks', 'W3005', '--', ...sample], { encoding: 'utf8' });
+    assert.equal(lint.status, 0, `cfn-lint:\n${lint.stdout}${lint.stderr}`);
   });
 
   test("a team's bad route fails the synth naming the route and the field", () => {
