@@ -16,6 +16,7 @@ import { CommitLease } from '../lib/commit/lease.ts';
 import { commitRoutes, largestRouteLag, routesTouched } from '../lib/commit/run.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
+import { checkKafkaConnection, KafkaConnectionError } from '../lib/kafka/connection.ts';
 import { KafkaOffsets } from '../lib/kafka/offsets.ts';
 import { bridgeConfigFromEnv, requiredEnv } from '../lib/runtime/config.ts';
 import { ENV, METRIC, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
@@ -27,10 +28,11 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE
 const config = bridgeConfigFromEnv();
 const tableName = requiredEnv(ENV.completionTable);
 const dynamo = new DynamoDBClient({});
-const kafka = await createKafkaClient(config.kafka, {
-  secrets: new SecretReader(new SecretsManagerClient({})),
-  clientId: 'kafka-bridge-commit',
-});
+const secrets = new SecretReader(new SecretsManagerClient({}));
+// Rejected credentials fail the cold start with one line (KafkaConnectionError), not with
+// kafkajs's retry log lines; later connection failures are reported the same way below.
+await checkKafkaConnection(config.kafka, { secrets, clientId: 'kafka-bridge-commit' });
+const kafka = await createKafkaClient(config.kafka, { secrets, clientId: 'kafka-bridge-commit' });
 const offsets = new KafkaOffsets(kafka);
 const completions = new CompletionStore({ client: dynamo, tableName });
 const lease = new CommitLease(dynamo, tableName);
@@ -47,7 +49,12 @@ async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Cont
       )
     : config.routes;
   if (routes.length === 0) return;
-  await offsets.connect();
+  try {
+    await offsets.connect();
+  } catch (error) {
+    // One line naming the brokers and the authentication, e.g. rejected SCRAM credentials.
+    throw new KafkaConnectionError(config.kafka, error);
+  }
   const committer = new Committer({
     offsets,
     completions,

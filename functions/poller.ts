@@ -27,6 +27,7 @@ import { type logCreator, logLevel } from 'kafkajs';
 import { SecretReader } from '../lib/aws/secrets.ts';
 import { queueName, type Route } from '../lib/config/index.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
+import { checkKafkaConnection } from '../lib/kafka/connection.ts';
 import { createPollerSqsClient, PollerError, type PollerLog, RoutePoller } from '../lib/poller/index.ts';
 import { ForwardedTotals, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../lib/poller/prometheus.ts';
 import { loadBridgeConfig } from '../lib/runtime/config.ts';
@@ -156,8 +157,11 @@ async function main(): Promise<void> {
     throw new PollerError('*', `BRIDGE_ROUTES names unknown routes: ${unknown.join(', ')}`);
   if (routes.length === 0) throw new PollerError('*', 'no route to poll');
 
+  const secrets = new SecretReader(new SecretsManagerClient({}));
+  // Wrong credentials or certificates stop the task here with one line, not a kafkajs retry loop.
+  await checkKafkaConnection(config.kafka, { secrets, clientId: 'kafka-endpoint-bridge-poller' });
   const kafka = await createKafkaClient(config.kafka, {
-    secrets: new SecretReader(new SecretsManagerClient({})),
+    secrets,
     clientId: config.kafka.clientId ?? 'kafka-endpoint-bridge-poller',
     logCreator: kafkaLogCreator,
   });
@@ -225,6 +229,14 @@ async function main(): Promise<void> {
   for (const poller of pollers) await poller.start();
   log.info('polling', { routes: routes.map((route) => route.name) });
 }
+
+// Node's own warnings as JSON lines too, instead of its multi-line text on stderr. kafkajs 2.2.4's
+// request queue arms a timer with a negative delay when it disconnects (Node 24 warns:
+// TimeoutNegativeWarning; Node clamps the delay to 1 ms, so nothing goes wrong): dropped.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') log.warn(`node: ${warning.message}`, { name: warning.name });
+});
 
 main().catch((error: unknown) => {
   log.error('poller failed to start', { error: error instanceof Error ? error.message : String(error) });

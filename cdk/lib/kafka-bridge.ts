@@ -200,7 +200,6 @@ export class KafkaBridge extends Construct {
       environment: {
         [ENV.completionTable]: this.completionTable.tableName,
         [ENV.serviceName]: 'kafka-bridge-commit',
-        ...(kafka.auth.kind === 'mtls' ? { [ENV.kafkaMtlsSecret]: kafka.auth.secret.secretArn } : {}),
       },
       logRetention,
       config: allRoutesConfig,
@@ -217,7 +216,6 @@ export class KafkaBridge extends Construct {
       bucket: this.bucket,
       sizing: props.poller ?? {},
       logRetention,
-      mtlsSecret: kafka.auth.kind === 'mtls' ? kafka.auth.secret : undefined,
     });
     for (const secret of kafkaSecrets(kafka.auth)) {
       secret.grantRead(this.poller.taskRole);

@@ -12,6 +12,7 @@ import {
   type Route,
 } from '../config/index.ts';
 import { createKafkaClient } from '../kafka/client.ts';
+import { KafkaConnectionError } from '../kafka/connection.ts';
 import { DEFAULT_LOCAL_BUCKET, DEFAULT_LOCAL_TABLE } from '../local/provision.ts';
 import { ConfigFileError, loadBridgeConfigFile } from '../runtime/config.ts';
 import { CliError } from './errors.ts';
@@ -140,6 +141,9 @@ export class CliContext {
     try {
       return await fn(kafka);
     } catch (error) {
+      // Rejected credentials or certificates: one line naming the brokers and the authentication.
+      const connection = new KafkaConnectionError(this.config.kafka, error);
+      if (!connection.retryable) throw new CliError(connection.message, { cause: error });
       if (isKafkaUnreachable(error)) {
         throw new CliError(
           `cannot reach Kafka at ${this.config.kafka.brokers.join(',')}: start the local broker with \`bash scripts/infra.sh up\` (or check kafka.brokers in the config)`,

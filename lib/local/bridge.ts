@@ -31,6 +31,8 @@ export interface LocalBridgeOptions {
   readonly clients: LocalClients;
   readonly provisioned: Provisioned;
   readonly kafka: Kafka;
+  /** The commit logic's own client (deployed, it is another process); default `kafka`. */
+  readonly commitKafka?: Kafka;
   readonly log: LocalLog;
   /** How often the commit function runs (the deployed one runs on the table's stream). Default 1000. */
   readonly commitIntervalMs?: number;
@@ -101,7 +103,7 @@ export class LocalBridge {
     this.#instrument = options.instrument ?? uninstrumented;
     const instrument = this.#instrument;
     const { clients, provisioned } = options;
-    this.#offsets = new KafkaOffsets(options.kafka);
+    this.#offsets = new KafkaOffsets(options.commitKafka ?? options.kafka);
     const completions = new CompletionStore({ client: clients.dynamo, tableName: provisioned.tableName });
     this.#committer = new Committer({
       offsets: this.#offsets,
