@@ -10,8 +10,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import { recordCalls } from '../lib/aws/call-recorder.ts';
 import { SecretReader } from '../lib/aws/secrets.ts';
-import { Committer, routeLag } from '../lib/commit/committer.ts';
+import { COMMIT_FUNCTION_OPTIONS, Committer, routeLag } from '../lib/commit/committer.ts';
 import { CommitLease } from '../lib/commit/lease.ts';
 import { commitRoutes, largestRouteLag, routesTouched } from '../lib/commit/run.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
@@ -27,8 +28,9 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE
 // Cold start: validated config and clients, reused by warm invocations.
 const config = bridgeConfigFromEnv();
 const tableName = requiredEnv(ENV.completionTable);
-const dynamo = new DynamoDBClient({});
-const secrets = new SecretReader(new SecretsManagerClient({}));
+const caller = { component: 'commit' } as const;
+const dynamo = recordCalls(new DynamoDBClient({}), caller);
+const secrets = new SecretReader(recordCalls(new SecretsManagerClient({}), caller));
 // Rejected credentials fail the cold start with one line (KafkaConnectionError), not with
 // kafkajs's retry log lines; later connection failures are reported the same way below.
 await checkKafkaConnection(config.kafka, { secrets, clientId: 'kafka-bridge-commit' });
@@ -56,6 +58,7 @@ async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Cont
     throw new KafkaConnectionError(config.kafka, error);
   }
   const committer = new Committer({
+    ...COMMIT_FUNCTION_OPTIONS,
     offsets,
     completions,
     lease,

@@ -1,8 +1,27 @@
-import type { CompletionStore } from '../completion/store.ts';
+import type { TableAccess } from '../aws/access.ts';
+import { COMPLETION_ACCESS, type CompletionStore } from '../completion/store.ts';
 import { BridgeError } from '../errors.ts';
 import type { KafkaOffsets } from '../kafka/offsets.ts';
 import { advanceCommitted } from './chain.ts';
-import type { CommitLease } from './lease.ts';
+import { type CommitLease, LEASE_ACCESS } from './lease.ts';
+
+/**
+ * What a Committer calls on the table for each route: the route's lease, the walk of its
+ * completions and, with `deletePassed`, their clean-up.
+ */
+export function committerAccess(options: Pick<CommitterOptions, 'deletePassed'> = {}): TableAccess[] {
+  return [
+    LEASE_ACCESS,
+    COMPLETION_ACCESS.walk,
+    ...(options.deletePassed === true ? [COMPLETION_ACCESS.clean] : []),
+  ];
+}
+
+/**
+ * How the deployed commit function (functions/commit.ts) configures its Committer, and so what
+ * the stack grants it: passed completions expire by TTL, nothing is deleted.
+ */
+export const COMMIT_FUNCTION_OPTIONS = { deletePassed: false } as const satisfies Partial<CommitterOptions>;
 
 /** What the commit function needs to know of a route. */
 export interface CommitTarget {

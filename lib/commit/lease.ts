@@ -1,7 +1,14 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { BridgeError } from '../errors.ts';
+
+/** What the lease calls: a conditional put to take it, a conditional delete to release it. */
+export const LEASE_ACCESS: TableAccess = {
+  actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  leadingKeys: (route) => [leaseKey(route)],
+};
 
 export class CommitLeaseError extends BridgeError {
   constructor(operation: string, route: string, cause: unknown) {

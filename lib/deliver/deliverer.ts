@@ -14,7 +14,7 @@ import {
   recordId,
 } from '../envelope/index.ts';
 import { BridgeError } from '../errors.ts';
-import type { QuarantineEntry, QuarantineStore } from '../quarantine/quarantine.ts';
+import { type QuarantineEntry, type QuarantineStore, quarantinesKeys } from '../quarantine/quarantine.ts';
 import {
   type BackoffPolicy,
   type FailedAttempt,
@@ -141,7 +141,7 @@ export class Deliverer {
 
   /** Quarantine applies to routes that keep an order; with ordering 'none' a group is not a key. */
   get #quarantines(): boolean {
-    return this.#o.route.onPoison === 'quarantine' && this.#o.route.ordering !== 'none';
+    return quarantinesKeys(this.#o.route);
   }
 
   /**

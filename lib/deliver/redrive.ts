@@ -1,11 +1,12 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { Archive } from '../archive/archive.ts';
-import type { CompletionStore } from '../completion/store.ts';
+import { ARCHIVE_ACCESS, Archive } from '../archive/archive.ts';
+import type { ResourceAccess, RouteDataAccess } from '../aws/access.ts';
+import { COMPLETION_ACCESS, type CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { decodeEnvelope, EnvelopeError, recordId } from '../envelope/index.ts';
 import { BridgeError } from '../errors.ts';
-import type { QuarantineStore } from '../quarantine/quarantine.ts';
+import { QUARANTINE_ACCESS, type QuarantineStore, quarantinesKeys } from '../quarantine/quarantine.ts';
 import type { DeadLetterEvents } from './dead-letter-events.ts';
 import {
   type DeliverLogger,
@@ -15,6 +16,24 @@ import {
   recordLogFields,
   silentLogger,
 } from './observability.ts';
+
+/**
+ * What sending a dead letter to the route's DLQ calls: the deliverer sends its own, the DLQ
+ * consumer forwards what SQS redrove.
+ */
+export const DEAD_LETTER_QUEUE_ACCESS: ResourceAccess = { actions: ['sqs:SendMessage'] };
+
+/** What the DLQ consumer calls on the table and bucket: the record's completion, its key's quarantine, the archive. */
+export function redriveAccess(route: Route): RouteDataAccess {
+  return {
+    table: [
+      COMPLETION_ACCESS.read,
+      COMPLETION_ACCESS.write,
+      ...(quarantinesKeys(route) ? [QUARANTINE_ACCESS.mark] : []),
+    ],
+    bucket: [ARCHIVE_ACCESS.write],
+  };
+}
 
 /** The message attribute the deliverer puts on the dead letters it sends itself. */
 export const DEAD_LETTER_MARKER = 'bridge-archive';
@@ -105,7 +124,7 @@ export class RedriveConsumer {
     await this.#o.archive.put(key, { ...base, recordId: id, outcome: 'dead-lettered', reason });
     await this.#forward(record, key);
     const groupId = record.attributes.MessageGroupId;
-    if (route.onPoison === 'quarantine' && route.ordering !== 'none' && groupId !== undefined) {
+    if (quarantinesKeys(route) && groupId !== undefined) {
       await this.#o.quarantine.mark(route.name, groupId, id, this.#now());
     }
     await this.#o.deadLetterEvents?.publish({ route: route.name, recordId: id, reason, at: this.#now() });
