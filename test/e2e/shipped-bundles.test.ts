@@ -27,12 +27,7 @@ import {
   kafkaBrokers,
   uniqueName,
 } from '../support/kafka.ts';
-import {
-  type LocalWorld,
-  type ShippedFunction,
-  startProcess,
-  synthesizeShipped,
-} from '../support/shipped.ts';
+import { type LocalWorld, ShippedApp, type ShippedFunction, startProcess } from '../support/shipped.ts';
 
 const RUNNER = fileURLToPath(new URL('../support/lambda-runner.ts', import.meta.url));
 const PLACEHOLDER_ENDPOINT = 'https://shipped.example.com/kafka';
@@ -98,7 +93,7 @@ describe('the synthesized bundles, run', () => {
       retry: { attempts: 5, inProcessAttempts: 2, baseMs: 50, maxMs: 500 },
       concurrency: 4,
     };
-    const shipped = synthesizeShipped(route, [PLACEHOLDER_BROKER]);
+    const shipped = new ShippedApp(route, [PLACEHOLDER_BROKER]);
     outdir = shipped.outdir;
 
     // The local resources the template's references resolve to.

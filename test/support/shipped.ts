@@ -37,130 +37,153 @@ export interface ShippedFunction {
   readonly source?: { readonly queueUrl: string; readonly queueArn: string; readonly concurrency: number };
 }
 
-export interface ShippedApp {
-  readonly outdir: string;
-  readonly deliver: (world: LocalWorld) => ShippedFunction;
-  readonly deadLetter: (world: LocalWorld) => ShippedFunction;
-  readonly commit: (world: LocalWorld) => ShippedFunction;
-  readonly poller: (world: LocalWorld) => { bundle: string; environment: NodeJS.ProcessEnv };
-}
-
 const read = (file: string): Template => JSON.parse(readFileSync(file, 'utf8')) as Template;
 const replaceAll = (text: string, world: LocalWorld) =>
   world.placeholders.reduce((out, [from, to]) => out.replaceAll(from, to), text);
 
-/** Synthesizes the route (placeholder endpoint and brokers) into a temporary cdk.out. */
-export function synthesizeShipped(route: RouteInput, brokers: string[]): ShippedApp {
-  const outdir = mkdtempSync(join(tmpdir(), 'kafka-bridge-shipped-'));
-  const app = new App({ outdir });
-  const stack = new BridgeStack(app, 'Shipped', {
-    bridge: { config: { kafka: { brokers }, routes: [route] } },
-  });
-  app.synth();
-  const parent = read(join(outdir, stack.templateFile));
-  const [routes] = stack.bridge.routes;
-  const routeStack = routes?.node.scope as NestedStack;
-  const nested = read(join(outdir, routeStack.templateFile));
-  const nestedParams = parent.Resources[stack.getLogicalId(routeStack.nestedStackResource as never)]
-    ?.Properties.Parameters as Json;
+/** The local resource a template resource stands for; one the world lacks fails naming it. */
+function local(resource: Resource, world: LocalWorld): { url: string; arn: string } {
+  if (resource.Type === 'AWS::S3::Bucket') return { url: world.bucket, arn: `arn:aws:s3:::${world.bucket}` };
+  if (resource.Type === 'AWS::DynamoDB::Table') return { url: world.table, arn: world.table };
+  if (resource.Type === 'AWS::SQS::Queue') {
+    const name = resource.Properties.QueueName as string | undefined;
+    const queue = name === undefined ? world.deadLetterEvents : world.queues.get(name);
+    if (queue !== undefined) return queue;
+  }
+  throw new Error(`no local ${resource.Type} for ${JSON.stringify(resource.Properties)}`);
+}
+
+/**
+ * The synthesized one-route app (placeholder endpoint and brokers) in a temporary cdk.out, and
+ * what its templates say each component runs, resolved for a local world.
+ */
+export class ShippedApp {
+  readonly outdir = mkdtempSync(join(tmpdir(), 'kafka-bridge-shipped-'));
+  readonly #stack: BridgeStack;
+  readonly #parent: Template;
+  readonly #routeStack: NestedStack;
+  readonly #nested: Template;
+  /** What the parent passes the route's stack for each of its parameters. */
+  readonly #passed: Json;
+
+  constructor(route: RouteInput, brokers: string[]) {
+    const app = new App({ outdir: this.outdir });
+    this.#stack = new BridgeStack(app, 'Shipped', {
+      bridge: { config: { kafka: { brokers }, routes: [route] } },
+    });
+    app.synth();
+    this.#parent = read(join(this.outdir, this.#stack.templateFile));
+    this.#routeStack = this.#stack.bridge.routes[0]?.node.scope as NestedStack;
+    this.#nested = read(join(this.outdir, this.#routeStack.templateFile));
+    const nestedId = this.#stack.getLogicalId(this.#routeStack.nestedStackResource as never);
+    this.#passed = (this.#parent.Resources[nestedId]?.Properties.Parameters ?? {}) as Json;
+  }
+
+  deliver(world: LocalWorld): ShippedFunction {
+    return this.#function(this.#nested, this.#stack.bridge.routes[0]?.deliverFunction as never, world);
+  }
+
+  deadLetter(world: LocalWorld): ShippedFunction {
+    return this.#function(this.#nested, this.#stack.bridge.routes[0]?.deadLetterFunction as never, world);
+  }
+
+  commit(world: LocalWorld): ShippedFunction {
+    return this.#function(this.#parent, this.#stack.bridge.commitFunction as never, world);
+  }
+
+  /** The bundle of the poller image's build context, and its container's environment. */
+  poller(world: LocalWorld): { bundle: string; environment: NodeJS.ProcessEnv } {
+    const assets = JSON.parse(
+      readFileSync(join(this.outdir, `${this.#stack.artifactId}.assets.json`), 'utf8'),
+    ) as {
+      dockerImages: Record<string, { source: { directory: string } }>;
+    };
+    const [image] = Object.values(assets.dockerImages);
+    const task = Object.values(this.#parent.Resources).find((r) => r.Type === 'AWS::ECS::TaskDefinition');
+    const [container] = (task?.Properties.ContainerDefinitions ?? []) as {
+      Environment: { Name: string; Value: unknown }[];
+    }[];
+    const environment: NodeJS.ProcessEnv = { ...localAws() };
+    for (const { Name, Value } of container?.Environment ?? [])
+      environment[Name] = this.#resolve(Value, this.#parent, world);
+    return { bundle: join(this.outdir, image?.source.directory ?? '', 'index.mjs'), environment };
+  }
 
   /** A template value as the local world has it; an unknown reference fails naming it. */
-  const resolve = (value: unknown, template: Template, world: LocalWorld): string => {
+  #resolve(value: unknown, template: Template, world: LocalWorld): string {
     if (typeof value === 'string') return replaceAll(value, world);
     const v = value as Json;
     if (typeof v.Ref === 'string') {
       const resource = template.Resources[v.Ref];
       if (resource !== undefined) return local(resource, world).url;
-      if (template === nested && nestedParams[v.Ref] !== undefined)
-        return resolve(nestedParams[v.Ref], parent, world);
+      if (template === this.#nested && this.#passed[v.Ref] !== undefined)
+        return this.#resolve(this.#passed[v.Ref], this.#parent, world);
     }
     const att = v['Fn::GetAtt'] as [string, string] | undefined;
-    if (att !== undefined && att[1] === 'Arn' && template.Resources[att[0]] !== undefined)
-      return local(template.Resources[att[0]] as Resource, world).arn;
+    const target = att === undefined ? undefined : template.Resources[att[0]];
+    if (att?.[1] === 'Arn' && target !== undefined) return local(target, world).arn;
     const join = v['Fn::Join'] as [string, unknown[]] | undefined;
-    if (join !== undefined) return join[1].map((part) => resolve(part, template, world)).join(join[0]);
+    if (join !== undefined) return join[1].map((part) => this.#resolve(part, template, world)).join(join[0]);
     throw new Error(`no local value for ${JSON.stringify(value)}`);
-  };
-  const local = (resource: Resource, world: LocalWorld): { url: string; arn: string } => {
-    if (resource.Type === 'AWS::S3::Bucket')
-      return { url: world.bucket, arn: `arn:aws:s3:::${world.bucket}` };
-    if (resource.Type === 'AWS::DynamoDB::Table') return { url: world.table, arn: world.table };
-    if (resource.Type === 'AWS::SQS::Queue') {
-      const name = resource.Properties.QueueName as string | undefined;
-      const queue = name === undefined ? world.deadLetterEvents : world.queues.get(name);
-      if (queue !== undefined) return queue;
-    }
-    throw new Error(`no local ${resource.Type} for ${JSON.stringify(resource.Properties)}`);
-  };
+  }
 
-  const fn = (template: Template, construct: { node: { defaultChild?: unknown } }, world: LocalWorld) => {
-    const owner = template === parent ? stack : routeStack;
+  #asset(s3: unknown): string {
+    return join(this.outdir, `asset.${String((s3 as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
+  }
+
+  /** A function's code asset, its environment resolved, its layer's config file, its SQS trigger. */
+  #function(
+    template: Template,
+    construct: { node: { defaultChild?: unknown } },
+    world: LocalWorld,
+  ): ShippedFunction {
+    const owner = template === this.#parent ? this.#stack : this.#routeStack;
     const id = owner.getLogicalId(construct.node.defaultChild as never);
     const props = template.Resources[id]?.Properties as Json;
-    const asset = (s3: unknown) =>
-      join(outdir, `asset.${String((s3 as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
-    const environment: NodeJS.ProcessEnv = { ...lambdaEnvironment(), LAMBDA_TASK_ROOT: asset(props.Code) };
+    const environment: NodeJS.ProcessEnv = {
+      ...lambdaEnvironment(),
+      LAMBDA_TASK_ROOT: this.#asset(props.Code),
+    };
     for (const [name, value] of Object.entries((props.Environment as { Variables: Json }).Variables))
-      environment[name] = resolve(value, template, world);
+      environment[name] = this.#resolve(value, template, world);
     // The config layer, unpacked to /opt on Lambda: its file, placeholders replaced, in a copy.
     const [layer] = (props.Layers as { Ref: string }[]) ?? [];
     if (layer !== undefined) {
-      const dir = mkdtempSync(join(tmpdir(), 'kafka-bridge-opt-'));
-      const layerDir = asset(template.Resources[layer.Ref]?.Properties.Content);
-      const file = join(dir, 'bridge-config.json');
+      const file = join(mkdtempSync(join(tmpdir(), 'kafka-bridge-opt-')), 'bridge-config.json');
+      const layerDir = this.#asset(template.Resources[layer.Ref]?.Properties.Content);
       writeFileSync(file, replaceAll(readFileSync(join(layerDir, 'bridge-config.json'), 'utf8'), world));
       environment.BRIDGE_CONFIG_FILE = String(environment.BRIDGE_CONFIG_FILE).replace(
         /^\/opt\/bridge-config\.json$/,
         file,
       );
     }
+    const source = this.#sqsSource(template, id, world);
+    return {
+      bundle: join(environment.LAMBDA_TASK_ROOT ?? '', 'index.mjs'),
+      environment,
+      timeoutMs: Number(props.Timeout) * 1000,
+      ...(source === undefined ? {} : { source }),
+    };
+  }
+
+  /** The function's SQS event source mapping (the commit function's stream trigger is replaced by its schedule). */
+  #sqsSource(template: Template, id: string, world: LocalWorld): ShippedFunction['source'] {
     const mapping = Object.values(template.Resources).find(
       (r) =>
         r.Type === 'AWS::Lambda::EventSourceMapping' &&
         JSON.stringify(r.Properties.FunctionName) === JSON.stringify({ Ref: id }),
     );
-    // An SQS event source (the commit function's stream trigger is replaced by its schedule).
     const arn = mapping?.Properties.EventSourceArn as { 'Fn::GetAtt': [string, string] } | undefined;
-    const sourceResource = arn === undefined ? undefined : template.Resources[arn['Fn::GetAtt'][0]];
-    const queue = sourceResource?.Type === 'AWS::SQS::Queue' ? local(sourceResource, world) : undefined;
+    const resource = arn === undefined ? undefined : template.Resources[arn['Fn::GetAtt'][0]];
+    if (resource?.Type !== 'AWS::SQS::Queue') return undefined;
+    const queue = local(resource, world);
+    const scaling = mapping?.Properties.ScalingConfig as Json | undefined;
     return {
-      bundle: join(environment.LAMBDA_TASK_ROOT ?? '', 'index.mjs'),
-      environment,
-      timeoutMs: Number(props.Timeout) * 1000,
-      ...(queue === undefined
-        ? {}
-        : {
-            source: {
-              queueUrl: queue.url,
-              queueArn: queue.arn,
-              concurrency: Number(
-                (mapping?.Properties.ScalingConfig as Json | undefined)?.MaximumConcurrency ?? 2,
-              ),
-            },
-          }),
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      concurrency: Number(scaling?.MaximumConcurrency ?? 2),
     };
-  };
-
-  return {
-    outdir,
-    deliver: (world) => fn(nested, routes?.deliverFunction as never, world),
-    deadLetter: (world) => fn(nested, routes?.deadLetterFunction as never, world),
-    commit: (world) => fn(parent, stack.bridge.commitFunction as never, world),
-    poller: (world) => {
-      const assets = JSON.parse(readFileSync(join(outdir, `${stack.artifactId}.assets.json`), 'utf8')) as {
-        dockerImages: Record<string, { source: { directory: string } }>;
-      };
-      const [image] = Object.values(assets.dockerImages);
-      const task = Object.values(parent.Resources).find((r) => r.Type === 'AWS::ECS::TaskDefinition');
-      const [container] = (task?.Properties.ContainerDefinitions ?? []) as {
-        Environment: { Name: string; Value: unknown }[];
-      }[];
-      const environment: NodeJS.ProcessEnv = { ...localAws() };
-      for (const { Name, Value } of container?.Environment ?? [])
-        environment[Name] = resolve(Value, parent, world);
-      return { bundle: join(outdir, image?.source.directory ?? '', 'index.mjs'), environment };
-    },
-  };
+  }
 }
 
 /** The AWS SDK's view of the local emulators (what the execution role's credentials are on AWS). */
