@@ -3,7 +3,7 @@
  * needs, without aws-cdk-lib. The CLI and the local runner load config files that import this.
  * Stable: semantic versioning covers everything exported here (README, "Public API").
  */
-export { defineConfig, defineRoute } from './lib/config/define.ts';
+export { brokerList, defineConfig, defineRoute } from './lib/config/define.ts';
 export { ConfigError, type ConfigIssue } from './lib/config/errors.ts';
 export { parseBridgeConfig } from './lib/config/parse.ts';
 export type {

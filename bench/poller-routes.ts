@@ -15,11 +15,12 @@ import { destroyClients, localClients } from '../lib/local/clients.ts';
 import { provision } from '../lib/local/provision.ts';
 import { awsEndpoint, dynamoEndpoint, REGION, sqsEndpoint } from '../test/support/aws.ts';
 import { createTopic, deleteTopics, kafkaBrokers, uniqueName } from '../test/support/kafka.ts';
-import { numericArgs } from './lib/args.ts';
+import { exitIfArgsCheck, numericArgs } from './lib/args.ts';
 
 const args = numericArgs({ idleSeconds: 30, partitions: 2, only: 0 });
 // `--only=N`: one route count instead of the curve.
 const COUNTS = args.only === 0 ? [10, 50, 200] : [args.only];
+exitIfArgsCheck();
 const root = new URL('..', import.meta.url).pathname;
 const bundleDir = join(mkdtempSync(join(tmpdir(), 'poller-routes-')), 'poller');
 buildBundle('poller', root, bundleDir);

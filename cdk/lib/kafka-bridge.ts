@@ -46,7 +46,9 @@ const MINIMIZE_POLICIES = '@aws-cdk/aws-iam:minimizePolicies';
 export interface KafkaBridgeProps {
   /**
    * The routes and Kafka connection, as bridge.config.ts declares them. Validated here with
-   * parseBridgeConfig: a bad route fails the synth with a ConfigError naming route and field.
+   * parseBridgeConfig in deploy mode: a bad route, or one that only works on one machine
+   * (loopback or http:// endpoint, loopback broker), fails the synth with a ConfigError naming
+   * route and field.
    */
   readonly config: BridgeConfigInput;
   /** Overrides of the config's Kafka connection, and the auth kinds the config cannot express (mTLS). */
@@ -108,7 +110,8 @@ export class KafkaBridge extends Construct {
     // size quotas. Set on this construct, it applies to the bridge's roles only.
     this.node.setContext(MINIMIZE_POLICIES, true);
     // First, before any resource: a bad config must fail with its own message, nothing else.
-    this.config = parseBridgeConfig(props.config);
+    // Deploy mode: no loopback or plain-http endpoint, no loopback broker (lib/config/deploy.ts).
+    this.config = parseBridgeConfig(props.config, { mode: 'deploy' });
     const kafka = resolveKafka(this, this.config.kafka, props.kafka);
     // The runtime gets the config as written (defaults not expanded: about a quarter of the
     // size), with the Kafka section as resolved here.

@@ -1,4 +1,5 @@
-export { defineConfig, defineRoute } from './define.ts';
+export { brokerList, defineConfig, defineRoute } from './define.ts';
+export { type ConfigMode, deployBrokerProblem } from './deploy.ts';
 export {
   DELIVER_BATCH_SIZE,
   deliverTimeoutMs,
@@ -17,7 +18,7 @@ export {
   type RouteNaming,
   redriveQueueName,
 } from './names.ts';
-export { parseBridgeConfig } from './parse.ts';
+export { type ParseOptions, parseBridgeConfig } from './parse.ts';
 export type {
   Alerts,
   AlertsInput,
@@ -57,4 +58,4 @@ export {
   type StatusPattern,
   statusMatches,
 } from './status.ts';
-export { endpointUrlProblem, isLocalHost } from './url.ts';
+export { credentialQueryParam, endpointUrlProblem, isLocalHost, isLoopbackHost } from './url.ts';

@@ -144,9 +144,12 @@ describe('demo', () => {
   });
 
   test('an unknown route names the routes there are', { timeout: 30_000 }, async () => {
-    const { code, stderr } = await run(['--config', 'bridge.config.ts', '--route', 'nope']).done;
+    const { code, stderr } = await run(['--config', 'bridge.local.config.ts', '--route', 'nope']).done;
     assert.equal(code, 2);
-    assert.match(stderr, /error: unknown route nope in bridge\.config\.ts\n {2}fix: routes there: orders\n/);
+    assert.match(
+      stderr,
+      /error: unknown route nope in bridge\.local\.config\.ts\n {2}fix: routes there: orders\n/,
+    );
   });
 
   test('a bad flag value says which flag and what it must be', { timeout: 30_000 }, async () => {
