@@ -4,6 +4,7 @@ import { createKafkaClient } from '../lib/kafka/client.ts';
 import { type LocalArgs, numberFlag, parseLocalArgs, USAGE, UsageError } from '../lib/local/args.ts';
 import { LocalBridge, type LocalLog } from '../lib/local/bridge.ts';
 import { destroyClients, localClients, localEndpoints } from '../lib/local/clients.ts';
+import { type LocalConsoleOptions, startLocalConsole } from '../lib/local/console.ts';
 import { formatSummary, runDemo } from '../lib/local/demo.ts';
 import { LocalModeError } from '../lib/local/errors.ts';
 import { checkInfrastructure } from '../lib/local/preflight.ts';
@@ -50,6 +51,15 @@ async function loadConfig(path: string): Promise<BridgeConfig> {
     if (error instanceof ConfigFileError) throw new UsageError(error.message, error.hint);
     throw error;
   }
+}
+
+/** The console flags: false for --no-console. */
+function consoleOptions(values: LocalArgs): LocalConsoleOptions | false {
+  if (values['no-console'] === true) return false;
+  return {
+    ...optional('port', numberFlag(values, 'console-port')),
+    allowReplay: values['allow-replay'] === true,
+  };
 }
 
 async function runConfig(values: LocalArgs, out: NodeJS.WritableStream, tty: boolean): Promise<number> {
@@ -125,6 +135,7 @@ async function runConfig(values: LocalArgs, out: NodeJS.WritableStream, tty: boo
   const failure = new Promise<void>((done) => {
     failed = done;
   });
+  let operatorConsole: { close(): Promise<void> } | undefined;
   try {
     const provisioned = await provision({ ...config, routes }, clients);
     const bridge = new LocalBridge({
@@ -139,6 +150,11 @@ async function runConfig(values: LocalArgs, out: NodeJS.WritableStream, tty: boo
       },
     });
     await bridge.start();
+    const wanted = consoleOptions(values);
+    operatorConsole =
+      wanted === false
+        ? undefined
+        : await startLocalConsole({ ...config, routes }, provisioned, endpoints, wanted, out);
     out.write(`local mode: ${routes.map((route) => route.name).join(', ')} running; Ctrl-C stops cleanly\n`);
     const timer = setInterval(() => view.render(bridge.progress()), tty ? 500 : 5_000);
     await Promise.race([stopped, failure]);
@@ -154,6 +170,7 @@ async function runConfig(values: LocalArgs, out: NodeJS.WritableStream, tty: boo
     }
     return 0;
   } finally {
+    await operatorConsole?.close();
     destroyClients(clients);
     await sample?.stop();
   }
@@ -175,6 +192,7 @@ async function main(): Promise<number> {
   const summary = await runDemo({
     out,
     tty,
+    console: consoleOptions(values),
     signal: stopSignal(out),
     ...optional('records', records),
     ...optional('summaryJson', values['summary-json']),

@@ -33,6 +33,8 @@ const OPTIONS = {
   'to-time': { type: 'string' },
   partition: { type: 'string' },
   topic: { type: 'string' },
+  port: { type: 'string' },
+  'allow-replay': { type: 'boolean' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
@@ -48,6 +50,7 @@ const COMMANDS = {
   'quarantine replay': { needs: 'a key: quarantine replay <key>', flags: ['wait'] },
   trace: { needs: 'a record: trace <route>/<topic>/<partition>/<offset>', flags: [] },
   reset: { needs: undefined, flags: ['to-offset', 'to-time', 'partition', 'topic'] },
+  console: { needs: undefined, flags: ['port', 'allow-replay'] },
 } as const satisfies Record<string, { needs: string | undefined; flags: readonly Flag[] }>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -70,6 +73,8 @@ export type Command = CommonOptions &
     | { readonly name: 'dlq replay'; readonly filter: DeadLetterFilter; readonly waitMs?: number }
     | { readonly name: 'quarantine replay'; readonly key: string; readonly waitMs?: number }
     | { readonly name: 'trace'; readonly record: string }
+    /** The operator console (docs/console.md); `port` 0 picks a free one. */
+    | { readonly name: 'console'; readonly port: number; readonly allowReplay: boolean }
     | {
         readonly name: 'reset';
         readonly route: string;
@@ -126,6 +131,11 @@ export function parseCommand(argv: readonly string[]): Command {
       return { ...common, name, key: arg, ...wait };
     case 'trace':
       return { ...common, name, record: arg };
+    case 'console': {
+      const port = values.port === undefined ? 0 : integer(values.port, '--port');
+      if (port > 65_535) throw usageError(`--port ${port} is not a port (0-65535)`);
+      return { ...common, name, port, allowReplay: values['allow-replay'] === true };
+    }
     case 'reset': {
       if (values.route === undefined) throw usageError('reset needs --route <name>');
       return {

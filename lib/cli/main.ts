@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { startConsole } from '../console/server.ts';
 import { BridgeError } from '../errors.ts';
 import { type Command, parseCommand } from './command.ts';
 import { CliContext, DEFAULT_BUCKET, DEFAULT_COMPLETION_TABLE, loadConfig } from './context.ts';
@@ -25,6 +26,10 @@ Commands:
                                   where one record is: forwarded, attempts, outcome, committed
   reset --to-offset N | --to-time ISO [--partition P] [--topic T]
                                   moves the route's progress group (needs --route)
+  console [--port P] [--allow-replay]
+                                  the operator console in the browser (docs/console.md), on
+                                  127.0.0.1; prints its URL with an access token; read-only
+                                  unless --allow-replay; Ctrl-C stops it
 
 Options:
   --config FILE       bridge config (default bridge.config.ts)
@@ -46,6 +51,17 @@ export interface CliIo {
   readonly err: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** Ends a command that runs until stopped (console); none: it runs until the process ends. */
+  readonly signal?: AbortSignal;
+}
+
+/** Whether the command line runs until stopped (the console), so Ctrl-C should end it cleanly. */
+export function runsUntilStopped(argv: readonly string[]): boolean {
+  try {
+    return parseCommand(argv).name === 'console';
+  } catch {
+    return false;
+  }
 }
 
 /** Runs one command line; returns the exit code. Never throws. */
@@ -61,6 +77,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const config = await loadConfig(configPath);
     ctx = new CliContext(config, command.resources, io.env ?? process.env);
     const print = (data: unknown, human: () => string) => io.out(command.json ? json(data) : human());
+    if (command.name === 'console') {
+      await serveConsole(ctx, command, io);
+      return 0;
+    }
     await run(ctx, command, print);
     return 0;
   } catch (error) {
@@ -82,9 +102,26 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
+/** Serves the console until the signal (Ctrl-C) ends it. */
+async function serveConsole(
+  ctx: CliContext,
+  command: Extract<Command, { name: 'console' }>,
+  io: CliIo,
+): Promise<void> {
+  const running = await startConsole({ ctx, port: command.port, allowReplay: command.allowReplay });
+  io.out(
+    `console: ${running.url}\n(${command.allowReplay ? 'replay allowed' : 'read-only: --allow-replay to replay'}; the URL holds the access token; Ctrl-C stops it)`,
+  );
+  await new Promise<void>((resolve) => {
+    if (io.signal?.aborted === true) resolve();
+    io.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await running.close();
+}
+
 async function run(
   ctx: CliContext,
-  command: Exclude<Command, { name: 'help' }>,
+  command: Exclude<Command, { name: 'help' | 'console' }>,
   print: (data: unknown, human: () => string) => void,
 ): Promise<void> {
   const { route } = command;

@@ -31,7 +31,12 @@ demo options:
   --poison-rate <x>      share of records always answered 422, dead-lettered (default 0.005)
   --endpoint-port <n>    sample endpoint's port (default 0: a free one)
   --timeout <seconds>    give up after this long (default 600 with --records)
-  --plain                plain progress lines even on a terminal`;
+  --plain                plain progress lines even on a terminal
+
+console options (both modes; docs/console.md):
+  --console-port <n>     the operator console's port on 127.0.0.1 (default 0: a free one)
+  --allow-replay         let the console replay dead letters and quarantined keys (default read-only)
+  --no-console           do not serve the console`;
 
 export class UsageError extends LocalModeError {}
 
@@ -52,6 +57,9 @@ const OPTIONS = {
   'endpoint-port': { type: 'string' },
   timeout: { type: 'string' },
   plain: { type: 'boolean' },
+  'console-port': { type: 'string' },
+  'allow-replay': { type: 'boolean' },
+  'no-console': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -74,6 +82,7 @@ const NUMBERS = {
   'poison-rate': [share, 'a number in [0, 1)'],
   'endpoint-port': [wholeAtLeast(0), 'a port number'],
   timeout: [wholeAtLeast(1), 'a whole number of seconds >= 1'],
+  'console-port': [(n: number) => wholeAtLeast(0)(n) && n <= 65_535, 'a port number'],
 } as const satisfies Record<string, readonly [(n: number) => boolean, string]>;
 
 /** Parses the command line and checks every value; a UsageError names the first bad one. */

@@ -141,11 +141,16 @@ describe('the `npx kafka-bridge` commands of the docs, run against local mode', 
       };
       const argv = await argvForWorld(command, names, root);
       const err: string[] = [];
+      // `console` serves until stopped: stop it once it printed its URL.
+      const stop = new AbortController();
       const code = await main(argv, {
-        out: () => undefined,
+        out: (t) => {
+          if (t.startsWith('console: http://127.0.0.1:')) stop.abort();
+        },
         err: (t) => err.push(t),
         env: world.env,
         cwd: root,
+        signal: stop.signal,
       });
       return code === 0 && err.length === 0
         ? undefined

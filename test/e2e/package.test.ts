@@ -9,6 +9,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BUNDLES } from '../../cdk/lib/bundles.ts';
+import { libAssets } from '../../scripts/copy-assets.ts';
 import { templateFiles, templateProblems } from '../support/cfn-limits.ts';
 import {
   type Consumer,
@@ -145,6 +146,8 @@ describe('npm pack', () => {
       'dist/assets/poller/Dockerfile',
       'LICENSE',
       'CHANGELOG.md',
+      // Files the compiled modules read next to themselves (the console's CSS and JavaScript).
+      ...libAssets().map((file) => `dist/${file}`),
     ];
     for (const file of needed) assert.ok(files.includes(file), `${file} is in the tarball`);
   });

@@ -66,6 +66,11 @@ export const NOT_RUN: readonly NotRun[] = [
       'builds dist/ and writes a tarball into the checkout; test/e2e/package.test.ts packs into a temporary directory',
     check: async (_, root) => script({ name: 'prepack', args: [] }, root),
   },
+  {
+    npm: ['run', 'docs:console'],
+    reason: 'the console browser test with screenshots (test/e2e/console.test.ts runs it)',
+    check: script,
+  },
 ];
 
 /** The npm command and its arguments after `--`: `npm run x -- a` is script x with [a]. */

@@ -111,3 +111,23 @@ describe('parseCommand: the command line, checked without AWS', () => {
     refused(['dlq', 'replay', '--wait', '0'], /not a positive number of seconds/);
   });
 });
+
+describe('parseCommand: console', () => {
+  test('port and --allow-replay; read-only on a free port by default', () => {
+    const common = { json: false, resources: {} };
+    assert.deepEqual(parseCommand(['console']), { ...common, name: 'console', port: 0, allowReplay: false });
+    assert.deepEqual(parseCommand(['console', '--port', '8900', '--allow-replay']), {
+      ...common,
+      name: 'console',
+      port: 8900,
+      allowReplay: true,
+    });
+  });
+
+  test('a bad port or a flag of another command is a usage error', () => {
+    refused(['console', '--port', '70000'], /--port 70000 is not a port/);
+    refused(['console', '--port', 'x'], /--port x is not a non-negative integer/);
+    refused(['console', '--key', 'k'], /console has no --key/);
+    refused(['status', '--allow-replay'], /status has no --allow-replay/);
+  });
+});
