@@ -1,5 +1,6 @@
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -74,5 +75,41 @@ export class BridgeFunction extends Construct {
         ...props.environment,
       },
     });
+    scopeExecutionRole(this.function, this.logGroup, props.network !== undefined);
   }
+}
+
+/**
+ * The function's own execution permissions instead of AWS's managed ones (Lambda attaches
+ * AWSLambdaBasicExecutionRole, and AWSLambdaVPCAccessExecutionRole in a VPC, which allow logs
+ * actions on every log group of the account): log streams and events in the function's own
+ * log group only, and for a function in the VPC the network-interface actions Lambda needs to
+ * place it there (AWS grants those on `*` only; acknowledged where the function is built). The
+ * managed policies are removed from the synthesized role, which keeps its path and logical id.
+ */
+function scopeExecutionRole(fn: lambda.Function, logGroup: logs.LogGroup, inVpc: boolean): void {
+  const role = fn.role?.node.defaultChild;
+  if (!(role instanceof iam.CfnRole)) throw new Error(`${fn.node.path}: expected the role Lambda created`);
+  role.managedPolicyArns = undefined;
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      // logGroupArn ends in `:*`: the group's log streams.
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+  if (!inVpc) return;
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }),
+  );
 }

@@ -5,6 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -35,7 +36,7 @@ import {
   resolveKafka,
   secretFromRef,
 } from './kafka-access.ts';
-import { acknowledgeLambdaManagedPolicies, acknowledgeStarResource } from './nag.ts';
+import { acknowledgeStarResource } from './nag.ts';
 import { Poller, type PollerSizing } from './poller.ts';
 import { type RouteResources, visibilityTimeoutFor } from './route-resources.ts';
 import { RouteStack } from './route-stack.ts';
@@ -83,6 +84,9 @@ export const COMMIT_BATCHING_WINDOW = Duration.seconds(5);
  * (RouteResources); shared, the poller on Fargate, the completions table with the commit
  * function, the payload/archive bucket, the alarm topic and a dashboard.
  */
+/** How long an overwritten or deleted archive or payload object stays recoverable. */
+export const NONCURRENT_VERSION_DAYS = 30;
+
 export class KafkaBridge extends Construct {
   readonly config: BridgeConfig;
   readonly routes: readonly RouteResources[];
@@ -264,6 +268,7 @@ export class KafkaBridge extends Construct {
       environment: {
         [ENV.discordWebhookSecret]: this.discordWebhookSecret.secretArn,
         [ENV.serviceName]: 'kafka-bridge-notify',
+        [ENV.eventSenders]: eventSenders(this, this.routes),
       },
       logRetention,
       config,
@@ -289,7 +294,6 @@ export class KafkaBridge extends Construct {
         `route ${route.name}'s Discord webhook`,
       );
     }
-    acknowledgeLambdaManagedPolicies(fn, false);
     return fn;
   }
 
@@ -329,7 +333,15 @@ export class KafkaBridge extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Archives are the evidence of dead letters: they outlive the stack.
       removalPolicy: RemovalPolicy.RETAIN,
+      // The deliverer and the CLI rewrite archive objects (a replayed record failing again, the
+      // replay mark): an overwritten or deleted object stays recoverable as a noncurrent version.
+      versioned: true,
       lifecycleRules: [
+        {
+          id: 'noncurrent-versions',
+          noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+          expiredObjectDeleteMarker: true,
+        },
         {
           id: 'payloads',
           prefix: 'payloads/',
@@ -395,10 +407,24 @@ export class KafkaBridge extends Construct {
     alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
     alarm.addOkAction(new cwActions.SnsAction(this.alarmTopic));
 
-    acknowledgeLambdaManagedPolicies(fn, true);
     acknowledgeStarResource(
       fn,
-      'dynamodb:ListStreams, which the DynamoDB stream event source needs, has no resource-level permissions: AWS only grants it on *.',
+      'dynamodb:ListStreams (the DynamoDB stream event source) and the network-interface actions Lambda needs to place the function in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) have no resource-level permissions: AWS only grants them on *.',
     );
   }
+}
+
+/**
+ * `{"<route>": [<deliverer role id>, <DLQ consumer role id>]}`: the principals SQS stamps as
+ * `SenderId` on a route's dead-letter events, which the notifier checks (lib/notify/senders.ts).
+ */
+function eventSenders(scope: Construct, routes: readonly RouteResources[]): string {
+  const roleId = (fn: lambda.IFunction): string => {
+    if (!(fn.role instanceof iam.Role)) throw new Error(`${fn.node.path}: expected the role Lambda created`);
+    return fn.role.roleId;
+  };
+  const map = Object.fromEntries(
+    routes.map((r) => [r.route.name, [roleId(r.deliverFunction), roleId(r.deadLetterFunction)]]),
+  );
+  return Stack.of(scope).toJsonString(map);
 }

@@ -41,7 +41,6 @@ import { BridgeFunction } from './bridge-function.ts';
 import { configDelivery } from './config-delivery.ts';
 import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
 import { secretFromRef } from './kafka-access.ts';
-import { acknowledgeLambdaManagedPolicies } from './nag.ts';
 
 /** AWS recommends a queue visibility timeout of at least six times the consuming function's timeout. */
 export const VISIBILITY_PER_FUNCTION_TIMEOUT = 6;
@@ -207,7 +206,6 @@ export class RouteResources extends Construct {
     this.grantRouteAccess(deliver.function, delivererAccess(route), 'The deliverer', props);
     this.grantRouteAccess(deadLetter.function, redriveAccess(route), 'The DLQ consumer', props);
     this.grantEndpointAccess(deliver.function);
-    for (const fn of [deliver.function, deadLetter.function]) acknowledgeLambdaManagedPolicies(fn, false);
 
     this.commitLag = routeMetric(route, METRIC.commitLag, 'Maximum');
     this.alarms = this.createAlarms(props.alarmTopic);

@@ -12,6 +12,8 @@ export interface ResetOptions {
   readonly partition?: number;
   /** Only this topic of the route; all of its topics when absent. */
   readonly topic?: string;
+  /** Show the moves and change nothing (no completion removed, no offset committed). */
+  readonly dryRun?: boolean;
 }
 
 export interface ResetMove {
@@ -94,7 +96,7 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
         const removed = new Map<number, number>();
         for (const [partition, offset] of target) {
           const old = before.get(partition);
-          if (old === undefined || offset >= old) continue;
+          if (old === undefined || offset >= old || options.dryRun === true) continue;
           removed.set(
             partition,
             await ctx.aws('DynamoDB', () =>
@@ -102,7 +104,7 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
             ),
           );
         }
-        await offsets.commit(group, topic, target);
+        if (options.dryRun !== true) await offsets.commit(group, topic, target);
         for (const [partition, offset] of target) {
           moves.push({
             topic,
@@ -117,7 +119,10 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
         route: route.name,
         progressGroup: group,
         moves,
-        note: 'pollers read the progress group when they take a partition: restart them (or let a rebalance happen) to poll from the new position',
+        note:
+          options.dryRun === true
+            ? 'dry run: nothing was changed; without --dry-run the completions between after and before are removed and the offsets committed'
+            : 'pollers read the progress group when they take a partition: restart them (or let a rebalance happen) to poll from the new position',
       };
     });
   } finally {

@@ -39,6 +39,7 @@ import { loadRecord } from './payload.ts';
 import { PayloadError } from './payload-error.ts';
 import { DEAD_LETTER_MARKER } from './redrive.ts';
 import { RetryLaterError } from './retry-later-error.ts';
+import { sqsAttributeText } from './sqs-text.ts';
 import type { Target } from './target.ts';
 
 /** How a record left this invocation without going back to the queue. */
@@ -652,7 +653,10 @@ export class Deliverer {
     attributes: { reason: string; recordId?: string; archiveKey: string },
   ): Promise<void> {
     const messageAttributes: Record<string, { DataType: 'String'; StringValue: string }> = {
-      'bridge-reason': { DataType: 'String', StringValue: attributes.reason.slice(0, SQS_ATTRIBUTE_MAX) },
+      'bridge-reason': {
+        DataType: 'String',
+        StringValue: sqsAttributeText(attributes.reason, SQS_ATTRIBUTE_MAX),
+      },
       [DEAD_LETTER_MARKER]: {
         DataType: 'String',
         StringValue: `s3://${this.#o.archive.bucket}/${attributes.archiveKey}`,

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Stack, Validations } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { NONCURRENT_VERSION_DAYS } from '../../../cdk/lib/kafka-bridge.ts';
 import { type BridgeConfig, parseBridgeConfig, type RouteResources } from '../../../index.ts';
 import { completionTableDefinition } from '../../../lib/completion/table.ts';
 import { bridgeConfigFromEnv } from '../../../lib/runtime/config.ts';
@@ -209,8 +210,12 @@ describe('per-route functions', () => {
 
 /** Every IAM statement of the policies attached to the role of `fn`. */
 function statementsOf(role: IConstruct): Json[] {
-  const roleId = bridge.logicalId(role);
-  const policies = bridge.templateOf(role).findResources('AWS::IAM::Policy') as Record<string, Json>;
+  return statementsIn(bridge.templateOf(role), bridge.logicalId(role));
+}
+
+/** Every IAM statement of the policies one template attaches to the role `roleId`. */
+function statementsIn(holder: Template, roleId: string): Json[] {
+  const policies = holder.findResources('AWS::IAM::Policy') as Record<string, Json>;
   return Object.values(policies)
     .filter((policy) => JSON.stringify((policy.Properties as Json).Roles).includes(`"${roleId}"`))
     .flatMap((policy) => ((policy.Properties as Json).PolicyDocument as { Statement: Json[] }).Statement);
@@ -353,7 +358,38 @@ describe('shared resources', () => {
     });
   });
 
-  test('bucket: encrypted, public access blocked, TLS only, lifecycle per prefix', () => {
+  test('each function writes logs to its own log group only: no managed execution policy', () => {
+    let checked = 0;
+    for (const holder of bridge.templates())
+      for (const [id, fn] of Object.entries(
+        holder.findResources('AWS::Lambda::Function') as Record<string, Json>,
+      )) {
+        const roles = holder.findResources('AWS::IAM::Role') as Record<string, Json>;
+        const p = fn.Properties as Json;
+        const logGroup = (p.LoggingConfig as { LogGroup?: { Ref: string } } | undefined)?.LogGroup?.Ref;
+        assert.ok(logGroup, `${id} has its own log group`);
+        const roleId = (p.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+        assert.equal(
+          (roles[roleId]?.Properties as Json | undefined)?.ManagedPolicyArns,
+          undefined,
+          `${id}: no managed policy`,
+        );
+        const logStatements = statementsIn(holder, roleId).filter((st) =>
+          JSON.stringify(st.Action).includes('logs:'),
+        );
+        assert.deepEqual(logStatements, [
+          {
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Effect: 'Allow',
+            Resource: getAtt(logGroup, 'Arn'),
+          },
+        ]);
+        checked++;
+      }
+    assert.ok(checked >= 6, `functions checked: ${checked}`);
+  });
+
+  test('bucket: versioned, noncurrent versions expire; encrypted, public access blocked, TLS only, lifecycle per prefix', () => {
     const bucketId = bridge.logicalId(stack.bridge.bucket);
     const bucket = resource(stack.bridge.bucket);
     assert.equal(bucket.DeletionPolicy, 'Retain');
@@ -367,8 +403,15 @@ describe('shared resources', () => {
       IgnorePublicAcls: true,
       RestrictPublicBuckets: true,
     });
+    assert.deepEqual(p.VersioningConfiguration, { Status: 'Enabled' });
     assert.deepEqual(p.LifecycleConfiguration, {
       Rules: [
+        {
+          Id: 'noncurrent-versions',
+          NoncurrentVersionExpiration: { NoncurrentDays: NONCURRENT_VERSION_DAYS },
+          ExpiredObjectDeleteMarker: true,
+          Status: 'Enabled',
+        },
         {
           Id: 'payloads',
           Prefix: 'payloads/',
@@ -498,6 +541,16 @@ describe('shared resources', () => {
     const notifyFn = stack.bridge.notifyFunction;
     // Every route (their own webhooks), from the file bundled with the code.
     assert.deepEqual(functionConfig(notifyFn).config.routes, stack.bridge.config.routes);
+    // Who may announce each route's dead letters: its deliverer's and DLQ consumer's role ids
+    // (read by the parent from the route stack's outputs).
+    const senders = JSON.stringify(functionConfig(notifyFn).environment.BRIDGE_EVENT_SENDERS);
+    for (const name of ['orders', 'payments']) {
+      const own = routeNamed(name);
+      for (const which of ['deliver', 'dlq'] as const) {
+        const roleAttr = JSON.stringify(bridge.att(roleOf(own, which), 'RoleId', stack));
+        assert.ok(senders.includes(roleAttr), `${name} ${which} role id in BRIDGE_EVENT_SENDERS: ${senders}`);
+      }
+    }
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
       PolicyDocument: {
