@@ -5,7 +5,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -23,12 +22,13 @@ import {
   parseBridgeConfig,
   type RouteInput,
 } from '../../lib/config/index.ts';
+import { eventSendersPath } from '../../lib/notify/senders.ts';
 import { POLLER_DATA_ACCESS, POLLER_QUEUE_ACCESS } from '../../lib/poller/access.ts';
 import { DEFAULT_DISCORD_WEBHOOK_SECRET_NAME, ENV } from '../../lib/runtime/contract.ts';
 import { BridgeFunction } from './bridge-function.ts';
 import { type ConfigDelivery, configDelivery } from './config-delivery.ts';
 import { routeDashboards, sharedDashboard } from './dashboards.ts';
-import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
+import { grantBucketAccess, grantEventSendersRead, grantSecretValue, grantTableAccess } from './grants.ts';
 import {
   type KafkaConnectionProps,
   kafkaSecrets,
@@ -38,7 +38,7 @@ import {
 } from './kafka-access.ts';
 import { acknowledgeStarResource } from './nag.ts';
 import { Poller, type PollerSizing } from './poller.ts';
-import { type RouteResources, visibilityTimeoutFor } from './route-resources.ts';
+import { deploymentStackName, type RouteResources, visibilityTimeoutFor } from './route-resources.ts';
 import { RouteStack } from './route-stack.ts';
 
 /** aws-cdk-lib's feature flag `@aws-cdk/aws-iam:minimizePolicies`. */
@@ -268,7 +268,7 @@ export class KafkaBridge extends Construct {
       environment: {
         [ENV.discordWebhookSecret]: this.discordWebhookSecret.secretArn,
         [ENV.serviceName]: 'kafka-bridge-notify',
-        [ENV.eventSenders]: eventSenders(this, this.routes),
+        [ENV.eventSendersPath]: eventSendersPath(deploymentStackName(this)),
       },
       logRetention,
       config,
@@ -283,8 +283,10 @@ export class KafkaBridge extends Construct {
         maxConcurrency: 2,
       }),
     );
-    // The notifier's only AWS calls: the webhook secrets (lib/notify/webhook-directory.ts).
+    // The notifier's only AWS calls: the webhook secrets (lib/notify/webhook-directory.ts) and
+    // the routes' sender lists (lib/notify/senders.ts).
     grantSecretValue(fn, this.discordWebhookSecret, 'bridge Discord webhook');
+    grantEventSendersRead(fn, eventSendersPath(deploymentStackName(this)));
     for (const route of this.config.routes) {
       const ref = route.alerts?.discordWebhookSecret;
       if (ref === undefined) continue;
@@ -412,19 +414,4 @@ export class KafkaBridge extends Construct {
       'dynamodb:ListStreams (the DynamoDB stream event source) and the network-interface actions Lambda needs to place the function in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) have no resource-level permissions: AWS only grants them on *.',
     );
   }
-}
-
-/**
- * `{"<route>": [<deliverer role id>, <DLQ consumer role id>]}`: the principals SQS stamps as
- * `SenderId` on a route's dead-letter events, which the notifier checks (lib/notify/senders.ts).
- */
-function eventSenders(scope: Construct, routes: readonly RouteResources[]): string {
-  const roleId = (fn: lambda.IFunction): string => {
-    if (!(fn.role instanceof iam.Role)) throw new Error(`${fn.node.path}: expected the role Lambda created`);
-    return fn.role.roleId;
-  };
-  const map = Object.fromEntries(
-    routes.map((r) => [r.route.name, [roleId(r.deliverFunction), roleId(r.deadLetterFunction)]]),
-  );
-  return Stack.of(scope).toJsonString(map);
 }

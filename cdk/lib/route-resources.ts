@@ -9,6 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { RouteDataAccess } from '../../lib/aws/access.ts';
 import {
@@ -28,6 +29,7 @@ import { DEAD_LETTER_EVENTS_ACCESS } from '../../lib/deliver/dead-letter-events.
 import { LAMBDA_TARGET_ACCESS } from '../../lib/deliver/lambda-target.ts';
 import { DEAD_LETTER_QUEUE_ACCESS, redriveAccess } from '../../lib/deliver/redrive.ts';
 import { SQS_MAX_MESSAGE_BYTES } from '../../lib/envelope/size.ts';
+import { eventSendersParameter, eventSendersPath } from '../../lib/notify/senders.ts';
 import {
   ENV,
   METRIC,
@@ -193,6 +195,7 @@ export class RouteResources extends Construct {
       config,
     });
     this.deadLetterFunction = deadLetter.function;
+    eventSendersList(this, route.name, [deliver.function, deadLetter.function]);
     deadLetter.function.addEventSource(
       new eventSources.SqsEventSource(this.redriveQueue, {
         batchSize: DELIVER_BATCH_SIZE,
@@ -418,5 +421,22 @@ export function routeMetric(
     dimensionsMap: { [SERVICE_DIMENSION]: METRIC_PUBLISHER[metricName], [ROUTE_DIMENSION]: route.name },
     statistic,
     period,
+  });
+}
+
+/**
+ * The route's dead-letter event senders for the notifier (lib/notify/senders.ts): the role ids
+ * SQS stamps as `SenderId` on the events of the route's deliverer and DLQ consumer, as a JSON list
+ * in `/<stack>/event-senders/<route>`, resolved at deploy.
+ */
+function eventSendersList(scope: Construct, route: string, functions: readonly lambda.IFunction[]): void {
+  const ids = functions.map((fn) => {
+    if (!(fn.role instanceof iam.Role)) throw new Error(`${fn.node.path}: expected the role Lambda created`);
+    return fn.role.roleId;
+  });
+  new ssm.StringParameter(scope, 'EventSenders', {
+    parameterName: eventSendersParameter(eventSendersPath(deploymentStackName(scope)), route),
+    stringValue: Stack.of(scope).toJsonString(ids),
+    description: `Role ids that may send route ${route}'s dead-letter events`,
   });
 }

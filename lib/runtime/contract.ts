@@ -34,8 +34,11 @@ export const ENV = {
    * message per dead-lettered record, set on the deliverer and the DLQ consumer.
    */
   deadLetterEventsQueueUrl: 'DEAD_LETTER_EVENTS_QUEUE_URL',
-  /** Role ids of each route's functions, the senders its dead-letter events must come from (lib/notify/senders.ts). */
-  eventSenders: 'BRIDGE_EVENT_SENDERS',
+  /**
+   * SSM path under which each route's stack writes the role ids its dead-letter events must come
+   * from, one parameter `<path>/<route>` each (lib/notify/senders.ts).
+   */
+  eventSendersPath: 'BRIDGE_EVENT_SENDERS_PATH',
   /** Secret holding the bridge's own Discord webhook URL (notifier). */
   discordWebhookSecret: 'DISCORD_WEBHOOK_SECRET_ARN',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',

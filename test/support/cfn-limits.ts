@@ -19,6 +19,8 @@ export const LIMITS = {
   managedPoliciesPerRole: 10,
   /** ECS: the size of a task definition. */
   taskDefinitionBytes: 65_536,
+  /** Lambda: a function's environment variables together (keys and values). */
+  functionEnvironmentBytes: 4_096,
 } as const;
 
 type Json = Record<string, unknown>;
@@ -30,6 +32,34 @@ function literalText(value: unknown): string {
   const join = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
   if (Array.isArray(join)) return join[1].map(literalText).join(join[0]);
   return '';
+}
+
+/**
+ * A string value's size once deployed: literal text as is, a role's unique id (`RoleId`, 21
+ * characters), any other reference (ARNs, names, URLs of a deployment) at an assumed 100 bytes,
+ * so an environment near the limit fails here rather than at deploy.
+ */
+function deployedBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value !== 'object' || value === null) return Buffer.byteLength(String(value));
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (Array.isArray(join)) {
+    return (
+      join[1].reduce<number>((sum, part) => sum + deployedBytes(part), 0) +
+      join[0].length * Math.max(0, join[1].length - 1)
+    );
+  }
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && getAtt[1].endsWith('RoleId')) return 21;
+  return 100;
+}
+
+/** The bytes of a function's environment as Lambda counts them: every key and value. */
+export function environmentBytes(variables: Record<string, unknown>): number {
+  return Object.entries(variables).reduce(
+    (sum, [key, value]) => sum + Buffer.byteLength(key) + deployedBytes(value),
+    0,
+  );
 }
 
 /** The roles a resource attaches managed policies to: `Roles` of a ManagedPolicy, or the role itself. */
@@ -72,6 +102,17 @@ export function templateProblems(file: string): string[] {
         LIMITS.taskDefinitionBytes,
       );
     }
+  }
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const variables = (
+      resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
+    )?.Variables;
+    over(
+      `function ${id} environment bytes`,
+      environmentBytes(variables ?? {}),
+      LIMITS.functionEnvironmentBytes,
+    );
   }
   for (const [role, count] of managedPolicyCounts(resources)) {
     over(`managed policies of role ${role}`, count, LIMITS.managedPoliciesPerRole);

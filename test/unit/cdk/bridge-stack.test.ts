@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Stack, Validations } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { NONCURRENT_VERSION_DAYS } from '../../../cdk/lib/kafka-bridge.ts';
@@ -541,16 +541,31 @@ describe('shared resources', () => {
     const notifyFn = stack.bridge.notifyFunction;
     // Every route (their own webhooks), from the file bundled with the code.
     assert.deepEqual(functionConfig(notifyFn).config.routes, stack.bridge.config.routes);
-    // Who may announce each route's dead letters: its deliverer's and DLQ consumer's role ids
-    // (read by the parent from the route stack's outputs).
-    const senders = JSON.stringify(functionConfig(notifyFn).environment.BRIDGE_EVENT_SENDERS);
+    // Who may announce each route's dead letters: each route stack writes its deliverer's and DLQ
+    // consumer's role ids to its own parameter under the path the notifier reads, and the
+    // notifier may read that path only.
+    const path = functionConfig(notifyFn).environment.BRIDGE_EVENT_SENDERS_PATH;
+    assert.equal(path, `/${stack.stackName}/event-senders`);
     for (const name of ['orders', 'payments']) {
       const own = routeNamed(name);
+      const parameters = Template.fromStack(Stack.of(own)).findResources('AWS::SSM::Parameter');
+      const [parameter, ...others] = Object.values(parameters) as { Properties: Json }[];
+      assert.equal(others.length, 0, `${name}: one sender parameter`);
+      assert.equal(parameter?.Properties.Name, `${path}/${name}`);
+      const value = JSON.stringify(parameter?.Properties.Value);
       for (const which of ['deliver', 'dlq'] as const) {
-        const roleAttr = JSON.stringify(bridge.att(roleOf(own, which), 'RoleId', stack));
-        assert.ok(senders.includes(roleAttr), `${name} ${which} role id in BRIDGE_EVENT_SENDERS: ${senders}`);
+        const roleAttr = JSON.stringify(bridge.att(roleOf(own, which), 'RoleId', own));
+        assert.ok(value.includes(roleAttr), `${name} ${which} role id in its parameter: ${value}`);
       }
     }
+    const ssmGrants = statementsOf(notifyFn.role as IConstruct).filter((s) =>
+      JSON.stringify(s.Action).includes('ssm:'),
+    );
+    assert.deepEqual(
+      ssmGrants.map((s) => s.Action),
+      ['ssm:GetParameter'],
+    );
+    assert.match(JSON.stringify(ssmGrants[0]?.Resource), new RegExp(`:parameter${path}/\\*"`));
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
       PolicyDocument: {
