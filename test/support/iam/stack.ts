@@ -7,7 +7,7 @@ import type { BridgeConfigInput } from '../../../lib/config/index.ts';
 import type { RunResult } from './bridge-run.ts';
 import { foldNestedStacks } from './nested.ts';
 import { type ComponentRole, componentRoles } from './roles.ts';
-import { bridgeWebhookSecret, routeInputs } from './routes.ts';
+import { bridgeWebhookSecret, IAM_STACK_NAME, routeInputs } from './routes.ts';
 import type { Deployment } from './template.ts';
 
 export const DEPLOYMENT = { account: '123456789012', region: 'us-east-1' } as const;
@@ -16,7 +16,7 @@ export const DEPLOYMENT = { account: '123456789012', region: 'us-east-1' } as co
 export function synthesize(a: string, b: string, run: RunResult): ComponentRole[] {
   const { provisioned, eventsQueue } = run;
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'IamCheck', { env: DEPLOYMENT });
+  const stack = new Stack(app, IAM_STACK_NAME, { env: DEPLOYMENT });
   const config: BridgeConfigInput = {
     kafka: { brokers: ['b-1.kafka.example.com:9094'], ssl: true },
     routes: routeInputs(a, b, (route) => `https://${route}.example.com/kafka`),
