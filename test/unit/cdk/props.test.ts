@@ -198,7 +198,7 @@ describe('many routes', () => {
     for (const { owner, env } of environments) {
       assert.equal(env.BRIDGE_CONFIG_FILE, '/opt/bridge-config.json');
       assert.deepEqual(Object.keys(JSON.parse(owner.resolve(env.BRIDGE_CONFIG_JSON) as string)), ['kafka']);
-      // Role ids (the notifier's BRIDGE_EVENT_SENDERS) count as deployed: 21 characters each,
+      // Role ids (none since the senders moved to SSM; kept as a guard) count as deployed: 21 characters each,
       // not the length of the reference the template holds until deploy.
       const deployed = JSON.stringify(owner.resolve(env)).replace(
         /\{"Fn::GetAtt":\["[^"]+","[^"]*RoleId"\]\}/g,
