@@ -7,6 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { recordCalls } from '../lib/aws/call-recorder.ts';
@@ -42,8 +43,9 @@ const emf: NotifyMetrics = {
   },
 };
 
-// Who may announce each route's dead letters (set by the stack; absent in local mode).
-const senders = eventSendersFromEnv();
+// Who may announce each route's dead letters: SSM parameters per route, whose path the stack
+// sets (absent in local mode: no check).
+const senders = eventSendersFromEnv(() => recordCalls(new SSMClient({}), { component: 'notifier' }));
 
 const notifier = new Notifier({
   routes: config.routes,

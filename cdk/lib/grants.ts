@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -5,6 +6,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import type { RouteDataAccess, TableAccess } from '../../lib/aws/access.ts';
 import { SECRET_READ_ACCESS } from '../../lib/aws/secrets.ts';
+import { EVENT_SENDERS_ACCESS } from '../../lib/notify/senders.ts';
 import { acknowledgeSecretGrant, acknowledgeWildcardResource } from './nag.ts';
 
 /*
@@ -80,4 +82,22 @@ export function grantSecretValue(grantee: Grantee, secret: secretsmanager.ISecre
     }),
   );
   acknowledgeSecretGrant(grantee, secret, what);
+}
+
+/** The notifier's read of the routes' dead-letter event senders: GetParameter under their path only. */
+export function grantEventSendersRead(grantee: Grantee, path: string): void {
+  const stack = Stack.of(grantee);
+  const resource = stack.formatArn({
+    service: 'ssm',
+    resource: 'parameter',
+    resourceName: `${path.slice(1)}/*`,
+  });
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: [...EVENT_SENDERS_ACCESS.actions], resources: [resource] }),
+  );
+  acknowledgeWildcardResource(
+    grantee,
+    resource,
+    `The notifier reads one sender-list parameter per route under ${path}/ (lib/notify/senders.ts); the routes are many, so a path is the narrowest form.`,
+  );
 }

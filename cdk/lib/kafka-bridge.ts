@@ -5,7 +5,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -23,11 +22,13 @@ import {
   parseBridgeConfig,
   type RouteInput,
 } from '../../lib/config/index.ts';
+import { eventSendersPath } from '../../lib/notify/senders.ts';
 import { POLLER_DATA_ACCESS, POLLER_QUEUE_ACCESS } from '../../lib/poller/access.ts';
 import { DEFAULT_DISCORD_WEBHOOK_SECRET_NAME, ENV } from '../../lib/runtime/contract.ts';
-import { BridgeFunction, ENTRIES } from './bridge-function.ts';
+import { BridgeFunction } from './bridge-function.ts';
 import { type ConfigDelivery, configDelivery } from './config-delivery.ts';
-import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
+import { routeDashboards, sharedDashboard } from './dashboards.ts';
+import { grantBucketAccess, grantEventSendersRead, grantSecretValue, grantTableAccess } from './grants.ts';
 import {
   type KafkaConnectionProps,
   kafkaSecrets,
@@ -37,7 +38,11 @@ import {
 } from './kafka-access.ts';
 import { acknowledgeStarResource } from './nag.ts';
 import { Poller, type PollerSizing } from './poller.ts';
-import { RouteResources, visibilityTimeoutFor } from './route-resources.ts';
+import { deploymentStackName, type RouteResources, visibilityTimeoutFor } from './route-resources.ts';
+import { RouteStack } from './route-stack.ts';
+
+/** aws-cdk-lib's feature flag `@aws-cdk/aws-iam:minimizePolicies`. */
+const MINIMIZE_POLICIES = '@aws-cdk/aws-iam:minimizePolicies';
 
 export interface KafkaBridgeProps {
   /**
@@ -93,7 +98,10 @@ export class KafkaBridge extends Construct {
   readonly vpc: ec2.IVpc;
   /** Attached to the poller and the commit function: allow it on the brokers' security group. */
   readonly kafkaClientSecurityGroup: ec2.SecurityGroup;
+  /** The shared parts: commit function and poller. */
   readonly dashboard: cloudwatch.Dashboard;
+  /** A row per route, in pages (cdk/lib/dashboards.ts). */
+  readonly routeDashboards: readonly cloudwatch.Dashboard[];
   readonly discordWebhookSecret: secretsmanager.ISecret;
   /** Dead-letter events of every route, read by the notifier. */
   readonly deadLetterEvents: sqs.Queue;
@@ -101,6 +109,10 @@ export class KafkaBridge extends Construct {
 
   constructor(scope: Construct, id: string, props: KafkaBridgeProps) {
     super(scope, id);
+    // Merge IAM statements that differ only in resources (what the flag does for a whole app):
+    // with a few hundred routes the poller's and the notifier's grants stay within IAM's policy
+    // size quotas. Set on this construct, it applies to the bridge's roles only.
+    this.node.setContext(MINIMIZE_POLICIES, true);
     // First, before any resource: a bad config must fail with its own message, nothing else.
     // Deploy mode: no loopback or plain-http endpoint, no loopback broker (lib/config/deploy.ts).
     this.config = parseBridgeConfig(props.config, { mode: 'deploy' });
@@ -114,7 +126,7 @@ export class KafkaBridge extends Construct {
       ...(props.config.defaults === undefined ? {} : { defaults: props.config.defaults }),
     });
     const runtimeConfig = runtimeInput(props.config.routes);
-    const allRoutesConfig = configDelivery(this, runtimeConfig);
+    const allRoutesConfig = configDelivery(this, 'Config', runtimeConfig);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     // The casts to I-interfaces here and below are type-only: aws-cdk-lib declares optional
@@ -168,32 +180,31 @@ export class KafkaBridge extends Construct {
 
     this.routes = this.config.routes.map(
       (route, index) =>
-        new RouteResources(this, `Route-${route.name}`, {
+        new RouteStack(this, `Route-${route.name}`, {
           route,
           // parseBridgeConfig keeps the order of the routes: input index i is parsed route i.
-          config: configDelivery(this, runtimeInput(props.config.routes.slice(index, index + 1))),
+          runtimeConfig: runtimeInput(props.config.routes.slice(index, index + 1)),
           bucket: this.bucket,
           table: this.completionTable,
           alarmTopic: this.alarmTopic,
           deadLetterEvents: this.deadLetterEvents,
           logRetention,
-        }),
+        }).resources,
     );
 
     const commit = new BridgeFunction(this, 'Commit', {
-      entry: ENTRIES.commit,
+      bundle: 'commit',
       description: "Moves each route's progress-group offsets past finished records",
       timeout: Duration.minutes(1),
       // One run at a time: runs of one route would only contend for its lease.
       reservedConcurrentExecutions: 1,
       network,
       environment: {
-        ...allRoutesConfig.environment,
         [ENV.completionTable]: this.completionTable.tableName,
         [ENV.serviceName]: 'kafka-bridge-commit',
       },
       logRetention,
-      ...(allRoutesConfig.bundledFiles === undefined ? {} : { bundledFiles: allRoutesConfig.bundledFiles }),
+      config: allRoutesConfig,
     });
     this.commitFunction = commit.function;
     this.wireCommit(commit, kafka.auth);
@@ -228,25 +239,20 @@ export class KafkaBridge extends Construct {
 
     this.notifyFunction = this.createNotifier(allRoutesConfig, logRetention);
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      defaultInterval: Duration.hours(3),
-      widgets: [
-        ...this.routes.map((routeResources) => routeResources.dashboardWidgets()),
-        [
-          new cloudwatch.GraphWidget({
-            title: 'commit function',
-            left: [
-              commit.function.metricInvocations(),
-              commit.function.metricErrors(),
-              commit.function.metricThrottles(),
-            ],
-            right: [commit.function.metricDuration({ statistic: 'p99' })],
-            width: 12,
-          }),
-          ...this.poller.dashboardWidgets(),
+    this.dashboard = sharedDashboard(this, [
+      new cloudwatch.GraphWidget({
+        title: 'commit function',
+        left: [
+          commit.function.metricInvocations(),
+          commit.function.metricErrors(),
+          commit.function.metricThrottles(),
         ],
-      ],
-    });
+        right: [commit.function.metricDuration({ statistic: 'p99' })],
+        width: 12,
+      }),
+      ...this.poller.dashboardWidgets(),
+    ]);
+    this.routeDashboards = routeDashboards(this, this.routes);
   }
 
   /**
@@ -255,18 +261,17 @@ export class KafkaBridge extends Construct {
    */
   private createNotifier(config: ConfigDelivery, logRetention: logs.RetentionDays): lambda.IFunction {
     const notify = new BridgeFunction(this, 'Notify', {
-      entry: ENTRIES.notify,
+      bundle: 'notify',
       description: 'Posts alarm changes and dead-letter summaries to Discord',
       timeout: NOTIFY_TIMEOUT,
       memorySize: 256,
       environment: {
-        ...config.environment,
         [ENV.discordWebhookSecret]: this.discordWebhookSecret.secretArn,
         [ENV.serviceName]: 'kafka-bridge-notify',
-        [ENV.eventSenders]: eventSenders(this, this.routes),
+        [ENV.eventSendersPath]: eventSendersPath(deploymentStackName(this)),
       },
       logRetention,
-      ...(config.bundledFiles === undefined ? {} : { bundledFiles: config.bundledFiles }),
+      config,
     });
     const fn = notify.function;
     this.alarmTopic.addSubscription(new subscriptions.LambdaSubscription(fn));
@@ -278,8 +283,10 @@ export class KafkaBridge extends Construct {
         maxConcurrency: 2,
       }),
     );
-    // The notifier's only AWS calls: the webhook secrets (lib/notify/webhook-directory.ts).
+    // The notifier's only AWS calls: the webhook secrets (lib/notify/webhook-directory.ts) and
+    // the routes' sender lists (lib/notify/senders.ts).
     grantSecretValue(fn, this.discordWebhookSecret, 'bridge Discord webhook');
+    grantEventSendersRead(fn, eventSendersPath(deploymentStackName(this)));
     for (const route of this.config.routes) {
       const ref = route.alerts?.discordWebhookSecret;
       if (ref === undefined) continue;
@@ -407,19 +414,4 @@ export class KafkaBridge extends Construct {
       'dynamodb:ListStreams (the DynamoDB stream event source) and the network-interface actions Lambda needs to place the function in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) have no resource-level permissions: AWS only grants them on *.',
     );
   }
-}
-
-/**
- * `{"<route>": [<deliverer role id>, <DLQ consumer role id>]}`: the principals SQS stamps as
- * `SenderId` on a route's dead-letter events, which the notifier checks (lib/notify/senders.ts).
- */
-function eventSenders(scope: Construct, routes: readonly RouteResources[]): string {
-  const roleId = (fn: lambda.IFunction): string => {
-    if (!(fn.role instanceof iam.Role)) throw new Error(`${fn.node.path}: expected the role Lambda created`);
-    return fn.role.roleId;
-  };
-  const map = Object.fromEntries(
-    routes.map((r) => [r.route.name, [roleId(r.deliverFunction), roleId(r.deadLetterFunction)]]),
-  );
-  return Stack.of(scope).toJsonString(map);
 }

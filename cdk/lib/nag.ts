@@ -12,10 +12,18 @@ import type { IConstruct } from 'constructs';
 /**
  * A wildcard resource of one of the scope's policies. `resource` is the ARN pattern as the code
  * wrote it (tokens allowed); the finding names it the way cdk-nag flattens CloudFormation.
+ * Named once the app is prepared (a node validation runs after that, before cdk-nag): a
+ * reference to another stack's resource (a route's nested stack using the shared bucket) is
+ * only then the parameter the template holds.
  */
 export function acknowledgeWildcardResource(scope: IConstruct, resource: string, reason: string): void {
-  const flat = flattenReference(Stack.of(scope).resolve(resource));
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat}]`, reason });
+  scope.node.addValidation({
+    validate: () => {
+      const flat = flattenReference(Stack.of(scope).resolve(resource));
+      Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat}]`, reason });
+      return [];
+    },
+  });
 }
 
 /** An action that AWS only grants on `*` (it has no resource-level permissions). */

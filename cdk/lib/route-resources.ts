@@ -9,9 +9,11 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { RouteDataAccess } from '../../lib/aws/access.ts';
 import {
+  type BridgeConfigInput,
   DELIVER_BATCH_SIZE,
   deadLetterQueueName,
   deliverTimeoutMs,
@@ -27,6 +29,7 @@ import { DEAD_LETTER_EVENTS_ACCESS } from '../../lib/deliver/dead-letter-events.
 import { LAMBDA_TARGET_ACCESS } from '../../lib/deliver/lambda-target.ts';
 import { DEAD_LETTER_QUEUE_ACCESS, redriveAccess } from '../../lib/deliver/redrive.ts';
 import { SQS_MAX_MESSAGE_BYTES } from '../../lib/envelope/size.ts';
+import { eventSendersParameter, eventSendersPath } from '../../lib/notify/senders.ts';
 import {
   ENV,
   METRIC,
@@ -36,8 +39,8 @@ import {
   ROUTE_DIMENSION,
   SERVICE_DIMENSION,
 } from '../../lib/runtime/contract.ts';
-import { BridgeFunction, ENTRIES } from './bridge-function.ts';
-import type { ConfigDelivery } from './config-delivery.ts';
+import { BridgeFunction } from './bridge-function.ts';
+import { configDelivery } from './config-delivery.ts';
 import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
 import { secretFromRef } from './kafka-access.ts';
 
@@ -77,10 +80,10 @@ export function oldestMessageAgeThreshold(route: Route): Duration {
 export interface RouteResourcesProps {
   readonly route: Route;
   /**
-   * How the route's functions get the config (parsed again at cold start): the stack's Kafka
+   * The config the route's functions get (parsed again at cold start): the stack's Kafka
    * section and this route alone.
    */
-  readonly config: ConfigDelivery;
+  readonly runtimeConfig: BridgeConfigInput;
   readonly bucket: s3.Bucket;
   readonly table: dynamodb.Table;
   readonly alarmTopic: sns.ITopic;
@@ -147,10 +150,9 @@ export class RouteResources extends Construct {
       deadLetterQueue: { queue: this.redriveQueue, maxReceiveCount: maxReceiveCount(route) },
     });
 
-    const { bundledFiles: files } = props.config;
-    const bundledFiles = files === undefined ? {} : { bundledFiles: files };
+    // One config layer per route, shared by its two functions.
+    const config = configDelivery(this, 'Config', props.runtimeConfig);
     const common = {
-      ...props.config.environment,
       [ENV.deadLetterEventsQueueUrl]: props.deadLetterEvents.queueUrl,
       [ENV.routeName]: route.name,
       [ENV.bucket]: bucket.bucketName,
@@ -158,7 +160,7 @@ export class RouteResources extends Construct {
     };
 
     const deliver = new BridgeFunction(this, 'Deliver', {
-      entry: ENTRIES.deliver,
+      bundle: 'deliver',
       description: `Delivers the records of route ${route.name} to its endpoint`,
       timeout,
       environment: {
@@ -168,7 +170,7 @@ export class RouteResources extends Construct {
         [ENV.serviceName]: 'kafka-bridge-deliver',
       },
       logRetention: props.logRetention,
-      ...bundledFiles,
+      config,
     });
     this.deliverFunction = deliver.function;
     deliver.function.addEventSource(
@@ -181,7 +183,7 @@ export class RouteResources extends Construct {
     );
 
     const deadLetter = new BridgeFunction(this, 'DeadLetter', {
-      entry: ENTRIES.deadLetter,
+      bundle: 'dead-letter',
       description: `Archives, completes and dead-letters the records SQS redrove from route ${route.name}`,
       timeout: DEAD_LETTER_FUNCTION_TIMEOUT,
       environment: {
@@ -190,9 +192,10 @@ export class RouteResources extends Construct {
         [ENV.serviceName]: 'kafka-bridge-dlq',
       },
       logRetention: props.logRetention,
-      ...bundledFiles,
+      config,
     });
     this.deadLetterFunction = deadLetter.function;
+    eventSendersList(this, route.name, [deliver.function, deadLetter.function]);
     deadLetter.function.addEventSource(
       new eventSources.SqsEventSource(this.redriveQueue, {
         batchSize: DELIVER_BATCH_SIZE,
@@ -263,7 +266,7 @@ export class RouteResources extends Construct {
       alarms.push(
         new cloudwatch.Alarm(this, id, {
           ...props,
-          alarmName: `${Stack.of(this).stackName}-${route.name}-${id}`,
+          alarmName: `${deploymentStackName(this)}-${route.name}-${id}`,
         }),
       );
     };
@@ -398,6 +401,13 @@ export class RouteResources extends Construct {
   }
 }
 
+/** The name of the deployed (top-level) stack holding `scope`, also from inside a nested stack. */
+export function deploymentStackName(scope: Construct): string {
+  let stack = Stack.of(scope);
+  while (stack.nestedStackParent !== undefined) stack = stack.nestedStackParent;
+  return stack.stackName;
+}
+
 /** A route-level bridge metric: dimensions `service` (its publisher) and `route` (see contract.ts). */
 export function routeMetric(
   route: Route,
@@ -411,5 +421,22 @@ export function routeMetric(
     dimensionsMap: { [SERVICE_DIMENSION]: METRIC_PUBLISHER[metricName], [ROUTE_DIMENSION]: route.name },
     statistic,
     period,
+  });
+}
+
+/**
+ * The route's dead-letter event senders for the notifier (lib/notify/senders.ts): the role ids
+ * SQS stamps as `SenderId` on the events of the route's deliverer and DLQ consumer, as a JSON list
+ * in `/<stack>/event-senders/<route>`, resolved at deploy.
+ */
+function eventSendersList(scope: Construct, route: string, functions: readonly lambda.IFunction[]): void {
+  const ids = functions.map((fn) => {
+    if (!(fn.role instanceof iam.Role)) throw new Error(`${fn.node.path}: expected the role Lambda created`);
+    return fn.role.roleId;
+  });
+  new ssm.StringParameter(scope, 'EventSenders', {
+    parameterName: eventSendersParameter(eventSendersPath(deploymentStackName(scope)), route),
+    stringValue: Stack.of(scope).toJsonString(ids),
+    description: `Role ids that may send route ${route}'s dead-letter events`,
   });
 }

@@ -23,6 +23,8 @@ export interface CallTarget {
   readonly secret?: string;
   /** A Lambda function name or ARN. */
   readonly function?: string;
+  /** An SSM parameter name (`/path/name`). */
+  readonly parameter?: string;
 }
 
 /** The SDK client's name -> the IAM service prefix. */
@@ -35,6 +37,7 @@ const SERVICE_OF_CLIENT: Readonly<Record<string, string>> = {
   LambdaClient: 'lambda',
   CloudWatchClient: 'cloudwatch',
   SNSClient: 'sns',
+  SSMClient: 'ssm',
 };
 
 /** Operations IAM authorizes under another action's name (AWS's service authorization reference). */
@@ -67,6 +70,8 @@ export function callTarget(clientName: string, operation: string, input: Input):
       return typeof input.SecretId === 'string' ? { ...base, secret: input.SecretId } : base;
     case 'lambda':
       return typeof input.FunctionName === 'string' ? { ...base, function: input.FunctionName } : base;
+    case 'ssm':
+      return typeof input.Name === 'string' ? { ...base, parameter: input.Name } : base;
     default:
       return base;
   }

@@ -25,14 +25,16 @@ function bodies(event: NotifyEvent): { id: string; body: string; senderId?: stri
 }
 
 /** A dead-letter message keeps only the events its sender may announce (senders.ts). */
-function trusted(
+async function trusted(
   notification: Notification,
   senderId: string | undefined,
   senders: EventSenders | undefined,
-): { kept: Notification | undefined; problem: string | undefined } {
+): Promise<{ kept: Notification | undefined; problem: string | undefined }> {
   if (notification.type !== 'dead-letters' || senders === undefined)
     return { kept: notification, problem: undefined };
-  const problems = notification.events.map((e) => senderProblem(e.route, senderId, senders));
+  const problems = await Promise.all(
+    notification.events.map((e) => senderProblem(e.route, senderId, senders)),
+  );
   const events = notification.events.filter((_, i) => problems[i] === undefined);
   return {
     kept: events.length === 0 ? undefined : { type: 'dead-letters', events },
@@ -60,14 +62,17 @@ export async function processNotifyEvent(
   let invalid = 0;
   for (const { id, body, senderId } of bodies(event)) {
     try {
-      const { kept, problem } = trusted(parseNotification(body), senderId, deps.senders);
+      const { kept, problem } = await trusted(parseNotification(body), senderId, deps.senders);
       if (kept !== undefined) notifications.push(kept);
       if (problem !== undefined) {
         invalid += 1;
-        deps.logger.error('dead-letter event from a sender not of its route; dropped', {
-          messageId: id,
-          problem,
-        });
+        deps.logger.error(
+          'dead-letter event from a sender not of its route (or of no known route); dropped',
+          {
+            messageId: id,
+            problem,
+          },
+        );
       }
     } catch (error) {
       invalid += 1;

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
@@ -17,7 +18,6 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { REPO_ROOT } from '../../cdk/lib/bridge-function.ts';
 import { Archive } from '../../lib/archive/archive.ts';
 import type { RecordedCall } from '../../lib/aws/call-recorder.ts';
 import { CliContext } from '../../lib/cli/context.ts';
@@ -47,6 +47,8 @@ import { evaluate, type Statement } from '../support/iam/policy.ts';
 import { requestsOf } from '../support/iam/roles.ts';
 import { DEPLOYMENT } from '../support/iam/stack.ts';
 import { assertKafkaReachable, createTopic, deleteTopics, kafkaBrokers } from '../support/kafka.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const ESC = '\u001b';
 const OSC8 = `${ESC}]8;;https://evil.example/${ESC}\\click${ESC}]8;;${ESC}\\`;

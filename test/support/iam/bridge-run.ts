@@ -3,8 +3,9 @@
 // with the other's), the poller, deliverers, DLQ consumers, commit runs and the notifier.
 import assert from 'node:assert/strict';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Kafka } from 'kafkajs';
-import { asComponent } from '../../../lib/aws/call-recorder.ts';
+import { asComponent, recordCalls } from '../../../lib/aws/call-recorder.ts';
 import { SecretReader } from '../../../lib/aws/secrets.ts';
 import { CompletionStore } from '../../../lib/completion/store.ts';
 import { parseBridgeConfig, type Route } from '../../../lib/config/index.ts';
@@ -16,15 +17,20 @@ import { type Provisioned, provision } from '../../../lib/local/provision.ts';
 import { DiscordClient } from '../../../lib/notify/discord-client.ts';
 import { Notifier } from '../../../lib/notify/notifier.ts';
 import { processNotifyEvent } from '../../../lib/notify/process.ts';
+import {
+  eventSendersParameter,
+  eventSendersPath,
+  ParameterEventSenders,
+} from '../../../lib/notify/senders.ts';
 import { WebhookDirectory } from '../../../lib/notify/webhook-directory.ts';
 import { routeQueueUrl } from '../../../lib/poller/queue-url.ts';
 import { COMMIT_ERRORS_MESSAGE, snsEvent } from '../../unit/notify/fixtures.ts';
-import { uniqueName } from '../aws.ts';
+import { emulatorClientConfig, uniqueName } from '../aws.ts';
 import type { FakeDiscord } from '../discord.ts';
 import type { TestEndpoint } from '../endpoint.ts';
 import { createTopic, kafkaBrokers } from '../kafka.ts';
 import { eventually } from '../wait.ts';
-import { bridgeWebhookSecret, routeInputs, topicOf, WEBHOOK } from './routes.ts';
+import { bridgeWebhookSecret, IAM_STACK_NAME, routeInputs, topicOf, WEBHOOK } from './routes.ts';
 
 /** The two routes' names and what the run needs around them. */
 export interface RunSetup {
@@ -88,9 +94,38 @@ async function prepare(setup: RunSetup): Promise<Prepared> {
   return { routes, provisioned, eventsQueue, events: { url, arn } };
 }
 
+/**
+ * The routes' sender parameters, as the route stacks write them, in moto's SSM. ElasticMQ stamps
+ * the client's IP as SenderId (docs/testing.md), so the list holds that: the check passes and
+ * the notifier's GetParameter calls are recorded like the deployed one's.
+ */
+async function senderParameters(routes: readonly Route[]): Promise<ParameterEventSenders> {
+  const path = eventSendersPath(IAM_STACK_NAME);
+  const setupClient = new SSMClient(emulatorClientConfig());
+  for (const route of routes) {
+    await setupClient.send(
+      new PutParameterCommand({
+        Name: eventSendersParameter(path, route.name),
+        Value: JSON.stringify(['127.0.0.1']),
+        Type: 'String',
+        Overwrite: true,
+      }),
+    );
+  }
+  setupClient.destroy();
+  return new ParameterEventSenders(
+    recordCalls(new SSMClient(emulatorClientConfig()), { component: 'notifier' }),
+    path,
+  );
+}
+
 /** The notify function's logic behind its SQS event source on the dead-letter events queue. */
-function notifierOf(setup: RunSetup, prepared: Prepared): { notifier: Notifier; source: LocalEventSource } {
+async function notifierOf(
+  setup: RunSetup,
+  prepared: Prepared,
+): Promise<{ notifier: Notifier; source: LocalEventSource }> {
   const { routes, events } = prepared;
+  const senders = await senderParameters(routes);
   const notifier = new Notifier({
     routes,
     webhooks: new WebhookDirectory(
@@ -108,7 +143,7 @@ function notifierOf(setup: RunSetup, prepared: Prepared): { notifier: Notifier; 
     queueArn: events.arn,
     waitTimeSeconds: 1,
     handler: async (event) => {
-      await processNotifyEvent(event, { notifier, logger: silent, metrics: noMetrics });
+      await processNotifyEvent(event, { notifier, logger: silent, metrics: noMetrics, senders });
       return { batchItemFailures: [] };
     },
   });
@@ -130,7 +165,7 @@ export async function runBridge(setup: RunSetup): Promise<RunResult> {
   // The poller's start looks its queues up by name.
   for (const route of routes)
     await asComponent({ component: 'poller' }, () => routeQueueUrl(clients.sqs, route));
-  const { notifier, source } = notifierOf(setup, prepared);
+  const { notifier, source } = await notifierOf(setup, prepared);
   const bridge = new LocalBridge({
     routes,
     clients,

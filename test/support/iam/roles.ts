@@ -113,6 +113,9 @@ export function requestsOf(
         },
       ];
     }
+    case 'ssm':
+      // A parameter whose name starts with `/` has it once in its ARN: `parameter/a/b`.
+      return [{ action, resource: `arn:aws:ssm:${region}:${account}:parameter${call.parameter ?? '/*'}` }];
     default:
       return [{ action, resource: '*' }];
   }

@@ -70,3 +70,6 @@ export async function createSecrets(setup: RunSetup): Promise<void> {
     }),
   );
 }
+
+/** The synthesized stack's name: the notifier's sender parameters live under `/<it>/event-senders`. */
+export const IAM_STACK_NAME = 'IamCheck';

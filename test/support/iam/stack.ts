@@ -1,13 +1,13 @@
 // The stack for the IAM test's routes, as deployed (endpoints and brokers a deployed config
 // has), and the roles of its components with every ARN resolved for the run's local names.
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { KafkaBridge } from '../../../cdk/lib/kafka-bridge.ts';
 import type { BridgeConfigInput } from '../../../lib/config/index.ts';
 import type { RunResult } from './bridge-run.ts';
+import { foldNestedStacks } from './nested.ts';
 import { type ComponentRole, componentRoles } from './roles.ts';
-import { bridgeWebhookSecret, routeInputs } from './routes.ts';
+import { bridgeWebhookSecret, IAM_STACK_NAME, routeInputs } from './routes.ts';
 import type { Deployment } from './template.ts';
 
 export const DEPLOYMENT = { account: '123456789012', region: 'us-east-1' } as const;
@@ -16,7 +16,7 @@ export const DEPLOYMENT = { account: '123456789012', region: 'us-east-1' } as co
 export function synthesize(a: string, b: string, run: RunResult): ComponentRole[] {
   const { provisioned, eventsQueue } = run;
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'IamCheck', { env: DEPLOYMENT });
+  const stack = new Stack(app, IAM_STACK_NAME, { env: DEPLOYMENT });
   const config: BridgeConfigInput = {
     kafka: { brokers: ['b-1.kafka.example.com:9094'], ssl: true },
     routes: routeInputs(a, b, (route) => `https://${route}.example.com/kafka`),
@@ -35,5 +35,5 @@ export function synthesize(a: string, b: string, run: RunResult): ComponentRole[
       [id(bridge.deadLetterEvents)]: eventsQueue,
     },
   };
-  return componentRoles(Template.fromStack(stack).toJSON() as never, deployment);
+  return componentRoles(foldNestedStacks(stack) as never, deployment);
 }
