@@ -32,6 +32,23 @@ let page: Page;
 const dialogs: string[] = [];
 const violations: string[] = [];
 
+/**
+ * Opens a console page. The pages refresh themselves (a meta refresh): when the previous page's
+ * refresh fires while the next page is still being read (a slow reading on a loaded machine),
+ * Chromium aborts the navigation in progress. That is the browser's rule, not the console's, so
+ * the navigation is tried again.
+ */
+async function open(target: Page, address: string): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      await target.goto(address);
+      return;
+    } catch (error) {
+      if (tries >= 3 || !/ERR_ABORTED|interrupted by another navigation/.test(String(error))) throw error;
+    }
+  }
+}
+
 before(async () => {
   await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
   await assertReachable(awsEndpoint(), 'moto (S3, DynamoDB)');
@@ -108,7 +125,7 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
       headers: { 'x-note': HOSTILE },
     });
     await world.produce(messages);
-    await page.goto(url('/'));
+    await open(page, url('/'));
     const row = page.locator('tr', { hasText: world.routeName });
     const lags: number[] = [];
     await until('the route lag to reach 0', async () => {
@@ -129,7 +146,7 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
   });
 
   test('quarantine page: the poisoned key waits behind its dead letter, 3 records parked', async () => {
-    await page.goto(url('/quarantine'));
+    await open(page, url('/quarantine'));
     const row = page.locator('tr', { hasText: POISON_KEY });
     await until('the poisoned key with 3 parked records', async () => {
       await page.reload();
@@ -142,14 +159,14 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
   });
 
   test('hostile key, value and answer are shown as text; no script runs', async () => {
-    await page.goto(url('/dead-letters', { route: world.routeName }));
+    await open(page, url('/dead-letters', { route: world.routeName }));
     const row = page.locator('tr', { hasText: HOSTILE_KEY });
     assert.equal(await row.count(), 1);
     assert.equal(await row.locator('td').nth(1).textContent(), HOSTILE_KEY);
     assert.equal(await page.locator('main img').count(), 0);
     await shot('dead-letters');
     // Every route: the unreadable one says why, the others are listed.
-    await page.goto(url('/dead-letters'));
+    await open(page, url('/dead-letters'));
     assert.match(
       (await page.locator('section', { hasText: UNREADABLE_ROUTE }).textContent()) ?? '',
       /Cannot be read: .*does not exist/,
@@ -175,7 +192,7 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
 
   test('quarantine replay after the endpoint is fixed: dry run, confirm by keyboard, delivered in order', async () => {
     world.broken = false;
-    await page.goto(url('/quarantine'));
+    await open(page, url('/quarantine'));
     await page.locator('tr', { hasText: POISON_KEY }).getByRole('link', { name: 'Replay…' }).click();
     await page.waitForURL(/\/quarantine\/replay\?/);
     assert.match((await page.locator('main').textContent()) ?? '', /Dry run: nothing has been sent/);
@@ -202,12 +219,12 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
     await shot('replay-progress');
     // The endpoint's own log: the key's four records, once each, in produce order.
     assert.deepEqual(world.acceptedOf(POISON_KEY).map(seqOf), [0, 1, 2, 3]);
-    await page.goto(url('/quarantine'));
+    await open(page, url('/quarantine'));
     assert.equal(await page.locator('tr', { hasText: POISON_KEY }).count(), 0);
   });
 
   test('dead letter replay: preview lists exactly the record, nothing is sent unconfirmed', async () => {
-    await page.goto(url('/dead-letters', { route: world.routeName, key: HOSTILE_KEY }));
+    await open(page, url('/dead-letters', { route: world.routeName, key: HOSTILE_KEY }));
     await page.locator('tr', { hasText: HOSTILE_KEY }).locator('a').first().click();
     await page.getByRole('link', { name: 'Replay this record…' }).click();
     await page.waitForURL(/\/dead-letters\/replay\?/);
@@ -233,7 +250,7 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
   });
 
   test('route and trace pages', async () => {
-    await page.goto(url('/route', { name: world.routeName }));
+    await open(page, url('/route', { name: world.routeName }));
     const partitions = page.locator('table').first().locator('tbody tr');
     assert.equal(await partitions.count(), 2);
     for (const row of await partitions.all()) {
@@ -247,7 +264,7 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
     );
     await shot('route');
     const id = world.acceptedOf('customer-1')[0]?.recordId ?? '';
-    await page.goto(url('/trace'));
+    await open(page, url('/trace'));
     await page.locator('input[name=id]').fill(id);
     await page.locator('input[name=id]').press('Enter');
     await page.waitForURL(/\/trace\?.*id=/);
@@ -259,15 +276,16 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
 
   test('phone width: no page wider than the window', async () => {
     const phone = await world.browser.newPage();
+    phone.setDefaultTimeout(60_000);
     await phone.setViewportSize({ width: 390, height: 844 });
     for (const path of ['/', '/quarantine', '/dead-letters']) {
-      await phone.goto(url(path));
+      await open(phone, url(path));
       const [scroll, inner] = (await phone.evaluate(
         '[document.documentElement.scrollWidth, window.innerWidth]',
       )) as number[];
       assert.ok((scroll ?? 0) <= (inner ?? 0), `${path} is ${scroll} px wide in a ${inner} px window`);
     }
-    await phone.goto(url('/'));
+    await open(phone, url('/'));
     await shot('routes-phone', phone);
     await phone.close();
   });
