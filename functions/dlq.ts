@@ -13,6 +13,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Archive } from '../lib/archive/archive.ts';
+import { Ledger } from '../lib/completion/ledger.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
 import { DeadLetterEvents } from '../lib/deliver/dead-letter-events.ts';
 import { RedriveConsumer } from '../lib/deliver/redrive.ts';
@@ -37,6 +38,7 @@ const consumer = new RedriveConsumer({
   deadLetterEvents: new DeadLetterEvents(sqs, requiredEnv(ENV.deadLetterEventsQueueUrl)),
   archive: new Archive(new S3Client({}), requiredEnv(ENV.bucket)),
   completions: new CompletionStore({ client: dynamo, tableName: table }),
+  ledger: new Ledger({ client: dynamo, tableName: table }),
   quarantine: new QuarantineStore(dynamo, table),
   sqs,
   ...(forwardQueueUrl === undefined || forwardQueueUrl === '' ? {} : { forwardQueueUrl }),

@@ -10,6 +10,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { stateKey } from '../../lib/completion/state.ts';
 import {
   archivePrefix,
   DELIVER_BATCH_SIZE,
@@ -233,7 +234,8 @@ export class RouteResources extends Construct {
   /**
    * IAM of a route function: its own queue (the event source grants consuming it), the DLQ, its
    * S3 prefixes and its own table items. Completion items of the route start with `<route>#`
-   * (lib/completion/completion.ts), its quarantine items are `quarantine#<route>`; route names
+   * (lib/completion/completion.ts), ledger entries `<route>#entries` (lib/completion/entry.ts),
+   * its quarantine items are `quarantine#<route>`, its ledger state `lease#<route>` (read only); route names
    * hold no `#`, so `orders#*` never matches `orders-eu#...`.
    */
   private grantRouteAccess(fn: lambda.IFunction, bucket: s3.Bucket, table: dynamodb.Table): void {
@@ -262,6 +264,17 @@ export class RouteResources extends Construct {
           'ForAllValues:StringLike': {
             'dynamodb:LeadingKeys': [`${route.name}#*`, quarantinePartitionKey(route.name)],
           },
+        },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        // The route's ledger state (lib/completion/state.ts): read for the duplicate check, written
+        // by the commit function alone.
+        actions: ['dynamodb:GetItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [stateKey(route.name).pk] },
         },
       }),
     );

@@ -20,6 +20,8 @@ export interface ChainAdvance {
   readonly waitingBehindHole: number;
   /** Links entirely below the committed offset given: already committed, safe to delete. */
   readonly stale: number;
+  /** The links still at or past the new committed offset, compacted into segments (compactLinks). */
+  readonly remaining: readonly ChainLink[];
 }
 
 export function advanceCommitted(committed: bigint, links: Iterable<ChainLink>): ChainAdvance {
@@ -46,6 +48,40 @@ export function advanceCommitted(committed: bigint, links: Iterable<ChainLink>):
     passed++;
   }
   let waitingBehindHole = 0;
-  for (const offset of byFrom.values()) if (offset >= position) waitingBehindHole++;
-  return { committed: position, passed, waitingBehindHole, stale: stale + (byFrom.size - waitingBehindHole) };
+  const remaining: ChainLink[] = [];
+  for (const [from, offset] of byFrom) {
+    if (offset < position) continue;
+    waitingBehindHole++;
+    remaining.push({ from, offset });
+  }
+  return {
+    committed: position,
+    passed,
+    waitingBehindHole,
+    stale: stale + (byFrom.size - waitingBehindHole),
+    remaining: compactLinks(remaining),
+  };
+}
+
+/**
+ * Joins links that follow each other (`next.from == previous.offset + 1`) into one segment
+ * `{ from: first from, offset: last offset }`: the walk treats a segment exactly as the chain of
+ * links it replaces (reaching its `from` moves the committed offset past its `offset`), so the
+ * commit's state keeps the finished records above a hole as a few segments, not one link each.
+ * Links with the same `from` keep the larger offset, as in advanceCommitted.
+ */
+export function compactLinks(links: Iterable<ChainLink>): ChainLink[] {
+  const byFrom = new Map<bigint, bigint>();
+  for (const link of links) {
+    const known = byFrom.get(link.from);
+    if (known === undefined || link.offset > known) byFrom.set(link.from, link.offset);
+  }
+  const sorted = [...byFrom].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const segments: { from: bigint; offset: bigint }[] = [];
+  for (const [from, offset] of sorted) {
+    const last = segments.at(-1);
+    if (last !== undefined && from === last.offset + 1n) last.offset = offset;
+    else segments.push({ from, offset });
+  }
+  return segments;
 }

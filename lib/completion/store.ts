@@ -66,8 +66,13 @@ export class CompletionStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #ttlSeconds: number;
+  /** The client and table, for the ledger on the same table (lib/completion/ledger.ts). */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
 
   constructor(options: CompletionStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
     this.#doc = DynamoDBDocumentClient.from(options.client);
     this.#table = options.tableName;
     this.#ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;

@@ -6,6 +6,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Archive } from '../archive/archive.ts';
 import { SecretReader } from '../aws/secrets.ts';
 import { CircuitBreaker } from '../breaker/breaker.ts';
+import { Ledger } from '../completion/ledger.ts';
 import { CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { QuarantineStore } from '../quarantine/quarantine.ts';
@@ -59,6 +60,7 @@ export function createDeliverer(wiring: DelivererWiring): Deliverer {
     s3: clients.s3,
     archive: new Archive(clients.s3, wiring.bucket),
     completions: new CompletionStore({ client: clients.dynamo, tableName: wiring.completionTable }),
+    ledger: new Ledger({ client: clients.dynamo, tableName: wiring.completionTable }),
     quarantine: new QuarantineStore(clients.dynamo, wiring.completionTable),
     attemptLog: new AttemptLog(clients.dynamo, wiring.completionTable),
     ...(breakerConfig === undefined

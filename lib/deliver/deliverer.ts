@@ -1,12 +1,13 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { CompletionStatus } from '../completion/completion.ts';
 import { completionKey } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { type Envelope, recordId } from '../envelope/index.ts';
 import type { QuarantineEntry } from '../quarantine/quarantine.ts';
 import { visibilityTimeoutSeconds } from '../retry/index.ts';
 import { type AttemptHistory, NO_HISTORY } from './attempt-log.ts';
+import { BatchLedger, type FinishedCheck, finishedOf } from './batch-ledger.ts';
 import { coordinatesOf } from './coordinates.ts';
+import { completionOf } from './dead-letter.ts';
 import { quarantines } from './give-up.ts';
 import { type DeliverMetrics, METRICS, recordLogFields } from './observability.ts';
 import { type DelivererOptions, type DeliveryParts, deliveryParts } from './parts.ts';
@@ -65,33 +66,39 @@ export class Deliverer {
 
   /**
    * Reads what the batch needs once: the route's quarantined keys (one Query, none when not
-   * quarantining) and which of `records` already finished (the duplicate check of I5).
+   * quarantining) and which of `records` already finished (the duplicate check of I5: one read
+   * of the route's ledger state, batch-ledger.ts).
    */
   async beginBatch(records: readonly SQSRecord[]): Promise<BatchState> {
+    const route = this.#o.route;
     const breaker = this.#o.breaker?.();
-    const [quarantined, , finished] = await Promise.all([
-      quarantines(this.#o.route)
-        ? this.#o.quarantine.load(this.#o.route.name)
-        : new Map<string, QuarantineEntry>(),
-      breaker?.load(),
-      this.#finished(records),
-    ]);
-    return { quarantined, groupVisibility: new Map(), breaker, finished, ledger: this.#o.completions };
-  }
-
-  async #finished(records: readonly SQSRecord[]): Promise<Map<string, CompletionStatus>> {
-    const coordinates: { topic: string; partition: number; from: bigint }[] = [];
+    const checks: FinishedCheck[] = [];
     for (const record of records) {
       // A malformed message is dead-lettered by process(), which reads no completion for it.
-      const where = coordinatesOf(record.body, this.#o.route.name);
-      if (where !== undefined) coordinates.push({ ...where, from: BigInt(where.from) });
+      const where = coordinatesOf(record.body, route.name);
+      if (where === undefined) continue;
+      checks.push({
+        ...where,
+        from: BigInt(where.from),
+        offset: BigInt(where.offset),
+        replayed: isReplayed(record),
+      });
     }
-    const found = await this.#o.completions.getMany(this.#o.route.name, coordinates);
-    return new Map([...found].map(([key, completion]) => [key, completion.status]));
+    const [quarantined, , { finished }] = await Promise.all([
+      quarantines(route) ? this.#o.quarantine.load(route.name) : new Map<string, QuarantineEntry>(),
+      breaker?.load(),
+      finishedOf(this.#o.ledger, this.#o.completions, route.name, checks),
+    ]);
+    return { quarantined, groupVisibility: new Map(), breaker, finished, ledger: new BatchLedger() };
   }
 
-  /** Writes what the batch learnt about the endpoint to the shared breaker. */
+  /**
+   * Ends the batch: writes its ledger entry (one item for every record it finished), then what
+   * it learnt about the endpoint to the shared breaker. Throws when the entry cannot be written:
+   * the invocation fails and the batch's messages come back (docs/architecture.md, Completion ledger).
+   */
   async endBatch(batch: BatchState): Promise<void> {
+    await batch.ledger.flush(this.#o.ledger, this.#o.route.name);
     await batch.breaker?.flush();
   }
 
@@ -111,7 +118,7 @@ export class Deliverer {
         reason: envelope,
         receiveCount,
         coordinates,
-        ledger: batch.ledger,
+        ledger: isReplayed(record) ? this.#o.completions : batch.ledger,
       });
       return 'dead-lettered';
     }
@@ -123,6 +130,8 @@ export class Deliverer {
       receiveCount,
       replayed: isReplayed(record),
       batch,
+      // A replay's outcome is a per-record completion: the CLI waits for it (lib/cli/replay.ts).
+      ledger: isReplayed(record) ? this.#o.completions : batch.ledger,
       deadline,
     };
     try {
@@ -139,6 +148,7 @@ export class Deliverer {
   async #steps(ctx: RecordContext): Promise<RecordOutcome> {
     if (this.#skipIfFinished(ctx)) return 'duplicate';
     const quarantine = this.#quarantineOf(ctx);
+    if (quarantine?.behind === ctx.id) return this.#ownDeadLetter(ctx);
     if (quarantine !== undefined) return this.#p.settle.park(ctx, quarantine);
     const loaded = await loadAndCheck(this.#o.s3, this.#p.schema, ctx.envelope);
     if ('rejected' in loaded) return this.#p.settle.reject(ctx, loaded.rejected, loaded.cause, loaded.loaded);
@@ -157,6 +167,20 @@ export class Deliverer {
       status: existing,
     });
     return true;
+  }
+
+  /**
+   * The key is quarantined behind this very record: it was dead-lettered and its batch's entry
+   * was lost to a crash. Everything but the completion was done; this writes it again.
+   */
+  async #ownDeadLetter(ctx: RecordContext): Promise<'duplicate'> {
+    await ctx.ledger.put(completionOf(this.#o.route.name, ctx.envelope, 'dead-lettered', 0, this.#p.now()));
+    this.#p.metrics.count(METRICS.duplicate, 1);
+    this.#p.logger.info(
+      'dead letter came back after a crash; completed again',
+      recordLogFields(ctx.id, ctx.envelope),
+    );
+    return 'duplicate';
   }
 
   #quarantineOf(ctx: RecordContext): QuarantineEntry | undefined {

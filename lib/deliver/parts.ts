@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Archive } from '../archive/archive.ts';
 import type { CircuitBreaker } from '../breaker/breaker.ts';
+import type { Ledger } from '../completion/ledger.ts';
 import type { CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import type { QuarantineStore } from '../quarantine/quarantine.ts';
@@ -25,7 +26,10 @@ export interface DelivererOptions {
   readonly deadLetterQueueUrl: string;
   readonly s3: S3Client;
   readonly archive: Archive;
+  /** Per-record completions: replayed records' outcomes (the CLI waits on them) and their duplicate check. */
   readonly completions: CompletionStore;
+  /** The completion ledger: one entry per batch, the route state for the duplicate check. */
+  readonly ledger: Ledger;
   readonly quarantine: QuarantineStore;
   readonly attemptLog: AttemptLog;
   /** A fresh view of the route's shared circuit breaker, one per batch; none when the route has no breaker. */
@@ -44,6 +48,7 @@ export interface DeliveryParts {
   readonly logger: DeliverLogger;
   readonly policy: BackoffPolicy;
   readonly random: () => number;
+  readonly now: () => number;
   readonly schema: RecordSchema | undefined;
   readonly visibility: Visibility;
   readonly deadLetters: DeadLetters;
@@ -77,6 +82,7 @@ export function deliveryParts(options: DelivererOptions): DeliveryParts {
     logger,
     policy,
     random,
+    now,
     schema: route.schema === undefined ? undefined : new RecordSchema(route.schema),
     visibility,
     deadLetters,

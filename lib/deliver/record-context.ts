@@ -1,9 +1,9 @@
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { CircuitBreaker } from '../breaker/breaker.ts';
-import type { CompletionStatus } from '../completion/completion.ts';
 import { decodeEnvelope, type Envelope, EnvelopeError } from '../envelope/index.ts';
 import type { QuarantineEntry } from '../quarantine/quarantine.ts';
+import type { BatchLedger } from './batch-ledger.ts';
 import type { CompletionSink } from './dead-letter.ts';
 import type { DeliverLogger } from './observability.ts';
 
@@ -27,12 +27,12 @@ export interface BatchState {
   readonly groupVisibility: Map<string, number>;
   readonly breaker: CircuitBreaker | undefined;
   /**
-   * The batch's records already finished, read once when the batch began and added to as
-   * records finish in it.
+   * The batch's records already finished (finishedKey: their status, or 'finished' when the
+   * route state says so), read once when the batch began and added to as records finish in it.
    */
-  readonly finished: Map<string, CompletionStatus>;
-  /** Where the batch's completions go. */
-  readonly ledger: CompletionSink;
+  readonly finished: Map<string, string>;
+  /** The batch's completions, written as one ledger entry when the batch ends. */
+  readonly ledger: BatchLedger;
 }
 
 /** One record on its way through the deliverer's steps. */
@@ -47,6 +47,8 @@ export interface RecordContext {
   /** Sent again by an operator's replay (lib/cli): delivered even though its key is quarantined. */
   readonly replayed: boolean;
   readonly batch: BatchState;
+  /** Where this record's completion goes: the batch's entry, or a per-record item for a replay. */
+  readonly ledger: CompletionSink;
   /** ms since the epoch by which the last attempt must have started. */
   readonly deadline: number;
 }

@@ -1,6 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { Archive } from '../archive/archive.ts';
+import type { Ledger } from '../completion/ledger.ts';
+import { findFinished } from '../completion/lookup.ts';
 import type { CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { recordId } from '../envelope/index.ts';
@@ -22,7 +24,10 @@ export { DEAD_LETTER_MARKER } from './dead-letter.ts';
 export interface RedriveConsumerOptions {
   readonly route: Route;
   readonly archive: Archive;
+  /** Where this consumer writes its completions (per-record items: a rare path) and reads them. */
   readonly completions: CompletionStore;
+  /** The completion ledger, to see whether the deliverer finished the record after all. */
+  readonly ledger: Pick<Ledger, 'state' | 'entriesSince'>;
   readonly quarantine: QuarantineStore;
   readonly sqs: SQSClient;
   /**
@@ -89,7 +94,12 @@ export class RedriveConsumer {
       return 'malformed';
     }
     const id = recordId(envelope);
-    const existing = await ledger.get(route.name, envelope.topic, envelope.partition, BigInt(envelope.from));
+    const existing = await findFinished(this.#o.ledger, ledger, route.name, {
+      topic: envelope.topic,
+      partition: envelope.partition,
+      from: BigInt(envelope.from),
+      offset: BigInt(envelope.offset),
+    });
     if (existing !== undefined) {
       this.#log.info('redriven record was completed already', {
         ...recordLogFields(id, envelope),

@@ -42,7 +42,7 @@ export class Settler {
 
   async success(ctx: RecordContext, history: AttemptHistory, made: number): Promise<'delivered'> {
     const attempts = history.count + made;
-    await ctx.batch.ledger.put(
+    await ctx.ledger.put(
       completionOf(this.#o.route.name, ctx.envelope, 'delivered', attempts, this.#o.now()),
     );
     await this.#forgetAttempts(ctx, history);
@@ -118,7 +118,7 @@ export class Settler {
       recordObject: more.loaded?.recordObject,
       attempts: more.attempts,
       attemptCount: more.attemptCount,
-      ledger: ctx.batch.ledger,
+      ledger: ctx.ledger,
     });
     if (entry !== undefined) ctx.batch.quarantined.set(ctx.groupId, entry);
   }
@@ -148,7 +148,7 @@ export class Settler {
       attempts: [],
       attemptCount: 0,
     });
-    await ctx.batch.ledger.put(completionOf(route.name, envelope, 'parked', 0, now()));
+    await ctx.ledger.put(completionOf(route.name, envelope, 'parked', 0, now()));
     this.#o.metrics.count(METRICS.parked, 1);
     this.#o.logger.info('record parked behind a quarantined key', {
       ...recordLogFields(ctx.id, envelope),

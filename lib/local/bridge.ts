@@ -5,6 +5,7 @@ import { Archive } from '../archive/archive.ts';
 import { Committer, type PartitionCommit } from '../commit/committer.ts';
 import { CommitLease } from '../commit/lease.ts';
 import { commitRoutes } from '../commit/run.ts';
+import { Ledger } from '../completion/ledger.ts';
 import { CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { deliverBatch } from '../deliver/batch.ts';
@@ -103,7 +104,9 @@ export class LocalBridge {
     const { clients, provisioned } = options;
     this.#offsets = new KafkaOffsets(options.kafka);
     const completions = new CompletionStore({ client: clients.dynamo, tableName: provisioned.tableName });
+    const ledger = new Ledger({ client: clients.dynamo, tableName: provisioned.tableName });
     this.#committer = new Committer({
+      ledger,
       offsets: this.#offsets,
       completions,
       lease: new CommitLease(clients.dynamo, provisioned.tableName),
@@ -132,6 +135,7 @@ export class LocalBridge {
         route,
         archive: new Archive(clients.s3, provisioned.bucket),
         completions,
+        ledger,
         quarantine: new QuarantineStore(clients.dynamo, provisioned.tableName),
         sqs: clients.sqs,
         forwardQueueUrl: resources.deadLetterQueue.url,

@@ -238,6 +238,23 @@ describe('IAM: each route reaches only its own resources', () => {
         },
       });
     });
+
+    test(`${own.route.name}: reads its own ledger state, never writes it`, () => {
+      for (const fn of ['deliver', 'dlq'] as const) {
+        const statements = statementsOf(roleOf(own, fn));
+        const state = statements.filter((s) => JSON.stringify(s.Condition ?? {}).includes('lease#'));
+        assert.deepEqual(state, [
+          {
+            Action: 'dynamodb:GetItem',
+            Effect: 'Allow',
+            Resource: getAtt(bridge.logicalId(stack.bridge.completionTable), 'Arn'),
+            Condition: {
+              'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`lease#${own.route.name}`] },
+            },
+          },
+        ]);
+      }
+    });
   }
 
   test('orders deliverer reads its headers secret; payments deliverer invokes exactly its Lambda', () => {

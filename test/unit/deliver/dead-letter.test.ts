@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { EMPTY_STATE } from '../../../lib/completion/state.ts';
 import { DEAD_LETTER_MARKER, DeadLetters } from '../../../lib/deliver/dead-letter.ts';
 import { RedriveConsumer } from '../../../lib/deliver/redrive.ts';
 import { encodeEnvelope, recordId } from '../../../lib/envelope/index.ts';
@@ -131,6 +132,10 @@ describe('RedriveConsumer uses the same procedure', () => {
       route: routeWith(),
       archive: fakes.archive as never,
       completions: { ...fakes.ledger, get: async () => undefined } as never,
+      ledger: {
+        state: async () => EMPTY_STATE,
+        entriesSince: async () => ({ entries: [], truncated: false }),
+      },
       quarantine: fakes.quarantine as never,
       sqs: fakes.sqs as never,
       forwardQueueUrl: 'dlq-url',
@@ -148,7 +153,11 @@ describe('RedriveConsumer uses the same procedure', () => {
     const consumer = new RedriveConsumer({
       route: routeWith(),
       archive: fakes.archive as never,
-      completions: { get: async () => ({ status: 'delivered' }) } as never,
+      completions: { get: async () => ({ status: 'delivered', offset: 4n }) } as never,
+      ledger: {
+        state: async () => EMPTY_STATE,
+        entriesSince: async () => ({ entries: [], truncated: false }),
+      },
       quarantine: fakes.quarantine as never,
       sqs: fakes.sqs as never,
       forwardQueueUrl: 'dlq-url',

@@ -3,6 +3,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type { ArchiveRecord } from '../../../lib/archive/archive.ts';
 import type { Completion } from '../../../lib/completion/completion.ts';
 import { parseBridgeConfig, type Route } from '../../../lib/config/index.ts';
+import { BatchLedger } from '../../../lib/deliver/batch-ledger.ts';
 import type { DeadLetterEventInput } from '../../../lib/deliver/dead-letter-events.ts';
 import type { DeliverLogger, DeliverMetrics } from '../../../lib/deliver/observability.ts';
 import type { BatchState, RecordContext } from '../../../lib/deliver/record-context.ts';
@@ -116,7 +117,7 @@ export class Fakes {
       groupVisibility: new Map(),
       breaker: undefined,
       finished: new Map(),
-      ledger: this.ledger,
+      ledger: new BatchLedger(),
     };
   }
 
@@ -130,6 +131,7 @@ export class Fakes {
       receiveCount: options.receiveCount ?? 1,
       replayed: false,
       batch: this.batch(),
+      ledger: this.ledger,
       deadline: options.deadline ?? Number.MAX_SAFE_INTEGER,
     };
   }
