@@ -10,13 +10,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import { recordCalls } from '../lib/aws/call-recorder.ts';
 import { SecretReader } from '../lib/aws/secrets.ts';
-import { Committer, routeLag } from '../lib/commit/committer.ts';
+import { COMMIT_FUNCTION_OPTIONS, Committer, routeLag } from '../lib/commit/committer.ts';
 import { CommitLease } from '../lib/commit/lease.ts';
 import { commitRoutes, largestRouteLag, routesTouched } from '../lib/commit/run.ts';
 import { Ledger } from '../lib/completion/ledger.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
+import { checkKafkaConnection, KafkaConnectionError } from '../lib/kafka/connection.ts';
 import { KafkaOffsets } from '../lib/kafka/offsets.ts';
 import { bridgeConfigFromEnv, requiredEnv } from '../lib/runtime/config.ts';
 import { ENV, METRIC, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
@@ -27,11 +29,13 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE
 // Cold start: validated config and clients, reused by warm invocations.
 const config = bridgeConfigFromEnv();
 const tableName = requiredEnv(ENV.completionTable);
-const dynamo = new DynamoDBClient({});
-const kafka = await createKafkaClient(config.kafka, {
-  secrets: new SecretReader(new SecretsManagerClient({})),
-  clientId: 'kafka-bridge-commit',
-});
+const caller = { component: 'commit' } as const;
+const dynamo = recordCalls(new DynamoDBClient({}), caller);
+const secrets = new SecretReader(recordCalls(new SecretsManagerClient({}), caller));
+// Rejected credentials fail the cold start with one line (KafkaConnectionError), not with
+// kafkajs's retry log lines; later connection failures are reported the same way below.
+await checkKafkaConnection(config.kafka, { secrets, clientId: 'kafka-bridge-commit' });
+const kafka = await createKafkaClient(config.kafka, { secrets, clientId: 'kafka-bridge-commit' });
 const offsets = new KafkaOffsets(kafka);
 const completions = new CompletionStore({ client: dynamo, tableName });
 const ledger = new Ledger({ client: dynamo, tableName });
@@ -49,8 +53,14 @@ async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Cont
       )
     : config.routes;
   if (routes.length === 0) return;
-  await offsets.connect();
+  try {
+    await offsets.connect();
+  } catch (error) {
+    // One line naming the brokers and the authentication, e.g. rejected SCRAM credentials.
+    throw new KafkaConnectionError(config.kafka, error);
+  }
   const committer = new Committer({
+    ...COMMIT_FUNCTION_OPTIONS,
     offsets,
     ledger,
     completions,

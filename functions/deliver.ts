@@ -11,6 +11,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { recordCalls } from '../lib/aws/call-recorder.ts';
 import { deliverBatch } from '../lib/deliver/batch.ts';
 import { createDeliverer } from '../lib/deliver/create.ts';
 import type { DeliverMetrics } from '../lib/deliver/observability.ts';
@@ -25,7 +26,9 @@ const config = bridgeConfigFromEnv();
 const route = routeFromEnv(config);
 metrics.addDimension('route', route.name);
 const queueUrl = requiredEnv(ENV.queueUrl);
-const sqs = new SQSClient({});
+// Every AWS call is recorded as this route's deliverer's when BRIDGE_RECORD_CALLS is set.
+const caller = { component: 'deliverer', route: route.name } as const;
+const sqs = recordCalls(new SQSClient({}), caller);
 
 const emf: DeliverMetrics = {
   count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
@@ -41,10 +44,10 @@ const deliverer = createDeliverer({
   deadLetterEventsQueueUrl: requiredEnv(ENV.deadLetterEventsQueueUrl),
   clients: {
     sqs,
-    s3: new S3Client({}),
-    dynamo: new DynamoDBClient({}),
-    secrets: new SecretsManagerClient({}),
-    lambda: new LambdaClient({}),
+    s3: recordCalls(new S3Client({}), caller),
+    dynamo: recordCalls(new DynamoDBClient({}), caller),
+    secrets: recordCalls(new SecretsManagerClient({}), caller),
+    lambda: recordCalls(new LambdaClient({}), caller),
   },
   metrics: emf,
   logger,

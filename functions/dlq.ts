@@ -13,6 +13,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Archive } from '../lib/archive/archive.ts';
+import { recordCalls } from '../lib/aws/call-recorder.ts';
 import { Ledger } from '../lib/completion/ledger.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
 import { DeadLetterEvents } from '../lib/deliver/dead-letter-events.ts';
@@ -27,16 +28,18 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE
 const config = bridgeConfigFromEnv();
 const route = routeFromEnv(config);
 metrics.addDimension('route', route.name);
-const dynamo = new DynamoDBClient({});
+// Every AWS call is recorded as this route's DLQ consumer's when BRIDGE_RECORD_CALLS is set.
+const caller = { component: 'dlq', route: route.name } as const;
+const dynamo = recordCalls(new DynamoDBClient({}), caller);
 const table = requiredEnv(ENV.completionTable);
 // Set only when this function reads a separate redrive queue: the message then goes on to the DLQ.
 const forwardQueueUrl = process.env[ENV.forwardQueueUrl];
 
-const sqs = new SQSClient({});
+const sqs = recordCalls(new SQSClient({}), caller);
 const consumer = new RedriveConsumer({
   route,
   deadLetterEvents: new DeadLetterEvents(sqs, requiredEnv(ENV.deadLetterEventsQueueUrl)),
-  archive: new Archive(new S3Client({}), requiredEnv(ENV.bucket)),
+  archive: new Archive(recordCalls(new S3Client({}), caller), requiredEnv(ENV.bucket)),
   completions: new CompletionStore({ client: dynamo, tableName: table }),
   ledger: new Ledger({ client: dynamo, tableName: table }),
   quarantine: new QuarantineStore(dynamo, table),

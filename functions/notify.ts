@@ -9,6 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { recordCalls } from '../lib/aws/call-recorder.ts';
 import { SecretReader } from '../lib/aws/secrets.ts';
 import { DiscordClient } from '../lib/notify/discord-client.ts';
 import { Notifier } from '../lib/notify/notifier.ts';
@@ -43,7 +44,7 @@ const emf: NotifyMetrics = {
 const notifier = new Notifier({
   routes: config.routes,
   webhooks: new WebhookDirectory(
-    new SecretReader(new SecretsManagerClient({})),
+    new SecretReader(recordCalls(new SecretsManagerClient({}), { component: 'notifier' })),
     config.routes,
     defaultSecret,
   ),

@@ -22,13 +22,14 @@ import { createServer, type Server } from 'node:http';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type logCreator, logLevel } from 'kafkajs';
+import { recordCalls } from '../lib/aws/call-recorder.ts';
 import { SecretReader } from '../lib/aws/secrets.ts';
-import { queueName, type Route } from '../lib/config/index.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
+import { checkKafkaConnection } from '../lib/kafka/connection.ts';
 import { createPollerSqsClient, PollerError, type PollerLog, RoutePoller } from '../lib/poller/index.ts';
 import { ForwardedTotals, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../lib/poller/prometheus.ts';
+import { routeQueueUrl } from '../lib/poller/queue-url.ts';
 import { loadBridgeConfig } from '../lib/runtime/config.ts';
 import { METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
 
@@ -73,23 +74,6 @@ const kafkaLogCreator: logCreator =
       details,
     );
   };
-
-async function queueUrl(sqs: SQSClient, route: Route): Promise<string> {
-  let answer: { QueueUrl?: string | undefined };
-  try {
-    answer = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName(route) }));
-  } catch (error) {
-    // The SDK's message ("The specified queue does not exist.") does not say which queue.
-    throw new PollerError(
-      route.name,
-      `GetQueueUrl ${queueName(route)} failed: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
-  if (answer.QueueUrl === undefined)
-    throw new PollerError(route.name, `GetQueueUrl ${queueName(route)} returned no URL`);
-  return answer.QueueUrl;
-}
 
 function healthServer(pollers: readonly RoutePoller[], port: number): Promise<Server> {
   const forwardedTotals = new ForwardedTotals();
@@ -156,15 +140,20 @@ async function main(): Promise<void> {
     throw new PollerError('*', `BRIDGE_ROUTES names unknown routes: ${unknown.join(', ')}`);
   if (routes.length === 0) throw new PollerError('*', 'no route to poll');
 
+  // Every AWS call is recorded as the poller's when BRIDGE_RECORD_CALLS is set.
+  const caller = { component: 'poller' } as const;
+  const secrets = new SecretReader(recordCalls(new SecretsManagerClient({}), caller));
+  // Wrong credentials or certificates stop the task here with one line, not a kafkajs retry loop.
+  await checkKafkaConnection(config.kafka, { secrets, clientId: 'kafka-endpoint-bridge-poller' });
   const kafka = await createKafkaClient(config.kafka, {
-    secrets: new SecretReader(new SecretsManagerClient({})),
+    secrets,
     clientId: config.kafka.clientId ?? 'kafka-endpoint-bridge-poller',
     logCreator: kafkaLogCreator,
   });
   // The SDK reads AWS_ENDPOINT_URL(_SQS, _S3) itself; path-style S3 so local emulators work too.
   // The poller's SQS options and its lean SendMessageBatch serializer (lib/poller/sqs-client.ts).
-  const sqs = createPollerSqsClient();
-  const s3 = new S3Client({ forcePathStyle: env('AWS_ENDPOINT_URL') !== undefined });
+  const sqs = recordCalls(createPollerSqsClient(), caller);
+  const s3 = recordCalls(new S3Client({ forcePathStyle: env('AWS_ENDPOINT_URL') !== undefined }), caller);
   const payloadBucket = env('BRIDGE_PAYLOAD_BUCKET');
   const progressPollMs = intEnv('PROGRESS_POLL_MS', 1_000);
 
@@ -181,7 +170,7 @@ async function main(): Promise<void> {
         kafka,
         sqs,
         s3,
-        queueUrl: await queueUrl(sqs, route),
+        queueUrl: await routeQueueUrl(sqs, route),
         payloadBucket,
         progressPollMs,
         sessionTimeoutMs: intEnv('SESSION_TIMEOUT_MS', 30_000),
@@ -225,6 +214,14 @@ async function main(): Promise<void> {
   for (const poller of pollers) await poller.start();
   log.info('polling', { routes: routes.map((route) => route.name) });
 }
+
+// Node's own warnings as JSON lines too, instead of its multi-line text on stderr. kafkajs 2.2.4's
+// request queue arms a timer with a negative delay when it disconnects (Node 24 warns:
+// TimeoutNegativeWarning; Node clamps the delay to 1 ms, so nothing goes wrong): dropped.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') log.warn(`node: ${warning.message}`, { name: warning.name });
+});
 
 main().catch((error: unknown) => {
   log.error('poller failed to start', { error: error instanceof Error ? error.message : String(error) });

@@ -4,15 +4,23 @@
 # default 9093), run with plain java on a classpath that Maven resolves from Maven Central into ~/.m2
 # (scripts/kafka/pom.xml; nothing is copied). The classpath is cached per pom hash, so only the first
 # start calls Maven.
+# Besides PLAINTEXT on $KAFKA_PORT, the broker serves two authenticated listeners, as MSK does:
+# SASL_SSL with SCRAM-SHA-512 on $KAFKA_SASL_SSL_PORT (default KAFKA_PORT+2, 9094) and SSL with a
+# required client certificate (mTLS) on $KAFKA_SSL_PORT (default KAFKA_PORT+3, 9095). Their CA,
+# certificates and SCRAM user are made once with openssl (scripts/lib/kafka-auth.sh) under
+# $BRIDGE_RUN_DIR/kafka/auth, shared by every instance; the SCRAM user is (re)created at each start.
 # State lives under $BRIDGE_RUN_DIR/kafka (default .run/kafka): data/ (the KRaft log dirs, kept across
 # restarts), logs/ (server.log, controller.log, kafka.out for the JVM's own output), kafka.pid.
 #
-# usage: kafka.sh start|stop|status|logs [-f] [lines]|reset
-#   start   idempotent: a no-op when this repo's broker already answers; waits until it serves clients
+# usage: kafka.sh start|stop|restart|status|logs [-f] [lines]|reset
+#   start   idempotent: a no-op when this repo's broker already answers with the current configuration;
+#           waits until it serves clients. A broker started with another configuration (an older
+#           kafka.sh, other ports) is left running and named: `restart` applies the new one.
+#   restart stop, then start (the data is kept)
 #   stop    SIGTERM (controlled shutdown), SIGKILL after $KAFKA_STOP_TIMEOUT s; a no-op when stopped
 #   status  exit 0 when running and listening, 3 otherwise
 #   reset   stop, then wipe data/ (the next start formats a new, empty cluster)
-# Environment: KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_START_TIMEOUT (90 s), KAFKA_STOP_TIMEOUT (30 s),
+# Environment: KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_SASL_SSL_PORT, KAFKA_SSL_PORT, KAFKA_START_TIMEOUT (90 s), KAFKA_STOP_TIMEOUT (30 s),
 # KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), JAVA_HOME, BRIDGE_RUN_DIR, KAFKA_INSTANCE.
 # KAFKA_INSTANCE=<name> runs a second, independent broker (with its own KAFKA_PORT and
 # KAFKA_CONTROLLER_PORT) whose state lives under $BRIDGE_RUN_DIR/kafka-<name> instead: a test can stop
@@ -23,6 +31,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lib/maven-classpath.sh
 source "$here/lib/maven-classpath.sh"
+# shellcheck source=scripts/lib/kafka-auth.sh
+source "$here/lib/kafka-auth.sh"
 repo=$(cd "$here/.." && pwd)
 files="$here/kafka"
 
@@ -42,10 +52,15 @@ logs_dir="$run_dir/logs"
 pid_file="$run_dir/kafka.pid"
 port_file="$run_dir/kafka.port"
 props="$run_dir/server.properties"
+# The hash of the server.properties the running broker was started with.
+config_hash_file="$run_dir/kafka.config-hash"
+auth_dir="$cache_dir/auth"
 
 HOST=127.0.0.1
 PORT=${KAFKA_PORT:-9092}
 CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+SASL_SSL_PORT=${KAFKA_SASL_SSL_PORT:-$((PORT + 2))}
+SSL_PORT=${KAFKA_SSL_PORT:-$((PORT + 3))}
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-30}
 # 512 MiB is plenty for a single-node test broker and leaves the 2-core machine's memory to the rest.
@@ -58,10 +73,11 @@ die() { echo "kafka: $*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 seconds_since() { local ms=$(($(now_ms) - $1)); printf '%d.%01d s' $((ms / 1000)) $((ms % 1000 / 100)); }
 
-for value in "$PORT" "$CONTROLLER_PORT" "$START_TIMEOUT" "$STOP_TIMEOUT"; do
-  [[ "$value" =~ ^[0-9]+$ ]] || die "KAFKA_PORT, KAFKA_CONTROLLER_PORT and the timeouts must be whole numbers (got '$value')"
+for value in "$PORT" "$CONTROLLER_PORT" "$SASL_SSL_PORT" "$SSL_PORT" "$START_TIMEOUT" "$STOP_TIMEOUT"; do
+  [[ "$value" =~ ^[0-9]+$ ]] || die "the KAFKA_*_PORT variables and the timeouts must be whole numbers (got '$value')"
 done
-[ "$PORT" != "$CONTROLLER_PORT" ] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ (both $PORT)"
+[ "$(printf '%s\n' "$PORT" "$CONTROLLER_PORT" "$SASL_SSL_PORT" "$SSL_PORT" | sort -u | wc -l)" -eq 4 ] ||
+  die "KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_SASL_SSL_PORT and KAFKA_SSL_PORT must differ ($PORT, $CONTROLLER_PORT, $SASL_SSL_PORT, $SSL_PORT)"
 
 # ---- probes ---------------------------------------------------------------------------------
 
@@ -142,19 +158,31 @@ probe_classes() {
 
 # ---- configuration and storage --------------------------------------------------------------
 
+# write_properties FILE
 write_properties() {
-  cat >"$props" <<EOF
+  cat >"$1" <<EOF
 # Written by scripts/kafka.sh at every start (edit the script, not this file).
 # One KRaft node: broker and controller in one JVM, a static single-voter quorum.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT,SASL_SSL://$HOST:$SASL_SSL_PORT,SSL://$HOST:$SSL_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT,SASL_SSL://$HOST:$SASL_SSL_PORT,SSL://$HOST:$SSL_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$data_dir
+
+# The authenticated listeners (as MSK offers them): SCRAM-SHA-512 over TLS, and TLS with a
+# required client certificate. No authorizer: any authenticated client may do anything.
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.ssl.ssl.client.auth=required
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$auth_dir/broker.p12
+ssl.keystore.password=$(<"$auth_dir/store.pass")
+ssl.truststore.type=PEM
+ssl.truststore.location=$auth_dir/ca.pem
 
 # One broker: every replication factor is 1.
 default.replication.factor=1
@@ -253,6 +281,7 @@ start() {
   with_lock
   local t0 pid java cp version probe_dir rc=0
   t0=$(now_ms)
+  kafka_auth_material "$auth_dir"
   if pid=$(broker_pid); then
     local its_port
     its_port=$(running_port)
@@ -260,15 +289,20 @@ start() {
       die "this repo's broker already runs on port $its_port (pid $pid); stop it first to use KAFKA_PORT=$PORT"
     fi
     if port_listening "$PORT"; then
+      if ! config_current; then
+        echo "kafka: the running broker (pid $pid) was started with another configuration than this kafka.sh" \
+          "writes (an older one lacks the SASL_SSL $SASL_SSL_PORT and SSL $SSL_PORT listeners): run" \
+          "'scripts/kafka.sh restart' to apply it (the data is kept)" >&2
+      fi
       say "already running at $HOST:$PORT (pid $pid); nothing to do"
       return 0
     fi
     # Alive but not listening: a start that timed out earlier, still booting. Wait for it below.
     say "broker (pid $pid) is alive but not listening yet; waiting for it"
   else
-    rm -f "$pid_file" "$port_file"
+    rm -f "$pid_file" "$port_file" "$config_hash_file"
     local port_var p
-    for port_var in PORT CONTROLLER_PORT; do
+    for port_var in PORT CONTROLLER_PORT SASL_SSL_PORT SSL_PORT; do
       p=${!port_var}
       if port_listening "$p"; then
         die "port $p is taken by another program ($(port_owner "$p")), not this repo's broker: free it or set KAFKA_$port_var"
@@ -282,7 +316,8 @@ start() {
   probe_dir=$(probe_classes "$java" "$cp")
 
   if [ -z "${pid:-}" ]; then
-    write_properties
+    write_properties "$props"
+    config_hash "$props" >"$config_hash_file"
     format_storage "$java" "$cp"
     say "starting Apache Kafka ${version:-?} (KRaft broker+controller) at $HOST:$PORT"
     echo "$PORT" >"$port_file"
@@ -320,7 +355,9 @@ start() {
   else
     probe+=(-cp "$cp" "$files/KafkaReady.java")
   fi
-  "${probe[@]}" "$HOST:$PORT" "$pid" $(((deadline - $(now_ms)) / 1000 + 1)) >"$logs_dir/probe.log" 2>&1 || rc=$?
+  # The probe also creates (or updates) the SCRAM user of the SASL_SSL listener once the broker answers.
+  KAFKA_SCRAM_USER=$(scram_field username) KAFKA_SCRAM_PASSWORD=$(scram_field password) \
+    "${probe[@]}" "$HOST:$PORT" "$pid" $(((deadline - $(now_ms)) / 1000 + 1)) >"$logs_dir/probe.log" 2>&1 || rc=$?
   if [ "$rc" -ne 0 ]; then
     cat "$logs_dir/probe.log" >&2
     print_log_tails
@@ -330,7 +367,29 @@ start() {
     fi
     die "the broker failed to start (logs: $logs_dir)"
   fi
-  say "Apache Kafka ${version:-?} ready at $HOST:$PORT (pid $pid, $(seconds_since "$t0"))"
+  local port
+  for port in "$SASL_SSL_PORT" "$SSL_PORT"; do
+    port_listening "$port" || { print_log_tails; die "the broker answers at $HOST:$PORT but not at $HOST:$port (logs: $logs_dir)"; }
+  done
+  say "Apache Kafka ${version:-?} ready at $HOST:$PORT, SASL_SSL (SCRAM-SHA-512) at $HOST:$SASL_SSL_PORT," \
+    "SSL (client certificate) at $HOST:$SSL_PORT (pid $pid, $(seconds_since "$t0"))"
+}
+
+config_hash() {
+  sha256sum "$1" | cut -c1-16
+}
+
+# True when the running broker was started with the configuration this script writes now.
+config_current() {
+  local next="$props.next" rc=0
+  write_properties "$next"
+  [ "$(config_hash "$next")" = "$(cat "$config_hash_file" 2>/dev/null)" ] || rc=1
+  rm -f "$next"
+  return "$rc"
+}
+
+scram_field() {
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$auth_dir/scram.json" "$1"
 }
 
 # ---- stop -----------------------------------------------------------------------------------
@@ -340,7 +399,7 @@ start() {
 stop_broker() {
   local pid i t0
   if ! pid=$(broker_pid); then
-    rm -f "$pid_file" "$port_file"
+    rm -f "$pid_file" "$port_file" "$config_hash_file"
     say "not running"
     return 0
   fi
@@ -356,7 +415,7 @@ stop_broker() {
     for i in $(seq 1 50); do broker_pid >/dev/null || break; sleep 0.1; done
     broker_pid >/dev/null && die "broker (pid $pid) is still running after SIGKILL"
   fi
-  rm -f "$pid_file" "$port_file"
+  rm -f "$pid_file" "$port_file" "$config_hash_file"
   say "stopped (pid $pid, $(seconds_since "$t0"))"
 }
 
@@ -413,11 +472,12 @@ logs() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  restart) stop && start ;;
   status) status ;;
   logs) shift; logs "$@" ;;
   reset) reset ;;
   *)
-    echo "usage: $0 start|stop|status|logs [-f] [lines]|reset" >&2
+    echo "usage: $0 start|stop|restart|status|logs [-f] [lines]|reset" >&2
     exit 2
     ;;
 esac

@@ -1,14 +1,9 @@
-import { Arn, ArnFormat } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import {
-  ConfigError,
-  type KafkaConfig,
-  membershipGroupId,
-  progressGroupId,
-  type Route,
-} from '../../lib/config/index.ts';
+import { ConfigError, type KafkaConfig, type Route } from '../../lib/config/index.ts';
+import type { KafkaClientRole } from '../../lib/kafka/apis.ts';
+import { mskStatements } from './msk-iam.ts';
 
 /** How the bridge authenticates to Kafka. */
 export type KafkaAuth =
@@ -19,7 +14,10 @@ export type KafkaAuth =
       readonly mechanism: 'scram-sha-256' | 'scram-sha-512';
       readonly secret: secretsmanager.ISecret;
     }
-  /** Mutual TLS; the secret holds the client certificate and key (PEM). Needs `tls: true`. */
+  /**
+   * Mutual TLS; the secret holds `{ certificate, privateKey, caCertificate? }` in PEM
+   * (docs/deploy.md, "Kafka authentication"). Needs `tls: true`.
+   */
   | { readonly kind: 'mtls'; readonly secret: secretsmanager.ISecret }
   /**
    * MSK IAM. The cluster ARN scopes the `kafka-cluster:*` permissions to the routes' topics and
@@ -68,8 +66,7 @@ export function resolveKafka(
   }
   // Auth from the config keeps the config's own secret reference (a name reads the current
   // version without a suffix guess); auth from props names the secret by its ARN.
-  const sasl =
-    props.auth === undefined ? (config.sasl === undefined ? {} : { sasl: config.sasl }) : saslOf(auth);
+  const sasl = props.auth === undefined ? configAuth(config) : authOf(auth);
   const runtime: KafkaConfig = {
     brokers: [...(props.brokers ?? config.brokers)],
     ssl: tls,
@@ -81,6 +78,9 @@ export function resolveKafka(
 
 function authFromConfig(scope: Construct, config: KafkaConfig): KafkaAuth {
   const { sasl } = config;
+  if (config.mtls !== undefined) {
+    return { kind: 'mtls', secret: secretFromRef(scope, 'KafkaMtlsSecret', config.mtls.secret) };
+  }
   if (sasl === undefined) return { kind: 'none' };
   if (sasl.mechanism === 'aws-iam') {
     throw new ConfigError([
@@ -102,16 +102,25 @@ function authFromConfig(scope: Construct, config: KafkaConfig): KafkaAuth {
   };
 }
 
-function saslOf(auth: KafkaAuth): Pick<KafkaConfig, 'sasl'> {
+/** The runtime's auth fields: the secrets the poller and the functions read at run time. */
+function authOf(auth: KafkaAuth): Pick<KafkaConfig, 'sasl' | 'mtls'> {
   switch (auth.kind) {
     case 'scram':
       return { sasl: { mechanism: auth.mechanism, secret: auth.secret.secretArn } };
     case 'msk-iam':
       return { sasl: { mechanism: 'aws-iam' } };
     case 'mtls':
+      return { mtls: { secret: auth.secret.secretArn } };
     case 'none':
       return {};
   }
+}
+
+function configAuth(config: KafkaConfig): Pick<KafkaConfig, 'sasl' | 'mtls'> {
+  return {
+    ...(config.sasl === undefined ? {} : { sasl: config.sasl }),
+    ...(config.mtls === undefined ? {} : { mtls: config.mtls }),
+  };
 }
 
 /**
@@ -131,14 +140,13 @@ export function kafkaSecrets(auth: KafkaAuth): secretsmanager.ISecret[] {
   return auth.kind === 'scram' || auth.kind === 'mtls' ? [auth.secret] : [];
 }
 
-/** What a Kafka client of the bridge does with a route, for MSK IAM permissions. */
-export type KafkaRole = 'poller' | 'committer';
+/** The Kafka clients of the bridge that run under a role of the stack. */
+export type KafkaRole = Exclude<KafkaClientRole, 'cli'>;
 
 /**
- * MSK IAM statements for one client role over the given routes: connect to the cluster,
- * describe and read the routes' topics, and touch only the routes' own groups. The poller
- * joins the membership group and reads the progress group's offsets; the committer writes the
- * progress group's offsets and reads log ends. None for other auth kinds.
+ * MSK IAM statements for one client role over the given routes, derived from the Kafka APIs the
+ * role sends (lib/kafka/apis.ts) and the actions MSK checks for each (cdk/lib/msk-iam.ts). None
+ * for other auth kinds.
  */
 export function mskIamStatements(
   auth: KafkaAuth,
@@ -146,44 +154,5 @@ export function mskIamStatements(
   routes: readonly Route[],
 ): iam.PolicyStatement[] {
   if (auth.kind !== 'msk-iam' || routes.length === 0) return [];
-  // cluster/<name>/<uuid>: topics and groups live under the same <name>/<uuid>.
-  const cluster = Arn.split(auth.clusterArn, ArnFormat.SLASH_RESOURCE_NAME);
-  const arnOf = (resource: 'topic' | 'group', name: string): string =>
-    Arn.format({
-      // The cluster's own partition, region and account (split from its ARN, always present).
-      ...(cluster.partition === undefined ? {} : { partition: cluster.partition }),
-      ...(cluster.region === undefined ? {} : { region: cluster.region }),
-      ...(cluster.account === undefined ? {} : { account: cluster.account }),
-      service: 'kafka',
-      resource,
-      resourceName: `${cluster.resourceName}/${name}`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-  const topics = routes.flatMap((route) => route.topics.map((topic) => arnOf('topic', topic)));
-  const progressGroups = routes.map((route) => arnOf('group', progressGroupId(route)));
-  const statements = [
-    new iam.PolicyStatement({ actions: ['kafka-cluster:Connect'], resources: [auth.clusterArn] }),
-  ];
-  if (role === 'poller') {
-    statements.push(
-      new iam.PolicyStatement({
-        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-        resources: topics,
-      }),
-      new iam.PolicyStatement({
-        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-        resources: routes.map((route) => arnOf('group', membershipGroupId(route))),
-      }),
-      new iam.PolicyStatement({ actions: ['kafka-cluster:DescribeGroup'], resources: progressGroups }),
-    );
-  } else {
-    statements.push(
-      new iam.PolicyStatement({ actions: ['kafka-cluster:DescribeTopic'], resources: topics }),
-      new iam.PolicyStatement({
-        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-        resources: progressGroups,
-      }),
-    );
-  }
-  return statements;
+  return mskStatements(role, auth.clusterArn, routes);
 }

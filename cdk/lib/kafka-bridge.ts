@@ -5,7 +5,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,17 +14,19 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { COMMIT_FUNCTION_OPTIONS, committerAccess } from '../../lib/commit/committer.ts';
 import { COMPLETION_TABLE_KEYS } from '../../lib/completion/table.ts';
 import {
   type BridgeConfig,
   type BridgeConfigInput,
   parseBridgeConfig,
-  payloadPrefix,
   type RouteInput,
 } from '../../lib/config/index.ts';
+import { POLLER_DATA_ACCESS, POLLER_QUEUE_ACCESS } from '../../lib/poller/access.ts';
 import { DEFAULT_DISCORD_WEBHOOK_SECRET_NAME, ENV } from '../../lib/runtime/contract.ts';
 import { BridgeFunction, ENTRIES } from './bridge-function.ts';
 import { type ConfigDelivery, configDelivery } from './config-delivery.ts';
+import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
 import {
   type KafkaConnectionProps,
   kafkaSecrets,
@@ -33,12 +34,7 @@ import {
   resolveKafka,
   secretFromRef,
 } from './kafka-access.ts';
-import {
-  acknowledgeLambdaManagedPolicies,
-  acknowledgeSecretGrant,
-  acknowledgeStarResource,
-  acknowledgeWildcardResource,
-} from './nag.ts';
+import { acknowledgeLambdaManagedPolicies, acknowledgeStarResource } from './nag.ts';
 import { Poller, type PollerSizing } from './poller.ts';
 import { RouteResources, visibilityTimeoutFor } from './route-resources.ts';
 
@@ -188,7 +184,6 @@ export class KafkaBridge extends Construct {
         ...allRoutesConfig.environment,
         [ENV.completionTable]: this.completionTable.tableName,
         [ENV.serviceName]: 'kafka-bridge-commit',
-        ...(kafka.auth.kind === 'mtls' ? { [ENV.kafkaMtlsSecret]: kafka.auth.secret.secretArn } : {}),
       },
       logRetention,
       ...(allRoutesConfig.bundledFiles === undefined ? {} : { bundledFiles: allRoutesConfig.bundledFiles }),
@@ -205,28 +200,22 @@ export class KafkaBridge extends Construct {
       bucket: this.bucket,
       sizing: props.poller ?? {},
       logRetention,
-      mtlsSecret: kafka.auth.kind === 'mtls' ? kafka.auth.secret : undefined,
     });
-    for (const secret of kafkaSecrets(kafka.auth)) {
-      secret.grantRead(this.poller.taskRole);
-      acknowledgeSecretGrant(this.poller.taskRole, secret, 'Kafka client credentials');
-    }
+    for (const secret of kafkaSecrets(kafka.auth))
+      grantSecretValue(this.poller.taskRole, secret, 'Kafka client credentials');
     for (const statement of mskIamStatements(kafka.auth, 'poller', this.config.routes)) {
       this.poller.taskRole.addToPrincipalPolicy(statement);
     }
+    // What lib/poller declares: the queue lookup and forwarding, claim checks (PutObject alone:
+    // no multipart, so none of grantPut's s3:Abort*), never the table.
     for (const routeResources of this.routes) {
-      routeResources.queue.grantSendMessages(this.poller.taskRole);
-      // PutObject alone (lib/poller/claim-check.ts): no multipart, so none of grantPut's s3:Abort*.
-      this.poller.taskRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:PutObject'],
-          resources: [this.bucket.arnForObjects(`${payloadPrefix(routeResources.route)}*`)],
-        }),
-      );
-      acknowledgeWildcardResource(
+      routeResources.queue.grant(this.poller.taskRole, ...POLLER_QUEUE_ACCESS);
+      grantBucketAccess(
         this.poller.taskRole,
-        this.bucket.arnForObjects(`${payloadPrefix(routeResources.route)}*`),
-        `The poller writes claim-check payloads of route ${routeResources.route.name} under ${payloadPrefix(routeResources.route)} only; object keys are per record, so a prefix is the narrowest form.`,
+        this.bucket,
+        POLLER_DATA_ACCESS,
+        routeResources.route.name,
+        'The poller',
       );
     }
 
@@ -281,14 +270,16 @@ export class KafkaBridge extends Construct {
         maxConcurrency: 2,
       }),
     );
-    this.discordWebhookSecret.grantRead(fn);
-    acknowledgeSecretGrant(fn, this.discordWebhookSecret, 'bridge Discord webhook');
+    // The notifier's only AWS calls: the webhook secrets (lib/notify/webhook-directory.ts).
+    grantSecretValue(fn, this.discordWebhookSecret, 'bridge Discord webhook');
     for (const route of this.config.routes) {
       const ref = route.alerts?.discordWebhookSecret;
       if (ref === undefined) continue;
-      const secret = secretFromRef(this, `TeamWebhook-${route.name}`, ref);
-      secret.grantRead(fn);
-      acknowledgeSecretGrant(fn, secret, `route ${route.name}'s Discord webhook`);
+      grantSecretValue(
+        fn,
+        secretFromRef(this, `TeamWebhook-${route.name}`, ref),
+        `route ${route.name}'s Discord webhook`,
+      );
     }
     acknowledgeLambdaManagedPolicies(fn, false);
     return fn;
@@ -372,13 +363,15 @@ export class KafkaBridge extends Construct {
       schedule: events.Schedule.rate(COMMIT_SCHEDULE),
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
     });
-    // The commit function owns the whole table: it walks and cleans every route's completions
-    // and holds the per-route leases.
-    this.completionTable.grantReadWriteData(fn);
-    for (const secret of kafkaSecrets(auth)) {
-      secret.grantRead(fn);
-      acknowledgeSecretGrant(fn, secret, 'Kafka client credentials');
-    }
+    // What the Committer functions/commit.ts builds calls: every route's lease and completion
+    // walk (lib/commit/committer.ts), nothing else of the table.
+    grantTableAccess(
+      fn,
+      this.completionTable,
+      committerAccess(COMMIT_FUNCTION_OPTIONS),
+      this.config.routes.map((route) => route.name),
+    );
+    for (const secret of kafkaSecrets(auth)) grantSecretValue(fn, secret, 'Kafka client credentials');
     for (const statement of mskIamStatements(auth, 'committer', this.config.routes))
       fn.addToRolePolicy(statement);
 

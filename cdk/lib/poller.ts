@@ -7,7 +7,6 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { BridgeConfigInput } from '../../lib/config/index.ts';
 import {
@@ -46,7 +45,6 @@ export interface PollerProps {
   readonly bucket: s3.Bucket;
   readonly sizing: PollerSizing;
   readonly logRetention: logs.RetentionDays;
-  readonly mtlsSecret: secretsmanager.ISecret | undefined;
 }
 
 /**
@@ -94,7 +92,6 @@ export class Poller extends Construct {
         [ENV.healthPort]: String(POLLER_HEALTH_PORT),
         [ENV.metricsNamespace]: METRICS_NAMESPACE,
         [ENV.serviceName]: 'kafka-bridge-poller',
-        ...(props.mtlsSecret === undefined ? {} : { [ENV.kafkaMtlsSecret]: props.mtlsSecret.secretArn }),
       },
       healthCheck: {
         // The image has node and no curl; the poller answers 200 on /health while its Kafka

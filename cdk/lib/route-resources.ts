@@ -10,22 +10,23 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { stateKey } from '../../lib/completion/state.ts';
+import type { RouteDataAccess } from '../../lib/aws/access.ts';
 import {
-  archivePrefix,
   DELIVER_BATCH_SIZE,
   deadLetterQueueName,
   deliverTimeoutMs,
   maxReceiveCount,
-  payloadPrefix,
   queueName,
   REDRIVE_CONSUMER_ATTEMPTS,
   type Route,
   redriveQueueName,
   SQS_MAX_VISIBILITY_MS,
 } from '../../lib/config/index.ts';
+import { delivererAccess } from '../../lib/deliver/create.ts';
+import { DEAD_LETTER_EVENTS_ACCESS } from '../../lib/deliver/dead-letter-events.ts';
+import { LAMBDA_TARGET_ACCESS } from '../../lib/deliver/lambda-target.ts';
+import { DEAD_LETTER_QUEUE_ACCESS, redriveAccess } from '../../lib/deliver/redrive.ts';
 import { SQS_MAX_MESSAGE_BYTES } from '../../lib/envelope/size.ts';
-import { quarantinePartitionKey } from '../../lib/quarantine/quarantine.ts';
 import {
   ENV,
   METRIC,
@@ -37,12 +38,9 @@ import {
 } from '../../lib/runtime/contract.ts';
 import { BridgeFunction, ENTRIES } from './bridge-function.ts';
 import type { ConfigDelivery } from './config-delivery.ts';
+import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
 import { secretFromRef } from './kafka-access.ts';
-import {
-  acknowledgeLambdaManagedPolicies,
-  acknowledgeSecretGrant,
-  acknowledgeWildcardResource,
-} from './nag.ts';
+import { acknowledgeLambdaManagedPolicies } from './nag.ts';
 
 /** AWS recommends a queue visibility timeout of at least six times the consuming function's timeout. */
 export const VISIBILITY_PER_FUNCTION_TIMEOUT = 6;
@@ -205,79 +203,35 @@ export class RouteResources extends Construct {
       }),
     );
 
-    this.grantRouteAccess(deliver.function, bucket, table);
-    this.grantRouteAccess(deadLetter.function, bucket, table);
+    // What each function's modules declare they call (lib/deliver/create.ts, redrive.ts).
+    this.grantRouteAccess(deliver.function, delivererAccess(route), 'The deliverer', props);
+    this.grantRouteAccess(deadLetter.function, redriveAccess(route), 'The DLQ consumer', props);
     this.grantEndpointAccess(deliver.function);
-    props.deadLetterEvents.grantSendMessages(deliver.function);
-    props.deadLetterEvents.grantSendMessages(deadLetter.function);
-    for (const [fn, role] of [
-      [deliver.function, 'deliverer'],
-      [deadLetter.function, 'DLQ consumer'],
-    ] as const) {
-      acknowledgeLambdaManagedPolicies(fn, false);
-      acknowledgeWildcardResource(
-        fn,
-        bucket.arnForObjects(`${payloadPrefix(route)}*`),
-        `The ${role} of route ${route.name} reads claim-check payloads under ${payloadPrefix(route)} only; object keys are per record, so a prefix is the narrowest form.`,
-      );
-      acknowledgeWildcardResource(
-        fn,
-        bucket.arnForObjects(`${archivePrefix(route)}*`),
-        `The ${role} of route ${route.name} writes dead-letter archives under ${archivePrefix(route)} only; object keys are per record, so a prefix is the narrowest form.`,
-      );
-    }
+    for (const fn of [deliver.function, deadLetter.function]) acknowledgeLambdaManagedPolicies(fn, false);
 
     this.commitLag = routeMetric(route, METRIC.commitLag, 'Maximum');
     this.alarms = this.createAlarms(props.alarmTopic);
   }
 
   /**
-   * IAM of a route function: its own queue (the event source grants consuming it), the DLQ, its
-   * S3 prefixes and its own table items. Completion items of the route start with `<route>#`
-   * (lib/completion/completion.ts), ledger entries `<route>#entries` (lib/completion/entry.ts),
-   * its quarantine items are `quarantine#<route>`, its ledger state `lease#<route>` (read only); route names
-   * hold no `#`, so `orders#*` never matches `orders-eu#...`.
+   * IAM of a route function beyond its own queue (the event source grants consuming it): the
+   * DLQ and the dead-letter events queue (SendMessage), the route's S3 prefixes and its own
+   * table items. Completion items of the route start with `<route>#`, its other items with
+   * `<kind>#<route>` (lib/completion, lib/quarantine, lib/breaker, lib/deliver/attempt-log.ts);
+   * route names hold no `#`, so `orders#*` never matches `orders-eu#...`.
    */
-  private grantRouteAccess(fn: lambda.IFunction, bucket: s3.Bucket, table: dynamodb.Table): void {
+  private grantRouteAccess(
+    fn: lambda.IFunction,
+    access: RouteDataAccess,
+    who: string,
+    props: RouteResourcesProps,
+  ): void {
     const { route } = this;
     // Both send to the DLQ: the deliverer its own dead letters, the consumer what it archived.
-    this.deadLetterQueue.grantSendMessages(fn);
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [bucket.arnForObjects(`${payloadPrefix(route)}*`)],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:PutObject'],
-        resources: [bucket.arnForObjects(`${archivePrefix(route)}*`)],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        // What lib/completion/store.ts and lib/quarantine/quarantine.ts call; the commit function
-        // alone cleans up (BatchWriteItem) and takes leases.
-        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
-        resources: [table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': {
-            'dynamodb:LeadingKeys': [`${route.name}#*`, quarantinePartitionKey(route.name)],
-          },
-        },
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        // The route's ledger state (lib/completion/state.ts): read for the duplicate check, written
-        // by the commit function alone.
-        actions: ['dynamodb:GetItem'],
-        resources: [table.tableArn],
-        conditions: {
-          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [stateKey(route.name).pk] },
-        },
-      }),
-    );
+    this.deadLetterQueue.grant(fn, ...DEAD_LETTER_QUEUE_ACCESS.actions);
+    props.deadLetterEvents.grant(fn, ...DEAD_LETTER_EVENTS_ACCESS.actions);
+    grantBucketAccess(fn, props.bucket, access, route.name, `${who} of route ${route.name}`);
+    grantTableAccess(fn, props.table, access.table, [route.name]);
   }
 
   /** The endpoint's secrets and, for a Lambda endpoint, the right to invoke exactly that function. */
@@ -290,13 +244,14 @@ export class RouteResources extends Construct {
     ];
     for (const [id, ref] of refs) {
       if (ref === undefined) continue;
-      const secret = secretFromRef(this, id, ref);
-      secret.grantRead(fn);
-      acknowledgeSecretGrant(fn, secret, `route ${this.route.name}'s ${id}`);
+      grantSecretValue(fn, secretFromRef(this, id, ref), `route ${this.route.name}'s ${id}`);
     }
     if (endpoint.type === 'lambda') {
       fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [endpoint.functionArn] }),
+        new iam.PolicyStatement({
+          actions: [...LAMBDA_TARGET_ACCESS.actions],
+          resources: [endpoint.functionArn],
+        }),
       );
     }
   }

@@ -1,4 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { BucketAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { archivePrefix } from '../config/index.ts';
 import {
@@ -94,6 +95,18 @@ export class ArchiveError extends BridgeError {
     this.name = 'ArchiveError';
   }
 }
+
+const routeArchive = (route: string): string => archivePrefix({ name: route });
+
+/** What Archive calls, under the route's archive prefix only. */
+export const ARCHIVE_ACCESS = {
+  /** put */
+  write: { actions: ['s3:PutObject'], prefix: routeArchive },
+  /** get */
+  read: { actions: ['s3:GetObject'], prefix: routeArchive },
+  /** keys, list (ListObjectsV2 is authorized as s3:ListBucket on the bucket, with `s3:prefix`) */
+  list: { actions: ['s3:ListBucket'], prefix: routeArchive },
+} as const satisfies Record<string, BucketAccess>;
 
 export class Archive {
   readonly #s3: S3Client;

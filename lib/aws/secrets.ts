@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { BridgeError } from '../errors.ts';
+import type { ResourceAccess } from './access.ts';
 import { isRetryableAwsError } from './errors.ts';
 
 /** A secret could not be read or is not what its user expects. The message never holds the value. */
@@ -11,6 +12,9 @@ export class SecretError extends BridgeError {
     this.secret = secret;
   }
 }
+
+/** What reading a secret calls: GetSecretValue on that secret. */
+export const SECRET_READ_ACCESS: ResourceAccess = { actions: ['secretsmanager:GetSecretValue'] };
 
 /**
  * Reads Secrets Manager values with a short cache: Lambda containers and the poller live for

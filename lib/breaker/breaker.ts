@@ -1,8 +1,20 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import type { Breaker as BreakerConfig } from '../config/index.ts';
 import { BridgeError } from '../errors.ts';
+
+/** The partition key of a route's breaker state item. */
+export function breakerPartitionKey(route: string): string {
+  return `breaker#${route}`;
+}
+
+/** What the breaker calls: one read per batch, conditional updates of the route's state item. */
+export const BREAKER_ACCESS: TableAccess = {
+  actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  leadingKeys: (route) => [breakerPartitionKey(route)],
+};
 
 export class BreakerError extends BridgeError {
   constructor(operation: string, cause: unknown) {
@@ -80,7 +92,7 @@ export class CircuitBreaker {
   }
 
   #key(): { pk: string; sk: string } {
-    return { pk: `breaker#${this.#o.route}`, sk: 'state' };
+    return { pk: breakerPartitionKey(this.#o.route), sk: 'state' };
   }
 
   /** Reads the shared state at the start of a batch. */

@@ -3,6 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Kafka, logLevel } from 'kafkajs';
+import { recordCalls, sinkFromEnv } from '../aws/call-recorder.ts';
 import { SecretReader } from '../aws/secrets.ts';
 import {
   type BridgeConfig,
@@ -12,6 +13,7 @@ import {
   type Route,
 } from '../config/index.ts';
 import { createKafkaClient } from '../kafka/client.ts';
+import { KafkaConnectionError } from '../kafka/connection.ts';
 import { DEFAULT_LOCAL_BUCKET, DEFAULT_LOCAL_TABLE } from '../local/provision.ts';
 import { ConfigFileError, loadBridgeConfigFile } from '../runtime/config.ts';
 import { CliError } from './errors.ts';
@@ -64,15 +66,24 @@ export class CliContext {
         ? { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }
         : {}),
     };
-    this.sqs = new SQSClient({ ...base, ...(sqs === undefined ? {} : { endpoint: sqs }) });
-    this.s3 = new S3Client({
-      ...base,
-      ...(aws === undefined ? {} : { endpoint: aws, forcePathStyle: true }),
-    });
+    // Recorded as the operator's calls when BRIDGE_RECORD_CALLS is set (lib/aws/call-recorder.ts).
+    const record = <C extends { middlewareStack: unknown }>(client: C): C =>
+      recordCalls(client, { component: 'cli' }, sinkFromEnv(env));
+    this.sqs = record(new SQSClient({ ...base, ...(sqs === undefined ? {} : { endpoint: sqs }) }));
+    this.s3 = record(
+      new S3Client({
+        ...base,
+        ...(aws === undefined ? {} : { endpoint: aws, forcePathStyle: true }),
+      }),
+    );
     // An explicit endpoint would override the SDK's own reading of AWS_ENDPOINT_URL_DYNAMODB.
     const dynamo = nonEmpty(options.endpoint) ?? nonEmpty(env.AWS_ENDPOINT_URL_DYNAMODB) ?? aws;
-    this.dynamo = new DynamoDBClient({ ...base, ...(dynamo === undefined ? {} : { endpoint: dynamo }) });
-    this.secrets = new SecretsManagerClient({ ...base, ...(aws === undefined ? {} : { endpoint: aws }) });
+    this.dynamo = record(
+      new DynamoDBClient({ ...base, ...(dynamo === undefined ? {} : { endpoint: dynamo }) }),
+    );
+    this.secrets = record(
+      new SecretsManagerClient({ ...base, ...(aws === undefined ? {} : { endpoint: aws }) }),
+    );
     this.endpoints = { aws: aws ?? 'AWS', sqs: sqs ?? 'AWS' };
     this.table = options.table ?? nonEmpty(env.BRIDGE_COMPLETION_TABLE) ?? DEFAULT_COMPLETION_TABLE;
     this.bucket = options.bucket ?? nonEmpty(env.BRIDGE_BUCKET) ?? DEFAULT_BUCKET;
@@ -140,6 +151,9 @@ export class CliContext {
     try {
       return await fn(kafka);
     } catch (error) {
+      // Rejected credentials or certificates: one line naming the brokers and the authentication.
+      const connection = new KafkaConnectionError(this.config.kafka, error);
+      if (!connection.retryable) throw new CliError(connection.message, { cause: error });
       if (isKafkaUnreachable(error)) {
         throw new CliError(
           `cannot reach Kafka at ${this.config.kafka.brokers.join(',')}: start the local broker with \`bash scripts/infra.sh up\` (or check kafka.brokers in the config)`,

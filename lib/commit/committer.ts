@@ -1,12 +1,27 @@
+import type { TableAccess } from '../aws/access.ts';
 import { partitionOf } from '../completion/entry.ts';
-import { ENTRY_VISIBLE_WITHIN_MS, type Ledger } from '../completion/ledger.ts';
+import { ENTRY_VISIBLE_WITHIN_MS, LEDGER_ACCESS, type Ledger } from '../completion/ledger.ts';
 import type { PartitionState } from '../completion/state.ts';
-import type { CompletionStore } from '../completion/store.ts';
+import { COMPLETION_ACCESS, type CompletionStore } from '../completion/store.ts';
 import { BridgeError } from '../errors.ts';
 import type { KafkaOffsets } from '../kafka/offsets.ts';
 import type { ChainLink } from './chain.ts';
-import type { CommitLease, HeldLease } from './lease.ts';
+import { type CommitLease, type HeldLease, LEASE_ACCESS } from './lease.ts';
 import { linksByPartition, mergePartition } from './merge.ts';
+
+/**
+ * What a Committer calls on the table for each route: the route's lease (which holds its ledger
+ * state), the ledger entries and the per-record completions above each committed offset.
+ */
+export function committerAccess(_options: Partial<CommitterOptions> = {}): TableAccess[] {
+  return [LEASE_ACCESS, LEDGER_ACCESS.readEntries, COMPLETION_ACCESS.walk];
+}
+
+/**
+ * How the deployed commit function (functions/commit.ts) configures its Committer, and so what
+ * the stack grants it: the defaults (ledger entries and passed completions expire by TTL).
+ */
+export const COMMIT_FUNCTION_OPTIONS = {} as const satisfies Partial<CommitterOptions>;
 
 /** What the commit function needs to know of a route. */
 export interface CommitTarget {

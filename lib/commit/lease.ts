@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import {
   encodePartitions,
@@ -9,6 +10,12 @@ import {
   stateKey,
 } from '../completion/state.ts';
 import { BridgeError } from '../errors.ts';
+
+/** What the lease calls: conditional updates of the route's lease item, which holds its ledger state. */
+export const LEASE_ACCESS: TableAccess = {
+  actions: ['dynamodb:UpdateItem'],
+  leadingKeys: (route) => [stateKey(route).pk],
+};
 
 export class CommitLeaseError extends BridgeError {
   constructor(operation: string, route: string, cause: unknown) {

@@ -32,6 +32,11 @@ export function partitionKey(route: string, topic: string, partition: number): s
   return `${route}#${topic}#${partition}`;
 }
 
+/** Every partition key of a route's completions, as an IAM `dynamodb:LeadingKeys` pattern. */
+export function routePartitionKeys(route: string): string {
+  return `${route}#*`;
+}
+
 export function offsetSortKey(offset: bigint): string {
   if (offset < 0n) throw new RangeError(`offset must not be negative, got ${offset}`);
   return offset.toString().padStart(OFFSET_WIDTH, '0');

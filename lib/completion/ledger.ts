@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableAccess } from '../aws/access.ts';
 import {
   decodeRecords,
   encodeRecords,
@@ -22,6 +23,18 @@ import { CompletionStoreError } from './store.ts';
  */
 export const ENTRY_VISIBLE_WITHIN_MS = 10_000;
 export const ENTRY_WRITE_LIMIT_MS = 4_000;
+
+const entryKeys = (route: string): readonly string[] => [entriesPartitionKey(route)];
+
+/** What each Ledger method calls, on a route's own entries and state item only. */
+export const LEDGER_ACCESS = {
+  /** writeEntry */
+  writeEntry: { actions: ['dynamodb:PutItem'], leadingKeys: entryKeys },
+  /** entriesSince */
+  readEntries: { actions: ['dynamodb:Query'], leadingKeys: entryKeys },
+  /** state (the commit function writes it through its lease, lib/commit/lease.ts) */
+  readState: { actions: ['dynamodb:GetItem'], leadingKeys: (route) => [stateKey(route).pk] },
+} as const satisfies Record<string, TableAccess>;
 
 export interface LedgerOptions {
   readonly client: DynamoDBClient;

@@ -7,6 +7,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { BridgeError } from '../errors.ts';
 import {
@@ -15,7 +16,24 @@ import {
   offsetSortKey,
   parseOffsetSortKey,
   partitionKey,
+  routePartitionKeys,
 } from './completion.ts';
+
+const completionKeys = (route: string): readonly string[] => [routePartitionKeys(route)];
+
+/** What each CompletionStore method calls, on a route's completion items only. */
+export const COMPLETION_ACCESS = {
+  /** put */
+  write: { actions: ['dynamodb:PutItem'], leadingKeys: completionKeys },
+  /** get */
+  read: { actions: ['dynamodb:GetItem'], leadingKeys: completionKeys },
+  /** getMany */
+  readMany: { actions: ['dynamodb:BatchGetItem'], leadingKeys: completionKeys },
+  /** listFrom */
+  walk: { actions: ['dynamodb:Query'], leadingKeys: completionKeys },
+  /** deleteRange */
+  clean: { actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], leadingKeys: completionKeys },
+} as const satisfies Record<string, TableAccess>;
 
 /** A DynamoDB call on the completions table failed; `retryable` tells the caller whether to try again. */
 export class CompletionStoreError extends BridgeError {

@@ -70,6 +70,20 @@ export function routeIssues(route: Route): RuleIssue[] {
 export function kafkaIssues(kafka: KafkaConfig): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const { sasl } = kafka;
+  if (kafka.mtls !== undefined) {
+    if (!kafka.ssl) {
+      issues.push({
+        path: ['ssl'],
+        message: 'must be true with mtls: the client certificate is sent over TLS',
+      });
+    }
+    if (sasl !== undefined) {
+      issues.push({
+        path: ['mtls'],
+        message: 'must not be combined with sasl: a client authenticates with one of them',
+      });
+    }
+  }
   if (sasl === undefined) return issues;
   if (sasl.mechanism === 'aws-iam') {
     if (sasl.secret !== undefined) {

@@ -278,10 +278,18 @@ export const KafkaSchema = z.strictObject({
   sasl: z
     .strictObject({
       mechanism: z.enum(['scram-sha-256', 'scram-sha-512', 'aws-iam']),
-      /** For SCRAM: a secret holding `{ "username": ..., "password": ... }`. */
+      /**
+       * For SCRAM: a secret holding `{ "username": ..., "password": ... }` (MSK's format), plus an
+       * optional `caCertificate` (PEM) for brokers whose certificate no public CA signed.
+       */
       secret: SecretRefSchema.optional(),
     })
     .optional(),
+  /**
+   * Mutual TLS: a secret holding `{ "certificate", "privateKey", "caCertificate"? }` in PEM
+   * (docs/deploy.md, "Kafka authentication"). Needs `ssl: true`; not combined with `sasl`.
+   */
+  mtls: z.strictObject({ secret: SecretRefSchema }).optional(),
 });
 
 export type HttpEndpoint = z.output<typeof HttpEndpointSchema>;

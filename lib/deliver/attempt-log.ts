@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ArchivedAttempt } from '../archive/archive.ts';
+import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { offsetSortKey } from '../completion/completion.ts';
 import { BridgeError } from '../errors.ts';
@@ -18,6 +19,15 @@ export const NO_HISTORY: AttemptHistory = { count: 0, attempts: [] };
 const MAX_KEPT = 20;
 /** Each kept attempt's answer excerpt is cut to this many characters in the log (the archive's last attempt keeps 4 KiB). */
 const LOG_EXCERPT_CHARS = 1024;
+
+/** The partition key prefix of a route's attempt items. */
+const attemptsPrefix = (route: string): string => `attempts#${route}#`;
+
+/** What the attempt log calls: get, add and delete of the route's attempt items. */
+export const ATTEMPT_LOG_ACCESS: TableAccess = {
+  actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  leadingKeys: (route) => [`${attemptsPrefix(route)}*`],
+};
 
 export class AttemptLogError extends BridgeError {
   constructor(operation: string, cause: unknown) {
@@ -51,7 +61,7 @@ export class AttemptLog {
   }
 
   static #key(route: string, topic: string, partition: number, from: bigint): { pk: string; sk: string } {
-    return { pk: `attempts#${route}#${topic}#${partition}`, sk: offsetSortKey(from) };
+    return { pk: `${attemptsPrefix(route)}${topic}#${partition}`, sk: offsetSortKey(from) };
   }
 
   async get(route: string, topic: string, partition: number, from: bigint): Promise<AttemptHistory> {

@@ -3,19 +3,21 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { Archive } from '../archive/archive.ts';
+import { ARCHIVE_ACCESS, Archive } from '../archive/archive.ts';
+import type { RouteDataAccess } from '../aws/access.ts';
 import { SecretReader } from '../aws/secrets.ts';
-import { CircuitBreaker } from '../breaker/breaker.ts';
-import { Ledger } from '../completion/ledger.ts';
-import { CompletionStore } from '../completion/store.ts';
+import { BREAKER_ACCESS, CircuitBreaker } from '../breaker/breaker.ts';
+import { LEDGER_ACCESS, Ledger } from '../completion/ledger.ts';
+import { COMPLETION_ACCESS, CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
-import { QuarantineStore } from '../quarantine/quarantine.ts';
-import { AttemptLog } from './attempt-log.ts';
+import { QUARANTINE_ACCESS, QuarantineStore, quarantinesKeys } from '../quarantine/quarantine.ts';
+import { ATTEMPT_LOG_ACCESS, AttemptLog } from './attempt-log.ts';
 import { DeadLetterEvents } from './dead-letter-events.ts';
 import { Deliverer } from './deliverer.ts';
 import { HttpTarget } from './http-target.ts';
 import { LambdaTarget } from './lambda-target.ts';
 import type { DeliverLogger, DeliverMetrics } from './observability.ts';
+import { CLAIM_CHECK_READ_ACCESS } from './payload.ts';
 import type { Target } from './target.ts';
 
 export interface DelivererWiring {
@@ -45,6 +47,27 @@ export function targetOf(route: Route, secrets: SecretReader, lambda: LambdaClie
   const endpoint = route.endpoint;
   if (endpoint.type === 'http') return new HttpTarget({ endpoint, responses: route.responses, secrets });
   return new LambdaTarget(lambda, endpoint);
+}
+
+/**
+ * What the deliverer createDeliverer wires calls on the table and bucket: per batch one read of
+ * the route's ledger state and one ledger entry, the quarantine Query and the breaker's item
+ * when the route has them; per replayed record its per-record completion (BatchGetItem, PutItem);
+ * per failing record the attempt log; the archive and claim-check payloads.
+ */
+export function delivererAccess(route: Route): RouteDataAccess {
+  return {
+    table: [
+      LEDGER_ACCESS.readState,
+      LEDGER_ACCESS.writeEntry,
+      COMPLETION_ACCESS.readMany,
+      COMPLETION_ACCESS.write,
+      ATTEMPT_LOG_ACCESS,
+      ...(quarantinesKeys(route) ? [QUARANTINE_ACCESS.read, QUARANTINE_ACCESS.mark] : []),
+      ...(route.breaker === undefined ? [] : [BREAKER_ACCESS]),
+    ],
+    bucket: [CLAIM_CHECK_READ_ACCESS, ARCHIVE_ACCESS.write],
+  };
 }
 
 /** A Deliverer with everything it needs, built the same way by the function, local mode and tests. */

@@ -1,4 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { ResourceAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { BridgeError } from '../errors.ts';
 
@@ -9,6 +10,9 @@ export interface DeadLetterEventInput {
   readonly reason: string;
   readonly at: number;
 }
+
+/** What publishing calls on the notifier's dead-letter events queue. */
+export const DEAD_LETTER_EVENTS_ACCESS: ResourceAccess = { actions: ['sqs:SendMessage'] };
 
 /** The longest reason sent on: a summary shows the first error, not a whole response body. */
 const REASON_MAX = 500;

@@ -5,10 +5,9 @@ import type { Completion, CompletionStatus } from '../completion/completion.ts';
 import type { Route } from '../config/index.ts';
 import { deduplicationId, type Envelope } from '../envelope/index.ts';
 import { BridgeError } from '../errors.ts';
-import type { QuarantineEntry } from '../quarantine/quarantine.ts';
+import { type QuarantineEntry, quarantinesKeys } from '../quarantine/quarantine.ts';
 import type { Coordinates } from './coordinates.ts';
 import type { DeadLetterEventInput } from './dead-letter-events.ts';
-import { quarantines } from './give-up.ts';
 import { type DeliverLogger, type DeliverMetrics, METRICS, recordLogFields } from './observability.ts';
 
 /** The message attribute on every dead letter the bridge sends: where its archive object is. */
@@ -90,7 +89,7 @@ export class DeadLetters {
     const dedupId = record.attributes.MessageDeduplicationId ?? deduplicationId(envelope);
     await this.#send(record, dedupId, { reason: input.reason, recordId: id, archiveKey: key });
     const entry =
-      quarantines(route) && groupId !== ''
+      quarantinesKeys(route) && groupId !== ''
         ? await this.#o.quarantine.mark(route.name, groupId, id, now())
         : undefined;
     await this.#o.events?.publish({ route: route.name, recordId: id, reason: input.reason, at: now() });

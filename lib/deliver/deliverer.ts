@@ -2,13 +2,12 @@ import type { SQSRecord } from 'aws-lambda';
 import { completionKey } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { type Envelope, recordId } from '../envelope/index.ts';
-import type { QuarantineEntry } from '../quarantine/quarantine.ts';
+import { type QuarantineEntry, quarantinesKeys } from '../quarantine/quarantine.ts';
 import { visibilityTimeoutSeconds } from '../retry/index.ts';
 import { type AttemptHistory, NO_HISTORY } from './attempt-log.ts';
 import { BatchLedger, type FinishedCheck, finishedOf } from './batch-ledger.ts';
 import { coordinatesOf } from './coordinates.ts';
 import { completionOf } from './dead-letter.ts';
-import { quarantines } from './give-up.ts';
 import { type DeliverMetrics, METRICS, recordLogFields } from './observability.ts';
 import { type DelivererOptions, type DeliveryParts, deliveryParts } from './parts.ts';
 import { loadAndCheck } from './payload.ts';
@@ -85,7 +84,7 @@ export class Deliverer {
       });
     }
     const [quarantined, , { finished }] = await Promise.all([
-      quarantines(route) ? this.#o.quarantine.load(route.name) : new Map<string, QuarantineEntry>(),
+      quarantinesKeys(route) ? this.#o.quarantine.load(route.name) : new Map<string, QuarantineEntry>(),
       breaker?.load(),
       finishedOf(this.#o.ledger, this.#o.completions, route.name, checks),
     ]);
@@ -184,7 +183,7 @@ export class Deliverer {
   }
 
   #quarantineOf(ctx: RecordContext): QuarantineEntry | undefined {
-    if (!quarantines(this.#o.route) || ctx.replayed) return undefined;
+    if (!quarantinesKeys(this.#o.route) || ctx.replayed) return undefined;
     return ctx.batch.quarantined.get(ctx.groupId);
   }
 

@@ -10,11 +10,6 @@ import type { RetryError } from '../retry/index.ts';
 /** SQS's largest visibility timeout: 12 hours. */
 export const MAX_VISIBILITY_SECONDS = 43_200;
 
-/** Quarantine applies to routes that keep an order; with ordering 'none' a group is not a key. */
-export function quarantines(route: Pick<Route, 'onPoison' | 'ordering'>): boolean {
-  return route.onPoison === 'quarantine' && route.ordering !== 'none';
-}
-
 /**
  * What happens to a record that can never be delivered as it is (its claim check is gone, it
  * breaks the route's schema): dead-lettered at once, unless the route blocks on poison, where

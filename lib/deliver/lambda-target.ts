@@ -1,9 +1,13 @@
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { ResourceAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import type { LambdaEndpoint } from '../config/index.ts';
 import { encodeEnvelope } from '../envelope/index.ts';
 import { DeliveryError } from './errors.ts';
 import { type DeliveryRequest, type DeliveryResponse, EXCERPT_BYTES, type Target } from './target.ts';
+
+/** What a Lambda endpoint calls: Invoke, on exactly the route's function. */
+export const LAMBDA_TARGET_ACCESS: ResourceAccess = { actions: ['lambda:InvokeFunction'] };
 
 /**
  * Invokes the route's Lambda function synchronously with the envelope JSON (value inline).

@@ -1,5 +1,7 @@
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import type { BucketAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
+import { payloadPrefix } from '../config/index.ts';
 import {
   claimCheckProblem,
   decodeRecordObject,
@@ -50,6 +52,12 @@ export async function loadRecord(s3: S3Client, envelope: Envelope): Promise<Load
 function pointerUrl(pointer: S3Pointer): string {
   return `s3://${pointer.bucket}/${pointer.key}`;
 }
+
+/** What reading claim checks calls: GetObject under the route's payload prefix (the poller writes there). */
+export const CLAIM_CHECK_READ_ACCESS: BucketAccess = {
+  actions: ['s3:GetObject'],
+  prefix: (route) => payloadPrefix({ name: route }),
+};
 
 /** The bytes of a claim check's object, checked against the pointer's size and SHA-256. */
 export async function fetchClaimCheck(s3: S3Client, pointer: S3Pointer): Promise<Buffer> {

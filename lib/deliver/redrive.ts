@@ -1,12 +1,13 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { Archive } from '../archive/archive.ts';
-import type { Ledger } from '../completion/ledger.ts';
+import { ARCHIVE_ACCESS, type Archive } from '../archive/archive.ts';
+import type { ResourceAccess, RouteDataAccess } from '../aws/access.ts';
+import { LEDGER_ACCESS, type Ledger } from '../completion/ledger.ts';
 import { findFinished } from '../completion/lookup.ts';
-import type { CompletionStore } from '../completion/store.ts';
+import { COMPLETION_ACCESS, type CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { recordId } from '../envelope/index.ts';
-import type { QuarantineStore } from '../quarantine/quarantine.ts';
+import { QUARANTINE_ACCESS, type QuarantineStore, quarantinesKeys } from '../quarantine/quarantine.ts';
 import { coordinatesOf } from './coordinates.ts';
 import { DEAD_LETTER_MARKER, DeadLetters } from './dead-letter.ts';
 import type { DeadLetterEvents } from './dead-letter-events.ts';
@@ -20,6 +21,29 @@ import {
 import { decodeFor, groupIdOf, receiveCountOf } from './record-context.ts';
 
 export { DEAD_LETTER_MARKER } from './dead-letter.ts';
+
+/**
+ * What sending a dead letter to the route's DLQ calls: the deliverer sends its own, the DLQ
+ * consumer forwards what SQS redrove.
+ */
+export const DEAD_LETTER_QUEUE_ACCESS: ResourceAccess = { actions: ['sqs:SendMessage'] };
+
+/**
+ * What the DLQ consumer calls on the table and bucket: the record's completion wherever the
+ * ledger keeps it (per-record item, entries, route state), its key's quarantine, the archive.
+ */
+export function redriveAccess(route: Route): RouteDataAccess {
+  return {
+    table: [
+      COMPLETION_ACCESS.read,
+      COMPLETION_ACCESS.write,
+      LEDGER_ACCESS.readEntries,
+      LEDGER_ACCESS.readState,
+      ...(quarantinesKeys(route) ? [QUARANTINE_ACCESS.mark] : []),
+    ],
+    bucket: [ARCHIVE_ACCESS.write],
+  };
+}
 
 export interface RedriveConsumerOptions {
   readonly route: Route;

@@ -2,6 +2,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Kafka } from 'kafkajs';
 import { Archive } from '../archive/archive.ts';
+import { asComponent } from '../aws/call-recorder.ts';
 import { Committer, type PartitionCommit } from '../commit/committer.ts';
 import { CommitLease } from '../commit/lease.ts';
 import { commitRoutes } from '../commit/run.ts';
@@ -10,6 +11,7 @@ import { CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { deliverBatch } from '../deliver/batch.ts';
 import { createDeliverer } from '../deliver/create.ts';
+import { DeadLetterEvents } from '../deliver/dead-letter-events.ts';
 import type { DeliverLogger } from '../deliver/observability.ts';
 import { RedriveConsumer } from '../deliver/redrive.ts';
 import { KafkaOffsets } from '../kafka/offsets.ts';
@@ -32,6 +34,8 @@ export interface LocalBridgeOptions {
   readonly clients: LocalClients;
   readonly provisioned: Provisioned;
   readonly kafka: Kafka;
+  /** The commit logic's own client (deployed, it is another process); default `kafka`. */
+  readonly commitKafka?: Kafka;
   readonly log: LocalLog;
   /** How often the commit function runs (the deployed one runs on the table's stream). Default 1000. */
   readonly commitIntervalMs?: number;
@@ -44,6 +48,11 @@ export interface LocalBridgeOptions {
    * benchmarks that time the invocations and attribute the AWS calls they make (bench/cost.ts).
    */
   readonly instrument?: InvocationHook;
+  /**
+   * The notifier's dead-letter events queue: when given, the deliverer and the redrive consumer
+   * announce each dead letter there, as deployed. Local mode runs no notifier, so none by default.
+   */
+  readonly deadLetterEventsQueueUrl?: string;
 }
 
 /** The functions that run as Lambda when deployed. */
@@ -102,7 +111,7 @@ export class LocalBridge {
     this.#instrument = options.instrument ?? uninstrumented;
     const instrument = this.#instrument;
     const { clients, provisioned } = options;
-    this.#offsets = new KafkaOffsets(options.kafka);
+    this.#offsets = new KafkaOffsets(options.commitKafka ?? options.kafka);
     const completions = new CompletionStore({ client: clients.dynamo, tableName: provisioned.tableName });
     const ledger = new Ledger({ client: clients.dynamo, tableName: provisioned.tableName });
     this.#committer = new Committer({
@@ -113,6 +122,9 @@ export class LocalBridge {
       owner: `local-${process.pid}`,
     });
     const deliverLog = this.#deliverLogger();
+    const eventsUrl = options.deadLetterEventsQueueUrl;
+    const events =
+      eventsUrl === undefined ? {} : { deadLetterEvents: new DeadLetterEvents(clients.sqs, eventsUrl) };
     for (const route of options.routes) {
       const resources = provisioned.routes.get(route.name);
       if (resources === undefined) {
@@ -130,6 +142,7 @@ export class LocalBridge {
         clients,
         metrics: counters,
         logger: deliverLog,
+        ...(eventsUrl === undefined ? {} : { deadLetterEventsQueueUrl: eventsUrl }),
       });
       const redriveConsumer = new RedriveConsumer({
         route,
@@ -139,6 +152,7 @@ export class LocalBridge {
         quarantine: new QuarantineStore(clients.dynamo, provisioned.tableName),
         sqs: clients.sqs,
         forwardQueueUrl: resources.deadLetterQueue.url,
+        ...events,
         metrics: counters,
         logger: deliverLog,
       });
@@ -200,10 +214,12 @@ export class LocalBridge {
     this.#started = true;
     try {
       await this.#offsets.connect();
+      // Each part runs as the component it is when deployed, so recorded AWS calls name its role.
       for (const running of this.#routes) {
-        running.deliver.start();
-        running.redrive.start();
-        await running.poller.start();
+        const route = running.resources.route.name;
+        asComponent({ component: 'deliverer', route }, () => running.deliver.start());
+        asComponent({ component: 'dlq', route }, () => running.redrive.start());
+        await asComponent({ component: 'poller' }, () => running.poller.start());
       }
     } catch (error) {
       // Consumers that joined their group and running event sources must not outlive the failure.
@@ -262,10 +278,12 @@ export class LocalBridge {
   }
 
   async #commitOnce(): Promise<void> {
-    const { results, failures } = await this.#instrument('commit', [], () =>
-      commitRoutes(
-        this.#committer,
-        this.#routes.map((r) => r.resources.route),
+    const { results, failures } = await asComponent({ component: 'commit' }, () =>
+      this.#instrument('commit', [], () =>
+        commitRoutes(
+          this.#committer,
+          this.#routes.map((r) => r.resources.route),
+        ),
       ),
     );
     for (const result of results) {

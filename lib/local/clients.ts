@@ -3,6 +3,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { recordCalls } from '../aws/call-recorder.ts';
 import { createPollerSqsClient } from '../poller/sqs-client.ts';
 
 /** The SDK clients local mode uses, all pointed at the local emulators. */
@@ -61,14 +62,17 @@ export function localClients(endpoints: LocalEndpoints = localEndpoints()): Loca
     region: LOCAL_REGION,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   };
+  // Shared by every component: with BRIDGE_RECORD_CALLS set, each call is recorded as the
+  // component whose work makes it (LocalBridge runs each under asComponent).
+  const record = <C extends { middlewareStack: unknown }>(client: C): C => recordCalls(client, undefined);
   return {
     // The poller task's client (lib/poller/sqs-client.ts), so local runs and the benchmarks
     // forward the way the deployed poller does.
-    sqs: createPollerSqsClient({ ...base, endpoint: endpoints.sqs }),
-    s3: new S3Client({ ...base, endpoint: endpoints.aws, forcePathStyle: true }),
-    dynamo: new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb }),
-    secrets: new SecretsManagerClient({ ...base, endpoint: endpoints.aws }),
-    lambda: new LambdaClient({ ...base, endpoint: endpoints.aws }),
+    sqs: record(createPollerSqsClient({ ...base, endpoint: endpoints.sqs })),
+    s3: record(new S3Client({ ...base, endpoint: endpoints.aws, forcePathStyle: true })),
+    dynamo: record(new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb })),
+    secrets: record(new SecretsManagerClient({ ...base, endpoint: endpoints.aws })),
+    lambda: record(new LambdaClient({ ...base, endpoint: endpoints.aws })),
   };
 }
 

@@ -1,10 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BatchResultErrorEntry, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { ResourceAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { SQS_MAX_MESSAGE_BYTES } from '../envelope/index.ts';
 import { type BackoffPolicy, backoffMs } from '../retry/index.ts';
 import { MessageTooLargeError, SupersededError } from './errors.ts';
 import { type OutgoingMessage, planResend } from './send-plan.ts';
+
+/** What forwarding calls on a route's queue (SendMessageBatch is authorized as sqs:SendMessage). */
+export const FORWARD_ACCESS: ResourceAccess = { actions: ['sqs:SendMessage'] };
 
 /** How the caller keeps a send alive and says when to give it up. */
 export interface SendControl {

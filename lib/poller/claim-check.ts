@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { BucketAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
+import { payloadPrefix } from '../config/index.ts';
 import type { RecordRef, S3Pointer } from '../envelope/index.ts';
 import { PollerError } from './errors.ts';
 
@@ -13,6 +15,12 @@ import { PollerError } from './errors.ts';
  * offsets are digits, so the two kinds of object can never share a key.
  */
 export type ClaimKind = 'value' | 'record';
+
+/** What PayloadStore calls: one PutObject per claim check (no multipart), under the route's payload prefix. */
+export const CLAIM_CHECK_ACCESS: BucketAccess = {
+  actions: ['s3:PutObject'],
+  prefix: (route) => payloadPrefix({ name: route }),
+};
 
 export class PayloadStore {
   readonly #s3: S3Client;

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { BridgeError } from '../errors.ts';
 
@@ -36,6 +37,21 @@ export class QuarantineError extends BridgeError {
 export function quarantinePartitionKey(route: string): string {
   return `quarantine#${route}`;
 }
+
+/** Whether a route quarantines the keys of its dead letters (else nothing reads or writes quarantine items). */
+export function quarantinesKeys(route: { readonly onPoison: string; readonly ordering: string }): boolean {
+  return route.onPoison === 'quarantine' && route.ordering !== 'none';
+}
+
+const quarantineKeys = (route: string): readonly string[] => [quarantinePartitionKey(route)];
+
+/** What each QuarantineStore method calls, on the route's quarantine item collection only. */
+export const QUARANTINE_ACCESS = {
+  /** load */
+  read: { actions: ['dynamodb:Query'], leadingKeys: quarantineKeys },
+  /** mark (reads the entry in force when the key is quarantined already) */
+  mark: { actions: ['dynamodb:PutItem', 'dynamodb:Query'], leadingKeys: quarantineKeys },
+} as const satisfies Record<string, TableAccess>;
 
 export class QuarantineStore {
   readonly #doc: DynamoDBDocumentClient;

@@ -27,8 +27,6 @@ export const ENV = {
   /** The same bucket, for the poller (functions/poller.ts); the poller finds queues by name. */
   payloadBucket: 'BRIDGE_PAYLOAD_BUCKET',
   completionTable: 'COMPLETION_TABLE',
-  /** Secret with the client certificate and key (PEM) when Kafka uses mutual TLS. */
-  kafkaMtlsSecret: 'KAFKA_MTLS_SECRET_ARN',
   /** Port of the poller's HTTP health endpoint (GET /health). */
   healthPort: 'HEALTH_PORT',
   /**

@@ -8,6 +8,10 @@
 // for a consumer group. The last one also creates __consumer_offsets, which the first test would
 // otherwise wait for. One JVM retrying is much faster than starting a JVM per attempt, and it can
 // watch the broker's pid so a crashed broker fails at once instead of at the timeout.
+//
+// With KAFKA_SCRAM_USER and KAFKA_SCRAM_PASSWORD set, a ready broker then gets that SCRAM-SHA-512
+// user (created, or its password replaced): the credentials of the SASL_SSL listener live in the
+// KRaft metadata, so this works on a cluster formatted before the listener existed too.
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
@@ -16,6 +20,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Node;
 
 public final class KafkaReady {
@@ -57,6 +64,7 @@ public final class KafkaReady {
           } else {
             int topics = admin.listTopics().names().get(5, TimeUnit.SECONDS).size();
             admin.listConsumerGroupOffsets(PROBE_GROUP).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            upsertScramUser(admin);
             Node node = nodes.iterator().next();
             System.out.println("kafka: broker " + node.id() + " at " + node.host() + ":" + node.port()
                 + " answers (" + topics + " topics, group coordinator ready)");
@@ -71,5 +79,14 @@ public final class KafkaReady {
         Thread.sleep(Duration.ofMillis(200).toMillis());
       }
     }
+  }
+
+  private static void upsertScramUser(Admin admin) throws ExecutionException, InterruptedException, TimeoutException {
+    String user = System.getenv("KAFKA_SCRAM_USER");
+    String password = System.getenv("KAFKA_SCRAM_PASSWORD");
+    if (user == null || user.isEmpty() || password == null || password.isEmpty()) return;
+    var credential = new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192);
+    admin.alterUserScramCredentials(java.util.List.of(new UserScramCredentialUpsertion(user, credential, password)))
+        .all().get(10, TimeUnit.SECONDS);
   }
 }

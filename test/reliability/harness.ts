@@ -11,6 +11,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { Archive } from '../../lib/archive/archive.ts';
+import { asComponent } from '../../lib/aws/call-recorder.ts';
 import { Committer } from '../../lib/commit/committer.ts';
 import { CommitLease } from '../../lib/commit/lease.ts';
 import { commitRoutes } from '../../lib/commit/run.ts';
@@ -331,9 +332,11 @@ export class ReliabilityRun {
       functionTimeoutMs: 60_000,
       onError: (error) => this.problems.push(`redrive batch failed: ${messageOf(error)}`),
     });
-    this.#deliver.start();
-    this.#redrive.start();
-    this.#scheduleCommit();
+    // As the components they are when deployed: with BRIDGE_RECORD_CALLS set, their AWS calls
+    // are recorded under their roles (lib/aws/call-recorder.ts).
+    asComponent({ component: 'deliverer', route: route.name }, () => this.#deliver?.start());
+    asComponent({ component: 'dlq', route: route.name }, () => this.#redrive?.start());
+    asComponent({ component: 'commit' }, () => this.#scheduleCommit());
   }
 
   /** The poller in this process; its in-flight counts are sampled every 100 ms. */
@@ -351,7 +354,7 @@ export class ReliabilityRun {
       log: this.#log(),
       onFatal: (error) => this.problems.push(`poller fatal: ${error.message}`),
     });
-    await this.#poller.start();
+    await asComponent({ component: 'poller' }, () => this.#poller?.start());
     const sample = () => {
       const at = Date.now();
       for (const p of this.#poller?.status().partitions ?? [])

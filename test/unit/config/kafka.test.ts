@@ -24,6 +24,31 @@ describe('kafka settings', () => {
     assert.deepEqual(parseBridgeConfig(config([route()], { kafka: iam })).kafka, iam);
   });
 
+  test('mTLS with its secret over TLS is accepted', () => {
+    const mtls = { brokers: ['k:9094'], ssl: true, mtls: { secret: 'kafka/bridge-mtls' } };
+    assert.deepEqual(parseBridgeConfig(config([route()], { kafka: mtls })).kafka, mtls);
+  });
+
+  test('mTLS needs ssl', () => {
+    assertRejected(config([route()], { kafka: { brokers: ['k:9094'], mtls: { secret: 's' } } }), {
+      field: 'kafka.ssl',
+      message: /must be true with mtls/,
+    });
+  });
+
+  test('mTLS is not combined with SASL', () => {
+    const kafka = {
+      brokers: ['k:9094'],
+      ssl: true,
+      mtls: { secret: 's' },
+      sasl: { mechanism: 'scram-sha-512', secret: 'AmazonMSK_x' },
+    };
+    assertRejected(config([route()], { kafka }), {
+      field: 'kafka.mtls',
+      message: /not be combined with sasl/,
+    });
+  });
+
   test('brokers must list at least one broker', () => {
     assertRejected(config([route()], { kafka: { brokers: [] } }), {
       field: 'kafka.brokers',

@@ -4,7 +4,6 @@ import {
   attemptsAllowed,
   givesUp,
   MAX_VISIBILITY_SECONDS,
-  quarantines,
   rejectAction,
   retryLaterSeconds,
 } from '../../../lib/deliver/give-up.ts';
@@ -58,12 +57,7 @@ describe('retryLaterSeconds', () => {
   });
 });
 
-describe('quarantines and rejectAction', () => {
-  test('quarantine only for ordered routes with onPoison quarantine', () => {
-    assert.equal(quarantines({ onPoison: 'quarantine', ordering: 'key' }), true);
-    assert.equal(quarantines({ onPoison: 'quarantine', ordering: 'none' }), false);
-    assert.equal(quarantines({ onPoison: 'dlq', ordering: 'key' }), false);
-  });
+describe('rejectAction', () => {
   test("a record that can never be delivered waits only with onPoison 'block'", () => {
     assert.equal(rejectAction({ onPoison: 'block' }), 'retry-later');
     assert.equal(rejectAction({ onPoison: 'quarantine' }), 'dead-letter');

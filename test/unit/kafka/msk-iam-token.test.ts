@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { mskIamTokenProvider } from '../../lib/kafka/client.ts';
+import { mskIamTokenProvider } from '../../../lib/kafka/client.ts';
 
 describe('MSK IAM auth', () => {
   test('the OAUTHBEARER token is a SigV4-presigned kafka-cluster:Connect URL for the region', async () => {

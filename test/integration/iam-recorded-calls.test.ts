@@ -1,0 +1,169 @@
+// IAM from the runtime's own calls (docs/deploy.md, "IAM: checked from recorded calls"): the
+// whole bridge runs in local mode against the broker and emulators with BRIDGE_RECORD_CALLS on,
+// through its main paths (test/support/iam/bridge-run.ts: poller forward + claim check, deliver
+// success, retry across receives with the attempt log and the breaker, dead letter + quarantine
+// + park, the DLQ consumer, commit runs with the lease, the notifier reading its webhook
+// secrets). Every recorded call is then evaluated against the role the synthesized stack gives
+// its component, every granted action must have been used, and route A's calls moved onto
+// route B's names must be denied.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { RECORD_CALLS_ENV, type RecordedCall } from '../../lib/aws/call-recorder.ts';
+import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
+import { assertReachable, awsEndpoint, sqsEndpoint, uniqueName } from '../support/aws.ts';
+import { FakeDiscord } from '../support/discord.ts';
+import { TestEndpoint } from '../support/endpoint.ts';
+import { runBridge } from '../support/iam/bridge-run.ts';
+import { evaluate, type Statement } from '../support/iam/policy.ts';
+import {
+  type ComponentRole,
+  callKind,
+  deniedCalls,
+  describeCall,
+  requestsOf,
+  roleLabel,
+  roleOf,
+  unusedGrants,
+} from '../support/iam/roles.ts';
+import { createSecrets, endpointScript } from '../support/iam/routes.ts';
+import { DEPLOYMENT, synthesize } from '../support/iam/stack.ts';
+import { assertKafkaReachable, createKafka } from '../support/kafka.ts';
+
+const recording = join(mkdtempSync(join(tmpdir(), 'bridge-calls-')), 'calls.jsonl');
+// Set before any client is built: localClients() reads it.
+process.env[RECORD_CALLS_ENV] = recording;
+
+/**
+ * What CDK's event sources grant a function (SqsEventSource: grantConsumeMessages;
+ * DynamoEventSource: the stream reads): the Lambda service's event source mapping calls them
+ * with the function's role, so they are not the runtime's to use. The calls LocalEventSource
+ * makes in its place (receive, delete) are recorded and must be allowed all the same.
+ */
+const EVENT_SOURCE_GRANTS = [
+  [
+    'sqs:ChangeMessageVisibility',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:GetQueueUrl',
+    'sqs:ReceiveMessage',
+  ],
+  ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+  ['dynamodb:ListStreams'],
+].map((actions) => JSON.stringify(actions));
+function notTheRuntimes(_role: ComponentRole, action: string, statement: Statement): boolean {
+  // MSK IAM permissions are Kafka's, checked per role by the Kafka tests; none with this config.
+  if (action.startsWith('kafka-cluster:')) return true;
+  const actions = typeof statement.Action === 'string' ? [statement.Action] : [...(statement.Action ?? [])];
+  return EVENT_SOURCE_GRANTS.includes(JSON.stringify(actions.sort()));
+}
+
+const a = uniqueName('iam');
+// A name that starts with A's: `a#*` must not reach it.
+const b = `${a}-eu`;
+let clients: LocalClients;
+let endpoint: TestEndpoint;
+let discord: FakeDiscord;
+let calls: RecordedCall[] = [];
+let roles: ComponentRole[] = [];
+
+function readCalls(file: string): RecordedCall[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as RecordedCall);
+}
+
+/**
+ * Recordings of the wider suites to compare with (docs/deploy.md has the commands): every kind
+ * of call they saw must be one this test's run makes too, else the checks here did not see it.
+ */
+const OTHER_RECORDINGS = process.env.BRIDGE_RECORDED_CALLS_COMPARE;
+
+before(async () => {
+  await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
+  await assertReachable(awsEndpoint(), 'moto (S3, DynamoDB, Secrets Manager)');
+  await assertKafkaReachable();
+  clients = localClients();
+  discord = await FakeDiscord.start();
+  endpoint = await TestEndpoint.start(endpointScript);
+});
+
+after(async () => {
+  await endpoint?.stop();
+  await discord?.stop();
+  if (clients !== undefined) destroyClients(clients);
+});
+
+describe('IAM from recorded calls', () => {
+  before(
+    async () => {
+      const setup = { a, b, clients, discord, endpoint, kafka: createKafka('iam-recorded-calls') };
+      await createSecrets(setup);
+      const run = await runBridge(setup);
+      calls = readCalls(recording);
+      roles = synthesize(a, b, run);
+    },
+    { timeout: 180_000 },
+  );
+
+  test('every component made calls, and each has its role in the template', () => {
+    const seen = new Set(calls.map((call) => `${call.component}${call.route ? `:${call.route}` : ''}`));
+    for (const expected of ['poller', 'commit', 'notifier', `deliverer:${a}`, `deliverer:${b}`, `dlq:${a}`])
+      assert.ok(seen.has(expected), `no calls recorded for ${expected}; saw ${[...seen].join(', ')}`);
+    assert.equal(roles.length, 7, `roles: ${roles.map(roleLabel).join(', ')}`);
+  });
+
+  test("each recorded call is allowed by its component's role", () => {
+    assert.deepEqual(deniedCalls(roles, calls, DEPLOYMENT), []);
+  });
+
+  test('each granted action was called (event source and managed policies aside)', () => {
+    assert.deepEqual(unusedGrants(roles, calls, DEPLOYMENT, notTheRuntimes), []);
+    for (const role of roles) {
+      for (const arn of role.managedPolicies)
+        assert.match(
+          arn,
+          /:iam::aws:policy\/service-role\/AWSLambda(Basic|VPCAccess)ExecutionRole$/,
+          roleLabel(role),
+        );
+    }
+  });
+
+  test(`route ${a}'s functions are denied route ${b}'s keys, prefixes, queues and secrets`, () => {
+    let checked = 0;
+    for (const call of calls.filter((c) => c.route === a)) {
+      const role = roleOf(roles, call) ?? assert.fail(`no role for ${describeCall(call)}`);
+      // Route B's names where A's were: queues, partition keys, S3 prefixes, secret names.
+      const moved = JSON.parse(JSON.stringify(call).replaceAll(a, b)) as RecordedCall;
+      const swapped = { ...moved, component: call.component, route: a };
+      if (JSON.stringify(describeCall(swapped)) === JSON.stringify(describeCall(call))) continue;
+      for (const request of requestsOf(swapped, DEPLOYMENT)) {
+        const decision = evaluate(role.statements, request);
+        assert.notEqual(
+          decision.decision,
+          'allowed',
+          `${roleLabel(role)} may ${request.action} on ${request.resource}`,
+        );
+        checked++;
+      }
+    }
+    assert.ok(checked >= 10, `only ${checked} moved calls checked`);
+  });
+
+  test('the calls the wider suites recorded are all kinds this run checks', {
+    skip: OTHER_RECORDINGS === undefined,
+  }, () => {
+    const dir = OTHER_RECORDINGS ?? '';
+    const checked = new Set(calls.map(callKind));
+    const others = readdirSync(dir)
+      .filter((name) => name.endsWith('.jsonl'))
+      .flatMap((name) => readCalls(join(dir, name)))
+      // The operator's calls are for an operator policy, not a bridge role.
+      .filter((call) => call.component !== 'cli');
+    assert.ok(others.length > 0, `no recorded calls in ${dir}`);
+    assert.deepEqual([...new Set(others.map(callKind))].filter((kind) => !checked.has(kind)).sort(), []);
+  });
+});

@@ -1,0 +1,248 @@
+// The bridge in local mode, run through every path that calls AWS with BRIDGE_RECORD_CALLS on,
+// for test/integration/iam-recorded-calls.test.ts: two routes, A and A-eu (a name that starts
+// with the other's), the poller, deliverers, DLQ consumers, commit runs and the notifier.
+import assert from 'node:assert/strict';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Kafka } from 'kafkajs';
+import { asComponent } from '../../../lib/aws/call-recorder.ts';
+import { SecretReader } from '../../../lib/aws/secrets.ts';
+import { CompletionStore } from '../../../lib/completion/store.ts';
+import { parseBridgeConfig, type Route } from '../../../lib/config/index.ts';
+import { REPLAY_MARKER } from '../../../lib/deliver/deliverer.ts';
+import { deduplicationId, type Envelope, encodeEnvelope, recordId } from '../../../lib/envelope/index.ts';
+import { LocalBridge, type LocalLog } from '../../../lib/local/bridge.ts';
+import type { LocalClients } from '../../../lib/local/clients.ts';
+import { LocalEventSource } from '../../../lib/local/event-source.ts';
+import { type Provisioned, provision } from '../../../lib/local/provision.ts';
+import { DiscordClient } from '../../../lib/notify/discord-client.ts';
+import { Notifier } from '../../../lib/notify/notifier.ts';
+import { processNotifyEvent } from '../../../lib/notify/process.ts';
+import { WebhookDirectory } from '../../../lib/notify/webhook-directory.ts';
+import { routeQueueUrl } from '../../../lib/poller/queue-url.ts';
+import { COMMIT_ERRORS_MESSAGE, snsEvent } from '../../unit/notify/fixtures.ts';
+import { uniqueName } from '../aws.ts';
+import { ledgerCompletion } from '../completions.ts';
+import type { FakeDiscord } from '../discord.ts';
+import type { TestEndpoint } from '../endpoint.ts';
+import { createTopic, kafkaBrokers } from '../kafka.ts';
+import { bridgeWebhookSecret, routeInputs, topicOf, WEBHOOK } from './routes.ts';
+
+/** The two routes' names and what the run needs around them. */
+export interface RunSetup {
+  readonly a: string;
+  readonly b: string;
+  readonly clients: LocalClients;
+  readonly kafka: Kafka;
+  readonly discord: FakeDiscord;
+  readonly endpoint: TestEndpoint;
+}
+
+/** What the run created, for the stack's names. */
+export interface RunResult {
+  readonly provisioned: Provisioned;
+  readonly eventsQueue: string;
+}
+
+const silent: LocalLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const noMetrics = { count: () => undefined };
+interface Prepared extends RunResult {
+  readonly routes: readonly Route[];
+  readonly events: { readonly url: string; readonly arn: string };
+}
+
+/** Provisions both routes' resources and the events queue, creates the topics and produces the records. */
+async function prepare(setup: RunSetup): Promise<Prepared> {
+  const { a, b, clients, kafka, endpoint } = setup;
+  const { routes } = parseBridgeConfig({
+    kafka: { brokers: kafkaBrokers() },
+    routes: routeInputs(a, b, (route) => `${endpoint.url}/${route}`),
+  });
+  const provisioned = await provision({ kafka: { brokers: kafkaBrokers(), ssl: false }, routes }, clients, {
+    tableName: uniqueName('iam-completions'),
+    bucket: uniqueName('iam-bucket'),
+  });
+  const eventsQueue = uniqueName('iam-events');
+  const created = await clients.sqs.send(new CreateQueueCommand({ QueueName: eventsQueue }));
+  const url = created.QueueUrl ?? assert.fail('no events queue URL');
+  const attributes = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = attributes.Attributes?.QueueArn ?? assert.fail('no events queue ARN');
+  const producer = kafka.producer();
+  await producer.connect();
+  for (const route of routes) {
+    await createTopic(topicOf(route.name), 1);
+    await producer.send({
+      topic: topicOf(route.name),
+      messages: [
+        { key: 'ok', value: '{"n":0}' },
+        // Over SQS's 1 MiB: a claim check in S3.
+        { key: 'big', value: Buffer.alloc(1_100_000, 'x') },
+        { key: 'flaky', value: '{"n":2}' },
+        { key: 'poison', value: '{"n":3}' },
+        // Parked behind the quarantined key (route A); dead-lettered too (route B).
+        { key: 'poison', value: '{"n":4}' },
+      ],
+    });
+  }
+  await producer.disconnect();
+  return { routes, provisioned, eventsQueue, events: { url, arn } };
+}
+
+/** The notify function's logic behind its SQS event source on the dead-letter events queue. */
+function notifierOf(setup: RunSetup, prepared: Prepared): { notifier: Notifier; source: LocalEventSource } {
+  const { routes, events } = prepared;
+  const notifier = new Notifier({
+    routes,
+    webhooks: new WebhookDirectory(
+      new SecretReader(setup.clients.secrets),
+      routes,
+      bridgeWebhookSecret(setup.a),
+    ),
+    client: new DiscordClient(),
+    logger: silent,
+    metrics: noMetrics,
+  });
+  const source = new LocalEventSource({
+    sqs: setup.clients.sqs,
+    queueUrl: events.url,
+    queueArn: events.arn,
+    waitTimeSeconds: 1,
+    handler: async (event) => {
+      await processNotifyEvent(event, { notifier, logger: silent, metrics: noMetrics });
+      return { batchItemFailures: [] };
+    },
+  });
+  return { notifier, source };
+}
+
+/** Runs the bridge through its main paths; everything it calls lands in the recording. */
+export async function runBridge(setup: RunSetup): Promise<RunResult> {
+  const { a, b, clients, kafka, discord } = setup;
+  const problems: string[] = [];
+  const log: LocalLog = {
+    ...silent,
+    error: (message, details) => problems.push(`${message} ${JSON.stringify(details)}`),
+  };
+  const wait = <T>(what: string, probe: () => Promise<T | undefined>) => waitFor(what, probe, problems);
+  const prepared = await prepare(setup);
+  const { routes, provisioned } = prepared;
+  // The poller's start looks its queues up by name.
+  for (const route of routes)
+    await asComponent({ component: 'poller' }, () => routeQueueUrl(clients.sqs, route));
+  const { notifier, source } = notifierOf(setup, prepared);
+  const bridge = new LocalBridge({
+    routes,
+    clients,
+    provisioned,
+    kafka,
+    log,
+    commitIntervalMs: 300,
+    progressPollMs: 300,
+    deadLetterEventsQueueUrl: prepared.events.url,
+  });
+  asComponent({ component: 'notifier' }, () => source.start());
+  await bridge.start();
+  try {
+    for (const route of routes) await redrive(clients, route, provisioned);
+    for (const route of routes) await replayed(clients, route, provisioned);
+    const completions = new CompletionStore({ client: clients.dynamo, tableName: provisioned.tableName });
+    for (const route of [a, b]) {
+      for (const offset of [0n, 1n, 2n, 3n, 4n, 1_000_000n, 1_000_001n, 2_000_000n])
+        await wait(`${route} offset ${offset}`, () =>
+          ledgerCompletion(completions, route, topicOf(route), 0, offset),
+        );
+    }
+    await wait('the commit of both routes', async () =>
+      bridge.progress().every((p) => p.partitions[0]?.after === 5n) ? true : undefined,
+    );
+    // An alarm arrives by SNS (no role involved) and goes to the bridge's own webhook.
+    await asComponent({ component: 'notifier' }, () =>
+      processNotifyEvent(snsEvent(COMMIT_ERRORS_MESSAGE), { notifier, logger: silent, metrics: noMetrics }),
+    );
+    // Each route's dead-letter summary on its team's webhook, the alarm on the bridge's.
+    await wait('a post to each webhook', async () =>
+      Object.values(WEBHOOK).every((id) =>
+        discord.requests.some((r) => r.path.startsWith(`/api/webhooks/${id}/`)),
+      )
+        ? true
+        : undefined,
+    );
+  } finally {
+    await bridge.stop();
+    await source.stop();
+  }
+  return { provisioned, eventsQueue: prepared.eventsQueue };
+}
+
+/**
+ * Two messages of one key that SQS redrove by itself (a deliverer that crashed on them): the
+ * DLQ consumer's path, the second finding its key quarantined already (route A).
+ */
+async function redrive(clients: LocalClients, route: Route, provisioned: Provisioned): Promise<void> {
+  const queue = provisioned.routes.get(route.name)?.redriveQueue ?? assert.fail('no redrive queue');
+  for (const offset of ['1000000', '1000001']) {
+    const envelope: Envelope = {
+      route: route.name,
+      topic: topicOf(route.name),
+      partition: 0,
+      offset,
+      from: offset,
+      timestamp: String(Date.now()),
+      key: Buffer.from('crashed'),
+      headers: [],
+      value: { inline: Buffer.from('{"crashed":true}') },
+    };
+    await clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queue.url,
+        MessageBody: encodeEnvelope(envelope),
+        MessageGroupId: 'crashed',
+        MessageDeduplicationId: deduplicationId(envelope),
+      }),
+    );
+  }
+}
+
+/**
+ * A record an operator replayed (the CLI's `bridge-replay` attribute): its duplicate check and
+ * its outcome are a per-record completion (BatchGetItem, PutItem), not the ledger entry.
+ */
+async function replayed(clients: LocalClients, route: Route, provisioned: Provisioned): Promise<void> {
+  const queue = provisioned.routes.get(route.name)?.queue ?? assert.fail('no queue');
+  const envelope: Envelope = {
+    route: route.name,
+    topic: topicOf(route.name),
+    partition: 0,
+    offset: '2000000',
+    from: '2000000',
+    timestamp: String(Date.now()),
+    key: Buffer.from('replayed'),
+    headers: [],
+    value: { inline: Buffer.from('{"replayed":true}') },
+  };
+  await clients.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queue.url,
+      MessageBody: encodeEnvelope(envelope),
+      MessageGroupId: 'replayed',
+      MessageDeduplicationId: `${deduplicationId(envelope)}-replay`,
+      MessageAttributes: { [REPLAY_MARKER]: { DataType: 'String', StringValue: recordId(envelope) } },
+    }),
+  );
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  problems: readonly string[],
+  timeoutMs = 60_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; errors: ${problems.join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,0 +1,72 @@
+// The two routes of the IAM test (test/integration/iam-recorded-calls.test.ts), their secrets
+// in the emulator and the endpoint's answers: the same routes run locally and are synthesized.
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import type { RouteInput } from '../../../lib/config/index.ts';
+import type { RunSetup } from './bridge-run.ts';
+
+export const topicOf = (route: string): string => `${route}-topic`;
+export const bridgeWebhookSecret = (a: string): string => `${a}/bridge-discord`;
+/** The Discord webhook ids: each route's team and the bridge's own. */
+export const WEBHOOK = { a: '111111111111111111', b: '222222222222222222', bridge: '999999999999999999' };
+
+/** A's `flaky` key fails once (a retry in a later receive), `poison` keys are refused for good. */
+export function endpointScript(request: { key: string | null; nth: number }): {
+  status: number;
+  body: string;
+} {
+  if (request.key?.startsWith('poison') === true) return { status: 422, body: 'refused' };
+  if (request.key === 'flaky' && request.nth === 1) return { status: 503, body: 'busy' };
+  return { status: 200, body: 'ok' };
+}
+
+/** The two routes, their endpoints at `url`: A quarantines and has a breaker, A-eu neither. */
+export function routeInputs(a: string, b: string, url: (route: string) => string): RouteInput[] {
+  const common = (name: string) => ({
+    name,
+    topics: [topicOf(name)],
+    endpoint: {
+      type: 'http' as const,
+      url: url(name),
+      headersSecret: `${name}/headers`,
+      signingSecret: `${name}/signing`,
+      timeoutMs: 2_000,
+    },
+    alerts: { discordWebhookSecret: `${name}/discord` },
+  });
+  return [
+    {
+      ...common(a),
+      ordering: 'key',
+      onPoison: 'quarantine',
+      retry: { attempts: 4, inProcessAttempts: 1, baseMs: 100, maxMs: 1_000 },
+      // Never opens here (minCalls): its item is still read and counted on every batch.
+      breaker: { minCalls: 1_000 },
+      responses: { retryable: ['5xx'] },
+    },
+    // No quarantine and no breaker: its roles must hold neither.
+    {
+      ...common(b),
+      onPoison: 'dlq',
+      retry: { attempts: 4, inProcessAttempts: 1, baseMs: 100, maxMs: 1_000 },
+    },
+  ];
+}
+
+export async function createSecrets(setup: RunSetup): Promise<void> {
+  const { a, b, clients, discord } = setup;
+  for (const route of [a, b]) {
+    const values: Record<string, string> = {
+      [`${route}/headers`]: JSON.stringify({ 'x-api-key': `key-of-${route}` }),
+      [`${route}/signing`]: `signing-key-of-${route}`,
+      [`${route}/discord`]: discord.webhook(route === a ? WEBHOOK.a : WEBHOOK.b).url,
+    };
+    for (const [Name, SecretString] of Object.entries(values))
+      await clients.secrets.send(new CreateSecretCommand({ Name, SecretString }));
+  }
+  await clients.secrets.send(
+    new CreateSecretCommand({
+      Name: bridgeWebhookSecret(a),
+      SecretString: discord.webhook(WEBHOOK.bridge).url,
+    }),
+  );
+}

@@ -1,0 +1,39 @@
+// The stack for the IAM test's routes, as deployed (endpoints and brokers a deployed config
+// has), and the roles of its components with every ARN resolved for the run's local names.
+import { App, type CfnResource, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { KafkaBridge } from '../../../cdk/lib/kafka-bridge.ts';
+import type { BridgeConfigInput } from '../../../lib/config/index.ts';
+import type { RunResult } from './bridge-run.ts';
+import { type ComponentRole, componentRoles } from './roles.ts';
+import { bridgeWebhookSecret, routeInputs } from './routes.ts';
+import type { Deployment } from './template.ts';
+
+export const DEPLOYMENT = { account: '123456789012', region: 'us-east-1' } as const;
+
+/** The stack for the same routes, its endpoints as a deployed config has them; the roles and the deployed names. */
+export function synthesize(a: string, b: string, run: RunResult): ComponentRole[] {
+  const { provisioned, eventsQueue } = run;
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'IamCheck', { env: DEPLOYMENT });
+  const config: BridgeConfigInput = {
+    kafka: { brokers: ['b-1.kafka.example.com:9094'], ssl: true },
+    routes: routeInputs(a, b, (route) => `https://${route}.example.com/kafka`),
+  };
+  const bridge = new KafkaBridge(stack, 'Bridge', {
+    config,
+    discordWebhookSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Hook', bridgeWebhookSecret(a)),
+  });
+  const id = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(construct.node.defaultChild as CfnResource);
+  const deployment: Deployment = {
+    ...DEPLOYMENT,
+    physicalNames: {
+      [id(bridge.completionTable)]: provisioned.tableName,
+      [id(bridge.bucket)]: provisioned.bucket,
+      [id(bridge.deadLetterEvents)]: eventsQueue,
+    },
+  };
+  return componentRoles(Template.fromStack(stack).toJSON() as never, deployment);
+}
