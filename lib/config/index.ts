@@ -1,6 +1,8 @@
 export { defineConfig } from './define.ts';
 export {
   DELIVER_BATCH_SIZE,
+  type DeliverConcurrency,
+  deliverConcurrency,
   deliverTimeoutMs,
   maxReceiveCount,
   REDRIVE_CONSUMER_ATTEMPTS,

@@ -8,7 +8,7 @@ import { CommitLease } from '../commit/lease.ts';
 import { commitRoutes } from '../commit/run.ts';
 import { Ledger } from '../completion/ledger.ts';
 import { CompletionStore } from '../completion/store.ts';
-import type { Route } from '../config/index.ts';
+import { deliverConcurrency, type Route } from '../config/index.ts';
 import { deliverBatch } from '../deliver/batch.ts';
 import { createDeliverer } from '../deliver/create.ts';
 import { DeadLetterEvents } from '../deliver/dead-letter-events.ts';
@@ -53,6 +53,11 @@ export interface LocalBridgeOptions {
    * announce each dead letter there, as deployed. Local mode runs no notifier, so none by default.
    */
   readonly deadLetterEventsQueueUrl?: string;
+  /**
+   * Deliver invocations at once per route, instead of the stack's (deliverConcurrency): the cost
+   * benchmark runs one at a time so each invocation's timing is its own.
+   */
+  readonly deliverInvocations?: number;
 }
 
 /** The functions that run as Lambda when deployed. */
@@ -189,7 +194,7 @@ export class LocalBridge {
             instrument('deliver', event.Records, () =>
               deliverBatch(event, context, deliverer, { sqs: clients.sqs, queueUrl: resources.queue.url }),
             ),
-          concurrency: route.concurrency,
+          concurrency: options.deliverInvocations ?? deliverConcurrency(route).invocations,
           functionTimeoutMs: resources.deliverTimeoutMs,
           onError: onError('deliver batch'),
         }),

@@ -12,7 +12,12 @@ import type { ArchiveRecord } from '../../lib/archive/archive.ts';
 import type { Completion } from '../../lib/completion/completion.ts';
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { completionTableDefinition } from '../../lib/completion/table.ts';
-import { parseBridgeConfig, type Route, type RouteInput } from '../../lib/config/index.ts';
+import {
+  deliverConcurrency,
+  parseBridgeConfig,
+  type Route,
+  type RouteInput,
+} from '../../lib/config/index.ts';
 import { createDeliverer } from '../../lib/deliver/create.ts';
 import { type DeliverMetrics, METRICS, type MetricName } from '../../lib/deliver/observability.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../lib/deliver/signature.ts';
@@ -155,6 +160,10 @@ async function harness(
   const runner = deliverRunner(sqs, queue, deliverer, {
     functionTimeoutMs: 30_000,
     onError: (error) => errors.push(error),
+    // As the stack sizes the event source when the route sets the endpoint's concurrency.
+    ...(route.deliver.maxCallsInFlight === undefined
+      ? {}
+      : { concurrency: deliverConcurrency(route).invocations }),
   });
   return {
     route,
@@ -584,6 +593,33 @@ describe('deliver: key quarantine', () => {
     assert.equal(completion.status, 'dead-lettered');
     assert.equal(h.endpoint.received.length, 0, 'no call');
     assert.equal(h.metrics.get(METRICS.parked), 0, 'not parked behind itself');
+  });
+});
+
+describe('deliver: calls in flight (deliver.maxCallsInFlight)', () => {
+  test('groups of a batch are called concurrently, each in order, never above the option', async () => {
+    // Prepare: 16 keys of 3 records; every answer takes 150 ms.
+    const h = await harness(() => ({ status: 200, delayMs: 150 }), { deliver: { maxCallsInFlight: 4 } });
+    const keys = Array.from({ length: 16 }, (_, i) => `k${i}`);
+    let offset = 0;
+    for (let round = 0; round < 3; round++) for (const key of keys) await h.send(key, offset++);
+    // Act
+    h.runner.start();
+    for (let o = 0; o < offset; o++) await waitForCompletion(h, o);
+    await h.stop();
+    // Assess
+    assert.ok(h.endpoint.maxInFlight <= 4, `the endpoint saw ${h.endpoint.maxInFlight} calls at once`);
+    assert.ok(h.endpoint.maxInFlight >= 3, `calls overlapped: ${h.endpoint.maxInFlight} at most`);
+    for (const key of keys) {
+      const offsets = h.endpoint.requestsOf(key).map((r) => Number(r.offset));
+      assert.deepEqual(
+        offsets,
+        [...offsets].sort((a, b) => a - b),
+        `${key} in offset order`,
+      );
+      assert.equal(offsets.length, 3, key);
+    }
+    assert.deepEqual(h.errors, []);
   });
 });
 

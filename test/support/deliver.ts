@@ -8,6 +8,8 @@ import { LocalEventSource } from '../../lib/local/event-source.ts';
 export interface DeliverRunnerOptions {
   readonly functionTimeoutMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** Invocations at once (the SQS event source's maximum concurrency); 1 by default. */
+  readonly concurrency?: number;
 }
 
 /** An event source on `queue` that runs `deliverer` over its batches (not started). */

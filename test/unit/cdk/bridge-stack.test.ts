@@ -163,12 +163,14 @@ describe('per-route functions', () => {
   });
 
   test('event sources: batch 10, maximum concurrency from the route, batch item failures', () => {
+    const expected: Record<string, number> = { orders: 20, payments: 3 };
     for (const route of stack.bridge.routes) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: getAtt(bridge.logicalId(route.queue), 'Arn'),
         FunctionName: { Ref: bridge.logicalId(route.deliverFunction) },
         BatchSize: 10,
-        ScalingConfig: { MaximumConcurrency: route.route.concurrency },
+        // `concurrency`, or derived from deliver.maxCallsInFlight (payments: 30 = 3 x 10).
+        ScalingConfig: { MaximumConcurrency: expected[route.route.name] },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
