@@ -116,6 +116,8 @@ export class CommitLease {
             ...(update === undefined ? {} : { '#partitions': 'partitions' }),
           },
           ExpressionAttributeValues: { ':owner': lease.owner, ...set.values },
+          // The item as written: free (no extra capacity), and what a cost meter sizes the write by.
+          ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );

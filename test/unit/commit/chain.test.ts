@@ -96,6 +96,23 @@ describe('compactLinks: the finished records above a hole as segments', () => {
     ]);
   });
 
+  test('a link read again inside a segment joins it instead of starting an overlapping one', () => {
+    // The state holds 79-87 (records 79..87); the re-read margin brings 86, 87 and 88..94 again.
+    const state = { from: 79n, offset: 87n };
+    const reread = contiguous(86, 87, 88, 89, 90, 91, 92, 93, 94);
+    assert.deepEqual(compactLinks([state, ...reread]), [{ from: 79n, offset: 94n }]);
+    assert.equal(advanceCommitted(79n, [state, ...reread]).committed, 95n, 'the walk goes through');
+  });
+
+  test('segments that overlap from an older state still walk through', () => {
+    const overlapping = [
+      { from: 79n, offset: 87n },
+      { from: 86n, offset: 94n },
+      { from: 95n, offset: 95n },
+    ];
+    assert.equal(advanceCommitted(79n, overlapping).committed, 96n);
+  });
+
   test('duplicates keep the larger offset', () => {
     assert.deepEqual(compactLinks([...contiguous(3, 3), { from: 3n, offset: 5n }]), [
       { from: 3n, offset: 5n },
