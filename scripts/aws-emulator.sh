@@ -23,7 +23,7 @@ files="$here/aws-emulator"
 
 run_dir=${BRIDGE_RUN_DIR:-$repo/.run}
 mkdir -p "$run_dir"
-run_dir=$(cd "$run_dir" && pwd)
+run_dir=$(cd "$run_dir" && pwd -P)
 
 HOST=127.0.0.1
 MOTO_PORT=${MOTO_PORT:-4566}

@@ -38,7 +38,7 @@ files="$here/kafka"
 
 run_root=${BRIDGE_RUN_DIR:-$repo/.run}
 mkdir -p "$run_root"
-run_root=$(cd "$run_root" && pwd)
+run_root=$(cd "$run_root" && pwd -P)
 instance=${KAFKA_INSTANCE:-}
 if [ -n "$instance" ] && ! [[ "$instance" =~ ^[a-z0-9][a-z0-9-]{0,39}$ ]]; then
   echo "kafka: KAFKA_INSTANCE must be 1-40 lowercase letters, digits or hyphens (got '$instance')" >&2
