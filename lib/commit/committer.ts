@@ -140,7 +140,8 @@ export class Committer {
         });
         continue;
       }
-      const perRecord = await completions.listFrom(target.route, topic, partition, before);
+      // Eventually consistent: an item missed now is read by the next run (items stay), never skipped.
+      const perRecord = await completions.listFrom(target.route, topic, partition, before, 10_000, false);
       const merged = mergePartition(before, partitions.get(key), [...(links.get(key) ?? []), ...perRecord]);
       partitions.set(key, merged.state);
       if (merged.committed > before) moves.set(partition, merged.committed);

@@ -196,6 +196,8 @@ export class CompletionStore {
     partition: number,
     position: bigint,
     limit = 10_000,
+    /** Strongly consistent (default); the commit reads eventually consistent: a late item only waits for its next run. */
+    consistent = true,
   ): Promise<Completion[]> {
     const found: Completion[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -209,7 +211,7 @@ export class CompletionStore {
               ':pk': partitionKey(route, topic, partition),
               ':sk': offsetSortKey(position),
             },
-            ConsistentRead: true,
+            ConsistentRead: consistent,
             Limit: Math.min(1000, limit - found.length),
             ExclusiveStartKey: startKey,
           }),
