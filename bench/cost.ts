@@ -24,6 +24,7 @@ import { SampleEndpoint } from '../lib/local/sample-endpoint.ts';
 import { summarize } from '../lib/local/summary.ts';
 import { type OperationUsage, UsageMeter } from './cost/meter.ts';
 import { ASSUMED_CALL_MS, PRICES, PRICES_AS_OF } from './cost/prices.ts';
+import { exitIfArgsCheck } from './lib/args.ts';
 import { machineFacts, RESULTS_DIR, useFastestDynamoDb, writeResult } from './lib/env.ts';
 
 const { values: args } = parseArgs({
@@ -69,6 +70,7 @@ const parameters = {
   commitIntervalMs: 5_000,
   fargateTask: { vcpu: 0.5, memoryGb: 1, architecture: 'x86_64' },
 };
+exitIfArgsCheck();
 const timeoutMs = numberArg('timeout-s', 10, 3_600) * 1000;
 
 /** One function's invocations as Lambda would bill them. */

@@ -11,6 +11,7 @@ import { completionTableDefinition } from '../lib/completion/table.ts';
 import { localEndpoints } from '../lib/local/clients.ts';
 import { QuarantineStore } from '../lib/quarantine/quarantine.ts';
 import { dynamoClient, uniqueName } from '../test/support/aws.ts';
+import { exitIfArgsCheck } from './lib/args.ts';
 import { dynamoDbLocalUrl, machineFacts, writeResult } from './lib/env.ts';
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -20,6 +21,7 @@ if (!(seconds > 0) || !Number.isInteger(inFlight) || inFlight < 1) {
     `usage: bench/dynamodb-emulators.ts [seconds > 0] [calls in flight >= 1], got ${process.argv.slice(2)}`,
   );
 }
+exitIfArgsCheck();
 
 /** Runs `call` with `inFlight` callers for `seconds`; calls per second. */
 async function rate(call: (i: number) => Promise<unknown>): Promise<number> {

@@ -13,7 +13,7 @@
 // arrivals - first arrival of the run).
 
 import { deleteTopics } from '../test/support/kafka.ts';
-import { numericArgs } from './lib/args.ts';
+import { exitIfArgsCheck, numericArgs } from './lib/args.ts';
 import { benchRoute, startBridge } from './lib/bridge.ts';
 import { type Arrival, BenchEndpoint } from './lib/endpoint.ts';
 import { prepareBench, writeComparison, writeResult } from './lib/env.ts';
@@ -23,6 +23,7 @@ import { round } from './lib/stats.ts';
 import { connectProducer, createWorkload, keyOf, produceBacklog, type Workload } from './lib/workload.ts';
 
 const params = numericArgs({ partitions: 4, keys: 1000, latencyMs: 100, concurrency: 20, records: 2000 });
+exitIfArgsCheck();
 const { partitions, keys, latencyMs, concurrency, records } = params;
 const failingKey = keyOf(7, keys);
 

@@ -13,7 +13,7 @@
 // bound = concurrency / latency: no consumer that holds `concurrency` calls open can do better.
 
 import { deleteTopics } from '../test/support/kafka.ts';
-import { numericArgs } from './lib/args.ts';
+import { exitIfArgsCheck, numericArgs } from './lib/args.ts';
 import { benchRoute, startBridge } from './lib/bridge.ts';
 import { BenchEndpoint } from './lib/endpoint.ts';
 import { prepareBench, writeComparison, writeResult } from './lib/env.ts';
@@ -31,6 +31,7 @@ const params = numericArgs({
   rate: 25,
   seconds: 20,
 });
+exitIfArgsCheck();
 const { partitions, keys, latencyMs, concurrency, records, rate, seconds } = params;
 const boundRps = concurrency / (latencyMs / 1000);
 const peerBound = Math.min(partitions, concurrency) / (latencyMs / 1000);

@@ -39,6 +39,7 @@ import {
   sqsEndpoint,
 } from '../test/support/aws.ts';
 import { createKafka, createTopic, deleteTopics, kafkaBrokers, uniqueName } from '../test/support/kafka.ts';
+import { exitIfArgsCheck } from './lib/args.ts';
 
 /**
  * SQS client setups, from the SDK's defaults to what the poller uses, one lever at a time.
@@ -97,6 +98,7 @@ function parseArgs(argv: readonly string[]): {
 }
 
 const { sizes, partitions, clients } = parseArgs(process.argv.slice(2));
+exitIfArgsCheck();
 const KEYS = 2_000;
 
 interface Measured {

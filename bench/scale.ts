@@ -7,7 +7,7 @@
 // on it from the beginning, the steady delivery rate (5th to 95th percentile of arrivals).
 import { join } from 'node:path';
 import { deleteTopics } from '../test/support/kafka.ts';
-import { numericArgs } from './lib/args.ts';
+import { exitIfArgsCheck, numericArgs } from './lib/args.ts';
 import { startBridge } from './lib/bridge.ts';
 import { BenchEndpoint } from './lib/endpoint.ts';
 import { prepareBench, RESULTS_DIR, writeResult } from './lib/env.ts';
@@ -17,6 +17,7 @@ import { round, steadyRate } from './lib/stats.ts';
 import { connectProducer, createWorkload, produceBacklog } from './lib/workload.ts';
 
 const params = numericArgs({ latencyMs: 100, records: 600 });
+exitIfArgsCheck();
 const { latencyMs, records } = params;
 
 interface Setting {

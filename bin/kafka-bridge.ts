@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The operator CLI (docs/cli.md). The logic is in lib/cli; this only wires the process.
-import { main } from '../lib/cli/main.ts';
+import { main, runsUntilStopped } from '../lib/cli/main.ts';
 
 // kafkajs 2.2.4's request queue schedules a check with a negative delay, which Node 24 clamps to
 // 1 ms and reports as TimeoutNegativeWarning (RequestQueue.scheduleCheckPendingRequests): harmless,
@@ -14,9 +14,17 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
+// Ctrl-C or SIGTERM ends a command that runs until stopped (the console) cleanly; the others
+// keep Node's default (the process ends at once).
+const stop = new AbortController();
+if (runsUntilStopped(process.argv.slice(2))) {
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+}
 const code = await main(process.argv.slice(2), {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  signal: stop.signal,
 });
 // Exit explicitly: kafkajs can keep reconnect timers alive after a failed command, and a CLI
 // must return as soon as it has answered.

@@ -1,9 +1,10 @@
-import { parseArgs } from 'node:util';
 import { logLevel } from 'kafkajs';
 import { type BridgeConfig, ConfigError } from '../lib/config/index.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
+import { type LocalArgs, numberFlag, parseLocalArgs, USAGE, UsageError } from '../lib/local/args.ts';
 import { LocalBridge, type LocalLog } from '../lib/local/bridge.ts';
 import { destroyClients, localClients, localEndpoints } from '../lib/local/clients.ts';
+import { type LocalConsoleOptions, startLocalConsole } from '../lib/local/console.ts';
 import { formatSummary, runDemo } from '../lib/local/demo.ts';
 import { LocalModeError } from '../lib/local/errors.ts';
 import { checkInfrastructure } from '../lib/local/preflight.ts';
@@ -11,32 +12,6 @@ import { ProgressView } from '../lib/local/progress-view.ts';
 import { provision } from '../lib/local/provision.ts';
 import { SampleEndpoint } from '../lib/local/sample-endpoint.ts';
 import { ConfigFileError, loadBridgeConfigFile } from '../lib/runtime/config.ts';
-
-const USAGE = `usage:
-  npm start [-- --demo] [demo options]       run the demo (the default)
-  npm start -- --config <file> [--route <name>]... [--create-topics <partitions>] [--sample-endpoint <port>]
-
-config options:
-  --route <name>             run only this route (repeatable; default: all routes of the file)
-  --create-topics <n>        create the routes' missing topics with n partitions
-  --sample-endpoint <port>   also serve the demo's sample endpoint on this port (bridge.config.ts's
-                             sample route points at 8787); --latency-ms, --failure-rate and
-                             --poison-rate apply to it
-
-demo options:
-  --records <n>          stop once n records are produced and committed (default: run until Ctrl-C)
-  --summary-json <file>  write the summary as JSON
-  --partitions <n>       partitions of the demo topic (default 4)
-  --keys <n>             distinct record keys (default 50)
-  --rate <n>             records produced per second, 0 for as fast as possible (default 15)
-  --latency-ms <n>       sample endpoint's mean answer time (default 20)
-  --failure-rate <x>     share of requests answered 503, retried (default 0.05)
-  --poison-rate <x>      share of records always answered 422, dead-lettered (default 0.005)
-  --endpoint-port <n>    sample endpoint's port (default 0: a free one)
-  --timeout <seconds>    give up after this long (default 600 with --records)
-  --plain                plain progress lines even on a terminal`;
-
-class UsageError extends LocalModeError {}
 
 // kafkajs 2.2.4's request queue schedules a timer with a negative delay on Node 23+ (its
 // throttle bookkeeping; Node clamps it to 1 ms, so nothing misbehaves). The warning would be the
@@ -47,58 +22,10 @@ process.on('warning', (warning) => {
   process.stderr.write(`${warning.name}: ${warning.message}\n`);
 });
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        demo: { type: 'boolean' },
-        config: { type: 'string' },
-        route: { type: 'string', multiple: true },
-        'create-topics': { type: 'string' },
-        'sample-endpoint': { type: 'string' },
-        records: { type: 'string' },
-        'summary-json': { type: 'string' },
-        partitions: { type: 'string' },
-        keys: { type: 'string' },
-        rate: { type: 'string' },
-        'latency-ms': { type: 'string' },
-        'failure-rate': { type: 'string' },
-        'poison-rate': { type: 'string' },
-        'endpoint-port': { type: 'string' },
-        timeout: { type: 'string' },
-        plain: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'see npm start -- --help');
-  }
-}
-
-function number(
-  name: string,
-  text: string | undefined,
-  rule: (n: number) => boolean,
-  what: string,
-): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || !rule(value)) {
-    throw new UsageError(`--${name} must be ${what}, got ${JSON.stringify(text)}`, 'see npm start -- --help');
-  }
-  return value;
-}
-
 /** `{ key: value }`, or nothing when the flag was not given (exactOptionalPropertyTypes). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
-
-const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
-const share = (n: number) => n >= 0 && n < 1;
 
 /** Ctrl-C or SIGTERM stops cleanly once; a second one ends the process at once. */
 function stopSignal(out: NodeJS.WritableStream): AbortSignal {
@@ -126,12 +53,17 @@ async function loadConfig(path: string): Promise<BridgeConfig> {
   }
 }
 
-async function runConfig(
-  values: ReturnType<typeof parse>,
-  out: NodeJS.WritableStream,
-  tty: boolean,
-): Promise<number> {
-  const path = values.config ?? 'bridge.config.ts';
+/** The console flags: false for --no-console. */
+function consoleOptions(values: LocalArgs): LocalConsoleOptions | false {
+  if (values['no-console'] === true) return false;
+  return {
+    ...optional('port', numberFlag(values, 'console-port')),
+    allowReplay: values['allow-replay'] === true,
+  };
+}
+
+async function runConfig(values: LocalArgs, out: NodeJS.WritableStream, tty: boolean): Promise<number> {
+  const path = values.config ?? 'bridge.local.config.ts';
   const config = await loadConfig(path);
   const only = values.route;
   if (only !== undefined) {
@@ -152,12 +84,7 @@ async function runConfig(
       'leave them out with --route <name> for the others, or point them at an http:// endpoint for local runs',
     );
   }
-  const createPartitions = number(
-    'create-topics',
-    values['create-topics'],
-    wholeAtLeast(1),
-    'a whole number >= 1',
-  );
+  const createPartitions = numberFlag(values, 'create-topics');
   const endpoints = localEndpoints();
   await checkInfrastructure(endpoints);
   const kafka = await createKafkaClient(config.kafka, { logLevel: logLevel.ERROR });
@@ -183,24 +110,15 @@ async function runConfig(
   } finally {
     await admin.disconnect();
   }
-  const samplePort = number('sample-endpoint', values['sample-endpoint'], wholeAtLeast(0), 'a port number');
+  const samplePort = numberFlag(values, 'sample-endpoint');
   const sample =
     samplePort === undefined
       ? undefined
       : await SampleEndpoint.start({
           port: samplePort,
-          ...optional(
-            'latencyMs',
-            number('latency-ms', values['latency-ms'], (n) => n >= 0, 'a number >= 0'),
-          ),
-          ...optional(
-            'failureRate',
-            number('failure-rate', values['failure-rate'], share, 'a number in [0, 1)'),
-          ),
-          ...optional(
-            'poisonRate',
-            number('poison-rate', values['poison-rate'], share, 'a number in [0, 1)'),
-          ),
+          ...optional('latencyMs', numberFlag(values, 'latency-ms')),
+          ...optional('failureRate', numberFlag(values, 'failure-rate')),
+          ...optional('poisonRate', numberFlag(values, 'poison-rate')),
         });
   if (sample !== undefined) out.write(`sample endpoint: ${sample.url} (any path answers)\n`);
   const clients = localClients(endpoints);
@@ -217,6 +135,7 @@ async function runConfig(
   const failure = new Promise<void>((done) => {
     failed = done;
   });
+  let operatorConsole: { close(): Promise<void> } | undefined;
   try {
     const provisioned = await provision({ ...config, routes }, clients);
     const bridge = new LocalBridge({
@@ -231,6 +150,11 @@ async function runConfig(
       },
     });
     await bridge.start();
+    const wanted = consoleOptions(values);
+    operatorConsole =
+      wanted === false
+        ? undefined
+        : await startLocalConsole({ ...config, routes }, provisioned, endpoints, wanted, out);
     out.write(`local mode: ${routes.map((route) => route.name).join(', ')} running; Ctrl-C stops cleanly\n`);
     const timer = setInterval(() => view.render(bridge.progress()), tty ? 500 : 5_000);
     await Promise.race([stopped, failure]);
@@ -246,6 +170,7 @@ async function runConfig(
     }
     return 0;
   } finally {
+    await operatorConsole?.close();
     destroyClients(clients);
     await sample?.stop();
   }
@@ -253,44 +178,31 @@ async function runConfig(
 
 async function main(): Promise<number> {
   const out = process.stdout;
-  const values = parse(process.argv.slice(2));
+  const values = parseLocalArgs(process.argv.slice(2));
   if (values.help === true) {
     out.write(`${USAGE}\n`);
     return 0;
   }
   const tty = out.isTTY === true && values.plain !== true;
   if (values.config !== undefined || values.route !== undefined) {
-    if (values.demo === true)
-      throw new UsageError('--demo and --config exclude each other', 'pass one of them');
     return runConfig(values, out, tty);
   }
-  const records = number('records', values.records, wholeAtLeast(1), 'a whole number >= 1');
-  const timeoutSeconds = number('timeout', values.timeout, wholeAtLeast(1), 'a whole number of seconds >= 1');
+  const records = numberFlag(values, 'records');
+  const timeoutSeconds = numberFlag(values, 'timeout');
   const summary = await runDemo({
     out,
     tty,
+    console: consoleOptions(values),
     signal: stopSignal(out),
     ...optional('records', records),
     ...optional('summaryJson', values['summary-json']),
-    ...optional(
-      'partitions',
-      number('partitions', values.partitions, wholeAtLeast(1), 'a whole number >= 1'),
-    ),
-    ...optional('keys', number('keys', values.keys, wholeAtLeast(1), 'a whole number >= 1')),
-    ...optional(
-      'perSecond',
-      number('rate', values.rate, (n) => n >= 0, 'a number >= 0'),
-    ),
-    ...optional(
-      'latencyMs',
-      number('latency-ms', values['latency-ms'], (n) => n >= 0, 'a number >= 0'),
-    ),
-    ...optional('failureRate', number('failure-rate', values['failure-rate'], share, 'a number in [0, 1)')),
-    ...optional('poisonRate', number('poison-rate', values['poison-rate'], share, 'a number in [0, 1)')),
-    ...optional(
-      'endpointPort',
-      number('endpoint-port', values['endpoint-port'], wholeAtLeast(0), 'a port number'),
-    ),
+    ...optional('partitions', numberFlag(values, 'partitions')),
+    ...optional('keys', numberFlag(values, 'keys')),
+    ...optional('perSecond', numberFlag(values, 'rate')),
+    ...optional('latencyMs', numberFlag(values, 'latency-ms')),
+    ...optional('failureRate', numberFlag(values, 'failure-rate')),
+    ...optional('poisonRate', numberFlag(values, 'poison-rate')),
+    ...optional('endpointPort', numberFlag(values, 'endpoint-port')),
     ...optional(
       'timeoutMs',
       timeoutSeconds === undefined ? (records === undefined ? undefined : 600_000) : timeoutSeconds * 1000,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm start`: brings up the local infrastructure (real Kafka broker, AWS emulators), then runs
-# local mode (functions/local.ts): the demo by default, or your routes with --config <file>.
+# local mode (functions/local.ts): the demo by default, or your routes with --config <file>
+# (bridge.local.config.ts runs the routes of bridge.config.ts locally).
 # Arguments after `npm start --` go to local mode; `npm start -- --help` lists them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

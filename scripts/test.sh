@@ -11,6 +11,8 @@ echo "== typecheck (tsc)"
 npx tsc --noEmit -p tsconfig.json
 echo "== local infrastructure"
 bash scripts/infra.sh up
+echo "== browser and terminal for the console and live-view tests"
+bash scripts/browser.sh
 echo "== tests"
 # Two at a time on a 2-core machine; integration tests isolate themselves by unique names.
 # The reliability suite (faults injected, invariant checker) runs here too; the soak does not.

@@ -18,3 +18,12 @@ export function numericArgs<T extends Record<string, number>>(defaults: T, argv 
   }
   return values as T;
 }
+
+/**
+ * Ends the process (exit 0) when BRIDGE_ARGS_CHECK=1: a script calls it right after parsing and
+ * checking its arguments, before any work, so a test can check the arguments a doc shows
+ * (test/e2e/doc-commands.test.ts) without running the benchmark.
+ */
+export function exitIfArgsCheck(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.BRIDGE_ARGS_CHECK === '1') process.exit(0);
+}

@@ -1,11 +1,14 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import config from '../../bridge.config.ts';
+import { brokerList } from '../../lib/config/index.ts';
 import { BridgeStack } from '../lib/bridge-stack.ts';
 
 /*
  * The CDK app (`npx cdk synth`, `npx cdk deploy`). Routes come from bridge.config.ts, the one
- * config the local runner and the CLI read too; the stack validates it at synth.
+ * config the CLI reads too (local mode runs the same routes through bridge.local.config.ts); the
+ * stack validates it in deploy mode at synth. `-c brokers=host:port,...` replaces the config's
+ * brokers (which come from KAFKA_BROKERS, else a placeholder: docs/deploy.md).
  * The stack is environment-agnostic unless the CLI knows an account and region, so synth needs
  * no AWS credentials.
  */
@@ -16,9 +19,11 @@ Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
 const stackName: unknown = app.node.tryGetContext('stackName');
+const contextBrokers: unknown = app.node.tryGetContext('brokers');
+const brokers = brokerList(typeof contextBrokers === 'string' ? contextBrokers : undefined);
 new BridgeStack(app, typeof stackName === 'string' ? stackName : 'KafkaBridge', {
   description: 'Kafka-to-endpoint bridge: poller on Fargate, SQS FIFO per route, Lambda deliverers',
   ...(account !== undefined && region !== undefined ? { env: { account, region } } : {}),
-  bridge: { config },
+  bridge: { config: brokers === undefined ? config : { ...config, kafka: { ...config.kafka, brokers } } },
 });
 app.synth();

@@ -1,7 +1,7 @@
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ConfigError, type KafkaConfig, type Route } from '../../lib/config/index.ts';
+import { ConfigError, deployBrokerProblem, type KafkaConfig, type Route } from '../../lib/config/index.ts';
 import type { KafkaClientRole } from '../../lib/kafka/apis.ts';
 import { mskStatements } from './msk-iam.ts';
 
@@ -52,6 +52,11 @@ export function resolveKafka(
   props: KafkaConnectionProps = {},
 ): ResolvedKafka {
   const tls = props.tls ?? config.ssl;
+  const brokerIssues = (props.brokers ?? []).flatMap((broker, index) => {
+    const message = deployBrokerProblem(broker);
+    return message === undefined ? [] : [{ field: `props.kafka.brokers[${index}]`, message }];
+  });
+  if (brokerIssues.length > 0) throw new ConfigError(brokerIssues);
   const auth = props.auth ?? authFromConfig(scope, config);
   if (auth.kind === 'mtls' && !tls) {
     throw new ConfigError([{ field: 'props.kafka.tls', message: 'must be true with mTLS authentication' }]);

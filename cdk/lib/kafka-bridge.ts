@@ -41,7 +41,9 @@ import { RouteResources, visibilityTimeoutFor } from './route-resources.ts';
 export interface KafkaBridgeProps {
   /**
    * The routes and Kafka connection, as bridge.config.ts declares them. Validated here with
-   * parseBridgeConfig: a bad route fails the synth with a ConfigError naming route and field.
+   * parseBridgeConfig in deploy mode: a bad route, or one that only works on one machine
+   * (loopback or http:// endpoint, loopback broker), fails the synth with a ConfigError naming
+   * route and field.
    */
   readonly config: BridgeConfigInput;
   /** Overrides of the config's Kafka connection, and the auth kinds the config cannot express (mTLS). */
@@ -96,7 +98,8 @@ export class KafkaBridge extends Construct {
   constructor(scope: Construct, id: string, props: KafkaBridgeProps) {
     super(scope, id);
     // First, before any resource: a bad config must fail with its own message, nothing else.
-    this.config = parseBridgeConfig(props.config);
+    // Deploy mode: no loopback or plain-http endpoint, no loopback broker (lib/config/deploy.ts).
+    this.config = parseBridgeConfig(props.config, { mode: 'deploy' });
     const kafka = resolveKafka(this, this.config.kafka, props.kafka);
     // The runtime gets the config as written (defaults not expanded: about a quarter of the
     // size), with the Kafka section as resolved here.

@@ -27,6 +27,35 @@ export class BreakerError extends BridgeError {
   }
 }
 
+/** The route's shared state item in the completions table. */
+export function breakerKey(route: string): { pk: string; sk: string } {
+  return { pk: breakerPartitionKey(route), sk: 'state' };
+}
+
+/** Where a route's breaker stands, for operators (the console). */
+export type BreakerReading =
+  | { readonly state: 'none' }
+  | { readonly state: 'closed' }
+  | { readonly state: 'open'; readonly until: string }
+  | { readonly state: 'half-open' };
+
+/** Reads the breaker's shared state item (one GetItem); 'closed' when it has none yet. */
+export async function readBreaker(
+  client: DynamoDBClient,
+  tableName: string,
+  route: string,
+  now: number = Date.now(),
+): Promise<BreakerReading> {
+  const out = await DynamoDBDocumentClient.from(client).send(
+    new GetCommand({ TableName: tableName, Key: breakerKey(route), ConsistentRead: true }),
+  );
+  const openUntil = (out.Item as StateItem | undefined)?.openUntil ?? 0;
+  if (openUntil === 0) return { state: 'closed' };
+  return openUntil > now
+    ? { state: 'open', until: new Date(openUntil).toISOString() }
+    : { state: 'half-open' };
+}
+
 /** What the breaker lets a record do. */
 export type Admission =
   /** Call the endpoint as usual. */
@@ -92,7 +121,7 @@ export class CircuitBreaker {
   }
 
   #key(): { pk: string; sk: string } {
-    return { pk: breakerPartitionKey(this.#o.route), sk: 'state' };
+    return breakerKey(this.#o.route);
   }
 
   /** Reads the shared state at the start of a batch. */

@@ -33,6 +33,8 @@ export interface DeadLetterFilter {
   readonly since?: number;
   /** Only those whose reason or an attempt's error contains this text (case-insensitive). */
   readonly error?: string;
+  /** Only these record ids (the console replays exactly the dead letters its preview showed). */
+  readonly recordIds?: readonly string[];
 }
 
 /**
@@ -175,6 +177,8 @@ async function deadLetters(ctx: CliContext, route: Route): Promise<ArchivedEntry
 }
 
 function matches(entry: ArchivedEntry, filter: DeadLetterFilter): boolean {
+  if (filter.recordIds !== undefined && !filter.recordIds.includes(entry.record.recordId ?? entry.archiveKey))
+    return false;
   if (filter.key !== undefined && entry.key !== filter.key) return false;
   if (filter.since !== undefined && Date.parse(entry.record.archivedAt) < filter.since) return false;
   if (filter.error !== undefined) {

@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { startConsole } from '../console/server.ts';
 import { BridgeError } from '../errors.ts';
+import { type Command, parseCommand } from './command.ts';
 import { CliContext, DEFAULT_BUCKET, DEFAULT_COMPLETION_TABLE, loadConfig } from './context.ts';
-import { type DeadLetterFilter, dlqList, dlqReplay, dlqShow } from './dlq.ts';
-import { CliError, usageError } from './errors.ts';
+import { dlqList, dlqReplay, dlqShow } from './dlq.ts';
+import { CliError } from './errors.ts';
 import { json, short, table } from './format.ts';
 import { quarantineList, quarantineReplay } from './quarantine.ts';
 import type { ReplayReport } from './replay.ts';
-import { type ResetTarget, reset } from './reset.ts';
+import { reset } from './reset.ts';
 import { status } from './status.ts';
 import { trace } from './trace.ts';
 
@@ -25,6 +26,10 @@ Commands:
                                   where one record is: forwarded, attempts, outcome, committed
   reset --to-offset N | --to-time ISO [--partition P] [--topic T]
                                   moves the route's progress group (needs --route)
+  console [--port P] [--allow-replay]
+                                  the operator console in the browser (docs/console.md), on
+                                  127.0.0.1; prints its URL with an access token; read-only
+                                  unless --allow-replay; Ctrl-C stops it
 
 Options:
   --config FILE       bridge config (default bridge.config.ts)
@@ -41,57 +46,42 @@ Options:
   --region NAME       AWS region (default AWS_REGION)
 `;
 
-const OPTIONS = {
-  config: { type: 'string' },
-  route: { type: 'string' },
-  json: { type: 'boolean' },
-  key: { type: 'string' },
-  since: { type: 'string' },
-  error: { type: 'string' },
-  wait: { type: 'string' },
-  'to-offset': { type: 'string' },
-  'to-time': { type: 'string' },
-  partition: { type: 'string' },
-  topic: { type: 'string' },
-  endpoint: { type: 'string' },
-  'sqs-endpoint': { type: 'string' },
-  table: { type: 'string' },
-  bucket: { type: 'string' },
-  region: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** Ends a command that runs until stopped (console); none: it runs until the process ends. */
+  readonly signal?: AbortSignal;
+}
+
+/** Whether the command line runs until stopped (the console), so Ctrl-C should end it cleanly. */
+export function runsUntilStopped(argv: readonly string[]): boolean {
+  try {
+    return parseCommand(argv).name === 'console';
+  } catch {
+    return false;
+  }
 }
 
 /** Runs one command line; returns the exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let ctx: CliContext | undefined;
   try {
-    const { values, positionals } = parseCommandLine(argv);
-    if (values.help === true || positionals.length === 0) {
+    const command = parseCommand(argv);
+    if (command.name === 'help') {
       io.out(USAGE);
-      return positionals.length === 0 && values.help !== true ? 2 : 0;
+      return command.asked ? 0 : 2;
     }
-    const configPath = resolve(io.cwd ?? process.cwd(), values.config ?? 'bridge.config.ts');
+    const configPath = resolve(io.cwd ?? process.cwd(), command.config ?? 'bridge.config.ts');
     const config = await loadConfig(configPath);
-    ctx = new CliContext(
-      config,
-      {
-        ...(values.endpoint === undefined ? {} : { endpoint: values.endpoint }),
-        ...(values['sqs-endpoint'] === undefined ? {} : { sqsEndpoint: values['sqs-endpoint'] }),
-        ...(values.table === undefined ? {} : { table: values.table }),
-        ...(values.bucket === undefined ? {} : { bucket: values.bucket }),
-        ...(values.region === undefined ? {} : { region: values.region }),
-      },
-      io.env ?? process.env,
-    );
-    const print = (data: unknown, human: () => string) => io.out(values.json === true ? json(data) : human());
-    await run(ctx, positionals, values, print);
+    ctx = new CliContext(config, command.resources, io.env ?? process.env);
+    const print = (data: unknown, human: () => string) => io.out(command.json ? json(data) : human());
+    if (command.name === 'console') {
+      await serveConsole(ctx, command, io);
+      return 0;
+    }
+    await run(ctx, command, print);
     return 0;
   } catch (error) {
     if (error instanceof CliError) {
@@ -112,33 +102,31 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
-type Values = ReturnType<typeof parseCommandLine>['values'];
-
-function parseCommandLine(argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw usageError(error instanceof Error ? error.message : String(error));
-  }
+/** Serves the console until the signal (Ctrl-C) ends it. */
+async function serveConsole(
+  ctx: CliContext,
+  command: Extract<Command, { name: 'console' }>,
+  io: CliIo,
+): Promise<void> {
+  const running = await startConsole({ ctx, port: command.port, allowReplay: command.allowReplay });
+  io.out(
+    `console: ${running.url}\n(${command.allowReplay ? 'replay allowed' : 'read-only: --allow-replay to replay'}; the URL holds the access token; Ctrl-C stops it)`,
+  );
+  await new Promise<void>((resolve) => {
+    if (io.signal?.aborted === true) resolve();
+    io.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await running.close();
 }
 
 async function run(
   ctx: CliContext,
-  positionals: readonly string[],
-  values: Values,
+  command: Exclude<Command, { name: 'help' | 'console' }>,
   print: (data: unknown, human: () => string) => void,
 ): Promise<void> {
-  const [command, sub, arg, extra] = positionals;
-  const route = values.route;
-  const wait = values.wait === undefined ? {} : { waitMs: seconds(values.wait, '--wait') * 1000 };
-  const only = (n: number) => {
-    const used = command === 'trace' ? 2 : n;
-    if (positionals.length > used)
-      throw usageError(`unexpected argument ${JSON.stringify(positionals[used])}`);
-  };
-  switch (command) {
+  const { route } = command;
+  switch (command.name) {
     case 'status': {
-      only(1);
       const routes = await status(ctx, route);
       print(routes, () =>
         routes
@@ -155,100 +143,78 @@ async function run(
       );
       return;
     }
-    case 'dlq': {
-      const filter = deadLetterFilter(values);
-      if (sub === 'list') {
-        only(2);
-        const lists = await dlqList(ctx, route, filter);
-        print(lists, () =>
-          lists
-            .map(
-              (l) =>
-                `route ${l.route}: ${l.deadLetters.length} dead letter(s) to act on, ${l.dlqDepth} message(s) in the DLQ\n` +
-                table(
-                  ['record id', 'key', 'time', 'attempts', 'reason'],
-                  l.deadLetters.map((d) => [d.recordId, d.key, d.time, d.attempts, short(d.reason)]),
-                ),
-            )
-            .join('\n\n'),
-        );
-        return;
-      }
-      if (sub === 'show') {
-        if (arg === undefined)
-          throw usageError('dlq show needs a record id: dlq show <route>/<topic>/<partition>/<offset>');
-        only(3);
-        const d = await dlqShow(ctx, arg, route);
-        print(d, () =>
-          [
-            `record     ${d.recordId}`,
-            `outcome    ${d.outcome}: ${d.reason}`,
-            `key        ${d.key ?? (d.keyProblem === null ? '(none)' : `(unknown: ${d.keyProblem})`)}   message group ${d.messageGroupId ?? '-'}`,
-            `position   topic ${d.topic ?? '-'} partition ${d.partition ?? '-'} offset ${d.offset ?? '-'} (from ${d.from ?? '-'})`,
-            `timestamp  ${d.timestamp ?? '-'}`,
-            `archived   ${d.archivedAt} (s3 ${d.archive})${d.replayedAt === null ? '' : `, replayed ${d.replayedAt}`}`,
-            `headers    ${d.headers.length === 0 ? '(none)' : d.headers.map((h) => `${h.name}=${h.value ?? 'null'}`).join(', ')}`,
-            `payload    ${d.payloadBytes === null ? '(none)' : `${d.payloadBytes} bytes: ${short(d.payloadPreview ?? '', 200)}`}`,
-            `attempts   ${d.attemptCount}`,
-            d.attempts.length === 0
-              ? ''
-              : table(
-                  ['#', 'receive', 'started', 'status', 'error', 'answer'],
-                  d.attempts.map((a) => [
-                    a.attempt,
-                    a.receive,
-                    a.startedAt,
-                    a.status ?? null,
-                    short(a.error, 40),
-                    short(a.excerpt ?? '', 40),
-                  ]),
-                ),
-          ]
-            .filter((line) => line !== '')
-            .join('\n'),
-        );
-        return;
-      }
-      if (sub === 'replay') {
-        only(2);
-        const reports = await dlqReplay(ctx, route, filter, wait);
-        print(reports, () => reports.map(replayText).join('\n\n'));
-        return;
-      }
-      throw usageError(
-        `dlq needs list, show or replay${sub === undefined ? '' : `, not ${JSON.stringify(sub)}`}`,
-      );
-    }
-    case 'quarantine': {
-      if (sub === 'list') {
-        only(2);
-        const keys = await quarantineList(ctx, route);
-        print(keys, () =>
-          keys.length === 0
-            ? 'no quarantined key'
-            : table(
-                ['route', 'key', 'behind', 'since', 'parked'],
-                keys.map((k) => [k.route, k.key, k.behind, k.since, k.parked]),
+    case 'dlq list': {
+      const lists = await dlqList(ctx, route, command.filter);
+      print(lists, () =>
+        lists
+          .map(
+            (l) =>
+              `route ${l.route}: ${l.deadLetters.length} dead letter(s) to act on, ${l.dlqDepth} message(s) in the DLQ\n` +
+              table(
+                ['record id', 'key', 'time', 'attempts', 'reason'],
+                l.deadLetters.map((d) => [d.recordId, d.key, d.time, d.attempts, short(d.reason)]),
               ),
-        );
-        return;
-      }
-      if (sub === 'replay') {
-        if (arg === undefined) throw usageError('quarantine replay needs a key: quarantine replay <key>');
-        if (extra !== undefined) throw usageError(`unexpected argument ${JSON.stringify(extra)}`);
-        const report = await quarantineReplay(ctx, route, arg, wait);
-        print(report, () => replayText(report));
-        return;
-      }
-      throw usageError(
-        `quarantine needs list or replay${sub === undefined ? '' : `, not ${JSON.stringify(sub)}`}`,
+          )
+          .join('\n\n'),
       );
+      return;
+    }
+    case 'dlq show': {
+      const d = await dlqShow(ctx, command.recordId, route);
+      print(d, () =>
+        [
+          `record     ${d.recordId}`,
+          `outcome    ${d.outcome}: ${d.reason}`,
+          `key        ${d.key ?? (d.keyProblem === null ? '(none)' : `(unknown: ${d.keyProblem})`)}   message group ${d.messageGroupId ?? '-'}`,
+          `position   topic ${d.topic ?? '-'} partition ${d.partition ?? '-'} offset ${d.offset ?? '-'} (from ${d.from ?? '-'})`,
+          `timestamp  ${d.timestamp ?? '-'}`,
+          `archived   ${d.archivedAt} (s3 ${d.archive})${d.replayedAt === null ? '' : `, replayed ${d.replayedAt}`}`,
+          `headers    ${d.headers.length === 0 ? '(none)' : d.headers.map((h) => `${h.name}=${h.value ?? 'null'}`).join(', ')}`,
+          `payload    ${d.payloadBytes === null ? '(none)' : `${d.payloadBytes} bytes: ${short(d.payloadPreview ?? '', 200)}`}`,
+          `attempts   ${d.attemptCount}`,
+          d.attempts.length === 0
+            ? ''
+            : table(
+                ['#', 'receive', 'started', 'status', 'error', 'answer'],
+                d.attempts.map((a) => [
+                  a.attempt,
+                  a.receive,
+                  a.startedAt,
+                  a.status ?? null,
+                  short(a.error, 40),
+                  short(a.excerpt ?? '', 40),
+                ]),
+              ),
+        ]
+          .filter((line) => line !== '')
+          .join('\n'),
+      );
+      return;
+    }
+    case 'dlq replay': {
+      const reports = await dlqReplay(ctx, route, command.filter, waitOf(command));
+      print(reports, () => reports.map(replayText).join('\n\n'));
+      return;
+    }
+    case 'quarantine list': {
+      const keys = await quarantineList(ctx, route);
+      print(keys, () =>
+        keys.length === 0
+          ? 'no quarantined key'
+          : table(
+              ['route', 'key', 'behind', 'since', 'parked'],
+              keys.map((k) => [k.route, k.key, k.behind, k.since, k.parked]),
+            ),
+      );
+      return;
+    }
+    case 'quarantine replay': {
+      const report = await quarantineReplay(ctx, route, command.key, waitOf(command));
+      print(report, () => replayText(report));
+      return;
     }
     case 'trace': {
-      if (sub === undefined)
-        throw usageError('trace needs a record: trace <route>/<topic>/<partition>/<offset>');
-      only(2);
-      const t = await trace(ctx, sub, route);
+      const t = await trace(ctx, command.record, route);
       print(t, () =>
         [
           `record     ${t.recordId}`,
@@ -271,13 +237,10 @@ async function run(
       return;
     }
     case 'reset': {
-      only(1);
-      if (route === undefined) throw usageError('reset needs --route <name>');
-      const to = resetTarget(values);
-      const result = await reset(ctx, route, {
-        to,
-        ...(values.partition === undefined ? {} : { partition: integer(values.partition, '--partition') }),
-        ...(values.topic === undefined ? {} : { topic: values.topic }),
+      const result = await reset(ctx, command.route, {
+        to: command.to,
+        ...(command.partition === undefined ? {} : { partition: command.partition }),
+        ...(command.topic === undefined ? {} : { topic: command.topic }),
       });
       print(
         result,
@@ -291,9 +254,12 @@ async function run(
       );
       return;
     }
-    default:
-      throw usageError(`unknown command ${JSON.stringify(command)}`);
   }
+}
+
+/** The replay options of a replay command: its --wait, if given. */
+function waitOf(command: { readonly waitMs?: number }): { waitMs?: number } {
+  return command.waitMs === undefined ? {} : { waitMs: command.waitMs };
 }
 
 function replayText(report: ReplayReport): string {
@@ -312,44 +278,4 @@ function replayText(report: ReplayReport): string {
   for (const { key, reason } of report.stillQuarantined)
     lines.push(`key ${key} stays quarantined: ${reason}`);
   return lines.join('\n');
-}
-
-function deadLetterFilter(values: Values): DeadLetterFilter {
-  return {
-    ...(values.key === undefined ? {} : { key: values.key }),
-    ...(values.since === undefined ? {} : { since: time(values.since, '--since') }),
-    ...(values.error === undefined ? {} : { error: values.error }),
-  };
-}
-
-function resetTarget(values: Values): ResetTarget {
-  const offset = values['to-offset'];
-  const at = values['to-time'];
-  if ((offset === undefined) === (at === undefined))
-    throw usageError('reset needs exactly one of --to-offset N or --to-time ISO');
-  if (offset !== undefined) {
-    if (!/^(?:0|[1-9]\d{0,18})$/.test(offset))
-      throw usageError(`--to-offset ${offset} is not an offset (a non-negative integer)`);
-    return { offset: BigInt(offset) };
-  }
-  return { time: time(at ?? '', '--to-time') };
-}
-
-function time(text: string, flag: string): number {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms))
-    throw usageError(`${flag} ${text} is not a time: use ISO 8601, e.g. 2026-11-23T09:00:00Z`);
-  return ms;
-}
-
-function integer(text: string, flag: string): number {
-  if (!/^(?:0|[1-9]\d{0,9})$/.test(text)) throw usageError(`${flag} ${text} is not a non-negative integer`);
-  return Number(text);
-}
-
-function seconds(text: string, flag: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw usageError(`${flag} ${text} is not a positive number of seconds`);
-  return value;
 }

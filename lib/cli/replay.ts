@@ -63,6 +63,8 @@ export interface ReplayOptions {
   /** How long to wait for each replayed record of a quarantined key to finish. Default 60 s. */
   readonly waitMs?: number;
   readonly now?: () => number;
+  /** Called with each record's outcome as it is known (the console shows a replay's progress). */
+  readonly onRecord?: (record: ReplayedRecord) => void;
 }
 
 /**
@@ -100,6 +102,10 @@ export async function replay(
   const doc = DynamoDBDocumentClient.from(ctx.dynamo);
   const queueUrl = await ctx.queueUrl(route);
   const records: ReplayedRecord[] = [];
+  const noted = (record: ReplayedRecord) => {
+    records.push(record);
+    options.onRecord?.(record);
+  };
   const lifted: string[] = [];
   const stillQuarantined: { key: string; reason: string }[] = [];
   const replayedIds = new Set<string>();
@@ -160,7 +166,7 @@ export async function replay(
   const batch: ArchivedEntry[] = [];
   for (const entry of selected) {
     if (entry.envelope === undefined || entry.record.recordId === undefined) {
-      records.push({ recordId: entry.archiveKey, key: null, outcome: 'malformed' });
+      noted({ recordId: entry.archiveKey, key: null, outcome: 'malformed' });
     } else if (entry.groupId !== undefined && quarantined.has(entry.groupId)) {
       groupsToWalk.add(entry.groupId);
     } else {
@@ -171,7 +177,7 @@ export async function replay(
   for (const entry of inReplayOrder(batch)) {
     const envelope = entry.envelope as Envelope;
     const dedup = await send(entry, envelope);
-    records.push({
+    noted({
       recordId: entry.record.recordId ?? entry.archiveKey,
       key: entry.key,
       outcome: dedup === undefined ? 'already-delivered' : 'sent',
@@ -201,14 +207,14 @@ export async function replay(
         tried.add(entry.archiveKey);
         const dedup = await send(entry, envelope);
         if (dedup === undefined) {
-          records.push({ recordId: id, key: entry.key, outcome: 'already-delivered' });
+          noted({ recordId: id, key: entry.key, outcome: 'already-delivered' });
           continue;
         }
         const outcome = await waitForOutcome(envelope);
-        records.push({ recordId: id, key: entry.key, outcome, deduplicationId: dedup });
+        noted({ recordId: id, key: entry.key, outcome, deduplicationId: dedup });
         if (outcome === 'delivered') continue;
         for (const rest of pending.slice(index + 1)) {
-          records.push({
+          noted({
             recordId: rest.record.recordId ?? rest.archiveKey,
             key: rest.key,
             outcome: 'held-back',

@@ -52,10 +52,7 @@ async function routeStatus(ctx: CliContext, offsets: KafkaOffsets, route: Route)
     await offsets.connect();
     const rows: PartitionStatus[] = [];
     for (const topic of route.topics) {
-      const [committed, marks] = await Promise.all([
-        offsets.committed(group, topic),
-        offsets.watermarks(topic),
-      ]);
+      const [committed, marks] = await allDone(offsets.committed(group, topic), offsets.watermarks(topic));
       for (const [partition, mark] of [...marks].sort(([a], [b]) => a - b)) {
         const done = committed.get(partition);
         // Without a committed offset nothing is done yet: everything still in the log is lag.
@@ -99,4 +96,16 @@ export async function depth(ctx: CliContext, queueUrl: string): Promise<QueueDep
     visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
     inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
   };
+}
+
+/**
+ * Both results, like Promise.all, but only once both calls have finished: with Promise.all the
+ * caller would disconnect while the other call is still under way, and kafkajs reconnects for it
+ * (a missing topic's metadata retry) after the disconnect, leaving a socket open for good.
+ */
+export async function allDone<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }

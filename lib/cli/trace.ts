@@ -10,6 +10,7 @@ import { KafkaOffsets } from '../kafka/offsets.ts';
 import { readArchived } from './archived.ts';
 import type { CliContext } from './context.ts';
 import { CliError, usageError } from './errors.ts';
+import { allDone } from './status.ts';
 
 export type TraceState =
   /** The offset is at or past the log end: no such record yet. */
@@ -149,10 +150,10 @@ async function kafkaPosition(
   try {
     return await ctx.withKafka(async () => {
       await offsets.connect();
-      const [committed, marks] = await Promise.all([
+      const [committed, marks] = await allDone(
         offsets.committed(progressGroupId(route), ref.topic),
         offsets.watermarks(ref.topic),
-      ]);
+      );
       const mark = marks.get(ref.partition);
       if (mark === undefined) {
         throw new CliError(`topic ${ref.topic} has no partition ${ref.partition} (it has ${marks.size})`);

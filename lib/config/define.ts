@@ -7,3 +7,15 @@ import type { BridgeConfigInput } from './schema.ts';
 export function defineConfig(config: BridgeConfigInput): BridgeConfigInput {
   return config;
 }
+
+/**
+ * A comma-separated broker list (`KAFKA_BROKERS`, `-c brokers=...`) as an array, blanks
+ * dropped; undefined when the text is absent or holds no broker, so the caller's default applies.
+ */
+export function brokerList(text: string | undefined): string[] | undefined {
+  const brokers = (text ?? '')
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker !== '');
+  return brokers.length === 0 ? undefined : brokers;
+}

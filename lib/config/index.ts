@@ -1,4 +1,5 @@
-export { defineConfig } from './define.ts';
+export { brokerList, defineConfig } from './define.ts';
+export { type ConfigMode, deployBrokerProblem } from './deploy.ts';
 export {
   DELIVER_BATCH_SIZE,
   type DeliverConcurrency,
@@ -19,7 +20,7 @@ export {
   type RouteNaming,
   redriveQueueName,
 } from './names.ts';
-export { parseBridgeConfig } from './parse.ts';
+export { type ParseOptions, parseBridgeConfig } from './parse.ts';
 export type {
   Alerts,
   AlertsInput,
@@ -59,4 +60,4 @@ export {
   type StatusPattern,
   statusMatches,
 } from './status.ts';
-export { endpointUrlProblem, isLocalHost } from './url.ts';
+export { credentialQueryParam, endpointUrlProblem, isLocalHost, isLoopbackHost } from './url.ts';

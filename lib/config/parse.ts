@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type ConfigMode, deployKafkaIssues, deployRouteIssues } from './deploy.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { crossRouteIssues, type IndexedRoute, kafkaIssues, type RuleIssue, routeIssues } from './rules.ts';
 import {
@@ -26,20 +27,27 @@ const PARSE_OPTIONS = {
     issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
 };
 
+export interface ParseOptions {
+  /** 'deploy' (the CDK construct) also rejects what only works on one machine: see deploy.ts. */
+  readonly mode?: ConfigMode;
+}
+
 /**
  * Validates a bridge config and applies every default: `defaults` first (nested objects merge
  * key by key, the route's own values win), then the built-in ones. Throws a ConfigError that
  * lists every problem found, each with its field path (`routes[orders].endpoint.url`).
  * Rules between fields run once those fields are valid on their own, so a second run can
- * reveal more after the first fixes.
+ * reveal more after the first fixes. In deploy mode the deploy rules (deploy.ts) are listed
+ * with the others, in the same error.
  */
-export function parseBridgeConfig(input: unknown): BridgeConfig {
+export function parseBridgeConfig(input: unknown, options: ParseOptions = {}): BridgeConfig {
+  const deploy = options.mode === 'deploy';
   const issues: ConfigIssue[] = [];
   const top = TopLevelSchema.safeParse(input, PARSE_OPTIONS);
   if (!top.success) issues.push(...fromZod(top.error.issues, '', undefined));
   if (!isRecord(input)) throw new ConfigError(issues);
 
-  const kafka = isRecord(input.kafka) ? parseKafka(input.kafka, issues) : undefined;
+  const kafka = isRecord(input.kafka) ? parseKafka(input.kafka, issues, deploy) : undefined;
   const defaults = isRecord(input.defaults) ? parseDefaults(input.defaults, issues) : {};
   const rawRoutes: readonly unknown[] = Array.isArray(input.routes) ? input.routes : [];
 
@@ -67,6 +75,7 @@ export function parseBridgeConfig(input: unknown): BridgeConfig {
       return;
     }
     issues.push(...fromRules(routeIssues(result.data), prefix, name));
+    if (deploy) issues.push(...fromRules(deployRouteIssues(result.data), prefix, name));
     parsed.push({ index, route: result.data });
   });
 
@@ -79,13 +88,13 @@ export function parseBridgeConfig(input: unknown): BridgeConfig {
   return { kafka, routes: parsed.map(({ route }) => route) };
 }
 
-function parseKafka(raw: PlainObject, issues: ConfigIssue[]): KafkaConfig | undefined {
+function parseKafka(raw: PlainObject, issues: ConfigIssue[], deploy: boolean): KafkaConfig | undefined {
   const result = KafkaSchema.safeParse(raw, PARSE_OPTIONS);
   if (!result.success) {
     issues.push(...fromZod(result.error.issues, 'kafka', undefined));
     return undefined;
   }
-  const problems = kafkaIssues(result.data);
+  const problems = [...kafkaIssues(result.data), ...(deploy ? deployKafkaIssues(result.data) : [])];
   issues.push(...fromRules(problems, 'kafka', undefined));
   return problems.length === 0 ? result.data : undefined;
 }

@@ -5,6 +5,7 @@ import { createKafkaClient } from '../kafka/client.ts';
 import { readArchivedOrders } from './archive-reader.ts';
 import { LocalBridge, type LocalLog } from './bridge.ts';
 import { destroyClients, localClients, localEndpoints } from './clients.ts';
+import { type LocalConsoleOptions, startLocalConsole } from './console.ts';
 import { OrderProducer } from './order-producer.ts';
 import { checkInfrastructure } from './preflight.ts';
 import { ProgressView } from './progress-view.ts';
@@ -26,6 +27,8 @@ export interface DemoOptions {
   /** Give up (and report what is unfinished) after this long. */
   readonly timeoutMs?: number;
   readonly summaryJson?: string;
+  /** The operator console on the demo's route; false: none. Default: on a free port, read-only. */
+  readonly console?: LocalConsoleOptions | false;
   readonly out: NodeJS.WritableStream;
   readonly tty: boolean;
   /** Aborted on Ctrl-C / SIGTERM: stop producing, stop the bridge cleanly, summarize. */
@@ -65,6 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     poisonRate: options.poisonRate ?? 0.005,
   });
   const clients = localClients(endpoints);
+  let operatorConsole: { close(): Promise<void> } | undefined;
   try {
     const config = parseBridgeConfig({
       kafka: { brokers: [...endpoints.kafkaBrokers], clientId: 'kafka-bridge-demo' },
@@ -94,6 +98,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await admin.disconnect();
     }
     const provisioned = await provision(config, clients);
+    if (options.console !== false) {
+      operatorConsole = await startLocalConsole(
+        config,
+        provisioned,
+        endpoints,
+        options.console ?? {},
+        options.out,
+      );
+    }
     let fatal: Error | undefined;
     const stopNow = new AbortController();
     const bridge = new LocalBridge({
@@ -194,6 +207,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
     return summary;
   } finally {
+    await operatorConsole?.close();
     await endpoint.stop();
     destroyClients(clients);
   }

@@ -1,3 +1,4 @@
+import cliTruncate from 'cli-truncate';
 import { METRICS } from '../deliver/observability.ts';
 import type { RouteProgress } from './bridge.ts';
 
@@ -20,27 +21,32 @@ interface Row {
  * Live progress in the terminal. On a TTY, one table redrawn in place (the cursor goes back
  * over the previous drawing); otherwise one plain line per call, so logs and CI output stay
  * readable. Recent warnings are shown under the table instead of scrolling it away.
+ *
+ * Every line drawn on a TTY is clipped to the terminal's width (measured in columns, ANSI
+ * sequences and wide characters counted as the terminal does): a line that wrapped would take
+ * two rows where the cursor goes back one, and each redraw would leave a copy behind.
  */
 export class ProgressView {
-  readonly #out: NodeJS.WritableStream;
+  readonly #out: NodeJS.WritableStream & { readonly columns?: number };
   readonly #tty: boolean;
   readonly #started = Date.now();
   readonly #events: string[] = [];
   #drawnLines = 0;
 
-  constructor(out: NodeJS.WritableStream, tty: boolean) {
+  constructor(out: NodeJS.WritableStream & { readonly columns?: number }, tty: boolean) {
     this.#out = out;
     this.#tty = tty;
   }
 
   /** A warning or error to show; printed at once when not on a TTY. */
   event(text: string): void {
-    const line = `${new Date().toISOString().slice(11, 19)} ${text}`;
+    // One row each: a newline or an escape sequence inside a message would break the redraw.
+    const line = `${new Date().toISOString().slice(11, 19)} ${text.replace(/\p{Cc}+/gu, ' ')}`;
     if (!this.#tty) {
       this.#out.write(`${line}\n`);
       return;
     }
-    this.#events.push(line.length > 160 ? `${line.slice(0, 157)}...` : line);
+    this.#events.push(line);
     if (this.#events.length > 5) this.#events.shift();
   }
 
@@ -98,9 +104,18 @@ export class ProgressView {
     if (this.#events.length > 0) lines.push('recent events:', ...this.#events.map((e) => `  ${e}`));
     // Back over the previous drawing, clear to the end of the screen, draw again.
     const back = this.#drawnLines > 0 ? `\x1b[${this.#drawnLines}F\x1b[0J` : '';
-    this.#out.write(`${back}${lines.join('\n')}\n`);
+    this.#out.write(`${back}${lines.map((line) => fit(line, this.#out.columns)).join('\n')}\n`);
     this.#drawnLines = lines.length;
   }
+}
+
+/**
+ * One terminal row: clipped one column short of the width, since a line that fills the last
+ * column leaves some terminals' cursor in a pending wrap.
+ */
+export function fit(line: string, columns: number | undefined): string {
+  const width = Math.max((columns ?? 80) - 1, 10);
+  return cliTruncate(line, width, { position: 'end' });
 }
 
 function rowsOf(route: RouteProgress): Row[] {

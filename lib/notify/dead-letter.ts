@@ -110,7 +110,7 @@ export function deadLetterEmbed(
       ...(options.oncall === undefined ? [] : [{ name: 'On call', value: options.oncall }]),
       {
         name: 'Next steps',
-        value: `\`kafka-bridge dlq list ${route}\` · runbook: ${
+        value: `\`npx kafka-bridge dlq list --route ${route}\` · runbook: ${
           runbook.startsWith('http') ? `[dead-letter summaries](${runbook})` : runbook
         }`,
       },

@@ -105,15 +105,23 @@ describe('demo', () => {
     const file = join(dir, 'interrupted.json');
     const { child, done } = run(['--demo', '--summary-json', file, '--rate', '100', '--poison-rate', '0']);
     // Interrupt once records are being delivered (the plain progress lines show the count).
+    let printed = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the demo delivered nothing within 60 s')), 60_000);
       child.stdout?.on('data', (chunk: Buffer) => {
+        printed += chunk.toString();
         if (/delivered [1-9]/.test(chunk.toString())) {
           clearTimeout(timer);
           resolve();
         }
       });
     });
+    // `npm start` prints the operator console's URL; it serves the demo's route while it runs.
+    const consoleUrl = /console: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(printed)?.[1];
+    assert.ok(consoleUrl, `no console URL in the demo's output:\n${printed}`);
+    const page = await fetch(consoleUrl);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<a href="\/route\?name=demo-/);
     child.kill('SIGINT');
     const { code, stdout, stderr } = await done;
     assert.equal(
@@ -144,9 +152,12 @@ describe('demo', () => {
   });
 
   test('an unknown route names the routes there are', { timeout: 30_000 }, async () => {
-    const { code, stderr } = await run(['--config', 'bridge.config.ts', '--route', 'nope']).done;
+    const { code, stderr } = await run(['--config', 'bridge.local.config.ts', '--route', 'nope']).done;
     assert.equal(code, 2);
-    assert.match(stderr, /error: unknown route nope in bridge\.config\.ts\n {2}fix: routes there: orders\n/);
+    assert.match(
+      stderr,
+      /error: unknown route nope in bridge\.local\.config\.ts\n {2}fix: routes there: orders\n/,
+    );
   });
 
   test('a bad flag value says which flag and what it must be', { timeout: 30_000 }, async () => {

@@ -300,7 +300,7 @@ describe('dead-letter summaries', () => {
             { name: 'On call', value: '@orders-oncall' },
             {
               name: 'Next steps',
-              value: `\`kafka-bridge dlq list orders\` · runbook: [dead-letter summaries](${RUNBOOK}/docs/runbook.md#dead-letter-summaries)`,
+              value: `\`npx kafka-bridge dlq list --route orders\` · runbook: [dead-letter summaries](${RUNBOOK}/docs/runbook.md#dead-letter-summaries)`,
             },
           ],
           footer: { text: 'kafka-bridge · payloads are in the S3 archive, not in this message' },

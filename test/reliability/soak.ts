@@ -17,6 +17,7 @@
 //   completion write, for a few records (each may be accepted twice: an explained duplicate).
 import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { exitIfArgsCheck } from '../../bench/lib/args.ts';
 import { destroyClients, localClients } from '../../lib/local/clients.ts';
 import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
 import { assertKafkaReachable } from '../support/kafka.ts';
@@ -47,6 +48,7 @@ const records = Math.floor(positive('records', args.records ?? String(Math.ceil(
 const partitions = Math.floor(positive('partitions', args.partitions));
 const keys = Math.floor(positive('keys', args.keys));
 const seed = Math.floor(positive('seed', args.seed));
+exitIfArgsCheck();
 
 const random = seededRandom(seed);
 const between = (low: number, high: number): number => randomInt(random, low, high);

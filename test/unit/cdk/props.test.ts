@@ -82,6 +82,43 @@ describe('bad props fail at synth, naming route and field', () => {
     );
   });
 
+  test('an endpoint on a loopback host, even over https (deploy mode)', () => {
+    assertConfigError(
+      () => build(config([{ ...ROUTE, endpoint: { type: 'http', url: 'https://127.0.0.1:8443/orders' } }])),
+      { route: 'orders', field: 'routes[orders].endpoint.url', message: /loopback host/ },
+    );
+  });
+
+  test("local mode's endpoint: plain http to 127.0.0.1 (deploy mode)", () => {
+    assertConfigError(
+      () => build(config([{ ...ROUTE, endpoint: { type: 'http', url: 'http://127.0.0.1:8787/orders' } }])),
+      { route: 'orders', field: 'routes[orders].endpoint.url', message: /loopback host.*https:\/\// },
+    );
+  });
+
+  test('an endpoint URL with a credential in its query', () => {
+    assertConfigError(
+      () =>
+        build(
+          config([
+            { ...ROUTE, endpoint: { type: 'http', url: 'https://orders.example.com/k?access_token=x' } },
+          ]),
+        ),
+      { route: 'orders', field: 'routes[orders].endpoint.url', message: /"access_token"/ },
+    );
+  });
+
+  test('a loopback broker in the config, or in the props that override it', () => {
+    assertConfigError(() => build(config([ROUTE], { brokers: ['kafka:9092', 'localhost:9092'] })), {
+      field: 'kafka.brokers[1]',
+      message: /loopback address/,
+    });
+    assertConfigError(() => build(config([ROUTE]), { brokers: ['[::1]:9092'] }), {
+      field: 'props.kafka.brokers[0]',
+      message: /loopback address/,
+    });
+  });
+
   test('a misspelt route setting', () => {
     assertConfigError(() => build(config([{ ...ROUTE, maxInflight: 10 } as RouteInput])), {
       route: 'orders',

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { ConfigError, type ConfigIssue, parseBridgeConfig } from '../../../lib/config/index.ts';
+import {
+  ConfigError,
+  type ConfigIssue,
+  type ParseOptions,
+  parseBridgeConfig,
+} from '../../../lib/config/index.ts';
 
 /*
  * Inputs here are plain objects typed loosely on purpose: the tests feed parseBridgeConfig the
@@ -33,9 +38,9 @@ export function kafkaConfig(kafka: Raw): Raw {
 }
 
 /** Parses `input`, which must be rejected, and returns the error. */
-export function rejection(input: unknown): ConfigError {
+export function rejection(input: unknown, options: ParseOptions = {}): ConfigError {
   try {
-    parseBridgeConfig(input);
+    parseBridgeConfig(input, options);
   } catch (error) {
     assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
     return error;
@@ -56,8 +61,12 @@ export interface ExpectedIssue {
  * names and nothing else), that the issue names the route and field, and that the error's
  * message lists it under its field path.
  */
-export function assertRejected(input: unknown, expected: ExpectedIssue): ConfigIssue {
-  const error = rejection(input);
+export function assertRejected(
+  input: unknown,
+  expected: ExpectedIssue,
+  options: ParseOptions = {},
+): ConfigIssue {
+  const error = rejection(input, options);
   assert.deepEqual(
     error.issues.map((issue) => issue.field),
     [expected.field],

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { parseCommand } from '../../../lib/cli/command.ts';
 import {
   type DeadLetterEvent,
   deadLetterEmbed,
@@ -97,7 +98,7 @@ describe('deadLetterEmbed', () => {
         {
           name: 'Next steps',
           value:
-            '`kafka-bridge dlq list orders` · runbook: [dead-letter summaries](https://git.example.com/bridge/docs/runbook.md#dead-letter-summaries)',
+            '`npx kafka-bridge dlq list --route orders` · runbook: [dead-letter summaries](https://git.example.com/bridge/docs/runbook.md#dead-letter-summaries)',
         },
       ],
       footer: { text: 'kafka-bridge · payloads are in the S3 archive, not in this message' },
@@ -131,5 +132,20 @@ describe('parsing dead-letter events', () => {
       events: [one],
     });
     assert.throws(() => parseNotification(JSON.stringify({ ...one, at: 'soon' })), /0\.at/);
+  });
+});
+
+test("the embed's next-step command is one the CLI takes, for the summary's route", () => {
+  const [summary] = summarizeDeadLetters([event('orders', 1, 'HTTP 404', 1)], 5);
+  assert.ok(summary);
+  const steps = deadLetterEmbed(summary).fields?.find((field) => field.name === 'Next steps')?.value ?? '';
+  const shown = /^`npx kafka-bridge ([^`]+)`/.exec(steps)?.[1];
+  assert.ok(shown !== undefined, steps);
+  assert.deepEqual(parseCommand(shown.split(' ')), {
+    name: 'dlq list',
+    route: 'orders',
+    json: false,
+    resources: {},
+    filter: {},
   });
 });
