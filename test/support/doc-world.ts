@@ -10,6 +10,7 @@ import { destroyClients, type LocalClients, localClients } from '../../lib/local
 import { provision } from '../../lib/local/provision.ts';
 import { QuarantineStore } from '../../lib/quarantine/quarantine.ts';
 import { awsEndpoint, sqsEndpoint, uniqueName } from './aws.ts';
+import { ledgerCompletion } from './completions.ts';
 import { TestEndpoint } from './endpoint.ts';
 import { createKafka, createTopic, deleteTopics, kafkaBrokers } from './kafka.ts';
 
@@ -149,7 +150,7 @@ export class DocWorld {
     this.#key = key;
     await this.#waitFor(`${key} quarantined, its second record parked`, async () => {
       const done = await Promise.all(
-        [poisoned, parked].map((o) => this.#completions.get(this.route.name, this.topic, 0, o)),
+        [poisoned, parked].map((o) => ledgerCompletion(this.#completions, this.route.name, this.topic, 0, o)),
       );
       const entries = await this.#quarantine.load(this.route.name);
       return done.every((c) => c !== undefined) && entries.has(this.#groupOf(key));
