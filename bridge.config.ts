@@ -1,4 +1,5 @@
-import { brokerList, defineConfig } from './lib/config/index.ts';
+// In an app that installs the package: `import { ... } from 'kafka-endpoint-bridge/config'`.
+import { brokerList, defineConfig } from './config.ts';
 
 /*
  * The routes of this deployment: what `npx cdk synth` / `npx cdk deploy` deploy (cdk/bin/app.ts)

@@ -1,5 +1,5 @@
 import deployed from './bridge.config.ts';
-import { brokerList, defineConfig, type RouteInput } from './lib/config/index.ts';
+import { brokerList, defineConfig, type RouteInput } from './config.ts';
 
 /*
  * Local mode's view of bridge.config.ts (`npm start -- --config bridge.local.config.ts`, the

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The operator CLI (docs/cli.md). The logic is in lib/cli; this only wires the process.
+import { terminalConfirm } from '../lib/cli/confirm.ts';
 import { main, runsUntilStopped } from '../lib/cli/main.ts';
 
 // kafkajs 2.2.4's request queue schedules a check with a negative delay, which Node 24 clamps to
@@ -21,10 +22,12 @@ if (runsUntilStopped(process.argv.slice(2))) {
   process.once('SIGINT', () => stop.abort());
   process.once('SIGTERM', () => stop.abort());
 }
+const confirm = terminalConfirm();
 const code = await main(process.argv.slice(2), {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   signal: stop.signal,
+  ...(confirm === undefined ? {} : { confirm }),
 });
 // Exit explicitly: kafkajs can keep reconnect timers alive after a failed command, and a CLI
 // must return as soon as it has answered.

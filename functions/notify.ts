@@ -15,6 +15,7 @@ import { DiscordClient } from '../lib/notify/discord-client.ts';
 import { Notifier } from '../lib/notify/notifier.ts';
 import type { NotifyMetrics } from '../lib/notify/observability.ts';
 import { type NotifyEvent, type ProcessResult, processNotifyEvent } from '../lib/notify/process.ts';
+import { eventSendersFromEnv } from '../lib/notify/senders.ts';
 import { WebhookDirectory } from '../lib/notify/webhook-directory.ts';
 import { bridgeConfigFromEnv } from '../lib/runtime/config.ts';
 import { METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
@@ -41,6 +42,9 @@ const emf: NotifyMetrics = {
   },
 };
 
+// Who may announce each route's dead letters (set by the stack; absent in local mode).
+const senders = eventSendersFromEnv();
+
 const notifier = new Notifier({
   routes: config.routes,
   webhooks: new WebhookDirectory(
@@ -56,7 +60,11 @@ const notifier = new Notifier({
 
 async function notify(event: NotifyEvent, context: Context): Promise<ProcessResult> {
   const deadline = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
-  const result = await processNotifyEvent(event, { notifier, logger, metrics: emf }, deadline);
+  const result = await processNotifyEvent(
+    event,
+    { notifier, logger, metrics: emf, ...(senders === undefined ? {} : { senders }) },
+    deadline,
+  );
   // Bridge-wide, so the invocation always has a metric of its own (Powertools warns on an empty flush).
   metrics.addMetric('notify.received.count', MetricUnit.Count, event.Records.length);
   logger.info('notify done', { ...result });

@@ -211,7 +211,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
-  for (const poller of pollers) await poller.start();
+  // All routes join their groups at once: a start awaits its group's join, which waits for the
+  // other members to rejoin (up to a heartbeat each), so starting them one by one made a second
+  // task take its share in about 2 s per route (docs/benchmarks.md, "Poller with many routes").
+  await Promise.all(pollers.map((poller) => poller.start()));
   log.info('polling', { routes: routes.map((route) => route.name) });
 }
 

@@ -1,14 +1,15 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import config from '../../bridge.config.ts';
-import { brokerList } from '../../lib/config/index.ts';
-import { BridgeStack } from '../lib/bridge-stack.ts';
+import { BridgeStack, brokerList } from '../../index.ts';
 
 /*
- * The CDK app (`npx cdk synth`, `npx cdk deploy`). Routes come from bridge.config.ts, the one
- * config the CLI reads too (local mode runs the same routes through bridge.local.config.ts); the
- * stack validates it in deploy mode at synth. `-c brokers=host:port,...` replaces the config's
- * brokers (which come from KAFKA_BROKERS, else a placeholder: docs/deploy.md).
+ * The CDK app (`npx cdk synth`, `npx cdk deploy`). It uses the package's public entry point
+ * (index.ts, `kafka-endpoint-bridge` when installed) as a platform team's own app does. Routes
+ * come from bridge.config.ts, the one config the CLI reads too (local mode runs the same routes
+ * through bridge.local.config.ts); the stack validates it in deploy mode at synth.
+ * `-c brokers=host:port,...` replaces the config's brokers (which come from KAFKA_BROKERS, else a
+ * placeholder: docs/deploy.md).
  * The stack is environment-agnostic unless the CLI knows an account and region, so synth needs
  * no AWS credentials.
  */

@@ -5,6 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -24,8 +25,9 @@ import {
 } from '../../lib/config/index.ts';
 import { POLLER_DATA_ACCESS, POLLER_QUEUE_ACCESS } from '../../lib/poller/access.ts';
 import { DEFAULT_DISCORD_WEBHOOK_SECRET_NAME, ENV } from '../../lib/runtime/contract.ts';
-import { BridgeFunction, ENTRIES } from './bridge-function.ts';
+import { BridgeFunction } from './bridge-function.ts';
 import { type ConfigDelivery, configDelivery } from './config-delivery.ts';
+import { routeDashboards, sharedDashboard } from './dashboards.ts';
 import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
 import {
   type KafkaConnectionProps,
@@ -34,9 +36,13 @@ import {
   resolveKafka,
   secretFromRef,
 } from './kafka-access.ts';
-import { acknowledgeLambdaManagedPolicies, acknowledgeStarResource } from './nag.ts';
+import { acknowledgeStarResource } from './nag.ts';
 import { Poller, type PollerSizing } from './poller.ts';
-import { RouteResources, visibilityTimeoutFor } from './route-resources.ts';
+import { type RouteResources, visibilityTimeoutFor } from './route-resources.ts';
+import { RouteStack } from './route-stack.ts';
+
+/** aws-cdk-lib's feature flag `@aws-cdk/aws-iam:minimizePolicies`. */
+const MINIMIZE_POLICIES = '@aws-cdk/aws-iam:minimizePolicies';
 
 export interface KafkaBridgeProps {
   /**
@@ -78,6 +84,9 @@ export const COMMIT_BATCHING_WINDOW = Duration.seconds(5);
  * (RouteResources); shared, the poller on Fargate, the completions table with the commit
  * function, the payload/archive bucket, the alarm topic and a dashboard.
  */
+/** How long an overwritten or deleted archive or payload object stays recoverable. */
+export const NONCURRENT_VERSION_DAYS = 30;
+
 export class KafkaBridge extends Construct {
   readonly config: BridgeConfig;
   readonly routes: readonly RouteResources[];
@@ -89,7 +98,10 @@ export class KafkaBridge extends Construct {
   readonly vpc: ec2.IVpc;
   /** Attached to the poller and the commit function: allow it on the brokers' security group. */
   readonly kafkaClientSecurityGroup: ec2.SecurityGroup;
+  /** The shared parts: commit function and poller. */
   readonly dashboard: cloudwatch.Dashboard;
+  /** A row per route, in pages (cdk/lib/dashboards.ts). */
+  readonly routeDashboards: readonly cloudwatch.Dashboard[];
   readonly discordWebhookSecret: secretsmanager.ISecret;
   /** Dead-letter events of every route, read by the notifier. */
   readonly deadLetterEvents: sqs.Queue;
@@ -97,6 +109,10 @@ export class KafkaBridge extends Construct {
 
   constructor(scope: Construct, id: string, props: KafkaBridgeProps) {
     super(scope, id);
+    // Merge IAM statements that differ only in resources (what the flag does for a whole app):
+    // with a few hundred routes the poller's and the notifier's grants stay within IAM's policy
+    // size quotas. Set on this construct, it applies to the bridge's roles only.
+    this.node.setContext(MINIMIZE_POLICIES, true);
     // First, before any resource: a bad config must fail with its own message, nothing else.
     // Deploy mode: no loopback or plain-http endpoint, no loopback broker (lib/config/deploy.ts).
     this.config = parseBridgeConfig(props.config, { mode: 'deploy' });
@@ -110,7 +126,7 @@ export class KafkaBridge extends Construct {
       ...(props.config.defaults === undefined ? {} : { defaults: props.config.defaults }),
     });
     const runtimeConfig = runtimeInput(props.config.routes);
-    const allRoutesConfig = configDelivery(this, runtimeConfig);
+    const allRoutesConfig = configDelivery(this, 'Config', runtimeConfig);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     // The casts to I-interfaces here and below are type-only: aws-cdk-lib declares optional
@@ -164,32 +180,31 @@ export class KafkaBridge extends Construct {
 
     this.routes = this.config.routes.map(
       (route, index) =>
-        new RouteResources(this, `Route-${route.name}`, {
+        new RouteStack(this, `Route-${route.name}`, {
           route,
           // parseBridgeConfig keeps the order of the routes: input index i is parsed route i.
-          config: configDelivery(this, runtimeInput(props.config.routes.slice(index, index + 1))),
+          runtimeConfig: runtimeInput(props.config.routes.slice(index, index + 1)),
           bucket: this.bucket,
           table: this.completionTable,
           alarmTopic: this.alarmTopic,
           deadLetterEvents: this.deadLetterEvents,
           logRetention,
-        }),
+        }).resources,
     );
 
     const commit = new BridgeFunction(this, 'Commit', {
-      entry: ENTRIES.commit,
+      bundle: 'commit',
       description: "Moves each route's progress-group offsets past finished records",
       timeout: Duration.minutes(1),
       // One run at a time: runs of one route would only contend for its lease.
       reservedConcurrentExecutions: 1,
       network,
       environment: {
-        ...allRoutesConfig.environment,
         [ENV.completionTable]: this.completionTable.tableName,
         [ENV.serviceName]: 'kafka-bridge-commit',
       },
       logRetention,
-      ...(allRoutesConfig.bundledFiles === undefined ? {} : { bundledFiles: allRoutesConfig.bundledFiles }),
+      config: allRoutesConfig,
     });
     this.commitFunction = commit.function;
     this.wireCommit(commit, kafka.auth);
@@ -224,25 +239,20 @@ export class KafkaBridge extends Construct {
 
     this.notifyFunction = this.createNotifier(allRoutesConfig, logRetention);
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      defaultInterval: Duration.hours(3),
-      widgets: [
-        ...this.routes.map((routeResources) => routeResources.dashboardWidgets()),
-        [
-          new cloudwatch.GraphWidget({
-            title: 'commit function',
-            left: [
-              commit.function.metricInvocations(),
-              commit.function.metricErrors(),
-              commit.function.metricThrottles(),
-            ],
-            right: [commit.function.metricDuration({ statistic: 'p99' })],
-            width: 12,
-          }),
-          ...this.poller.dashboardWidgets(),
+    this.dashboard = sharedDashboard(this, [
+      new cloudwatch.GraphWidget({
+        title: 'commit function',
+        left: [
+          commit.function.metricInvocations(),
+          commit.function.metricErrors(),
+          commit.function.metricThrottles(),
         ],
-      ],
-    });
+        right: [commit.function.metricDuration({ statistic: 'p99' })],
+        width: 12,
+      }),
+      ...this.poller.dashboardWidgets(),
+    ]);
+    this.routeDashboards = routeDashboards(this, this.routes);
   }
 
   /**
@@ -251,17 +261,17 @@ export class KafkaBridge extends Construct {
    */
   private createNotifier(config: ConfigDelivery, logRetention: logs.RetentionDays): lambda.IFunction {
     const notify = new BridgeFunction(this, 'Notify', {
-      entry: ENTRIES.notify,
+      bundle: 'notify',
       description: 'Posts alarm changes and dead-letter summaries to Discord',
       timeout: NOTIFY_TIMEOUT,
       memorySize: 256,
       environment: {
-        ...config.environment,
         [ENV.discordWebhookSecret]: this.discordWebhookSecret.secretArn,
         [ENV.serviceName]: 'kafka-bridge-notify',
+        [ENV.eventSenders]: eventSenders(this, this.routes),
       },
       logRetention,
-      ...(config.bundledFiles === undefined ? {} : { bundledFiles: config.bundledFiles }),
+      config,
     });
     const fn = notify.function;
     this.alarmTopic.addSubscription(new subscriptions.LambdaSubscription(fn));
@@ -284,7 +294,6 @@ export class KafkaBridge extends Construct {
         `route ${route.name}'s Discord webhook`,
       );
     }
-    acknowledgeLambdaManagedPolicies(fn, false);
     return fn;
   }
 
@@ -324,7 +333,15 @@ export class KafkaBridge extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Archives are the evidence of dead letters: they outlive the stack.
       removalPolicy: RemovalPolicy.RETAIN,
+      // The deliverer and the CLI rewrite archive objects (a replayed record failing again, the
+      // replay mark): an overwritten or deleted object stays recoverable as a noncurrent version.
+      versioned: true,
       lifecycleRules: [
+        {
+          id: 'noncurrent-versions',
+          noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+          expiredObjectDeleteMarker: true,
+        },
         {
           id: 'payloads',
           prefix: 'payloads/',
@@ -390,10 +407,24 @@ export class KafkaBridge extends Construct {
     alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
     alarm.addOkAction(new cwActions.SnsAction(this.alarmTopic));
 
-    acknowledgeLambdaManagedPolicies(fn, true);
     acknowledgeStarResource(
       fn,
-      'dynamodb:ListStreams, which the DynamoDB stream event source needs, has no resource-level permissions: AWS only grants it on *.',
+      'dynamodb:ListStreams (the DynamoDB stream event source) and the network-interface actions Lambda needs to place the function in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) have no resource-level permissions: AWS only grants them on *.',
     );
   }
+}
+
+/**
+ * `{"<route>": [<deliverer role id>, <DLQ consumer role id>]}`: the principals SQS stamps as
+ * `SenderId` on a route's dead-letter events, which the notifier checks (lib/notify/senders.ts).
+ */
+function eventSenders(scope: Construct, routes: readonly RouteResources[]): string {
+  const roleId = (fn: lambda.IFunction): string => {
+    if (!(fn.role instanceof iam.Role)) throw new Error(`${fn.node.path}: expected the role Lambda created`);
+    return fn.role.roleId;
+  };
+  const map = Object.fromEntries(
+    routes.map((r) => [r.route.name, [roleId(r.deliverFunction), roleId(r.deadLetterFunction)]]),
+  );
+  return Stack.of(scope).toJsonString(map);
 }

@@ -9,34 +9,21 @@ import type { IConstruct } from 'constructs';
  * wildcard shows up as a new finding instead of hiding behind an old acknowledgment.
  */
 
-const BASIC_EXECUTION =
-  'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
-const VPC_EXECUTION =
-  'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole';
-
-/** The AWS-managed execution policies of a Lambda function (and its VPC access when in a VPC). */
-export function acknowledgeLambdaManagedPolicies(fn: IConstruct, inVpc: boolean): void {
-  Validations.of(fn).acknowledge({
-    id: `AwsSolutions-IAM4[${BASIC_EXECUTION}]`,
-    reason:
-      "AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs; it is AWS's maintained minimum for Lambda.",
-  });
-  if (inVpc) {
-    Validations.of(fn).acknowledge({
-      id: `AwsSolutions-IAM4[${VPC_EXECUTION}]`,
-      reason:
-        'AWSLambdaVPCAccessExecutionRole only manages the network interfaces the function needs in the VPC to reach Kafka; it is the AWS-maintained minimum for that.',
-    });
-  }
-}
-
 /**
  * A wildcard resource of one of the scope's policies. `resource` is the ARN pattern as the code
  * wrote it (tokens allowed); the finding names it the way cdk-nag flattens CloudFormation.
+ * Named once the app is prepared (a node validation runs after that, before cdk-nag): a
+ * reference to another stack's resource (a route's nested stack using the shared bucket) is
+ * only then the parameter the template holds.
  */
 export function acknowledgeWildcardResource(scope: IConstruct, resource: string, reason: string): void {
-  const flat = flattenReference(Stack.of(scope).resolve(resource));
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat}]`, reason });
+  scope.node.addValidation({
+    validate: () => {
+      const flat = flattenReference(Stack.of(scope).resolve(resource));
+      Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat}]`, reason });
+      return [];
+    },
+  });
 }
 
 /** An action that AWS only grants on `*` (it has no resource-level permissions). */

@@ -17,7 +17,7 @@ import {
   POLLER_HEALTH_PORT,
   SERVICE_DIMENSION,
 } from '../../lib/runtime/contract.ts';
-import { REPO_ROOT } from './bridge-function.ts';
+import { bundleDir } from './bundles.ts';
 import { acknowledgeStarResource } from './nag.ts';
 import type { RouteResources } from './route-resources.ts';
 
@@ -81,9 +81,9 @@ export class Poller extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     taskDefinition.addContainer('poller', {
-      // Synth only stages the build context (the repository, minus .dockerignore); Docker builds
-      // it at deploy. amd64 so any deploy machine builds it without emulation.
-      image: ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'Dockerfile', platform: Platform.LINUX_AMD64 }),
+      // Synth only stages the build context (the prebuilt poller bundle and its Dockerfile);
+      // Docker builds it at deploy. amd64 so any deploy machine builds it without emulation.
+      image: ecs.ContainerImage.fromAsset(bundleDir('poller'), { platform: Platform.LINUX_AMD64 }),
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'poller', logGroup }),
       readonlyRootFilesystem: true,
       environment: {

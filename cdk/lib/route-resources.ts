@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RouteDataAccess } from '../../lib/aws/access.ts';
 import {
+  type BridgeConfigInput,
   DELIVER_BATCH_SIZE,
   deadLetterQueueName,
   deliverConcurrency,
@@ -37,11 +38,10 @@ import {
   ROUTE_DIMENSION,
   SERVICE_DIMENSION,
 } from '../../lib/runtime/contract.ts';
-import { BridgeFunction, ENTRIES } from './bridge-function.ts';
-import type { ConfigDelivery } from './config-delivery.ts';
+import { BridgeFunction } from './bridge-function.ts';
+import { configDelivery } from './config-delivery.ts';
 import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
 import { secretFromRef } from './kafka-access.ts';
-import { acknowledgeLambdaManagedPolicies } from './nag.ts';
 
 /** AWS recommends a queue visibility timeout of at least six times the consuming function's timeout. */
 export const VISIBILITY_PER_FUNCTION_TIMEOUT = 6;
@@ -79,10 +79,10 @@ export function oldestMessageAgeThreshold(route: Route): Duration {
 export interface RouteResourcesProps {
   readonly route: Route;
   /**
-   * How the route's functions get the config (parsed again at cold start): the stack's Kafka
+   * The config the route's functions get (parsed again at cold start): the stack's Kafka
    * section and this route alone.
    */
-  readonly config: ConfigDelivery;
+  readonly runtimeConfig: BridgeConfigInput;
   readonly bucket: s3.Bucket;
   readonly table: dynamodb.Table;
   readonly alarmTopic: sns.ITopic;
@@ -149,10 +149,9 @@ export class RouteResources extends Construct {
       deadLetterQueue: { queue: this.redriveQueue, maxReceiveCount: maxReceiveCount(route) },
     });
 
-    const { bundledFiles: files } = props.config;
-    const bundledFiles = files === undefined ? {} : { bundledFiles: files };
+    // One config layer per route, shared by its two functions.
+    const config = configDelivery(this, 'Config', props.runtimeConfig);
     const common = {
-      ...props.config.environment,
       [ENV.deadLetterEventsQueueUrl]: props.deadLetterEvents.queueUrl,
       [ENV.routeName]: route.name,
       [ENV.bucket]: bucket.bucketName,
@@ -160,7 +159,7 @@ export class RouteResources extends Construct {
     };
 
     const deliver = new BridgeFunction(this, 'Deliver', {
-      entry: ENTRIES.deliver,
+      bundle: 'deliver',
       description: `Delivers the records of route ${route.name} to its endpoint`,
       timeout,
       environment: {
@@ -170,7 +169,7 @@ export class RouteResources extends Construct {
         [ENV.serviceName]: 'kafka-bridge-deliver',
       },
       logRetention: props.logRetention,
-      ...bundledFiles,
+      config,
     });
     this.deliverFunction = deliver.function;
     deliver.function.addEventSource(
@@ -183,7 +182,7 @@ export class RouteResources extends Construct {
     );
 
     const deadLetter = new BridgeFunction(this, 'DeadLetter', {
-      entry: ENTRIES.deadLetter,
+      bundle: 'dead-letter',
       description: `Archives, completes and dead-letters the records SQS redrove from route ${route.name}`,
       timeout: DEAD_LETTER_FUNCTION_TIMEOUT,
       environment: {
@@ -192,7 +191,7 @@ export class RouteResources extends Construct {
         [ENV.serviceName]: 'kafka-bridge-dlq',
       },
       logRetention: props.logRetention,
-      ...bundledFiles,
+      config,
     });
     this.deadLetterFunction = deadLetter.function;
     deadLetter.function.addEventSource(
@@ -208,7 +207,6 @@ export class RouteResources extends Construct {
     this.grantRouteAccess(deliver.function, delivererAccess(route), 'The deliverer', props);
     this.grantRouteAccess(deadLetter.function, redriveAccess(route), 'The DLQ consumer', props);
     this.grantEndpointAccess(deliver.function);
-    for (const fn of [deliver.function, deadLetter.function]) acknowledgeLambdaManagedPolicies(fn, false);
 
     this.commitLag = routeMetric(route, METRIC.commitLag, 'Maximum');
     this.alarms = this.createAlarms(props.alarmTopic);
@@ -266,7 +264,7 @@ export class RouteResources extends Construct {
       alarms.push(
         new cloudwatch.Alarm(this, id, {
           ...props,
-          alarmName: `${Stack.of(this).stackName}-${route.name}-${id}`,
+          alarmName: `${deploymentStackName(this)}-${route.name}-${id}`,
         }),
       );
     };
@@ -399,6 +397,13 @@ export class RouteResources extends Construct {
       }),
     ];
   }
+}
+
+/** The name of the deployed (top-level) stack holding `scope`, also from inside a nested stack. */
+export function deploymentStackName(scope: Construct): string {
+  let stack = Stack.of(scope);
+  while (stack.nestedStackParent !== undefined) stack = stack.nestedStackParent;
+  return stack.stackName;
 }
 
 /** A route-level bridge metric: dimensions `service` (its publisher) and `route` (see contract.ts). */

@@ -13,6 +13,7 @@ import {
 } from '../envelope/index.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
+import { isVisible } from './format.ts';
 
 /**
  * An archive object as the CLI reads it. The replay adds `replayedAt` (ISO 8601) and
@@ -144,12 +145,9 @@ export function isPending(entry: ArchivedEntry): boolean {
 export function keyText(key: Buffer | null): string | null {
   if (key === null) return null;
   const text = key.toString('utf8');
-  // Printable text round-trips; anything else (binary keys) is shown as base64 so it can be typed back.
-  const printable = [...text].every((char) => {
-    const code = char.codePointAt(0) ?? 0;
-    return code >= 0x20 && code !== 0x7f;
-  });
-  return printable && Buffer.from(text, 'utf8').equals(key) ? text : `base64:${key.toString('base64')}`;
+  // Printable text round-trips; anything else (binary keys, control or bidi characters) is shown
+  // as base64, so it can be typed back and cannot act on a terminal.
+  return isVisible(text) && Buffer.from(text, 'utf8').equals(key) ? text : `base64:${key.toString('base64')}`;
 }
 
 function bucketError(ctx: CliContext, error: unknown): unknown {

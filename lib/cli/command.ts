@@ -20,6 +20,7 @@ const COMMON = {
   table: { type: 'string' },
   bucket: { type: 'string' },
   region: { type: 'string' },
+  'bucket-owner': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -35,21 +36,25 @@ const OPTIONS = {
   topic: { type: 'string' },
   port: { type: 'string' },
   'allow-replay': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
 const FILTER: readonly Flag[] = ['key', 'since', 'error'];
+/** What changes things can be previewed (--dry-run) and confirmed ahead (--yes). */
+const CHANGE: readonly Flag[] = ['dry-run', 'yes'];
 
 /** Each command: its words, its argument (what it needs, if any) and the flags beyond COMMON it has. */
 const COMMANDS = {
   status: { needs: undefined, flags: [] },
   'dlq list': { needs: undefined, flags: FILTER },
   'dlq show': { needs: 'a record id: dlq show <route>/<topic>/<partition>/<offset>', flags: [] },
-  'dlq replay': { needs: undefined, flags: [...FILTER, 'wait'] },
+  'dlq replay': { needs: undefined, flags: [...FILTER, 'wait', ...CHANGE] },
   'quarantine list': { needs: undefined, flags: [] },
-  'quarantine replay': { needs: 'a key: quarantine replay <key>', flags: ['wait'] },
+  'quarantine replay': { needs: 'a key: quarantine replay <key>', flags: ['wait', ...CHANGE] },
   trace: { needs: 'a record: trace <route>/<topic>/<partition>/<offset>', flags: [] },
-  reset: { needs: undefined, flags: ['to-offset', 'to-time', 'partition', 'topic'] },
+  reset: { needs: undefined, flags: ['to-offset', 'to-time', 'partition', 'topic', ...CHANGE] },
   console: { needs: undefined, flags: ['port', 'allow-replay'] },
 } as const satisfies Record<string, { needs: string | undefined; flags: readonly Flag[] }>;
 
@@ -63,6 +68,12 @@ export interface CommonOptions {
   readonly resources: ResourceOptions;
 }
 
+/** A command that changes things: preview it, or confirm it ahead (no prompt). */
+export interface ChangeOptions {
+  readonly dryRun: boolean;
+  readonly yes: boolean;
+}
+
 export type Command = CommonOptions &
   /** `asked`: --help was given (exit 0), rather than no command at all (exit 2). */
   (
@@ -70,18 +81,23 @@ export type Command = CommonOptions &
     | { readonly name: 'status' | 'quarantine list' }
     | { readonly name: 'dlq list'; readonly filter: DeadLetterFilter }
     | { readonly name: 'dlq show'; readonly recordId: string }
-    | { readonly name: 'dlq replay'; readonly filter: DeadLetterFilter; readonly waitMs?: number }
-    | { readonly name: 'quarantine replay'; readonly key: string; readonly waitMs?: number }
+    | ({
+        readonly name: 'dlq replay';
+        readonly route: string;
+        readonly filter: DeadLetterFilter;
+        readonly waitMs?: number;
+      } & ChangeOptions)
+    | ({ readonly name: 'quarantine replay'; readonly key: string; readonly waitMs?: number } & ChangeOptions)
     | { readonly name: 'trace'; readonly record: string }
     /** The operator console (docs/console.md); `port` 0 picks a free one. */
     | { readonly name: 'console'; readonly port: number; readonly allowReplay: boolean }
-    | {
+    | ({
         readonly name: 'reset';
         readonly route: string;
         readonly to: ResetTarget;
         readonly partition?: number;
         readonly topic?: string;
-      }
+      } & ChangeOptions)
   );
 
 /**
@@ -100,6 +116,7 @@ export function parseCommand(argv: readonly string[]): Command {
       ...(values.table === undefined ? {} : { table: values.table }),
       ...(values.bucket === undefined ? {} : { bucket: values.bucket }),
       ...(values.region === undefined ? {} : { region: values.region }),
+      ...(values['bucket-owner'] === undefined ? {} : { bucketOwner: values['bucket-owner'] }),
     },
   };
   if (values.help === true || positionals.length === 0)
@@ -119,6 +136,7 @@ export function parseCommand(argv: readonly string[]): Command {
     }
   }
   const wait = values.wait === undefined ? {} : { waitMs: seconds(values.wait, '--wait') * 1000 };
+  const change: ChangeOptions = { dryRun: values['dry-run'] === true, yes: values.yes === true };
   const [arg = ''] = args;
   switch (name) {
     case 'dlq list':
@@ -126,9 +144,11 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'dlq show':
       return { ...common, name, recordId: arg };
     case 'dlq replay':
-      return { ...common, name, filter: deadLetterFilter(values), ...wait };
+      // Never every route by default: a replay re-sends records to teams' endpoints.
+      if (values.route === undefined) throw usageError('dlq replay needs --route <name>');
+      return { ...common, name, route: values.route, filter: deadLetterFilter(values), ...wait, ...change };
     case 'quarantine replay':
-      return { ...common, name, key: arg, ...wait };
+      return { ...common, name, key: arg, ...wait, ...change };
     case 'trace':
       return { ...common, name, record: arg };
     case 'console': {
@@ -145,6 +165,7 @@ export function parseCommand(argv: readonly string[]): Command {
         to: resetTarget(values),
         ...(values.partition === undefined ? {} : { partition: integer(values.partition, '--partition') }),
         ...(values.topic === undefined ? {} : { topic: values.topic }),
+        ...change,
       };
     }
     default:

@@ -16,6 +16,7 @@ import { createKafkaClient } from '../kafka/client.ts';
 import { KafkaConnectionError } from '../kafka/connection.ts';
 import { DEFAULT_LOCAL_BUCKET, DEFAULT_LOCAL_TABLE } from '../local/provision.ts';
 import { ConfigFileError, loadBridgeConfigFile } from '../runtime/config.ts';
+import { callerAccount, EMULATOR_ACCOUNT, expectBucketOwner } from './bucket-owner.ts';
 import { CliError } from './errors.ts';
 
 /** The completions table local mode creates when neither `--table` nor BRIDGE_COMPLETION_TABLE says otherwise. */
@@ -34,6 +35,8 @@ export interface ResourceOptions {
   readonly table?: string;
   readonly bucket?: string;
   readonly region?: string;
+  /** The account that must own the bucket: `--bucket-owner`, else BRIDGE_BUCKET_OWNER, else the caller's. */
+  readonly bucketOwner?: string;
 }
 
 /**
@@ -46,8 +49,8 @@ export class CliContext {
   readonly s3: S3Client;
   readonly dynamo: DynamoDBClient;
   readonly secrets: SecretsManagerClient;
-  readonly table: string;
-  readonly bucket: string;
+  readonly #table: string | undefined;
+  readonly #bucket: string | undefined;
   readonly endpoints: { readonly aws: string; readonly sqs: string };
   readonly #queueUrls = new Map<string, string>();
   #kafka: Promise<Kafka> | undefined;
@@ -85,8 +88,34 @@ export class CliContext {
       new SecretsManagerClient({ ...base, ...(aws === undefined ? {} : { endpoint: aws }) }),
     );
     this.endpoints = { aws: aws ?? 'AWS', sqs: sqs ?? 'AWS' };
-    this.table = options.table ?? nonEmpty(env.BRIDGE_COMPLETION_TABLE) ?? DEFAULT_COMPLETION_TABLE;
-    this.bucket = options.bucket ?? nonEmpty(env.BRIDGE_BUCKET) ?? DEFAULT_BUCKET;
+    // The local names are defaults in emulator mode only: against AWS a global bucket name
+    // such as kafka-bridge-local could be anyone's.
+    this.#table =
+      options.table ??
+      nonEmpty(env.BRIDGE_COMPLETION_TABLE) ??
+      (local ? DEFAULT_COMPLETION_TABLE : undefined);
+    this.#bucket = options.bucket ?? nonEmpty(env.BRIDGE_BUCKET) ?? (local ? DEFAULT_BUCKET : undefined);
+    const owner = options.bucketOwner ?? nonEmpty(env.BRIDGE_BUCKET_OWNER);
+    if (owner !== undefined && !/^\d{12}$/.test(owner)) {
+      throw new CliError(`bucket owner ${JSON.stringify(owner)} is not an AWS account id (12 digits)`);
+    }
+    expectBucketOwner(this.s3, async () => owner ?? (local ? EMULATOR_ACCOUNT : await callerAccount(base)));
+  }
+
+  /** The completions table; outside emulator mode it must be named. */
+  get table(): string {
+    if (this.#table !== undefined) return this.#table;
+    throw new CliError(
+      "no completions table: pass --table or set BRIDGE_COMPLETION_TABLE to the stack's output (the default is local mode's, used against an emulator only)",
+    );
+  }
+
+  /** The archive bucket; outside emulator mode it must be named. */
+  get bucket(): string {
+    if (this.#bucket !== undefined) return this.#bucket;
+    throw new CliError(
+      "no archive bucket: pass --bucket or set BRIDGE_BUCKET to the stack's output (the default is local mode's, used against an emulator only)",
+    );
   }
 
   /** The route of that name, or an error listing the known ones. */

@@ -2,10 +2,11 @@ import { resolve } from 'node:path';
 import { startConsole } from '../console/server.ts';
 import { BridgeError } from '../errors.ts';
 import { type Command, parseCommand } from './command.ts';
+import { type Confirm, requireConfirmation } from './confirm.ts';
 import { CliContext, DEFAULT_BUCKET, DEFAULT_COMPLETION_TABLE, loadConfig } from './context.ts';
 import { dlqList, dlqReplay, dlqShow } from './dlq.ts';
 import { CliError } from './errors.ts';
-import { json, short, table } from './format.ts';
+import { json, short, table, visible as v, visibleLines } from './format.ts';
 import { quarantineList, quarantineReplay } from './quarantine.ts';
 import type { ReplayReport } from './replay.ts';
 import { reset } from './reset.ts';
@@ -19,7 +20,7 @@ Commands:
                                   per route: in flight, queue depth, DLQ depth
   dlq list                        dead letters waiting (record id, reason, time, key)
   dlq show <record-id>            one dead letter: metadata, payload preview, error history
-  dlq replay                      dead letters back into the queue, in offset order per key
+  dlq replay --route NAME         dead letters back into the queue, in offset order per key
   quarantine list                 quarantined keys and how many records are parked behind them
   quarantine replay <key>         a key's dead letter and parked records, in order; lifts the quarantine
   trace <route>/<topic>/<partition>/<offset>
@@ -41,9 +42,12 @@ Options:
   --wait SECONDS      replays: how long to wait for each record of a quarantined key (default 60)
   --endpoint URL      AWS endpoint for S3 and DynamoDB (default AWS_ENDPOINT_URL, else AWS)
   --sqs-endpoint URL  SQS endpoint (default AWS_ENDPOINT_URL_SQS, else --endpoint)
-  --table NAME        completions table (default BRIDGE_COMPLETION_TABLE, else ${DEFAULT_COMPLETION_TABLE})
-  --bucket NAME       archive bucket (default BRIDGE_BUCKET, else ${DEFAULT_BUCKET})
+  --table NAME        completions table (default BRIDGE_COMPLETION_TABLE; ${DEFAULT_COMPLETION_TABLE} against an emulator)
+  --bucket NAME       archive bucket (default BRIDGE_BUCKET; ${DEFAULT_BUCKET} against an emulator)
+  --bucket-owner ID   account that must own the bucket (default BRIDGE_BUCKET_OWNER, else the caller's)
   --region NAME       AWS region (default AWS_REGION)
+  --dry-run           replays and reset: show what would be done, change nothing
+  --yes               replays and reset: do not ask for confirmation
 `;
 
 export interface CliIo {
@@ -53,6 +57,8 @@ export interface CliIo {
   readonly cwd?: string;
   /** Ends a command that runs until stopped (console); none: it runs until the process ends. */
   readonly signal?: AbortSignal;
+  /** Asks the operator; absent without a terminal (then only --yes confirms). */
+  readonly confirm?: Confirm;
 }
 
 /** Whether the command line runs until stopped (the console), so Ctrl-C should end it cleanly. */
@@ -76,25 +82,28 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const configPath = resolve(io.cwd ?? process.cwd(), command.config ?? 'bridge.config.ts');
     const config = await loadConfig(configPath);
     ctx = new CliContext(config, command.resources, io.env ?? process.env);
-    const print = (data: unknown, human: () => string) => io.out(command.json ? json(data) : human());
+    // Text for people through the sanitizer (format.ts); --json exact.
+    const print = (data: unknown, human: () => string) =>
+      io.out(command.json ? json(data) : visibleLines(human()));
     if (command.name === 'console') {
       await serveConsole(ctx, command, io);
       return 0;
     }
-    await run(ctx, command, print);
+    const confirm = (what: string, yes: boolean) => requireConfirmation(what, yes, io.confirm);
+    await run(ctx, command, print, confirm);
     return 0;
   } catch (error) {
     if (error instanceof CliError) {
-      io.err(`kafka-bridge: ${error.message}`);
+      io.err(`kafka-bridge: ${visibleLines(error.message)}`);
       return error.exitCode;
     }
     if (error instanceof BridgeError) {
       // The bridge's own errors name the operation and the resource: one line is enough.
-      io.err(`kafka-bridge: ${error.message}`);
+      io.err(`kafka-bridge: ${visibleLines(error.message)}`);
       return 1;
     }
     io.err(
-      `kafka-bridge: unexpected error (a bug): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      `kafka-bridge: unexpected error (a bug): ${visibleLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}`,
     );
     return 1;
   } finally {
@@ -123,6 +132,7 @@ async function run(
   ctx: CliContext,
   command: Exclude<Command, { name: 'help' | 'console' }>,
   print: (data: unknown, human: () => string) => void,
+  confirm: (what: string, yes: boolean) => Promise<void>,
 ): Promise<void> {
   const { route } = command;
   switch (command.name) {
@@ -163,13 +173,13 @@ async function run(
       const d = await dlqShow(ctx, command.recordId, route);
       print(d, () =>
         [
-          `record     ${d.recordId}`,
-          `outcome    ${d.outcome}: ${d.reason}`,
-          `key        ${d.key ?? (d.keyProblem === null ? '(none)' : `(unknown: ${d.keyProblem})`)}   message group ${d.messageGroupId ?? '-'}`,
-          `position   topic ${d.topic ?? '-'} partition ${d.partition ?? '-'} offset ${d.offset ?? '-'} (from ${d.from ?? '-'})`,
+          `record     ${v(d.recordId)}`,
+          `outcome    ${v(d.outcome)}: ${v(d.reason)}`,
+          `key        ${v(d.key ?? (d.keyProblem === null ? '(none)' : `(unknown: ${d.keyProblem})`))}   message group ${v(d.messageGroupId ?? '-')}`,
+          `position   topic ${v(d.topic ?? '-')} partition ${d.partition ?? '-'} offset ${v(d.offset ?? '-')} (from ${v(d.from ?? '-')})`,
           `timestamp  ${d.timestamp ?? '-'}`,
-          `archived   ${d.archivedAt} (s3 ${d.archive})${d.replayedAt === null ? '' : `, replayed ${d.replayedAt}`}`,
-          `headers    ${d.headers.length === 0 ? '(none)' : d.headers.map((h) => `${h.name}=${h.value ?? 'null'}`).join(', ')}`,
+          `archived   ${v(d.archivedAt)} (s3 ${v(d.archive)})${d.replayedAt === null ? '' : `, replayed ${v(d.replayedAt)}`}`,
+          `headers    ${d.headers.length === 0 ? '(none)' : d.headers.map((h) => `${v(h.name)}=${v(h.value ?? 'null')}`).join(', ')}`,
           `payload    ${d.payloadBytes === null ? '(none)' : `${d.payloadBytes} bytes: ${short(d.payloadPreview ?? '', 200)}`}`,
           `attempts   ${d.attemptCount}`,
           d.attempts.length === 0
@@ -192,7 +202,15 @@ async function run(
       return;
     }
     case 'dlq replay': {
-      const reports = await dlqReplay(ctx, route, command.filter, waitOf(command));
+      const { filter, dryRun } = command;
+      const plan = await dlqReplay(ctx, command.route, filter, { dryRun: true });
+      const count = plan.reduce((n, r) => n + r.records.length, 0);
+      const whole = filter.key === undefined && filter.since === undefined && filter.error === undefined;
+      if (!dryRun && count > 0 && (count > 1 || whole)) {
+        const what = `this replays ${count} record(s) of route ${command.route}${whole ? ' (every dead letter of the route)' : ''}`;
+        await confirm(what, command.yes);
+      }
+      const reports = await dlqReplay(ctx, command.route, filter, { ...waitOf(command), dryRun });
       print(reports, () => reports.map(replayText).join('\n\n'));
       return;
     }
@@ -209,7 +227,15 @@ async function run(
       return;
     }
     case 'quarantine replay': {
-      const report = await quarantineReplay(ctx, route, command.key, waitOf(command));
+      const plan = await quarantineReplay(ctx, route, command.key, { dryRun: true });
+      if (!command.dryRun && plan.records.length > 1) {
+        const what = `this replays ${plan.records.length} record(s) of key ${v(command.key)} on route ${plan.route}`;
+        await confirm(what, command.yes);
+      }
+      const report = await quarantineReplay(ctx, route, command.key, {
+        ...waitOf(command),
+        dryRun: command.dryRun,
+      });
       print(report, () => replayText(report));
       return;
     }
@@ -217,12 +243,12 @@ async function run(
       const t = await trace(ctx, command.record, route);
       print(t, () =>
         [
-          `record     ${t.recordId}`,
+          `record     ${v(t.recordId)}`,
           `state      ${t.state}`,
           `forwarded  ${t.forwarded === null ? 'unknown (in the queue, or not polled yet)' : t.forwarded ? 'yes' : 'no'}`,
           `committed  ${t.committed ? 'yes' : 'no'} (progress group at ${t.committedOffset ?? 'none'}, log end ${t.logEnd})`,
           `completion ${t.completion === null ? '(none)' : t.completion.at === null ? `${t.completion.status} (${t.completion.where})` : `${t.completion.status} at ${t.completion.at} after ${t.completion.attempts} attempt(s) (${t.completion.where})`}`,
-          `archive    ${t.archive === null ? '(none)' : `${t.archive.outcome}: ${t.archive.reason} (${t.archive.key})${t.archive.replayedAt === null ? '' : `, replayed ${t.archive.replayedAt}`}`}`,
+          `archive    ${t.archive === null ? '(none)' : `${v(t.archive.outcome)}: ${v(t.archive.reason)} (${v(t.archive.key)})${t.archive.replayedAt === null ? '' : `, replayed ${v(t.archive.replayedAt)}`}`}`,
           `attempts   ${t.attemptCount}`,
           t.attempts.length === 0
             ? ''
@@ -237,7 +263,13 @@ async function run(
       return;
     }
     case 'reset': {
+      if (!command.dryRun && command.partition === undefined)
+        await confirm(
+          `this moves the progress group of route ${command.route} on every partition`,
+          command.yes,
+        );
       const result = await reset(ctx, command.route, {
+        dryRun: command.dryRun,
         to: command.to,
         ...(command.partition === undefined ? {} : { partition: command.partition }),
         ...(command.topic === undefined ? {} : { topic: command.topic }),
@@ -274,8 +306,8 @@ function replayText(report: ReplayReport): string {
       ),
     );
   }
-  for (const key of report.lifted) lines.push(`quarantine of key ${key} lifted`);
+  for (const key of report.lifted) lines.push(`quarantine of key ${v(key)} lifted`);
   for (const { key, reason } of report.stillQuarantined)
-    lines.push(`key ${key} stays quarantined: ${reason}`);
+    lines.push(`key ${v(key)} stays quarantined: ${v(reason)}`);
   return lines.join('\n');
 }

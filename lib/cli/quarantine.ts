@@ -71,6 +71,7 @@ export async function quarantineReplay(
     if (first === undefined) {
       // Nothing archived is left for the key: only the mark remains; the replay lifts it.
       return replay(ctx, route, [], options).then(async (report) => {
+        if (options.dryRun === true) return report;
         const lifted = await liftEmpty(ctx, route.name, group);
         return { ...report, lifted: lifted ? [key] : [] };
       });

@@ -21,6 +21,7 @@ import {
   sha256Base64url,
 } from '../envelope/index.ts';
 import { QuarantineStore, quarantinePartitionKey } from '../quarantine/quarantine.ts';
+import { assertTrusted } from './archive-trust.ts';
 import { type ArchivedEntry, isPending, listArchived, markReplayed } from './archived.ts';
 import type { CliContext } from './context.ts';
 
@@ -38,7 +39,9 @@ export type ReplayOutcome =
   /** Not sent: an earlier record of its key failed again, so it stays parked behind that one. */
   | 'held-back'
   /** Not sent: a malformed message has no record to send. */
-  | 'malformed';
+  | 'malformed'
+  /** `--dry-run`: would be sent (a quarantined key's records are listed in the order they would go). */
+  | 'would-send';
 
 export interface ReplayedRecord {
   readonly recordId: string;
@@ -63,6 +66,8 @@ export interface ReplayOptions {
   /** How long to wait for each replayed record of a quarantined key to finish. Default 60 s. */
   readonly waitMs?: number;
   readonly now?: () => number;
+  /** List what would be replayed, after the archive checks, and change nothing. */
+  readonly dryRun?: boolean;
   /** Called with each record's outcome as it is known (the console shows a replay's progress). */
   readonly onRecord?: (record: ReplayedRecord) => void;
 }
@@ -91,6 +96,8 @@ export async function replay(
   selected: readonly ArchivedEntry[],
   options: ReplayOptions = {},
 ): Promise<ReplayReport> {
+  // Every selected object must be what its key says before anything is sent (archive-trust.ts).
+  assertTrusted(ctx, route, selected);
   const now = options.now ?? Date.now;
   const startedAt = now();
   const waitMs = options.waitMs ?? 60_000;
@@ -98,6 +105,7 @@ export async function replay(
   const quarantined = quarantines
     ? await ctx.aws('DynamoDB', () => new QuarantineStore(ctx.dynamo, ctx.table).load(route.name))
     : new Map();
+  if (options.dryRun === true) return dryRun(ctx, route, selected, new Set(quarantined.keys()));
   const completions = new CompletionStore({ client: ctx.dynamo, tableName: ctx.table });
   const doc = DynamoDBDocumentClient.from(ctx.dynamo);
   const queueUrl = await ctx.queueUrl(route);
@@ -112,6 +120,8 @@ export async function replay(
 
   const send = async (entry: ArchivedEntry, envelope: Envelope): Promise<string | undefined> => {
     const id = entry.record.recordId ?? '';
+    // Objects listed while walking a quarantined key are checked as they come.
+    assertTrusted(ctx, route, [entry]);
     try {
       await ctx.aws('DynamoDB', () =>
         doc.send(
@@ -265,6 +275,38 @@ export async function replay(
     startedAt,
   );
   return { route: route.name, records, lifted, stillQuarantined, removedFromDlq };
+}
+
+/**
+ * `--dry-run`: what a replay would send, in its order: the selected records, and for a
+ * quarantined key every record of it still pending (the replay walks the whole key).
+ */
+async function dryRun(
+  ctx: CliContext,
+  route: Route,
+  selected: readonly ArchivedEntry[],
+  quarantined: ReadonlySet<string>,
+): Promise<ReplayReport> {
+  const walked = selected.some((entry) => entry.groupId !== undefined && quarantined.has(entry.groupId))
+    ? (await listArchived(ctx, route)).filter(
+        (entry) =>
+          entry.envelope !== undefined &&
+          isPending(entry) &&
+          entry.groupId !== undefined &&
+          quarantined.has(entry.groupId) &&
+          selected.some((chosen) => chosen.groupId === entry.groupId),
+      )
+    : [];
+  assertTrusted(ctx, route, walked);
+  const byKey = new Map([...selected, ...walked].map((entry) => [entry.archiveKey, entry]));
+  const records: ReplayedRecord[] = [...byKey.values()]
+    .sort((a, b) => a.archiveKey.localeCompare(b.archiveKey))
+    .map((entry) => ({
+      recordId: entry.record.recordId ?? entry.archiveKey,
+      key: entry.key,
+      outcome: entry.envelope === undefined ? 'malformed' : 'would-send',
+    }));
+  return { route: route.name, records, lifted: [], stillQuarantined: [], removedFromDlq: 0 };
 }
 
 /**

@@ -15,6 +15,8 @@ export interface ResetOptions {
   readonly partition?: number;
   /** Only this topic of the route; all of its topics when absent. */
   readonly topic?: string;
+  /** Show the moves and change nothing (no completion removed, no offset committed). */
+  readonly dryRun?: boolean;
 }
 
 export interface ResetMove {
@@ -104,7 +106,7 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
         const removed = new Map<number, number>();
         for (const [partition, offset] of target) {
           const old = before.get(partition);
-          if (old === undefined || offset >= old) continue;
+          if (old === undefined || offset >= old || options.dryRun === true) continue;
           removed.set(
             partition,
             await ctx.aws('DynamoDB', () =>
@@ -117,7 +119,7 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
           const old = before.get(partition);
           partitionsState.set(key, resetState(partitionsState.get(key), offset, old, Date.now()));
         }
-        await offsets.commit(group, topic, target);
+        if (options.dryRun !== true) await offsets.commit(group, topic, target);
         for (const [partition, offset] of target) {
           moves.push({
             topic,
@@ -128,15 +130,20 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
           });
         }
       }
-      await ctx.aws('DynamoDB', () =>
-        lease.release(held, { partitions: partitionsState, readFrom: held.state.readFrom ?? 0 }),
-      );
-      written = true;
+      if (options.dryRun !== true) {
+        await ctx.aws('DynamoDB', () =>
+          lease.release(held, { partitions: partitionsState, readFrom: held.state.readFrom ?? 0 }),
+        );
+        written = true;
+      }
       return {
         route: route.name,
         progressGroup: group,
         moves,
-        note: 'pollers read the progress group when they take a partition: restart them (or let a rebalance happen) to poll from the new position',
+        note:
+          options.dryRun === true
+            ? 'dry run: nothing was changed; without --dry-run the completions between after and before are removed and the offsets committed'
+            : 'pollers read the progress group when they take a partition: restart them (or let a rebalance happen) to poll from the new position',
       };
     });
   } finally {

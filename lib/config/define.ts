@@ -1,4 +1,4 @@
-import type { BridgeConfigInput } from './schema.ts';
+import type { BridgeConfigInput, RouteInput } from './schema.ts';
 
 /**
  * Types bridge.config.ts without validating it: the editor completes and checks the fields,
@@ -6,6 +6,14 @@ import type { BridgeConfigInput } from './schema.ts';
  */
 export function defineConfig(config: BridgeConfigInput): BridgeConfigInput {
   return config;
+}
+
+/**
+ * Types one route, for a platform app that keeps each team's routes in a file of its own
+ * (docs/deploy.md, "Routes per team"). Validated with the rest of the config, at synth.
+ */
+export function defineRoute(route: RouteInput): RouteInput {
+  return route;
 }
 
 /**

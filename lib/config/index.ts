@@ -1,4 +1,4 @@
-export { brokerList, defineConfig } from './define.ts';
+export { brokerList, defineConfig, defineRoute } from './define.ts';
 export { type ConfigMode, deployBrokerProblem } from './deploy.ts';
 export {
   DELIVER_BATCH_SIZE,

@@ -1,6 +1,12 @@
 import { RecordSchema } from '../schema/record-schema.ts';
 import { MAX_ROUTE_IN_FLIGHT, SQS_FIFO_LOOKAHEAD } from './limits.ts';
-import { membershipGroupId, progressGroupId } from './names.ts';
+import {
+  deadLetterQueueName,
+  membershipGroupId,
+  progressGroupId,
+  queueName,
+  redriveQueueName,
+} from './names.ts';
 import type { KafkaConfig, Route } from './schema.ts';
 import { formatStatusRanges, overlappingStatuses } from './status.ts';
 
@@ -124,9 +130,14 @@ export function crossRouteIssues(routes: readonly IndexedRoute[]): RuleIssue[] {
   const groups = new Map<string, { readonly name: string; readonly role: string }>();
   const topics = new Map<string, { readonly topic: string; readonly name: string }>();
   for (const { index, route } of routes) {
+    // Every name derived from the route that lives in a shared namespace: Kafka group ids, and
+    // SQS queue names (route `orders-dlq`'s queue would be route `orders`'s DLQ).
     const own: [string, string][] = [
       [progressGroupId(route), 'progress group'],
       [membershipGroupId(route), 'membership group'],
+      [queueName(route), 'queue'],
+      [deadLetterQueueName(route), 'dead-letter queue'],
+      [redriveQueueName(route), 'redrive queue'],
     ];
     // Same-name routes are already reported as duplicates; their groups collide by consequence.
     const clash = own
@@ -137,7 +148,7 @@ export function crossRouteIssues(routes: readonly IndexedRoute[]): RuleIssue[] {
       issues.push({
         routeIndex: index,
         path: ['name'],
-        message: `its ${clash.role} ${clash.groupId} is also the ${clash.owner.role} of route ${clash.owner.name}: change the name or groupPrefix`,
+        message: `its ${clash.role} ${clash.groupId} is also the ${clash.owner.role} of route ${clash.owner.name}: ${clash.role.endsWith('queue') ? 'change the name' : 'change the name or groupPrefix'}`,
       });
     }
     for (const [groupId, role] of own)

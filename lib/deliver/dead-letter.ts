@@ -9,6 +9,7 @@ import { type QuarantineEntry, quarantinesKeys } from '../quarantine/quarantine.
 import type { Coordinates } from './coordinates.ts';
 import type { DeadLetterEventInput } from './dead-letter-events.ts';
 import { type DeliverLogger, type DeliverMetrics, METRICS, recordLogFields } from './observability.ts';
+import { sqsAttributeText } from './sqs-text.ts';
 
 /** The message attribute on every dead letter the bridge sends: where its archive object is. */
 export const DEAD_LETTER_MARKER = 'bridge-archive';
@@ -148,7 +149,10 @@ export class DeadLetters {
   ): Promise<void> {
     if (this.#o.deadLetterQueueUrl === undefined) return;
     const messageAttributes: Record<string, { DataType: 'String'; StringValue: string }> = {
-      'bridge-reason': { DataType: 'String', StringValue: attributes.reason.slice(0, SQS_ATTRIBUTE_MAX) },
+      'bridge-reason': {
+        DataType: 'String',
+        StringValue: sqsAttributeText(attributes.reason, SQS_ATTRIBUTE_MAX),
+      },
       [DEAD_LETTER_MARKER]: {
         DataType: 'String',
         StringValue: `s3://${this.#o.archive.bucket}/${attributes.archiveKey}`,

@@ -3,7 +3,9 @@ import { classifyStatus, type HttpEndpoint, type Responses } from '../config/ind
 import { type Envelope, encodeEnvelope } from '../envelope/index.ts';
 import { parseRetryAfter } from '../retry/index.ts';
 import { DeliveryError } from './errors.ts';
-import { signRequest } from './signature.ts';
+import { mergeHeaders, secretHeaders } from './headers.ts';
+import { networkErrorClass } from './network-error.ts';
+import { signHeaders, signingKeys } from './signature-v2.ts';
 import { type DeliveryRequest, type DeliveryResponse, EXCERPT_BYTES, type Target } from './target.ts';
 
 /** The idempotency key header (docs/architecture.md I5): `route/topic/partition/offset`. */
@@ -43,29 +45,45 @@ export class HttpTarget implements Target {
   async deliver(request: DeliveryRequest): Promise<DeliveryResponse> {
     const { envelope, payload, recordId } = request;
     const body = this.#body(envelope, payload);
-    const headers: Record<string, string> = {};
-    // Secret headers first: the bridge's own headers must not be overridden by them.
-    if (this.#endpoint.headersSecret !== undefined) {
-      Object.assign(headers, await this.#secrets.stringMap(this.#endpoint.headersSecret));
-    }
-    Object.assign(headers, this.#metadataHeaders(envelope));
-    headers[IDEMPOTENCY_HEADER] = recordId;
+    const own: Record<string, string> = {
+      ...this.#metadataHeaders(envelope),
+      [IDEMPOTENCY_HEADER]: recordId,
+    };
     const traceparent = traceparentOf(envelope);
-    if (traceparent !== undefined) headers.traceparent = traceparent;
-    if (this.#endpoint.signingSecret !== undefined) {
-      const key = await this.#secrets.text(this.#endpoint.signingSecret);
-      Object.assign(headers, signRequest(key, body, this.#now()));
+    if (traceparent !== undefined) own.traceparent = traceparent;
+    const signing = this.#endpoint.signingSecret;
+    if (signing !== undefined) {
+      const keys = signingKeys(signing, await this.#secrets.text(signing));
+      const request = { method: this.#endpoint.method, url: this.#endpoint.url, headers: own, body };
+      Object.assign(own, signHeaders(keys, request, this.#now()));
     }
+    // The secret's headers first, merged by lower-cased name: the bridge's own headers win.
+    const secret = this.#endpoint.headersSecret;
+    const headers = mergeHeaders(secret === undefined ? {} : await secretHeaders(this.#secrets, secret), own);
 
     const timeout = AbortSignal.timeout(this.#endpoint.timeoutMs);
     const signal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
     let response: Response;
     try {
-      response = await fetch(this.#endpoint.url, { method: this.#endpoint.method, headers, body, signal });
+      // Redirects are not followed: a 3xx to another origin would carry the body, the secret
+      // headers and the signature there, and an https URL could be sent on to plain http.
+      response = await fetch(this.#endpoint.url, {
+        method: this.#endpoint.method,
+        headers,
+        body,
+        signal,
+        redirect: 'manual',
+      });
     } catch (error) {
       throw networkError(error, this.#endpoint, timeout.aborted);
     }
     const excerpt = await readExcerpt(response);
+    if (isRedirect(response.status)) {
+      throw new DeliveryError(
+        `${this.#endpoint.method} ${this.#endpoint.url} answered ${response.status}, a redirect to ${locationOrigin(response, this.#endpoint.url)} (not followed)`,
+        { retryable: false, status: response.status, excerpt },
+      );
+    }
     const verdict = classifyStatus(this.#responses, response.status);
     if (verdict === 'success') return { status: response.status };
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#now());
@@ -110,24 +128,36 @@ export function traceparentOf(envelope: Envelope): string | undefined {
   return undefined;
 }
 
-/** Timeouts and connection errors are retryable (docs/architecture.md, Delivery). */
+/** 3xx answers: never followed, never success, whatever the route's response classes say. */
+function isRedirect(status: number): boolean {
+  return status >= 300 && status <= 399;
+}
+
+/** Where a redirect pointed, as an origin only: its path and query may carry tokens. */
+function locationOrigin(response: Response, base: string): string {
+  const location = response.headers.get('location');
+  if (location === null) return 'nowhere (no Location header)';
+  const url = URL.parse(location, base);
+  if (url === null) return 'an invalid Location';
+  return url.origin === 'null' ? `a ${url.protocol} URL` : url.origin;
+}
+
+/**
+ * Timeouts and connection errors are retryable (docs/architecture.md, Delivery). The message
+ * holds a safe class of the error, never fetch's own text, and the error is not kept as cause.
+ */
 function networkError(error: unknown, endpoint: HttpEndpoint, timedOut: boolean): DeliveryError {
   if (timedOut) {
     return new DeliveryError(
       `${endpoint.method} ${endpoint.url} did not answer within ${endpoint.timeoutMs} ms`,
-      { retryable: true },
-      { cause: error },
+      {
+        retryable: true,
+      },
     );
   }
-  const cause = error instanceof Error ? error.cause : undefined;
-  const code =
-    typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : undefined;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new DeliveryError(
-    `${endpoint.method} ${endpoint.url} failed: ${code ?? reason}`,
-    { retryable: true },
-    { cause: error },
-  );
+  return new DeliveryError(`${endpoint.method} ${endpoint.url} failed: ${networkErrorClass(error)}`, {
+    retryable: true,
+  });
 }
 
 /** Up to EXCERPT_BYTES of the body; the rest is not read (the connection is released by cancelling). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { COLORS, type DiscordEmbed } from './discord.ts';
 import { truncate } from './limits.ts';
+import { codeBlock, inlineCode } from './markdown.ts';
 import { DEAD_LETTER_ANCHOR, runbookUrl } from './runbook.ts';
 
 /**
@@ -93,13 +94,14 @@ export function deadLetterEmbed(
   const { route, count, first } = summary;
   const runbook = runbookUrl(DEAD_LETTER_ANCHOR, options.runbookBaseUrl);
   const others = summary.distinctReasons - 1;
-  const samples = summary.sampleRecordIds.map((id) => `\`${id.replaceAll('`', "'")}\``).join('\n');
+  const samples = summary.sampleRecordIds.map(inlineCode).join('\n');
   const more =
     count > summary.sampleRecordIds.length ? `\n… and ${count - summary.sampleRecordIds.length} more` : '';
   return {
     title: `[DEAD LETTERS] ${route}: ${count} record${count === 1 ? '' : 's'} dead-lettered`,
     color: COLORS.orange,
-    description: `First error (${first.recordId}):\n${truncate(first.reason, REASON_EXCERPT)}${
+    // Record content (the reason) and ids never render as markdown: no links, no formatting.
+    description: `First error (${inlineCode(first.recordId)}):\n${codeBlock(truncate(first.reason, REASON_EXCERPT))}${
       others > 0 ? `\n\n${others} other distinct error${others === 1 ? '' : 's'} in this batch.` : ''
     }`,
     fields: [

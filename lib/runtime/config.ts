@@ -14,8 +14,8 @@ const BUNDLED_CONFIG_FIELDS: ReadonlySet<string> = new Set(['routes', 'defaults'
  * run on a config it does not understand.
  *
  * Functions that get every route (commit, notify) would outgrow Lambda's 4 KB of environment:
- * their routes and defaults come in a JSON file bundled with their code, named by
- * `BRIDGE_CONFIG_FILE`, and `BRIDGE_CONFIG_JSON` holds the rest (the Kafka section, which may
+ * their routes and defaults come in a JSON file shipped with their code (a layer), named by
+ * `BRIDGE_CONFIG_FILE` (absolute, or relative to LAMBDA_TASK_ROOT), and `BRIDGE_CONFIG_JSON` holds the rest (the Kafka section, which may
  * carry deploy-time values such as secret ARNs, so it stays in the environment).
  */
 export function bridgeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
@@ -32,7 +32,7 @@ export function bridgeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Bridg
     fileText = readFileSync(path, 'utf8');
   } catch (error) {
     throw new BridgeError(
-      `BRIDGE_CONFIG_FILE ${path} cannot be read: it should be bundled with the function`,
+      `BRIDGE_CONFIG_FILE ${path} cannot be read: it should be shipped with the function (its config layer)`,
       {
         cause: error,
       },

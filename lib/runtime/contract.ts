@@ -9,8 +9,8 @@ export const ENV = {
   /** The validated bridge config as JSON (lib/runtime/config.ts parses it again at cold start). */
   bridgeConfig: 'BRIDGE_CONFIG_JSON',
   /**
-   * A JSON file bundled with the function's code (relative to LAMBDA_TASK_ROOT) holding the
-   * config's `routes` and `defaults`: Lambda allows 4 KB of environment, which the commit
+   * A JSON file holding the config's `routes` and `defaults`, a path relative to
+   * LAMBDA_TASK_ROOT or absolute (the stack ships it in a layer: /opt/bridge-config.json): Lambda allows 4 KB of environment, which the commit
    * function's routes or one route's JSON schema can exceed. BRIDGE_CONFIG_JSON then holds the
    * rest (the Kafka section).
    */
@@ -34,6 +34,8 @@ export const ENV = {
    * message per dead-lettered record, set on the deliverer and the DLQ consumer.
    */
   deadLetterEventsQueueUrl: 'DEAD_LETTER_EVENTS_QUEUE_URL',
+  /** Role ids of each route's functions, the senders its dead-letter events must come from (lib/notify/senders.ts). */
+  eventSenders: 'BRIDGE_EVENT_SENDERS',
   /** Secret holding the bridge's own Discord webhook URL (notifier). */
   discordWebhookSecret: 'DISCORD_WEBHOOK_SECRET_ARN',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',

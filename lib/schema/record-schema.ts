@@ -1,13 +1,15 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { BridgeError } from '../errors.ts';
+import { RecordSchemaError } from './errors.ts';
+import { linearRegExp } from './linear-regexp.ts';
 
-/** A route's JSON Schema could not be compiled: a config error, reported at synth and at start. */
-export class RecordSchemaError extends BridgeError {
-  constructor(message: string, cause?: unknown) {
-    super(message, cause === undefined ? { retryable: false } : { cause, retryable: false });
-    this.name = 'RecordSchemaError';
-  }
-}
+export { RecordSchemaError };
+
+/**
+ * The largest value a schema is checked against. Matching is linear in the value (the regex
+ * engine is RE2), but JSON parsing and validation of a claim-checked value of many megabytes
+ * would still hold the deliverer for long; a larger value on a route with a schema is poison.
+ */
+export const SCHEMA_MAX_VALUE_BYTES = 1024 * 1024;
 
 /**
  * Checks record values against a route's JSON Schema. A value that is not JSON, or not what the
@@ -21,10 +23,12 @@ export class RecordSchema {
   constructor(schema: Record<string, unknown>) {
     // allErrors off: the first problem is enough for a dead-letter reason, and it is cheaper.
     // strict 'log' off: teams bring schemas written for other validators, with extra keywords.
-    const ajv = new Ajv({ allErrors: false, strict: false });
+    // code.regExp: `pattern` and `patternProperties` compile with RE2 (linear time), not RegExp.
+    const ajv = new Ajv({ allErrors: false, strict: false, code: { regExp: linearRegExp } });
     try {
       this.#validate = ajv.compile(schema);
     } catch (error) {
+      if (error instanceof RecordSchemaError) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new RecordSchemaError(`is not a valid JSON Schema: ${reason}`, error);
     }
@@ -33,6 +37,9 @@ export class RecordSchema {
   /** Why the value breaks the schema, or undefined when it is valid. */
   problem(value: Buffer | null): string | undefined {
     if (value === null) return undefined;
+    if (value.length > SCHEMA_MAX_VALUE_BYTES) {
+      return `schema: the value is ${value.length} bytes, more than the ${SCHEMA_MAX_VALUE_BYTES} a route schema checks`;
+    }
     let document: unknown;
     try {
       document = JSON.parse(value.toString('utf8'));

@@ -151,6 +151,9 @@ describe('the `npx kafka-bridge` commands of the docs, run against local mode', 
         env: world.env,
         cwd: root,
         signal: stop.signal,
+        // The docs show what an operator types at a terminal, where a replay of several
+        // records or a reset asks to go on: the operator answers yes.
+        confirm: async () => true,
       });
       return code === 0 && err.length === 0
         ? undefined

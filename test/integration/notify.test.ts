@@ -287,7 +287,7 @@ describe('dead-letter summaries', () => {
           title: '[DEAD LETTERS] orders: 20 records dead-lettered',
           color: COLORS.orange,
           description:
-            'First error (orders/orders.v1/3/100):\nHTTP 400: {"error":"bad sku"}\n\n1 other distinct error in this batch.',
+            'First error (`orders/orders.v1/3/100`):\n```\nHTTP 400: {"error":"bad sku"}\n```\n\n1 other distinct error in this batch.',
           fields: [
             { name: 'Route', value: 'orders', inline: true },
             { name: 'Count', value: '20', inline: true },

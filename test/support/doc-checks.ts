@@ -55,6 +55,18 @@ export const NOT_RUN: readonly NotRun[] = [
   { npm: ['run', 'soak'], reason: 'minutes of injected faults', check: scriptArgs },
   { npm: ['view'], reason: 'asks the npm registry', check: async () => undefined },
   {
+    npm: ['install'],
+    reason:
+      "installs the package into a platform's own app; test/e2e/package.test.ts installs the packed tarball into one",
+    check: async () => undefined,
+  },
+  {
+    npm: ['pack'],
+    reason:
+      'builds dist/ and writes a tarball into the checkout; test/e2e/package.test.ts packs into a temporary directory',
+    check: async (_, root) => script({ name: 'prepack', args: [] }, root),
+  },
+  {
     npm: ['run', 'docs:console'],
     reason: 'the console browser test with screenshots (test/e2e/console.test.ts runs it)',
     check: script,

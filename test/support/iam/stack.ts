@@ -1,11 +1,11 @@
 // The stack for the IAM test's routes, as deployed (endpoints and brokers a deployed config
 // has), and the roles of its components with every ARN resolved for the run's local names.
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { KafkaBridge } from '../../../cdk/lib/kafka-bridge.ts';
 import type { BridgeConfigInput } from '../../../lib/config/index.ts';
 import type { RunResult } from './bridge-run.ts';
+import { foldNestedStacks } from './nested.ts';
 import { type ComponentRole, componentRoles } from './roles.ts';
 import { bridgeWebhookSecret, routeInputs } from './routes.ts';
 import type { Deployment } from './template.ts';
@@ -35,5 +35,5 @@ export function synthesize(a: string, b: string, run: RunResult): ComponentRole[
       [id(bridge.deadLetterEvents)]: eventsQueue,
     },
   };
-  return componentRoles(Template.fromStack(stack).toJSON() as never, deployment);
+  return componentRoles(foldNestedStacks(stack) as never, deployment);
 }

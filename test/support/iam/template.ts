@@ -50,6 +50,9 @@ export class TemplateResolver {
     const property = NAME_PROPERTY[resource.Type];
     const name = property === undefined ? undefined : resource.Properties?.[property];
     if (typeof name === 'string') return name;
+    // A function's log group: named by CloudFormation; only the Lambda service writes to it, so
+    // no recorded call names it and any unique name does.
+    if (resource.Type === 'AWS::Logs::LogGroup') return `log-group-${id}`;
     throw new Error(`no physical name for ${id} (${resource.Type}): give it in Deployment.physicalNames`);
   }
 
@@ -64,6 +67,7 @@ export class TemplateResolver {
       'AWS::S3::Bucket:Arn': `arn:aws:s3:::${name}`,
       'AWS::Lambda::Function:Arn': `arn:aws:lambda:${region}:${account}:function:${name}`,
       'AWS::IAM::Role:Arn': `arn:aws:iam::${account}:role/${name}`,
+      'AWS::Logs::LogGroup:Arn': `arn:aws:logs:${region}:${account}:log-group:${name}:*`,
     };
     const arn = arns[`${type}:${attribute}`];
     if (arn === undefined) throw new Error(`cannot resolve Fn::GetAtt ${id}.${attribute} (${type})`);

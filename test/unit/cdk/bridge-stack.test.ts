@@ -1,19 +1,21 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { Validations } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { fileURLToPath } from 'node:url';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { REPO_ROOT } from '../../../cdk/lib/bridge-function.ts';
-import type { RouteResources } from '../../../cdk/lib/route-resources.ts';
+import { NONCURRENT_VERSION_DAYS } from '../../../cdk/lib/kafka-bridge.ts';
+import { type BridgeConfig, parseBridgeConfig, type RouteResources } from '../../../index.ts';
 import { completionTableDefinition } from '../../../lib/completion/table.ts';
-import { type BridgeConfig, parseBridgeConfig } from '../../../lib/config/index.ts';
 import { bridgeConfigFromEnv } from '../../../lib/runtime/config.ts';
 import { METRIC, METRICS_NAMESPACE, SERVICE } from '../../../lib/runtime/contract.ts';
 import { twoRouteApp } from './two-route-app.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 const bridge = twoRouteApp();
 const { template, stack } = bridge;
@@ -25,36 +27,56 @@ function routeNamed(name: string): RouteResources {
   return found;
 }
 
-function resource(logicalId: string): Json {
-  const all = template.toJSON().Resources as Record<string, Json>;
+/** The CloudFormation resource of a construct, from its own stack's template (or by id in `holder`'s). */
+function resource(construct: IConstruct, logicalId = bridge.logicalId(construct)): Json {
+  const all = bridge.templateOf(construct).toJSON().Resources as Record<string, Json>;
   const found = all[logicalId];
-  assert.ok(found, `resource ${logicalId} in the template`);
+  assert.ok(found, `resource ${logicalId} in the template of ${construct.node.path}`);
   return found;
 }
 
-function props(logicalId: string): Json {
-  return resource(logicalId).Properties as Json;
+function props(construct: IConstruct, logicalId?: string): Json {
+  return resource(construct, logicalId).Properties as Json;
 }
 
 const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
 
-/** The directory a function's bundled code was staged in (what Lambda unpacks to LAMBDA_TASK_ROOT). */
-function assetDir(logicalId: string): string {
-  const code = props(logicalId).Code as { S3Key: unknown };
+/** Every resource of a type, over the parent and the nested stacks. */
+function everyResource(type: string): Json[] {
+  return bridge.templates().flatMap((t) => Object.values(t.findResources(type)) as Json[]);
+}
+
+/** The directory an asset (S3 key `<hash>.zip`) was staged in: what Lambda unpacks. */
+function stagedAsset(code: { S3Key: unknown }): string {
   const key = stack.resolve(code.S3Key);
   assert.equal(typeof key, 'string');
   return join(bridge.app.outdir, `asset.${(key as string).replace(/\.zip$/, '')}`);
 }
 
+/** The directory a function's code was staged in (what Lambda unpacks to LAMBDA_TASK_ROOT). */
+function assetDir(fn: IConstruct): string {
+  return stagedAsset(props(fn).Code as { S3Key: unknown });
+}
+
+/** The staged directory of the function's one layer (what Lambda unpacks to /opt). */
+function layerDir(fn: IConstruct): string {
+  const layers = props(fn).Layers as { Ref: string }[];
+  assert.equal(layers.length, 1, 'one layer: the config');
+  return stagedAsset(props(fn, layers[0]?.Ref).Content as { S3Key: unknown });
+}
+
 /** The config a function reads at cold start, read the way it does (lib/runtime/config.ts). */
-function functionConfig(logicalId: string): { config: BridgeConfig; environment: Record<string, unknown> } {
-  const environment = (props(logicalId).Environment as { Variables: Record<string, unknown> }).Variables;
-  const env: NodeJS.ProcessEnv = { LAMBDA_TASK_ROOT: assetDir(logicalId) };
+function functionConfig(fn: IConstruct): { config: BridgeConfig; environment: Record<string, unknown> } {
+  const environment = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+  const env: NodeJS.ProcessEnv = { LAMBDA_TASK_ROOT: assetDir(fn) };
   for (const name of ['BRIDGE_CONFIG_JSON', 'BRIDGE_CONFIG_FILE']) {
-    const value = stack.resolve(environment[name]);
+    const value = Stack.of(fn).resolve(environment[name]);
     // The SCRAM secret is a name here, so the JSON holds no token and resolves to a plain string.
     if (value !== undefined) env[name] = value as string;
   }
+  // The file is in the layer, which Lambda unpacks to /opt: read it from the staged layer.
+  assert.equal(env.BRIDGE_CONFIG_FILE, '/opt/bridge-config.json');
+  env.BRIDGE_CONFIG_FILE = join(layerDir(fn), 'bridge-config.json');
   return { config: bridgeConfigFromEnv(env), environment };
 }
 
@@ -67,7 +89,7 @@ describe('per-route queues', () => {
   ] as const) {
     test(`${name}: high-throughput FIFO queue, SSE, 1 MiB, visibility 6x the deliverer timeout, redrive`, () => {
       const route = routeNamed(name);
-      const queue = props(bridge.logicalId(route.queue));
+      const queue = props(route.queue);
       assert.deepEqual(queue, {
         QueueName: `${name}.fifo`,
         FifoQueue: true,
@@ -82,18 +104,18 @@ describe('per-route queues', () => {
           maxReceiveCount: receiveCount,
         },
       });
-      const deliver = props(bridge.logicalId(route.deliverFunction));
+      const deliver = props(route.deliverFunction);
       assert.equal(deliver.Timeout, timeoutSeconds);
     });
 
     test(`${name}: FIFO DLQ named from names.ts; the redrive queue hands over to it`, () => {
       const route = routeNamed(name);
-      const dlq = props(bridge.logicalId(route.deadLetterQueue));
+      const dlq = props(route.deadLetterQueue);
       assert.equal(dlq.QueueName, `${name}-dlq.fifo`);
       assert.equal(dlq.FifoQueue, true);
       assert.equal(dlq.SqsManagedSseEnabled, true);
       assert.equal(dlq.MaximumMessageSize, 1_048_576);
-      const redrive = props(bridge.logicalId(route.redriveQueue));
+      const redrive = props(route.redriveQueue);
       assert.equal(redrive.FifoQueue, true);
       assert.deepEqual(redrive.RedrivePolicy, {
         deadLetterTargetArn: getAtt(bridge.logicalId(route.deadLetterQueue), 'Arn'),
@@ -103,10 +125,10 @@ describe('per-route queues', () => {
   }
 
   test('every queue refuses plain HTTP (enforceSSL)', () => {
-    const policies = template.findResources('AWS::SQS::QueuePolicy');
+    const policies = everyResource('AWS::SQS::QueuePolicy');
     // Three queues per route and the dead-letter events queue.
-    assert.equal(Object.keys(policies).length, 7);
-    for (const policy of Object.values(policies) as Json[]) {
+    assert.equal(policies.length, 7);
+    for (const policy of policies) {
       assert.match(JSON.stringify(policy), /"aws:SecureTransport":"false"/);
     }
   });
@@ -115,7 +137,7 @@ describe('per-route queues', () => {
 describe('per-route functions', () => {
   test('deliver functions: Node 24 arm64, ESM bundle, route environment', () => {
     for (const route of stack.bridge.routes) {
-      const fn = props(bridge.logicalId(route.deliverFunction));
+      const fn = props(route.deliverFunction);
       assert.equal(fn.Runtime, 'nodejs24.x');
       assert.deepEqual(fn.Architectures, ['arm64']);
       assert.equal(fn.Handler, 'index.handler');
@@ -123,21 +145,21 @@ describe('per-route functions', () => {
       assert.equal(env.ROUTE_NAME, route.route.name);
       assert.deepEqual(env.QUEUE_URL, { Ref: bridge.logicalId(route.queue) });
       assert.deepEqual(env.DEAD_LETTER_QUEUE_URL, { Ref: bridge.logicalId(route.deadLetterQueue) });
-      assert.deepEqual(env.BUCKET_NAME, { Ref: bridge.logicalId(stack.bridge.bucket) });
-      assert.deepEqual(env.COMPLETION_TABLE, { Ref: bridge.logicalId(stack.bridge.completionTable) });
+      assert.deepEqual(env.BUCKET_NAME, bridge.ref(stack.bridge.bucket, route));
+      assert.deepEqual(env.COMPLETION_TABLE, bridge.ref(stack.bridge.completionTable, route));
       assert.equal(env.POWERTOOLS_METRICS_NAMESPACE, METRICS_NAMESPACE);
       assert.equal(env.NODE_OPTIONS, '--enable-source-maps');
     }
   });
 
-  test('each function gets a config holding only its own route, bundled with its code, which parses again', () => {
+  test('each function gets a config holding only its own route, in its layer, which parses again', () => {
     for (const route of stack.bridge.routes) {
       for (const fn of [route.deliverFunction, route.deadLetterFunction]) {
-        const { config, environment } = functionConfig(bridge.logicalId(fn));
-        assert.equal(environment.BRIDGE_CONFIG_FILE, 'bridge-config.json');
+        const { config, environment } = functionConfig(fn);
+        assert.equal(environment.BRIDGE_CONFIG_FILE, '/opt/bridge-config.json');
         assert.deepEqual(config.routes, [route.route]);
       }
-      const { config: reparsed } = functionConfig(bridge.logicalId(route.deliverFunction));
+      const { config: reparsed } = functionConfig(route.deliverFunction);
       assert.deepEqual(
         reparsed.routes.map((r) => r.name),
         [route.route.name],
@@ -149,7 +171,7 @@ describe('per-route functions', () => {
 
   test('the bundle is ESM with the createRequire banner and a source map', () => {
     const route = routeNamed('orders');
-    const dir = assetDir(bridge.logicalId(route.deliverFunction));
+    const dir = assetDir(route.deliverFunction);
     const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');
     assert.ok(
       bundle.startsWith(
@@ -165,7 +187,8 @@ describe('per-route functions', () => {
   test('event sources: batch 10, maximum concurrency from the route, batch item failures', () => {
     const expected: Record<string, number> = { orders: 20, payments: 3 };
     for (const route of stack.bridge.routes) {
-      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      const routeTemplate = bridge.templateOf(route);
+      routeTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: getAtt(bridge.logicalId(route.queue), 'Arn'),
         FunctionName: { Ref: bridge.logicalId(route.deliverFunction) },
         BatchSize: 10,
@@ -173,13 +196,13 @@ describe('per-route functions', () => {
         ScalingConfig: { MaximumConcurrency: expected[route.route.name] },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
-      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      routeTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: getAtt(bridge.logicalId(route.redriveQueue), 'Arn'),
         FunctionName: { Ref: bridge.logicalId(route.deadLetterFunction) },
         BatchSize: 10,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
-      const consumer = props(bridge.logicalId(route.deadLetterFunction));
+      const consumer = props(route.deadLetterFunction);
       const env = (consumer.Environment as { Variables: Record<string, unknown> }).Variables;
       // The consumer forwards what it archived to the DLQ, which keeps every dead letter.
       assert.deepEqual(env.FORWARD_QUEUE_URL, { Ref: bridge.logicalId(route.deadLetterQueue) });
@@ -189,8 +212,12 @@ describe('per-route functions', () => {
 
 /** Every IAM statement of the policies attached to the role of `fn`. */
 function statementsOf(role: IConstruct): Json[] {
-  const roleId = bridge.logicalId(role);
-  const policies = template.findResources('AWS::IAM::Policy') as Record<string, Json>;
+  return statementsIn(bridge.templateOf(role), bridge.logicalId(role));
+}
+
+/** Every IAM statement of the policies one template attaches to the role `roleId`. */
+function statementsIn(holder: Template, roleId: string): Json[] {
+  const policies = holder.findResources('AWS::IAM::Policy') as Record<string, Json>;
   return Object.values(policies)
     .filter((policy) => JSON.stringify((policy.Properties as Json).Roles).includes(`"${roleId}"`))
     .flatMap((policy) => ((policy.Properties as Json).PolicyDocument as { Statement: Json[] }).Statement);
@@ -213,9 +240,13 @@ describe('IAM: each route reaches only its own resources', () => {
     for (const which of ['deliver', 'dlq'] as const) {
       test(`${own.route.name} ${which}: nothing of route ${other.route.name}`, () => {
         const text = JSON.stringify(statementsOf(roleOf(own, which)));
-        for (const queue of [other.queue, other.deadLetterQueue, other.redriveQueue]) {
-          assert.ok(!text.includes(`"${bridge.logicalId(queue)}"`), `no reference to ${queue.node.path}`);
-        }
+        // The route's stack gets only shared resources from the parent, never a nested stack's
+        // output: no reference to another route's queues can reach its policies.
+        const passed = JSON.stringify(
+          bridge.templateOf(own.node.scope as IConstruct).toJSON().Parameters ?? {},
+        );
+        const parameters = props(Stack.of(own).nestedStackResource as IConstruct).Parameters;
+        assert.ok(!JSON.stringify(parameters).includes('Outputs.'), `${passed} holds no route output`);
         assert.ok(!text.includes(`/${other.route.name}/`), `no S3 prefix of ${other.route.name}`);
         assert.ok(!text.includes(`"${other.route.name}#`), `no table items of ${other.route.name}`);
         assert.ok(!text.includes('payments-handler') || own.route.name === 'payments', 'no other endpoint');
@@ -230,7 +261,7 @@ describe('IAM: each route reaches only its own resources', () => {
     // Which actions on which keys is checked against the calls the functions really make
     // (test/integration/iam-recorded-calls.test.ts); here, what must hold of any grant.
     test(`${own.route.name}: every table grant is limited to the route's own partition keys`, () => {
-      const tableArn = JSON.stringify(getAtt(bridge.logicalId(stack.bridge.completionTable), 'Arn'));
+      const tableArn = JSON.stringify(bridge.att(stack.bridge.completionTable, 'Arn', own));
       for (const which of ['deliver', 'dlq'] as const) {
         const onTable = statementsOf(roleOf(own, which)).filter(
           (s) => JSON.stringify(s.Resource) === tableArn,
@@ -271,13 +302,18 @@ describe('IAM: each route reaches only its own resources', () => {
   test('no role reaches the table without leading keys, and none may Scan', () => {
     // ForAllValues over no key at all is true in IAM: a Scan (no leading key) would pass the
     // condition and read every route's items.
-    const tableArn = JSON.stringify(getAtt(bridge.logicalId(stack.bridge.completionTable), 'Arn'));
-    const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Json>);
-    const onTable = policies
-      .flatMap((policy) => ((policy.Properties as Json).PolicyDocument as { Statement: Json[] }).Statement)
-      .filter((statement) => JSON.stringify(statement.Resource).includes(tableArn));
+    // The table's ARN as each template holds it: in a route's nested stack, a parameter.
+    const onTable = bridge.templates().flatMap((t) => {
+      const owner =
+        t === template ? stack : (stack.bridge.routes.find((r) => bridge.templateOf(r) === t) ?? stack);
+      const tableArn = JSON.stringify(bridge.att(stack.bridge.completionTable, 'Arn', owner));
+      return (Object.values(t.findResources('AWS::IAM::Policy')) as Json[])
+        .flatMap((policy) => ((policy.Properties as Json).PolicyDocument as { Statement: Json[] }).Statement)
+        .filter((statement) => JSON.stringify(statement.Resource).includes(tableArn))
+        .map((statement) => ({ statement, tableArn }));
+    });
     assert.ok(onTable.length >= 5, 'deliverers, DLQ consumers and the commit function reach the table');
-    for (const statement of onTable) {
+    for (const { statement, tableArn } of onTable) {
       assert.equal(JSON.stringify(statement.Resource), tableArn, 'the table alone, no index or wildcard');
       assert.ok(
         !JSON.stringify(statement.Action).includes('Scan'),
@@ -304,7 +340,7 @@ describe('IAM: each route reaches only its own resources', () => {
 describe('shared resources', () => {
   test('completions table matches lib/completion/table.ts: keys, on demand, TTL, NEW_IMAGE stream', () => {
     const expected = completionTableDefinition('x');
-    const table = resource(bridge.logicalId(stack.bridge.completionTable));
+    const table = resource(stack.bridge.completionTable);
     assert.equal(table.DeletionPolicy, 'Retain');
     const p = table.Properties as Json;
     assert.deepEqual(p.KeySchema, expected.KeySchema);
@@ -316,11 +352,12 @@ describe('shared resources', () => {
 
   test('commit function: reserved concurrency 1, in the VPC, stream trigger with a batching window, every-minute rule', () => {
     const commitId = bridge.logicalId(stack.bridge.commitFunction);
-    const fn = props(commitId);
+    const commitFn = stack.bridge.commitFunction;
+    const fn = props(commitFn);
     assert.equal(fn.ReservedConcurrentExecutions, 1);
     assert.equal(fn.Runtime, 'nodejs24.x');
     assert.ok(fn.VpcConfig, 'in the VPC to reach Kafka');
-    const { config, environment: env } = functionConfig(commitId);
+    const { config, environment: env } = functionConfig(commitFn);
     assert.deepEqual(env.COMPLETION_TABLE, { Ref: bridge.logicalId(stack.bridge.completionTable) });
     // Every route, from the file bundled with the code; the environment keeps the Kafka section only.
     assert.deepEqual(config.routes, stack.bridge.config.routes);
@@ -338,9 +375,40 @@ describe('shared resources', () => {
     });
   });
 
-  test('bucket: encrypted, public access blocked, TLS only, lifecycle per prefix', () => {
+  test('each function writes logs to its own log group only: no managed execution policy', () => {
+    let checked = 0;
+    for (const holder of bridge.templates())
+      for (const [id, fn] of Object.entries(
+        holder.findResources('AWS::Lambda::Function') as Record<string, Json>,
+      )) {
+        const roles = holder.findResources('AWS::IAM::Role') as Record<string, Json>;
+        const p = fn.Properties as Json;
+        const logGroup = (p.LoggingConfig as { LogGroup?: { Ref: string } } | undefined)?.LogGroup?.Ref;
+        assert.ok(logGroup, `${id} has its own log group`);
+        const roleId = (p.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+        assert.equal(
+          (roles[roleId]?.Properties as Json | undefined)?.ManagedPolicyArns,
+          undefined,
+          `${id}: no managed policy`,
+        );
+        const logStatements = statementsIn(holder, roleId).filter((st) =>
+          JSON.stringify(st.Action).includes('logs:'),
+        );
+        assert.deepEqual(logStatements, [
+          {
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Effect: 'Allow',
+            Resource: getAtt(logGroup, 'Arn'),
+          },
+        ]);
+        checked++;
+      }
+    assert.ok(checked >= 6, `functions checked: ${checked}`);
+  });
+
+  test('bucket: versioned, noncurrent versions expire; encrypted, public access blocked, TLS only, lifecycle per prefix', () => {
     const bucketId = bridge.logicalId(stack.bridge.bucket);
-    const bucket = resource(bucketId);
+    const bucket = resource(stack.bridge.bucket);
     assert.equal(bucket.DeletionPolicy, 'Retain');
     const p = bucket.Properties as Json;
     assert.deepEqual(p.BucketEncryption, {
@@ -352,8 +420,15 @@ describe('shared resources', () => {
       IgnorePublicAcls: true,
       RestrictPublicBuckets: true,
     });
+    assert.deepEqual(p.VersioningConfiguration, { Status: 'Enabled' });
     assert.deepEqual(p.LifecycleConfiguration, {
       Rules: [
+        {
+          Id: 'noncurrent-versions',
+          NoncurrentVersionExpiration: { NoncurrentDays: NONCURRENT_VERSION_DAYS },
+          ExpiredObjectDeleteMarker: true,
+          Status: 'Enabled',
+        },
         {
           Id: 'payloads',
           Prefix: 'payloads/',
@@ -409,7 +484,8 @@ describe('shared resources', () => {
       ),
       ['orders', 'payments'],
     );
-    // The image is the repository's Dockerfile, staged at synth (no Docker needed).
+    // The image context is the poller bundle and the repository's Dockerfile, staged at synth
+    // (no Docker needed); the Dockerfile copies the bundle, nothing else.
     const assets = JSON.parse(readFileSync(join(bridge.app.outdir, 'TestBridge.assets.json'), 'utf8')) as {
       dockerImages: Record<string, { source: { directory: string; dockerFile?: string } }>;
     };
@@ -420,8 +496,7 @@ describe('shared resources', () => {
       readFileSync(join(staged, 'Dockerfile'), 'utf8'),
       readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'),
     );
-    assert.ok(existsSync(join(staged, 'functions', 'poller.ts')));
-    assert.ok(!existsSync(join(staged, 'node_modules')), '.dockerignore keeps node_modules out');
+    assert.deepEqual(readdirSync(staged).sort(), ['Dockerfile', 'index.mjs', 'index.mjs.map']);
 
     template.hasResourceProperties('AWS::ECS::Service', {
       DesiredCount: 2,
@@ -461,8 +536,15 @@ describe('shared resources', () => {
   test('poller IAM: send to every route queue, payload prefixes only, the Kafka secret', () => {
     const text = JSON.stringify(statementsOf(stack.bridge.poller.taskRole));
     for (const route of stack.bridge.routes) {
-      assert.ok(text.includes(`"${bridge.logicalId(route.queue)}"`));
-      assert.ok(!text.includes(`"${bridge.logicalId(route.deadLetterQueue)}"`));
+      // The route's queues live in its nested stack: the parent reads their ARNs from its outputs.
+      const queueArn = JSON.stringify(bridge.att(route.queue, 'Arn', stack));
+      assert.ok(text.includes(queueArn), `sends to ${route.route.name}'s queue`);
+      // Outputs of the route's DLQ (the dashboard reads its name) never reach the poller's policy.
+      const outputs = (bridge.templateOf(route).toJSON().Outputs ?? {}) as Record<string, { Value: unknown }>;
+      for (const [name, output] of Object.entries(outputs)) {
+        if (!JSON.stringify(output.Value).includes(`"${bridge.logicalId(route.deadLetterQueue)}"`)) continue;
+        assert.ok(!text.includes(`"Outputs.${name}"`), `no ${name} in the poller's policy`);
+      }
       assert.ok(text.includes(`/payloads/${route.route.name}/*`));
       assert.ok(!text.includes(`/archive/${route.route.name}/`));
     }
@@ -473,8 +555,19 @@ describe('shared resources', () => {
   test('notifier: alarm topic (TLS only) and batched dead-letter events in, Discord secrets read', () => {
     const topicId = bridge.logicalId(stack.bridge.alarmTopic);
     const notifyId = bridge.logicalId(stack.bridge.notifyFunction);
+    const notifyFn = stack.bridge.notifyFunction;
     // Every route (their own webhooks), from the file bundled with the code.
-    assert.deepEqual(functionConfig(notifyId).config.routes, stack.bridge.config.routes);
+    assert.deepEqual(functionConfig(notifyFn).config.routes, stack.bridge.config.routes);
+    // Who may announce each route's dead letters: its deliverer's and DLQ consumer's role ids
+    // (read by the parent from the route stack's outputs).
+    const senders = JSON.stringify(functionConfig(notifyFn).environment.BRIDGE_EVENT_SENDERS);
+    for (const name of ['orders', 'payments']) {
+      const own = routeNamed(name);
+      for (const which of ['deliver', 'dlq'] as const) {
+        const roleAttr = JSON.stringify(bridge.att(roleOf(own, which), 'RoleId', stack));
+        assert.ok(senders.includes(roleAttr), `${name} ${which} role id in BRIDGE_EVENT_SENDERS: ${senders}`);
+      }
+    }
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
       PolicyDocument: {
@@ -494,7 +587,7 @@ describe('shared resources', () => {
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 30,
     });
-    const fn = props(notifyId);
+    const fn = props(notifyFn);
     assert.equal(fn.Runtime, 'nodejs24.x');
     const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
     assert.match(
@@ -507,15 +600,15 @@ describe('shared resources', () => {
   });
 
   test('route functions publish dead-letter events; the team webhook is not theirs to read', () => {
-    const eventsId = bridge.logicalId(stack.bridge.deadLetterEvents);
     for (const route of stack.bridge.routes) {
+      const events = bridge.ref(stack.bridge.deadLetterEvents, route) as { Ref: string };
+      const eventsArn = bridge.att(stack.bridge.deadLetterEvents, 'Arn', route) as { Ref: string };
       for (const which of ['deliver', 'dlq'] as const) {
         const fn = which === 'deliver' ? route.deliverFunction : route.deadLetterFunction;
-        const env = (props(bridge.logicalId(fn)).Environment as { Variables: Record<string, unknown> })
-          .Variables;
-        assert.deepEqual(env.DEAD_LETTER_EVENTS_QUEUE_URL, { Ref: eventsId });
+        const env = (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+        assert.deepEqual(env.DEAD_LETTER_EVENTS_QUEUE_URL, events);
         const text = JSON.stringify(statementsOf(roleOf(route, which)));
-        assert.ok(text.includes(`"${eventsId}"`), 'may send dead-letter events');
+        assert.ok(text.includes(`"${eventsArn.Ref}"`), 'may send dead-letter events');
         assert.ok(!text.includes('discord-webhook'), 'no Discord secret');
       }
     }
@@ -536,11 +629,11 @@ describe('stack outputs', () => {
 });
 
 describe('alarms and dashboard', () => {
-  const topicRef = () => ({ Ref: bridge.logicalId(stack.bridge.alarmTopic) });
+  const topicRef = (route: RouteResources) => bridge.ref(stack.bridge.alarmTopic, route);
 
   function alarmOf(route: RouteResources, id: string): Json {
     const construct = route.node.findChild(id);
-    return props(bridge.logicalId(construct));
+    return props(construct);
   }
 
   for (const name of ['orders', 'payments']) {
@@ -562,8 +655,8 @@ describe('alarms and dashboard', () => {
           String(alarm.AlarmDescription).startsWith(`Route ${name}: `),
           'the notifier reads the route from it',
         );
-        assert.deepEqual(alarm.AlarmActions, [topicRef()], `${id} alarm action`);
-        assert.deepEqual(alarm.OKActions, [topicRef()], `${id} OK action`);
+        assert.deepEqual(alarm.AlarmActions, [topicRef(route)], `${id} alarm action`);
+        assert.deepEqual(alarm.OKActions, [topicRef(route)], `${id} OK action`);
       }
       const dlq = alarmOf(route, 'DeadLetterQueueNotEmpty');
       assert.equal(dlq.MetricName, 'ApproximateNumberOfMessagesVisible');
@@ -607,11 +700,16 @@ describe('alarms and dashboard', () => {
     });
   }
 
-  test('dashboard has a row per route', () => {
-    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Json[];
-    assert.equal(dashboards.length, 1);
-    const body = JSON.stringify(dashboards[0]);
+  test('dashboards: the shared one (commit, poller) and a page with a row per route', () => {
+    const shared = JSON.stringify(props(stack.bridge.dashboard));
+    assert.ok(shared.includes('commit function') && shared.includes('poller'));
+    assert.equal(stack.bridge.routeDashboards.length, 1, 'two routes fit one page');
+    const [page] = stack.bridge.routeDashboards;
+    assert.ok(page);
+    const body = JSON.stringify(props(page));
     assert.ok(body.includes('## Route orders') && body.includes('## Route payments'));
+    // The page reads the route stacks' queue and function names through its parameters.
+    assert.equal(everyResource('AWS::CloudWatch::Dashboard').length, 2);
   });
 });
 
@@ -640,13 +738,17 @@ describe('checks over the synthesized app', () => {
   });
 
   const cfnLint = join(REPO_ROOT, '.run', 'venv', 'bin', 'cfn-lint');
-  test('cfn-lint passes on the synthesized template', () => {
+  test('cfn-lint passes on the synthesized templates (the parent and each route stack)', () => {
     // cfn-lint is pinned in scripts/aws-emulator/requirements.txt and installed with the emulators.
     assert.ok(existsSync(cfnLint), `${cfnLint} is missing: run \`npm run infra:up\` (it installs cfn-lint)`);
-    const file = join(bridge.app.outdir, 'cfn-lint-input.template.json');
-    writeFileSync(file, JSON.stringify(template.toJSON(), null, 1));
+    const files = bridge.templates().map((t, index) => {
+      const file = join(bridge.app.outdir, `cfn-lint-input-${index}.template.json`);
+      writeFileSync(file, JSON.stringify(t.toJSON(), null, 1));
+      return file;
+    });
+    assert.equal(files.length, 1 + stack.bridge.routes.length + stack.bridge.routeDashboards.length);
     // W3005: CDK itself adds DependsOn on a Lambda's service role next to the GetAtt of it.
-    const run = spawnSync(cfnLint, ['--ignore-checks', 'W3005', '--', file], { encoding: 'utf8' });
+    const run = spawnSync(cfnLint, ['--ignore-checks', 'W3005', '--', ...files], { encoding: 'utf8' });
     assert.equal(run.status, 0, `cfn-lint:\n${run.stdout}${run.stderr}`);
   });
 });

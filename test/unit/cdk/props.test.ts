@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { BridgeStack } from '../../../cdk/lib/bridge-stack.ts';
-import { type KafkaConnectionProps, mskIamStatements } from '../../../cdk/lib/kafka-access.ts';
+import { mskIamStatements } from '../../../cdk/lib/kafka-access.ts';
 import {
   deliverTimeout,
   oldestMessageAgeThreshold,
@@ -12,11 +11,13 @@ import {
 } from '../../../cdk/lib/route-resources.ts';
 import {
   type BridgeConfigInput,
+  BridgeStack,
   ConfigError,
-  maxReceiveCount,
+  type KafkaConnectionProps,
   parseBridgeConfig,
   type RouteInput,
-} from '../../../lib/config/index.ts';
+} from '../../../index.ts';
+import { maxReceiveCount } from '../../../lib/config/index.ts';
 
 /*
  * Props checks and derivations. Bad props throw while the stack is constructed, before any
@@ -167,9 +168,9 @@ describe('bad props fail at synth, naming route and field', () => {
 });
 
 describe('many routes', () => {
-  test('15 routes, one with a 6 KB JSON schema: functions get their routes in a bundled file, the poller scales on one series', () => {
-    // Prepare: bundling skipped (32 esbuild runs); the file copy itself is tested on the two-route app.
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  test('15 routes, one with a 6 KB JSON schema: functions get their routes in a layer file, the poller scales on one series', () => {
+    // Prepare: the layer file itself is read back on the two-route app.
+    const app = new App();
     const properties = Object.fromEntries(
       Array.from({ length: 120 }, (_, index) => [
         `customer_field_${index}`,
@@ -186,16 +187,24 @@ describe('many routes', () => {
 
     // Assess
     const template = Template.fromStack(stack);
-    const functions = template.findResources('AWS::Lambda::Function');
-    const environments = Object.values(functions).map(
-      (fn) =>
-        (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables,
+    const stacks = [stack, ...stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack)];
+    const environments = stacks.flatMap((owner) =>
+      Object.values(Template.fromStack(owner).findResources('AWS::Lambda::Function')).map((fn) => ({
+        owner,
+        env: (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables,
+      })),
     );
     assert.equal(environments.length, 2 * 15 + 2, 'deliver and DLQ consumer per route, commit, notify');
-    for (const env of environments) {
-      assert.equal(env.BRIDGE_CONFIG_FILE, 'bridge-config.json');
-      assert.deepEqual(Object.keys(JSON.parse(stack.resolve(env.BRIDGE_CONFIG_JSON) as string)), ['kafka']);
-      assert.ok(Buffer.byteLength(JSON.stringify(stack.resolve(env))) < 4_096);
+    for (const { owner, env } of environments) {
+      assert.equal(env.BRIDGE_CONFIG_FILE, '/opt/bridge-config.json');
+      assert.deepEqual(Object.keys(JSON.parse(owner.resolve(env.BRIDGE_CONFIG_JSON) as string)), ['kafka']);
+      // Role ids (the notifier's BRIDGE_EVENT_SENDERS) count as deployed: 21 characters each,
+      // not the length of the reference the template holds until deploy.
+      const deployed = JSON.stringify(owner.resolve(env)).replace(
+        /\{"Fn::GetAtt":\["[^"]+","[^"]*RoleId"\]\}/g,
+        '"AROA00000000000000000"',
+      );
+      assert.ok(Buffer.byteLength(deployed) < 4_096, `${Buffer.byteLength(deployed)} bytes of environment`);
     }
     // An alarm combines at most 10 metrics: a MAX over 15 route series would fail the synth.
     const scaling = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>

@@ -1,7 +1,7 @@
-import { App, type CfnResource } from 'aws-cdk-lib';
+import { App, type CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { BridgeStack } from '../../../cdk/lib/bridge-stack.ts';
-import type { BridgeConfigInput } from '../../../lib/config/index.ts';
+import type { IConstruct } from 'constructs';
+import { type BridgeConfigInput, BridgeStack } from '../../../index.ts';
 
 /**
  * The two routes every CDK test synthesizes: an HTTP endpoint with a headers secret, and a
@@ -46,9 +46,21 @@ export const TWO_ROUTES: BridgeConfigInput = {
 export interface SynthesizedBridge {
   readonly app: App;
   readonly stack: BridgeStack;
+  /** The deployed (parent) stack's template. */
   readonly template: Template;
-  /** The logical id of a construct's CloudFormation resource. */
-  logicalId(construct: { node: { defaultChild?: unknown } }): string;
+  /** The logical id of a construct's CloudFormation resource, in its own stack's template. */
+  logicalId(construct: IConstruct): string;
+  /** The template of the stack (parent or a route's nested stack) holding the construct. */
+  templateOf(construct: IConstruct): Template;
+  /** The parent's template and every nested stack's. */
+  templates(): Template[];
+  /**
+   * `{ Ref: target }` as the template of `from` holds it: the logical id in the same stack, the
+   * nested stack parameter the parent passes it in, or the parent's GetAtt of a nested output.
+   */
+  ref(target: IConstruct, from: IConstruct): unknown;
+  /** `{ Fn::GetAtt: [target, attribute] }` as the template of `from` holds it (see ref). */
+  att(target: IConstruct, attribute: string, from: IConstruct): unknown;
 }
 
 let cached: SynthesizedBridge | undefined;
@@ -62,11 +74,57 @@ export function twoRouteApp(): SynthesizedBridge {
     bridge: { config: TWO_ROUTES, poller: { cpu: 1024, memoryMiB: 2048, desiredCount: 2, maxCount: 6 } },
   });
   const template = Template.fromStack(stack);
+  const byStack = new Map<Stack, Template>([[stack, template]]);
+  const templateOf = (construct: IConstruct): Template => {
+    const owner = Stack.of(construct);
+    let found = byStack.get(owner);
+    if (found === undefined) {
+      found = Template.fromStack(owner);
+      byStack.set(owner, found);
+    }
+    return found;
+  };
+  const logicalId = (construct: IConstruct): string => {
+    const resource = (construct.node.defaultChild ?? construct) as CfnResource;
+    return Stack.of(construct).getLogicalId(resource);
+  };
+  /** A value of `owner`'s template as `from`'s template holds it (one level of nesting). */
+  const seenFrom = (value: unknown, owner: IConstruct, from: IConstruct): unknown => {
+    const [ownerStack, fromStack] = [Stack.of(owner), Stack.of(from)];
+    if (ownerStack === fromStack) return value;
+    const same = (candidate: unknown) => JSON.stringify(candidate) === JSON.stringify(value);
+    if (fromStack instanceof NestedStack && fromStack.nestedStackParent === ownerStack) {
+      const parameters = nestedResourceProps(fromStack).Parameters ?? {};
+      const found = Object.entries(parameters).find(([, passed]) => same(passed));
+      if (found === undefined) throw new Error(`${owner.node.path} is not passed to ${fromStack.node.path}`);
+      return { Ref: found[0] };
+    }
+    if (ownerStack instanceof NestedStack && ownerStack.nestedStackParent === fromStack) {
+      const outputs = (templateOf(ownerStack).toJSON().Outputs ?? {}) as Record<string, { Value: unknown }>;
+      const found = Object.entries(outputs).find(([, output]) => same(output.Value));
+      if (found === undefined) throw new Error(`${owner.node.path} is not an output of its stack`);
+      return {
+        'Fn::GetAtt': [logicalId(ownerStack.nestedStackResource as IConstruct), `Outputs.${found[0]}`],
+      };
+    }
+    throw new Error(`no reference path from ${fromStack.node.path} to ${ownerStack.node.path}`);
+  };
+  const nestedResourceProps = (nestedStack: NestedStack): { Parameters?: Record<string, unknown> } => {
+    const resource = nestedStack.nestedStackResource as IConstruct;
+    const json = templateOf(resource).toJSON().Resources as Record<string, { Properties: object }>;
+    return json[logicalId(resource)]?.Properties ?? {};
+  };
+  const nested = stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack);
   cached = {
     app,
     stack,
     template,
-    logicalId: (construct) => stack.getLogicalId(construct.node.defaultChild as CfnResource),
+    logicalId,
+    templateOf,
+    templates: () => [template, ...nested.map((n) => templateOf(n))],
+    ref: (target, from) => seenFrom({ Ref: logicalId(target) }, target, from),
+    att: (target, attribute, from) =>
+      seenFrom({ 'Fn::GetAtt': [logicalId(target), attribute] }, target, from),
   };
   return cached;
 }

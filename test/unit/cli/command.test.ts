@@ -31,12 +31,18 @@ describe('parseCommand: the command line, checked without AWS', () => {
       name: 'dlq show',
       recordId: 'orders/orders/0/5',
     });
-    assert.deepEqual(parseCommand(['dlq', 'replay', '--since', '2026-11-23T09:00:00Z', '--wait', '2']), {
-      ...common,
-      name: 'dlq replay',
-      filter: { since: Date.parse('2026-11-23T09:00:00Z') },
-      waitMs: 2000,
-    });
+    assert.deepEqual(
+      parseCommand(['dlq', 'replay', '--route', 'orders', '--since', '2026-11-23T09:00:00Z', '--wait', '2']),
+      {
+        ...common,
+        route: 'orders',
+        name: 'dlq replay',
+        filter: { since: Date.parse('2026-11-23T09:00:00Z') },
+        waitMs: 2000,
+        dryRun: false,
+        yes: false,
+      },
+    );
     assert.deepEqual(parseCommand(['quarantine', 'list', '--json']), {
       ...common,
       json: true,
@@ -47,6 +53,8 @@ describe('parseCommand: the command line, checked without AWS', () => {
       route: 'orders',
       name: 'quarantine replay',
       key: 'order-77',
+      dryRun: false,
+      yes: false,
     });
     assert.deepEqual(parseCommand(['trace', 'orders/orders/0/5', '--endpoint', 'http://127.0.0.1:4566']), {
       ...common,
@@ -60,7 +68,30 @@ describe('parseCommand: the command line, checked without AWS', () => {
       name: 'reset',
       to: { offset: 12n },
       partition: 1,
+      dryRun: false,
+      yes: false,
     });
+    assert.deepEqual(
+      parseCommand([
+        'reset',
+        '--route',
+        'orders',
+        '--to-offset',
+        '12',
+        '--dry-run',
+        '--bucket-owner',
+        '123456789012',
+      ]),
+      {
+        ...common,
+        resources: { bucketOwner: '123456789012' },
+        route: 'orders',
+        name: 'reset',
+        to: { offset: 12n },
+        dryRun: true,
+        yes: false,
+      },
+    );
   });
 
   test('--help and no command at all are help', () => {
@@ -108,7 +139,9 @@ describe('parseCommand: the command line, checked without AWS', () => {
     refused(['reset', '--route', 'orders'], /exactly one of --to-offset N or --to-time ISO/);
     refused(['reset', '--route', 'orders', '--to-offset', '1.5'], /not an offset/);
     refused(['reset', '--route', 'orders', '--to-time', 'yesterday'], /not a time/);
-    refused(['dlq', 'replay', '--wait', '0'], /not a positive number of seconds/);
+    refused(['dlq', 'replay', '--route', 'orders', '--wait', '0'], /not a positive number of seconds/);
+    refused(['dlq', 'replay', '--yes'], /dlq replay needs --route <name>/);
+    refused(['dlq', 'list', '--yes'], /dlq list has no --yes/);
   });
 });
 

@@ -276,6 +276,15 @@ const rejected: Case[] = [
     message: /JSON Schema object/,
   },
   {
+    rule: 'a schema pattern the linear-time regex engine (RE2) cannot run is rejected at synth',
+    input: config([
+      route({ schema: { type: 'object', properties: { id: { type: 'string', pattern: '^(\\w)\\1$' } } } }),
+    ]),
+    route: 'orders',
+    field: 'routes[orders].schema',
+    message: /pattern "\^\(\\\\w\)\\\\1\$" is not supported by the linear-time regex engine/,
+  },
+  {
     rule: "startFrom is 'earliest' or 'latest'",
     input: config([route({ startFrom: 'now' })]),
     route: 'orders',
@@ -366,6 +375,27 @@ const rejected: Case[] = [
     route: 'shop',
     field: 'routes[shop].name',
     message: /membership group shop\.pollers is also the progress group of route pollers/,
+  },
+  {
+    rule: "a route's queue cannot be another route's dead-letter queue (orders-dlq vs orders)",
+    input: config([route({ name: 'orders' }), route({ name: 'orders-dlq', topics: ['refunds'] })]),
+    route: 'orders-dlq',
+    field: 'routes[orders-dlq].name',
+    message: /queue orders-dlq\.fifo is also the dead-letter queue of route orders: change the name$/,
+  },
+  {
+    rule: "a route's dead-letter queue cannot be another route's queue, whichever comes first",
+    input: config([route({ name: 'orders-dlq', topics: ['refunds'] }), route({ name: 'orders' })]),
+    route: 'orders',
+    field: 'routes[orders].name',
+    message: /dead-letter queue orders-dlq\.fifo is also the queue of route orders-dlq/,
+  },
+  {
+    rule: "a route's queue cannot be another route's redrive queue",
+    input: config([route({ name: 'orders' }), route({ name: 'orders-redrive', topics: ['refunds'] })]),
+    route: 'orders-redrive',
+    field: 'routes[orders-redrive].name',
+    message: /queue orders-redrive\.fifo is also the redrive queue of route orders/,
   },
   // typos
   {

@@ -85,7 +85,7 @@ describe('deadLetterEmbed', () => {
     assert.deepEqual(embed, {
       title: '[DEAD LETTERS] orders: 3 records dead-lettered',
       color: COLORS.orange,
-      description: `First error (orders/orders.v1/3/10):\n${long.slice(0, 499)}…\n\n1 other distinct error in this batch.`,
+      description: `First error (\`orders/orders.v1/3/10\`):\n\`\`\`\n${long.slice(0, 499)}…\n\`\`\`\n\n1 other distinct error in this batch.`,
       fields: [
         { name: 'Route', value: 'orders', inline: true },
         { name: 'Count', value: '3', inline: true },
@@ -111,8 +111,21 @@ describe('deadLetterEmbed', () => {
     assert.ok(summary);
     const embed = deadLetterEmbed(summary);
     assert.equal(embed.title, '[DEAD LETTERS] orders: 1 record dead-lettered');
-    assert.equal(embed.description, 'First error (orders/orders.v1/3/1):\nHTTP 404');
+    assert.equal(embed.description, 'First error (`orders/orders.v1/3/1`):\n```\nHTTP 404\n```');
   });
+});
+
+test('record content in the reason cannot render as markdown: links, headings, a closing fence', () => {
+  const hostile = 'schema: /[click](https://evil.example) must be number ``` # HEAD @everyone \u001b[31m';
+  const [summary] = summarizeDeadLetters([event('orders', 1, hostile, 1)], 5);
+  assert.ok(summary);
+  const description = deadLetterEmbed(summary).description ?? '';
+  const block = description.slice(description.indexOf('```'));
+  assert.equal(
+    block,
+    '```\nschema: /[click](https://evil.example) must be number \u02cb\u02cb\u02cb # HEAD @everyone \\x1b[31m\n```',
+  );
+  assert.equal(block.match(/```/g)?.length, 2, 'one block, opened and closed by the bridge only');
 });
 
 describe('parsing dead-letter events', () => {

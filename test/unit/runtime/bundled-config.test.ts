@@ -43,11 +43,12 @@ describe('bridgeConfigFromEnv with a bundled config file', () => {
     assert.ok(JSON.stringify({ routes, defaults }).length > 4_096, 'more than an environment could hold');
   });
 
-  test('a missing file names its path and says it should have been bundled', () => {
+  test('a missing file names its path and says it should have been shipped with the function', () => {
     assert.throws(
       () => bridgeConfigFromEnv(env('not-there.json')),
       (error: Error) =>
-        error.message.includes(join(taskRoot, 'not-there.json')) && /should be bundled/.test(error.message),
+        error.message.includes(join(taskRoot, 'not-there.json')) &&
+        /should be shipped with the function/.test(error.message),
     );
   });
 

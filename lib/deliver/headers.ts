@@ -1,0 +1,45 @@
+import { SecretError, type SecretReader } from '../aws/secrets.ts';
+
+// RFC 9110: a field name is a token; a field value is visible ASCII, space, tab and obs-text
+// (0x80-0xFF). fetch's Headers take byte strings, so nothing above 0xFF either.
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * The route's `headersSecret` as request headers, each name and value checked as soon as the
+ * secret is read. A bad one is a SecretError naming the secret and the field, never the value:
+ * left to fetch, it becomes a TypeError quoting the value, which would reach logs, the attempt
+ * log, the archive and the DLQ attribute.
+ */
+export async function secretHeaders(secrets: SecretReader, secret: string): Promise<Record<string, string>> {
+  const map = await secrets.stringMap(secret);
+  let position = 0;
+  for (const [name, value] of Object.entries(map)) {
+    position += 1;
+    // A bad name is shown by position only: it may be a value pasted in the wrong place.
+    if (!TOKEN.test(name))
+      throw new SecretError(secret, `field #${position}'s name is not a valid header name`);
+    if (!FIELD_VALUE.test(value)) {
+      throw new SecretError(
+        secret,
+        `the value of header ${name} holds a character a header cannot carry (a control character such as NUL, CR or LF, or one above U+00FF)`,
+      );
+    }
+  }
+  return map;
+}
+
+/**
+ * Request headers from several sources, later ones winning, compared by lower-cased name (HTTP
+ * names are case-insensitive: `Idempotency-Key` and `idempotency-key` are one header, and fetch
+ * would join both values). The result's names are lower-case.
+ */
+export function mergeHeaders(
+  ...sources: readonly Readonly<Record<string, string>>[]
+): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const source of sources) {
+    for (const [name, value] of Object.entries(source)) merged[name.toLowerCase()] = value;
+  }
+  return merged;
+}
