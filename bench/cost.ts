@@ -4,7 +4,7 @@
 // (bench/cost/prices.ts). The whole bridge runs in local mode (LocalBridge) over a fixed number
 // of records against the sample endpoint; the run must lose nothing and keep every key's order.
 //   npm run bench:cost -- [--records 2000] [--latency-ms 20] [--failure-rate 0] [--poison-rate 0]
-//                         [--label current] [--partitions 4] [--keys 200]
+//                         [--label current] [--partitions 4] [--keys 200] [--calls-in-flight 0]
 // Results are merged into bench/results/cost.json under `runs.<label>`; the top-level
 // `usdPerMillion` and `breakdown` are those of the label written last.
 import { readFile } from 'node:fs/promises';
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '4' },
     keys: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '1' },
+    'calls-in-flight': { type: 'string', default: '0' },
     'latency-ms': { type: 'string', default: '20' },
     'failure-rate': { type: 'string', default: '0' },
     'poison-rate': { type: 'string', default: '0' },
@@ -57,6 +58,8 @@ const parameters = {
   // in Lambda where every invocation has its own CPU. Concurrent batches would share this
   // process's event loop (and the machine's 2 cores) and inflate every duration.
   deliverConcurrency: numberArg('concurrency', 1, 100),
+  // The route's deliver.maxCallsInFlight (0: not set): the groups of a batch called at once.
+  maxCallsInFlight: numberArg('calls-in-flight', 0, 10_000),
   endpointLatencyMs: numberArg('latency-ms', 0, 10_000),
   failureRate: numberArg('failure-rate', 0, 0.5),
   poisonRate: numberArg('poison-rate', 0, 0.5),
@@ -141,6 +144,9 @@ const config = parseBridgeConfig({
       onPoison: 'quarantine',
       maxInFlight: 500,
       concurrency: Math.max(2, parameters.deliverConcurrency),
+      ...(parameters.maxCallsInFlight === 0
+        ? {}
+        : { deliver: { maxCallsInFlight: parameters.maxCallsInFlight } }),
       partitions: parameters.partitions,
       retry: { attempts: 8, inProcessAttempts: 2, baseMs: 100, maxMs: 2_000 },
     },
@@ -173,9 +179,13 @@ await producer.disconnect();
 let fatal: Error | undefined;
 // The config allows 2 or more (the deployed event source's range); the local event source runs
 // what it is given, and one at a time keeps each invocation's timing its own.
-const routes = config.routes.map((route) => ({ ...route, concurrency: parameters.deliverConcurrency }));
+const routes = config.routes.map((route) => ({
+  ...route,
+  concurrency: Math.max(2, parameters.deliverConcurrency),
+}));
 const bridge = new LocalBridge({
   routes,
+  deliverInvocations: parameters.deliverConcurrency,
   clients,
   provisioned,
   kafka,

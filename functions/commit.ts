@@ -1,6 +1,6 @@
 // Commit function (Lambda): moves each route's progress-group offsets along the completion
 // records. Triggered by the completions table's stream (soon after records finish) and by a
-// schedule (so a quiet route still gets its lag published). Passed completions expire by TTL.
+// schedule (so a quiet route still gets its lag published). Ledger entries expire by TTL.
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -15,6 +15,7 @@ import { SecretReader } from '../lib/aws/secrets.ts';
 import { COMMIT_FUNCTION_OPTIONS, Committer, routeLag } from '../lib/commit/committer.ts';
 import { CommitLease } from '../lib/commit/lease.ts';
 import { commitRoutes, largestRouteLag, routesTouched } from '../lib/commit/run.ts';
+import { Ledger } from '../lib/completion/ledger.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
 import { checkKafkaConnection, KafkaConnectionError } from '../lib/kafka/connection.ts';
@@ -37,6 +38,7 @@ await checkKafkaConnection(config.kafka, { secrets, clientId: 'kafka-bridge-comm
 const kafka = await createKafkaClient(config.kafka, { secrets, clientId: 'kafka-bridge-commit' });
 const offsets = new KafkaOffsets(kafka);
 const completions = new CompletionStore({ client: dynamo, tableName });
+const ledger = new Ledger({ client: dynamo, tableName });
 const lease = new CommitLease(dynamo, tableName);
 
 function isStreamEvent(event: DynamoDBStreamEvent | ScheduledEvent): event is DynamoDBStreamEvent {
@@ -60,6 +62,7 @@ async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Cont
   const committer = new Committer({
     ...COMMIT_FUNCTION_OPTIONS,
     offsets,
+    ledger,
     completions,
     lease,
     owner: context.awsRequestId || randomUUID(),
@@ -91,7 +94,6 @@ async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Cont
           partition: p.partition,
           from: String(p.before),
           to: String(p.after),
-          cleaned: p.cleaned,
         });
       }
     }

@@ -14,6 +14,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Archive } from '../lib/archive/archive.ts';
 import { recordCalls } from '../lib/aws/call-recorder.ts';
+import { Ledger } from '../lib/completion/ledger.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
 import { DeadLetterEvents } from '../lib/deliver/dead-letter-events.ts';
 import { RedriveConsumer } from '../lib/deliver/redrive.ts';
@@ -40,6 +41,7 @@ const consumer = new RedriveConsumer({
   deadLetterEvents: new DeadLetterEvents(sqs, requiredEnv(ENV.deadLetterEventsQueueUrl)),
   archive: new Archive(recordCalls(new S3Client({}), caller), requiredEnv(ENV.bucket)),
   completions: new CompletionStore({ client: dynamo, tableName: table }),
+  ledger: new Ledger({ client: dynamo, tableName: table }),
   quarantine: new QuarantineStore(dynamo, table),
   sqs,
   ...(forwardQueueUrl === undefined || forwardQueueUrl === '' ? {} : { forwardQueueUrl }),

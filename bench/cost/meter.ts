@@ -191,7 +191,7 @@ export class UsageMeter {
   /** Calls the meter could not price (reported with the results, never thrown into the bridge). */
   readonly errors: string[] = [];
 
-  /** Completion items written (the commit function's stream INSERTs, which trigger its runs when deployed). */
+  /** Completion items written, per-record items and ledger entries (the commit function's stream INSERTs, which trigger its runs when deployed). */
   get completionInserts(): number {
     return this.#completionInserts;
   }
@@ -359,7 +359,9 @@ export class UsageMeter {
         entry.wru += writeUnits(Math.max(size, this.#sizes.get(key) ?? 0));
         if (output !== undefined) {
           this.#sizes.set(key, size);
-          if (item.from !== undefined && item.offset !== undefined && item.status !== undefined) {
+          // A per-record completion, or a ledger entry (one per deliverer batch).
+          const perRecord = item.from !== undefined && item.offset !== undefined && item.status !== undefined;
+          if (perRecord || item.records !== undefined) {
             this.#completionInserts++;
             this.#completionBytes += size;
           }

@@ -16,6 +16,7 @@ import {
   type BridgeConfigInput,
   DELIVER_BATCH_SIZE,
   deadLetterQueueName,
+  deliverConcurrency,
   deliverTimeoutMs,
   maxReceiveCount,
   queueName,
@@ -176,7 +177,7 @@ export class RouteResources extends Construct {
     deliver.function.addEventSource(
       new eventSources.SqsEventSource(this.queue, {
         batchSize: DELIVER_BATCH_SIZE,
-        maxConcurrency: route.concurrency,
+        maxConcurrency: deliverConcurrency(route).invocations,
         // A failed group fails only its own later messages in the batch; other groups go on.
         reportBatchItemFailures: true,
       }),

@@ -247,7 +247,7 @@ async function run(
           `state      ${t.state}`,
           `forwarded  ${t.forwarded === null ? 'unknown (in the queue, or not polled yet)' : t.forwarded ? 'yes' : 'no'}`,
           `committed  ${t.committed ? 'yes' : 'no'} (progress group at ${t.committedOffset ?? 'none'}, log end ${t.logEnd})`,
-          `completion ${t.completion === null ? '(none)' : `${t.completion.status} at ${t.completion.at} after ${t.completion.attempts} attempt(s)`}`,
+          `completion ${t.completion === null ? '(none)' : t.completion.at === null ? `${t.completion.status} (${t.completion.where})` : `${t.completion.status} at ${t.completion.at} after ${t.completion.attempts} attempt(s) (${t.completion.where})`}`,
           `archive    ${t.archive === null ? '(none)' : `${v(t.archive.outcome)}: ${v(t.archive.reason)} (${v(t.archive.key)})${t.archive.replayedAt === null ? '' : `, replayed ${v(t.archive.replayedAt)}`}`}`,
           `attempts   ${t.attemptCount}`,
           t.attempts.length === 0

@@ -1,3 +1,6 @@
+import { CommitLease, type HeldLease } from '../commit/lease.ts';
+import { partitionOf } from '../completion/entry.ts';
+import type { PartitionState } from '../completion/state.ts';
 import { CompletionStore } from '../completion/store.ts';
 import { progressGroupId, type Route } from '../config/index.ts';
 import { KafkaOffsets } from '../kafka/offsets.ts';
@@ -36,9 +39,12 @@ export interface ResetResult {
  * Moves the route's progress group (the one source of truth of "done") to an offset, or to the
  * first offset at or after a time. The pollers read the progress group when they take a
  * partition, so a running poller follows after its next rebalance or restart. Records already
- * forwarded above the new position are still delivered. Moving back removes the completions
- * between the new and the old position: the commit function leaves passed completions to their
- * TTL, and the deliverer would otherwise skip those records as already done.
+ * forwarded above the new position are still delivered. It holds the route's commit lease
+ * while it works, so no commit run interleaves, and rewrites the route's ledger state with the
+ * offsets (docs/architecture.md, Completion ledger): moving back drops the finished segments of
+ * the partition and marks it reset, so ledger entries written before now are not merged into it
+ * again, and removes the per-record completions between the new and the old position; the
+ * deliverer would otherwise skip those records as already done.
  */
 export async function reset(ctx: CliContext, routeName: string, options: ResetOptions): Promise<ResetResult> {
   const route: Route = ctx.route(routeName);
@@ -53,6 +59,10 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
   const kafka = await ctx.kafka();
   const offsets = new KafkaOffsets(kafka);
   const admin = kafka.admin();
+  const lease = new CommitLease(ctx.dynamo, ctx.table);
+  const held = await ctx.aws('DynamoDB', () => takeLease(lease, route.name));
+  const partitionsState = new Map(held.state.partitions);
+  let written = false;
   try {
     return await ctx.withKafka(async () => {
       await Promise.all([offsets.connect(), admin.connect()]);
@@ -104,6 +114,11 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
             ),
           );
         }
+        for (const [partition, offset] of target) {
+          const key = partitionOf(topic, partition);
+          const old = before.get(partition);
+          partitionsState.set(key, resetState(partitionsState.get(key), offset, old, Date.now()));
+        }
         if (options.dryRun !== true) await offsets.commit(group, topic, target);
         for (const [partition, offset] of target) {
           moves.push({
@@ -114,6 +129,12 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
             completionsRemoved: removed.get(partition) ?? 0,
           });
         }
+      }
+      if (options.dryRun !== true) {
+        await ctx.aws('DynamoDB', () =>
+          lease.release(held, { partitions: partitionsState, readFrom: held.state.readFrom ?? 0 }),
+        );
+        written = true;
       }
       return {
         route: route.name,
@@ -126,6 +147,32 @@ export async function reset(ctx: CliContext, routeName: string, options: ResetOp
       };
     });
   } finally {
+    if (!written) await lease.release(held).catch(() => undefined);
     await Promise.all([offsets.disconnect(), admin.disconnect()]);
   }
+}
+
+/** Takes the route's commit lease, waiting up to 15 s for a commit run to finish. */
+async function takeLease(lease: CommitLease, route: string): Promise<HeldLease> {
+  const owner = `kafka-bridge reset ${process.pid}`;
+  for (let waited = 0; waited <= 15_000; waited += 500) {
+    const held = await lease.acquire(route, owner, 120_000);
+    if (held !== undefined) return held;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new CliError(`a commit run of route ${route} holds its lease; try again in a minute`);
+}
+
+/** The partition's ledger state after moving its committed offset to `offset`. */
+function resetState(
+  previous: PartitionState | undefined,
+  offset: bigint,
+  old: bigint | undefined,
+  now: number,
+): PartitionState {
+  if (old !== undefined && offset >= old) {
+    // Forward: what is finished above the new position stays finished.
+    return { committed: offset, segments: (previous?.segments ?? []).filter((s) => s.offset >= offset) };
+  }
+  return { committed: offset, segments: [], resetAt: now };
 }

@@ -1,6 +1,7 @@
 import type { ArchivedAttempt } from '../archive/archive.ts';
 import { Archive } from '../archive/archive.ts';
-import type { Completion } from '../completion/completion.ts';
+import { Ledger } from '../completion/ledger.ts';
+import { type FinishedRecord, findFinished } from '../completion/lookup.ts';
 import { CompletionStore } from '../completion/store.ts';
 import { progressGroupId, type Route } from '../config/index.ts';
 import { AttemptLog } from '../deliver/attempt-log.ts';
@@ -21,7 +22,7 @@ export type TraceState =
   | 'delivered'
   | 'dead-lettered'
   | 'parked'
-  /** Committed, and neither archive nor completion is left: it was delivered (completions are removed once committed). */
+  /** Committed, and neither archive nor completion is left: it was delivered (entries expire once committed). */
   | 'delivered-and-committed';
 
 export interface TraceResult {
@@ -34,9 +35,12 @@ export interface TraceResult {
   readonly committedOffset: string | null;
   readonly logEnd: string;
   readonly completion: {
+    /** 'finished' when only the commit's merged state knows it (which keeps no status). */
     readonly status: string;
-    readonly at: string;
-    readonly attempts: number;
+    readonly at: string | null;
+    readonly attempts: number | null;
+    /** Where the ledger keeps it: a per-record item, a batch's entry, or the merged state. */
+    readonly where: FinishedRecord['where'];
   } | null;
   /** Attempts of a record still being retried (attempt log) or of a dead letter (archive). */
   readonly attempts: readonly ArchivedAttempt[];
@@ -66,7 +70,8 @@ export async function trace(ctx: CliContext, id: string, routeName?: string): Pr
   const { committed, low, high } = await kafkaPosition(ctx, route, ref);
 
   const completions = new CompletionStore({ client: ctx.dynamo, tableName: ctx.table });
-  const completion = await ctx.aws('DynamoDB', () => findCompletion(completions, ref, offset));
+  const ledger = new Ledger({ client: ctx.dynamo, tableName: ctx.table });
+  const completion = await ctx.aws('DynamoDB', () => findCompletion(completions, ledger, ref, offset));
   const archiveKey = Archive.keyOf(route.name, ref.topic, ref.partition, ref.offset);
   const archived = await readArchived(ctx, archiveKey).catch((error: unknown) => {
     if ((error as { name?: unknown }).name === 'NoSuchKey') return undefined;
@@ -85,7 +90,7 @@ export async function trace(ctx: CliContext, id: string, routeName?: string): Pr
   if (offset >= high) state = 'not-produced';
   else if (archived !== undefined && archived.record.replayedAt === undefined)
     state = archived.record.outcome;
-  else if (completion !== undefined) state = completion.status;
+  else if (completion !== undefined) state = completion.status ?? 'delivered';
   else if (isCommitted) state = offset < low ? 'gone' : 'delivered-and-committed';
   else state = 'in-flight';
 
@@ -101,9 +106,10 @@ export async function trace(ctx: CliContext, id: string, routeName?: string): Pr
       completion === undefined
         ? null
         : {
-            status: completion.status,
-            at: new Date(completion.at).toISOString(),
-            attempts: completion.attempts,
+            status: completion.status ?? 'finished',
+            at: completion.at === undefined ? null : new Date(completion.at).toISOString(),
+            attempts: completion.attempts ?? null,
+            where: completion.where,
           },
     attempts: archived !== undefined && history.count === 0 ? archived.record.attempts : history.attempts,
     attemptCount:
@@ -160,18 +166,31 @@ async function kafkaPosition(
 }
 
 /**
- * Completions are keyed by `from`, which equals the offset unless the poller skipped a gap
+ * The record's completion wherever the ledger keeps it (lib/completion/lookup.ts). Per-record
+ * items are keyed by `from`, which equals the offset unless the poller skipped a gap
  * (transaction markers, compaction) right before it: the direct read finds the usual case; a
- * short scan of the items before it finds the rest.
+ * short scan of the items before it finds the rest. Entries are matched by offset; the merged
+ * state by offset too (a record never straddles a finished segment's bounds). A record only the
+ * state knows and no archive names was delivered: dead letters and parked records are archived.
  */
 async function findCompletion(
   store: CompletionStore,
+  ledger: Ledger,
   ref: RecordRef,
   offset: bigint,
-): Promise<Completion | undefined> {
-  const direct = await store.get(ref.route, ref.topic, ref.partition, offset);
-  if (direct !== undefined) return direct.offset === offset ? direct : undefined;
+): Promise<(FinishedRecord & { from?: bigint }) | undefined> {
   const start = offset > 1000n ? offset - 1000n : 0n;
   const near = await store.listFrom(ref.route, ref.topic, ref.partition, start, 1001);
-  return near.find((candidate) => candidate.offset === offset);
+  const item = near.find((candidate) => candidate.offset === offset);
+  if (item !== undefined) {
+    return {
+      status: item.status,
+      at: item.at,
+      attempts: item.attempts,
+      where: 'per-record',
+      from: item.from,
+    };
+  }
+  const where = { topic: ref.topic, partition: ref.partition, from: offset, offset };
+  return findFinished(ledger, store, ref.route, where);
 }

@@ -20,6 +20,8 @@ export interface ChainAdvance {
   readonly waitingBehindHole: number;
   /** Links entirely below the committed offset given: already committed, safe to delete. */
   readonly stale: number;
+  /** The links still at or past the new committed offset, compacted into segments (compactLinks). */
+  readonly remaining: readonly ChainLink[];
 }
 
 export function advanceCommitted(committed: bigint, links: Iterable<ChainLink>): ChainAdvance {
@@ -38,14 +40,47 @@ export function advanceCommitted(committed: bigint, links: Iterable<ChainLink>):
     const known = byFrom.get(link.from);
     if (known === undefined || link.offset > known) byFrom.set(link.from, link.offset);
   }
+  const unique = [...byFrom].map(([from, offset]) => ({ from, offset }));
+  // The walk over segments (sorted, disjoint): the first one that does not reach the position
+  // is the hole.
   let position = committed;
-  let passed = 0;
-  for (let next = byFrom.get(position); next !== undefined; next = byFrom.get(position)) {
-    byFrom.delete(position);
-    position = next + 1n;
-    passed++;
+  for (const segment of compactLinks(unique)) {
+    if (segment.from > position) break;
+    if (segment.offset >= position) position = segment.offset + 1n;
   }
-  let waitingBehindHole = 0;
-  for (const offset of byFrom.values()) if (offset >= position) waitingBehindHole++;
-  return { committed: position, passed, waitingBehindHole, stale: stale + (byFrom.size - waitingBehindHole) };
+  let passed = 0;
+  const remaining: ChainLink[] = [];
+  for (const link of unique) {
+    if (link.offset < position) passed++;
+    else remaining.push(link);
+  }
+  return {
+    committed: position,
+    passed,
+    waitingBehindHole: remaining.length,
+    stale,
+    remaining: compactLinks(remaining),
+  };
+}
+
+/**
+ * Joins links whose positions meet or overlap (`next.from <= previous.offset + 1`) into one
+ * segment `{ from: first from, offset: largest offset }`, sorted by `from`. A link stands for the
+ * positions `from..offset`: its record finished and the positions before it hold nothing to
+ * forward (the `from` chain), so a union of links that meet is again such a stretch, and reaching
+ * its `from` moves the committed offset past its `offset` exactly as walking the links would.
+ * The commit's state keeps the finished records above a hole as a few segments, not one link
+ * each; a link read again (an entry inside the re-read margin) falls inside its segment instead
+ * of starting a second, overlapping one that the walk could not continue from.
+ */
+export function compactLinks(links: Iterable<ChainLink>): ChainLink[] {
+  const sorted = [...links].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  const segments: { from: bigint; offset: bigint }[] = [];
+  for (const { from, offset } of sorted) {
+    const last = segments.at(-1);
+    if (last !== undefined && from <= last.offset + 1n) {
+      if (offset > last.offset) last.offset = offset;
+    } else segments.push({ from, offset });
+  }
+  return segments;
 }

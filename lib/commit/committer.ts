@@ -1,27 +1,27 @@
 import type { TableAccess } from '../aws/access.ts';
+import { partitionOf } from '../completion/entry.ts';
+import { ENTRY_VISIBLE_WITHIN_MS, LEDGER_ACCESS, type Ledger } from '../completion/ledger.ts';
+import type { PartitionState } from '../completion/state.ts';
 import { COMPLETION_ACCESS, type CompletionStore } from '../completion/store.ts';
 import { BridgeError } from '../errors.ts';
 import type { KafkaOffsets } from '../kafka/offsets.ts';
-import { advanceCommitted } from './chain.ts';
-import { type CommitLease, LEASE_ACCESS } from './lease.ts';
+import type { ChainLink } from './chain.ts';
+import { type CommitLease, type HeldLease, LEASE_ACCESS } from './lease.ts';
+import { linksByPartition, mergePartition } from './merge.ts';
 
 /**
- * What a Committer calls on the table for each route: the route's lease, the walk of its
- * completions and, with `deletePassed`, their clean-up.
+ * What a Committer calls on the table for each route: the route's lease (which holds its ledger
+ * state), the ledger entries and the per-record completions above each committed offset.
  */
-export function committerAccess(options: Pick<CommitterOptions, 'deletePassed'> = {}): TableAccess[] {
-  return [
-    LEASE_ACCESS,
-    COMPLETION_ACCESS.walk,
-    ...(options.deletePassed === true ? [COMPLETION_ACCESS.clean] : []),
-  ];
+export function committerAccess(_options: Partial<CommitterOptions> = {}): TableAccess[] {
+  return [LEASE_ACCESS, LEDGER_ACCESS.readEntries, COMPLETION_ACCESS.walk];
 }
 
 /**
  * How the deployed commit function (functions/commit.ts) configures its Committer, and so what
- * the stack grants it: passed completions expire by TTL, nothing is deleted.
+ * the stack grants it: the defaults (ledger entries and passed completions expire by TTL).
  */
-export const COMMIT_FUNCTION_OPTIONS = { deletePassed: false } as const satisfies Partial<CommitterOptions>;
+export const COMMIT_FUNCTION_OPTIONS = {} as const satisfies Partial<CommitterOptions>;
 
 /** What the commit function needs to know of a route. */
 export interface CommitTarget {
@@ -39,10 +39,8 @@ export interface PartitionCommit {
   readonly logEnd: bigint;
   /** Records between the committed offset and the log end (`mps.commit.lag`). */
   readonly lag: bigint;
-  /** Finished records that wait behind an unfinished one (a hole that does not close is a stuck partition). */
+  /** Finished segments that wait behind an unfinished record (a hole that does not close is a stuck partition). */
   readonly waitingBehindHole: number;
-  /** Completion records removed because the commit passed them (0 unless `deletePassed`). */
-  readonly cleaned: number;
 }
 
 /** A route's lag: the sum over its partitions (what the commit-lag alarm watches). */
@@ -56,6 +54,8 @@ export type RouteCommitResult =
 
 export interface CommitterOptions {
   readonly offsets: KafkaOffsets;
+  readonly ledger: Ledger;
+  /** Per-record completions: replays, the redrive consumer, and items of the per-record ledger before it. */
   readonly completions: CompletionStore;
   readonly lease: CommitLease;
   /** Identifies this run in the lease (for example the Lambda request id). */
@@ -64,49 +64,57 @@ export interface CommitterOptions {
   readonly leaseMs?: number;
   /** Time kept in hand before the lease expires for the offset write itself. */
   readonly leaseMarginMs?: number;
-  /**
-   * Delete the completions the commit passed (1 WRU each) instead of leaving them to their TTL
-   * (free). Default false: the chain walk reads only from the committed offset on, so passed
-   * items are never read again (docs/benchmarks.md, Cost per million records).
-   */
-  readonly deletePassed?: boolean;
+  readonly now?: () => number;
 }
 
 /**
- * Moves each partition's progress-group offset along the chain of completions (I4). The
- * completions it passed expire by TTL; with `deletePassed` it deletes them itself, after the
- * commit, so a crash between the two leaves only stale items that the next run deletes.
+ * One commit run of a route (docs/architecture.md, Completion ledger): takes the lease (which
+ * returns the route's state), reads the entries written since the last run (minus the
+ * visibility margin) and the per-record completions above each committed offset, merges them
+ * per partition from Kafka's committed offset (merge.ts), commits the moved offsets to Kafka,
+ * then writes the state back with the lease's release. Kafka first: a crash between the two
+ * leaves Kafka ahead of the state, which the next run reads as stale segments, never as a
+ * reason to move back. Entries are never deleted (TTL).
  */
 export class Committer {
-  readonly #options: Required<CommitterOptions>;
+  readonly #o: Required<CommitterOptions>;
 
   constructor(options: CommitterOptions) {
-    this.#options = { leaseMs: 30_000, leaseMarginMs: 5_000, deletePassed: false, ...options };
+    this.#o = { leaseMs: 30_000, leaseMarginMs: 5_000, now: Date.now, ...options };
   }
 
   async commitRoute(target: CommitTarget): Promise<RouteCommitResult> {
-    const { lease, owner, leaseMs } = this.#options;
+    const { lease, owner, leaseMs, now } = this.#o;
     const held = await lease.acquire(target.route, owner, leaseMs);
-    if (!held) return { route: target.route, status: 'busy' };
+    if (held === undefined) return { route: target.route, status: 'busy' };
+    let update: { partitions: Map<string, PartitionState>; readFrom: number } | undefined;
     try {
-      const partitions: PartitionCommit[] = [];
+      const readStart = now();
+      const since = held.state.readFrom === undefined ? 0 : held.state.readFrom - ENTRY_VISIBLE_WITHIN_MS;
+      const { entries, truncated } = await this.#o.ledger.entriesSince(target.route, since);
+      // A long backlog of entries is merged in parts: the next run goes on from the last one read.
+      const readFrom = truncated ? (entries.at(-1)?.at ?? readStart) : readStart;
+      const links = linksByPartition(entries, (key) => held.state.partitions.get(key)?.resetAt);
+      const partitions = new Map(held.state.partitions);
+      const results: PartitionCommit[] = [];
       for (const topic of target.topics) {
-        partitions.push(
-          ...(await this.#commitTopic(target, topic, () => lease.valid(held, this.#options.leaseMarginMs))),
-        );
+        results.push(...(await this.#commitTopic(target, topic, held, links, partitions)));
       }
-      return { route: target.route, status: 'committed', partitions };
+      update = { partitions, readFrom };
+      return { route: target.route, status: 'committed', partitions: results };
     } finally {
-      await lease.release(held);
+      await lease.release(held, update);
     }
   }
 
   async #commitTopic(
     target: CommitTarget,
     topic: string,
-    stillHeld: () => boolean,
+    held: HeldLease,
+    links: ReadonlyMap<string, ChainLink[]>,
+    partitions: Map<string, PartitionState>,
   ): Promise<PartitionCommit[]> {
-    const { offsets, completions } = this.#options;
+    const { offsets, completions } = this.#o;
     const [committed, watermarks] = await Promise.all([
       offsets.committed(target.progressGroupId, topic),
       offsets.watermarks(topic),
@@ -114,10 +122,13 @@ export class Committer {
     const results: PartitionCommit[] = [];
     const moves = new Map<number, bigint>();
     for (const [partition, { high }] of [...watermarks].sort(([a], [b]) => a - b)) {
+      const key = partitionOf(topic, partition);
       const before = committed.get(partition);
       if (before === undefined) {
         // The poller writes the start position when it first takes a partition; until then there
-        // is nothing to walk from.
+        // is nothing to walk from. Finished records are kept for when there is.
+        const waiting = [...(partitions.get(key)?.segments ?? []), ...(links.get(key) ?? [])];
+        if (waiting.length > 0) partitions.set(key, { committed: 0n, segments: waiting });
         results.push({
           topic,
           partition,
@@ -126,26 +137,26 @@ export class Committer {
           logEnd: high,
           lag: high,
           waitingBehindHole: 0,
-          cleaned: 0,
         });
         continue;
       }
-      const links = await completions.listFrom(target.route, topic, partition, before);
-      const advance = advanceCommitted(before, links);
-      if (advance.committed > before) moves.set(partition, advance.committed);
+      // Eventually consistent: an item missed now is read by the next run (items stay), never skipped.
+      const perRecord = await completions.listFrom(target.route, topic, partition, before, 10_000, false);
+      const merged = mergePartition(before, partitions.get(key), [...(links.get(key) ?? []), ...perRecord]);
+      partitions.set(key, merged.state);
+      if (merged.committed > before) moves.set(partition, merged.committed);
       results.push({
         topic,
         partition,
         before,
-        after: advance.committed,
+        after: merged.committed,
         logEnd: high,
-        lag: high > advance.committed ? high - advance.committed : 0n,
-        waitingBehindHole: advance.waitingBehindHole,
-        cleaned: 0,
+        lag: high > merged.committed ? high - merged.committed : 0n,
+        waitingBehindHole: merged.waitingBehindHole,
       });
     }
     if (moves.size === 0) return results;
-    if (!stillHeld()) {
+    if (!this.#o.lease.valid(held, this.#o.leaseMarginMs)) {
       // Another run may own the route by now; writing could move an offset backwards. The next
       // run (stream or schedule) redoes this work from the offsets Kafka holds.
       throw new BridgeError(`commit: the lease of route ${target.route} ran out before the offset write`, {
@@ -153,13 +164,6 @@ export class Committer {
       });
     }
     await offsets.commit(target.progressGroupId, topic, moves);
-    if (!this.#options.deletePassed) return results;
-    return Promise.all(
-      results.map(async (r) =>
-        r.after !== undefined && moves.has(r.partition)
-          ? { ...r, cleaned: await completions.deleteRange(target.route, topic, r.partition, 0n, r.after) }
-          : r,
-      ),
-    );
+    return results;
   }
 }

@@ -84,8 +84,13 @@ export class CompletionStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #ttlSeconds: number;
+  /** The client and table, for the ledger on the same table (lib/completion/ledger.ts). */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
 
   constructor(options: CompletionStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
     this.#doc = DynamoDBDocumentClient.from(options.client);
     this.#table = options.tableName;
     this.#ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
@@ -191,6 +196,8 @@ export class CompletionStore {
     partition: number,
     position: bigint,
     limit = 10_000,
+    /** Strongly consistent (default); the commit reads eventually consistent: a late item only waits for its next run. */
+    consistent = true,
   ): Promise<Completion[]> {
     const found: Completion[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -204,7 +211,7 @@ export class CompletionStore {
               ':pk': partitionKey(route, topic, partition),
               ':sk': offsetSortKey(position),
             },
-            ConsistentRead: true,
+            ConsistentRead: consistent,
             Limit: Math.min(1000, limit - found.length),
             ExclusiveStartKey: startKey,
           }),

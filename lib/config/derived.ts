@@ -2,11 +2,39 @@
  * Settings derived from a route, shared by the CDK stack (cdk/lib/route-resources.ts) and local
  * mode (lib/local/provision.ts), so that both size the queues and the deliverer the same way.
  */
-import { LAMBDA_MAX_TIMEOUT_MS, REDRIVE_MARGIN, SQS_MAX_RECEIVE_COUNT } from './limits.ts';
+import {
+  LAMBDA_MAX_TIMEOUT_MS,
+  MIN_DELIVER_CONCURRENCY,
+  REDRIVE_MARGIN,
+  SQS_MAX_RECEIVE_COUNT,
+} from './limits.ts';
 import type { Route } from './schema.ts';
 
 /** The FIFO event source hands the deliverer at most 10 messages a batch. */
 export const DELIVER_BATCH_SIZE = 10;
+
+/** How many deliverer invocations run at once, and how many calls each makes at once. */
+export interface DeliverConcurrency {
+  /** The SQS event source's maximum concurrency (Lambda invocations). */
+  readonly invocations: number;
+  /** Message groups of one batch called concurrently (each group in order). */
+  readonly callsPerInvocation: number;
+}
+
+/**
+ * Without `deliver.maxCallsInFlight`: `concurrency` invocations, one call at a time each. With
+ * it (E): each invocation calls up to min(10, E / 2) groups at once, and there are as many
+ * invocations as fit in E, at least the event source's 2, so invocations x calls <= E.
+ */
+export function deliverConcurrency(route: Pick<Route, 'concurrency' | 'deliver'>): DeliverConcurrency {
+  const most = route.deliver.maxCallsInFlight;
+  if (most === undefined) return { invocations: route.concurrency, callsPerInvocation: 1 };
+  const callsPerInvocation = Math.max(
+    1,
+    Math.min(DELIVER_BATCH_SIZE, Math.floor(most / MIN_DELIVER_CONCURRENCY)),
+  );
+  return { invocations: Math.floor(most / callsPerInvocation), callsPerInvocation };
+}
 
 /** Receives of a redriven message by the DLQ consumer before SQS moves it on to the DLQ unarchived. */
 export const REDRIVE_CONSUMER_ATTEMPTS = 10;

@@ -2,6 +2,8 @@ export { brokerList, defineConfig, defineRoute } from './define.ts';
 export { type ConfigMode, deployBrokerProblem } from './deploy.ts';
 export {
   DELIVER_BATCH_SIZE,
+  type DeliverConcurrency,
+  deliverConcurrency,
   deliverTimeoutMs,
   maxReceiveCount,
   REDRIVE_CONSUMER_ATTEMPTS,

@@ -201,6 +201,25 @@ export const BreakerSchema = z.strictObject({
     .default(30_000),
 });
 
+/** How one route's deliverer calls its endpoint. */
+export const DeliverSchema = z.strictObject({
+  /**
+   * The endpoint's concurrency: calls in flight to it at most, across the route's deliverer
+   * invocations. When set, each invocation calls the message groups of its batch concurrently
+   * (each group in order) and the deliverer's concurrency is derived from it
+   * (lib/config/derived.ts deliverConcurrency), instead of `concurrency` with one call at a time.
+   */
+  maxCallsInFlight: z
+    .int()
+    .min(MIN_DELIVER_CONCURRENCY, {
+      error: `must be at least ${MIN_DELIVER_CONCURRENCY}: the SQS event source runs at least 2 invocations`,
+    })
+    .max(MAX_DELIVER_CONCURRENCY * 10, {
+      error: `must be at most ${MAX_DELIVER_CONCURRENCY * 10}: 1000 invocations of 10 calls`,
+    })
+    .optional(),
+});
+
 export const AlertsSchema = z.strictObject({
   /** The team's own Discord webhook URL, in Secrets Manager; alerts also go to the bridge's channel. */
   discordWebhookSecret: SecretRefSchema.optional(),
@@ -247,6 +266,7 @@ export const RouteSchema = z.strictObject({
       error: 'must be at most 1000: the SQS event source maximum concurrency range is 2-1000',
     })
     .default(10),
+  deliver: DeliverSchema.prefault({}),
   /** A circuit breaker for the endpoint; none when absent. */
   breaker: BreakerSchema.optional(),
   alerts: AlertsSchema.optional(),

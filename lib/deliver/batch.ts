@@ -1,7 +1,8 @@
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { deliverConcurrency } from '../config/index.ts';
 import type { Deliverer } from './deliverer.ts';
+import { runGroups } from './groups.ts';
 import { METRICS } from './observability.ts';
 
 /** Time kept back from the invocation's remaining time for the writes after the last attempt. */
@@ -14,16 +15,18 @@ export interface DeliverBatchOptions {
 }
 
 /**
- * Processes one SQS FIFO batch with Powertools' SqsFifoPartialProcessorAsync and
- * `skipGroupOnError`: a failed message fails the rest of *its group* in the batch (held back,
- * counted as mps.order.skipped.count), other groups go on (docs/architecture.md, Delivery).
+ * Processes one SQS FIFO batch (runGroups, groups.ts): a failed message fails the rest of *its
+ * group* in the batch (held back, counted as mps.order.skipped.count), other groups go on
+ * (docs/architecture.md, Delivery). With the route's `deliver.maxCallsInFlight`, up to
+ * `deliverConcurrency(route).callsPerInvocation` groups are called at once, each in order.
  *
  * Held-back messages are in flight too, and SQS hands out no message of a group while one of
  * it is in flight: if they kept the queue's long visibility timeout, the failed message could
  * not come back after its short backoff. So they get the same visibility timeout as their
- * group's failed message. `throwOnFullBatchFailure: false`: a batch where everything failed is
- * reported as failures like any other, instead of failing the invocation, which would undo nothing
- * and only log an error.
+ * group's failed message. A batch where everything failed is reported as failures like any
+ * other, instead of failing the invocation, which would undo nothing. The batch's ledger entry is
+ * written before the answer (Deliverer.endBatch): if that fails, the invocation fails and every
+ * message comes back.
  */
 export async function deliverBatch(
   event: SQSEvent,
@@ -37,28 +40,20 @@ export async function deliverBatch(
     const timeoutMs = deliverer.route.endpoint.timeoutMs;
     return now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS - timeoutMs;
   };
-  const handled = new Set<string>();
-  const recordHandler = async (record: SQSRecord) => {
-    handled.add(record.messageId);
-    return deliverer.process(record, batch, attemptEnd());
-  };
-  const response = await processPartialResponse(event, recordHandler, new SqsFifoPartialProcessorAsync(), {
-    context,
-    skipGroupOnError: true,
-    throwOnFullBatchFailure: false,
-  });
-
+  const { callsPerInvocation } = deliverConcurrency(deliverer.route);
+  const run = await runGroups(event.Records, callsPerInvocation, (record) =>
+    deliverer.process(record, batch, attemptEnd()),
+  );
   await deliverer.endBatch(batch);
   const byId = new Map(event.Records.map((record) => [record.messageId, record]));
-  const skipped = response.batchItemFailures
-    .filter((failure) => !handled.has(failure.itemIdentifier))
-    .map((failure) => byId.get(failure.itemIdentifier))
-    .filter((record) => record !== undefined);
+  const skipped = run.skipped.map((id) => byId.get(id)).filter((record) => record !== undefined);
   if (skipped.length > 0) {
     deliverer.metrics.count(METRICS.skipped, skipped.length);
     await holdBack(options, skipped, batch.groupVisibility);
   }
-  return response;
+  return {
+    batchItemFailures: [...run.failed, ...run.skipped].map((itemIdentifier) => ({ itemIdentifier })),
+  };
 }
 
 async function holdBack(

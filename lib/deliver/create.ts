@@ -7,6 +7,7 @@ import { ARCHIVE_ACCESS, Archive } from '../archive/archive.ts';
 import type { RouteDataAccess } from '../aws/access.ts';
 import { SecretReader } from '../aws/secrets.ts';
 import { BREAKER_ACCESS, CircuitBreaker } from '../breaker/breaker.ts';
+import { LEDGER_ACCESS, Ledger } from '../completion/ledger.ts';
 import { COMPLETION_ACCESS, CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { QUARANTINE_ACCESS, QuarantineStore, quarantinesKeys } from '../quarantine/quarantine.ts';
@@ -49,13 +50,16 @@ export function targetOf(route: Route, secrets: SecretReader, lambda: LambdaClie
 }
 
 /**
- * What the deliverer createDeliverer wires calls on the table and bucket: per batch one
- * BatchGetItem of completions, the quarantine Query and the breaker's item when the route has
- * them; per record the attempt log, the completion, the archive and claim-check payloads.
+ * What the deliverer createDeliverer wires calls on the table and bucket: per batch one read of
+ * the route's ledger state and one ledger entry, the quarantine Query and the breaker's item
+ * when the route has them; per replayed record its per-record completion (BatchGetItem, PutItem);
+ * per failing record the attempt log; the archive and claim-check payloads.
  */
 export function delivererAccess(route: Route): RouteDataAccess {
   return {
     table: [
+      LEDGER_ACCESS.readState,
+      LEDGER_ACCESS.writeEntry,
       COMPLETION_ACCESS.readMany,
       COMPLETION_ACCESS.write,
       ATTEMPT_LOG_ACCESS,
@@ -79,6 +83,7 @@ export function createDeliverer(wiring: DelivererWiring): Deliverer {
     s3: clients.s3,
     archive: new Archive(clients.s3, wiring.bucket),
     completions: new CompletionStore({ client: clients.dynamo, tableName: wiring.completionTable }),
+    ledger: new Ledger({ client: clients.dynamo, tableName: wiring.completionTable }),
     quarantine: new QuarantineStore(clients.dynamo, wiring.completionTable),
     attemptLog: new AttemptLog(clients.dynamo, wiring.completionTable),
     ...(breakerConfig === undefined

@@ -10,6 +10,7 @@ import {
   resolveRecord,
   type S3Pointer,
 } from '../envelope/index.ts';
+import { BridgeError } from '../errors.ts';
 import { PayloadError } from './payload-error.ts';
 
 /** A record ready to deliver: its real key, headers and value, wherever the poller put them. */
@@ -81,4 +82,34 @@ export async function fetchClaimCheck(s3: S3Client, pointer: S3Pointer): Promise
   const problem = claimCheckProblem(bytes, pointer);
   if (problem !== undefined) throw new PayloadError(problem);
   return bytes;
+}
+
+/** Why a record can never be delivered as it is, with what could be loaded of it. */
+export interface Rejected {
+  readonly rejected: string;
+  readonly cause: Error;
+  readonly loaded?: LoadedRecord;
+}
+
+/**
+ * The "load and check" step: the record with its value (from S3 for a claim check), or why it
+ * can never be delivered (its claim check is gone or wrong, it breaks the route's schema: it
+ * fails the same way every time, so it gets no retries). S3 faults are thrown.
+ */
+export async function loadAndCheck(
+  s3: S3Client,
+  schema: { problem(payload: Buffer | null): string | undefined } | undefined,
+  envelope: Envelope,
+): Promise<LoadedRecord | Rejected> {
+  let loaded: LoadedRecord;
+  try {
+    // From here on the envelope has the record's real key and headers (record claim checks).
+    loaded = await loadRecord(s3, envelope);
+  } catch (error) {
+    if (!(error instanceof PayloadError) || error.retryable) throw error;
+    return { rejected: error.message, cause: error };
+  }
+  const problem = schema?.problem(loaded.payload);
+  if (problem !== undefined) return { rejected: problem, cause: new BridgeError(problem), loaded };
+  return loaded;
 }

@@ -97,6 +97,8 @@ export interface InvariantReport {
   readonly duplicateDetails: readonly Duplicate[];
   /** I4: a sampled committed offset passed a record that was not finished at that moment. */
   readonly commitPastUnfinished: number;
+  /** I4: sampled committed offsets that were below an earlier sample of the same partition. */
+  readonly commitMovedBack: number;
   /** I6: samples whose in-flight count exceeded maxInFlight; null when not sampled. */
   readonly inFlightExceeded: number | null;
   readonly maxInFlightSeen: number | null;
@@ -204,6 +206,7 @@ export function checkInvariants(input: CheckInput): InvariantReport {
     duplicates: summary.duplicates,
     duplicateDetails: explainDuplicates(input.requests),
     commitPastUnfinished: commit.commitPastUnfinished,
+    commitMovedBack: movedBack(input.commitSamples ?? []),
     ...inFlightCheck(input),
     lag: summary.lag,
     examples: {
@@ -239,6 +242,18 @@ function explainDuplicates(requests: readonly EndpointRequest[]): Duplicate[] {
     });
   }
   return duplicates;
+}
+
+/** Samples whose committed offset is below an earlier sample's of the same partition. */
+export function movedBack(samples: readonly CommitSample[]): number {
+  const highest = new Map<number, bigint>();
+  let count = 0;
+  for (const sample of [...samples].sort((a, b) => a.at - b.at)) {
+    const seen = highest.get(sample.partition);
+    if (seen !== undefined && sample.committed < seen) count++;
+    else highest.set(sample.partition, sample.committed);
+  }
+  return count;
 }
 
 function commitCheck(

@@ -6,8 +6,9 @@ import { asComponent } from '../aws/call-recorder.ts';
 import { Committer, type PartitionCommit } from '../commit/committer.ts';
 import { CommitLease } from '../commit/lease.ts';
 import { commitRoutes } from '../commit/run.ts';
+import { Ledger } from '../completion/ledger.ts';
 import { CompletionStore } from '../completion/store.ts';
-import type { Route } from '../config/index.ts';
+import { deliverConcurrency, type Route } from '../config/index.ts';
 import { deliverBatch } from '../deliver/batch.ts';
 import { createDeliverer } from '../deliver/create.ts';
 import { DeadLetterEvents } from '../deliver/dead-letter-events.ts';
@@ -52,6 +53,11 @@ export interface LocalBridgeOptions {
    * announce each dead letter there, as deployed. Local mode runs no notifier, so none by default.
    */
   readonly deadLetterEventsQueueUrl?: string;
+  /**
+   * Deliver invocations at once per route, instead of the stack's (deliverConcurrency): the cost
+   * benchmark runs one at a time so each invocation's timing is its own.
+   */
+  readonly deliverInvocations?: number;
 }
 
 /** The functions that run as Lambda when deployed. */
@@ -112,7 +118,9 @@ export class LocalBridge {
     const { clients, provisioned } = options;
     this.#offsets = new KafkaOffsets(options.commitKafka ?? options.kafka);
     const completions = new CompletionStore({ client: clients.dynamo, tableName: provisioned.tableName });
+    const ledger = new Ledger({ client: clients.dynamo, tableName: provisioned.tableName });
     this.#committer = new Committer({
+      ledger,
       offsets: this.#offsets,
       completions,
       lease: new CommitLease(clients.dynamo, provisioned.tableName),
@@ -145,6 +153,7 @@ export class LocalBridge {
         route,
         archive: new Archive(clients.s3, provisioned.bucket),
         completions,
+        ledger,
         quarantine: new QuarantineStore(clients.dynamo, provisioned.tableName),
         sqs: clients.sqs,
         forwardQueueUrl: resources.deadLetterQueue.url,
@@ -185,7 +194,7 @@ export class LocalBridge {
             instrument('deliver', event.Records, () =>
               deliverBatch(event, context, deliverer, { sqs: clients.sqs, queueUrl: resources.queue.url }),
             ),
-          concurrency: route.concurrency,
+          concurrency: options.deliverInvocations ?? deliverConcurrency(route).invocations,
           functionTimeoutMs: resources.deliverTimeoutMs,
           onError: onError('deliver batch'),
         }),

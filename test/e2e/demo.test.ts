@@ -194,7 +194,6 @@ describe("the demo summary's checks", () => {
     logEnd: BigInt(logEnd),
     lag: BigInt(logEnd - committed),
     waitingBehindHole: 0,
-    cleaned: 0,
   });
   const base = { route: 'r', topic: 't', failedRequests: 0, durationMs: 1 };
   const a1 = order('a', 1, 0);

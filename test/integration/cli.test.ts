@@ -56,7 +56,7 @@ import {
   sqsEndpoint,
   uniqueName,
 } from '../support/aws.ts';
-import { completeDelivered } from '../support/completions.ts';
+import { completeDelivered, ledgerCompletion } from '../support/completions.ts';
 import { deliverRoute } from '../support/deliver.ts';
 import { type ReceivedRequest, type Script, TestEndpoint } from '../support/endpoint.ts';
 import {
@@ -221,9 +221,16 @@ async function harness(script: Script, overrides: Partial<RouteInput> = {}): Pro
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000) =>
   eventually(what, probe, { timeoutMs, intervalMs: 100 });
 
+/** A replayed record's outcome: the per-record completion the deliverer writes for a replay. */
+function waitForReplayOutcome(h: Harness, offset: number): Promise<Completion> {
+  return waitFor(`replay outcome of offset ${offset}`, () =>
+    h.completions.get(h.route.name, h.topic, 0, BigInt(offset)),
+  );
+}
+
 function waitForCompletion(h: Harness, offset: number): Promise<Completion> {
   return waitFor(`completion of offset ${offset}`, () =>
-    h.completions.get(h.route.name, h.topic, 0, BigInt(offset)),
+    ledgerCompletion(h.completions, h.route.name, h.topic, 0, BigInt(offset)),
   );
 }
 
@@ -314,7 +321,7 @@ describe('kafka-bridge CLI', () => {
       await waitFor('the replayed record delivered', async () =>
         h.delivered.some((r) => r.recordId === `${h.route.name}/${h.topic}/0/1`) ? true : undefined,
       );
-      assert.equal((await waitForCompletion(h, 1)).status, 'delivered');
+      assert.equal((await waitForReplayOutcome(h, 1)).status, 'delivered');
       assert.equal((await dlqList(h.ctx, h.route.name))[0]?.deadLetters.length, 0);
       assert.equal((await trace(h.ctx, `${h.route.name}/${h.topic}/0/1`)).state, 'delivered');
     } finally {
@@ -335,8 +342,11 @@ describe('kafka-bridge CLI', () => {
       h.runner.start();
       for (const [offset, key] of keys.entries()) await h.forward(key, offset);
       for (let offset = 0; offset < keys.length; offset++) await waitForCompletion(h, offset);
-      assert.equal((await h.completions.get(h.route.name, h.topic, 0, 1n))?.status, 'dead-lettered');
-      assert.equal((await h.completions.get(h.route.name, h.topic, 0, 3n))?.status, 'parked');
+      assert.equal(
+        (await ledgerCompletion(h.completions, h.route.name, h.topic, 0, 1n))?.status,
+        'dead-lettered',
+      );
+      assert.equal((await ledgerCompletion(h.completions, h.route.name, h.topic, 0, 3n))?.status, 'parked');
 
       const quarantined = await quarantineList(h.ctx, h.route.name);
       assert.equal(quarantined.length, 1);
@@ -469,7 +479,7 @@ describe('kafka-bridge CLI', () => {
       h.setScript(ok);
       const [report] = await dlqReplay(h.ctx, h.route.name);
       assert.equal(report?.records[0]?.outcome, 'sent');
-      assert.equal((await waitForCompletion(h, 0)).status, 'delivered');
+      assert.equal((await waitForReplayOutcome(h, 0)).status, 'delivered');
       const request = h.delivered.find((r) => r.key === 'big');
       assert.ok(request);
       const decoded = decodeEnvelope(request.body.toString('utf8'));
@@ -541,7 +551,7 @@ describe('kafka-bridge CLI', () => {
       const [report] = await dlqReplay(h.ctx, h.route.name, { key: 'fat' });
       assert.equal(report?.records[0]?.outcome, 'sent');
       assert.equal(report?.records[0]?.key, 'fat');
-      assert.equal((await waitForCompletion(h, 0)).status, 'delivered');
+      assert.equal((await waitForReplayOutcome(h, 0)).status, 'delivered');
       const request = h.delivered.find((r) => r.key === 'fat');
       assert.ok(request);
       const decoded = decodeEnvelope(request.body.toString('utf8'));

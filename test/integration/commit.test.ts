@@ -7,6 +7,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { type CommitTarget, Committer } from '../../lib/commit/committer.ts';
 import { CommitLease } from '../../lib/commit/lease.ts';
 import type { CompletionStatus } from '../../lib/completion/completion.ts';
+import { Ledger } from '../../lib/completion/ledger.ts';
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { completionTableDefinition } from '../../lib/completion/table.ts';
 import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
@@ -55,14 +56,33 @@ function store(): CompletionStore {
   return new CompletionStore({ client: dynamo, tableName });
 }
 
-function committer(owner = 'test', deletePassed = false): Committer {
+function ledger(): Ledger {
+  return new Ledger({ client: dynamo, tableName });
+}
+
+function committer(owner = 'test', commitOffsets: KafkaOffsets = offsets): Committer {
   return new Committer({
-    offsets,
+    offsets: commitOffsets,
+    ledger: ledger(),
     completions: store(),
     lease: new CommitLease(dynamo, tableName),
     owner,
-    deletePassed,
   });
+}
+
+/** One ledger entry finishing the records at the given offsets, `from` = offset (no gaps). */
+async function entry(target: CommitTarget, offsetsToFinish: number[], partition = 0): Promise<void> {
+  await ledger().writeEntry(
+    target.route,
+    offsetsToFinish.map((offset) => ({
+      topic: target.topics[0] as string,
+      partition,
+      from: BigInt(offset),
+      offset: BigInt(offset),
+      status: 'delivered' as const,
+      attempts: 1,
+    })),
+  );
 }
 
 /** Completes the records at the given offsets, each record's `from` being the previous offset + 1. */
@@ -125,7 +145,6 @@ describe('commit: progress group offsets follow the chain of completions', () =>
     const p0 = first.status === 'committed' ? first.partitions[0] : undefined;
     assert.equal(p0?.waitingBehindHole, 2);
     assert.equal(p0?.lag, 3n);
-    assert.equal(p0?.cleaned, 0, 'passed completions are left to their TTL');
 
     // Act: the hole closes
     await complete(target, [3], 'dead-lettered');
@@ -143,23 +162,71 @@ describe('commit: progress group offsets follow the chain of completions', () =>
     assert.deepEqual(await store().listFrom(target.route, topic, 0, 6n), [], 'nothing ahead of the offset');
   });
 
-  test('with deletePassed the commit removes the completions it passed, after the offset write', async () => {
-    // Prepare
+  test('ledger entries: one item per batch, merged into the route state; a hole waits, then closes', async () => {
     const target = await newRoute();
-    const topic = target.topics[0] as string;
-    await produce(topic, 6);
-    await complete(target, [0, 1, 2, 4, 5]);
+    await produce(target.topics[0] as string, 8);
+    // Out of order and one twice: the merge is a set.
+    await entry(target, [4, 5, 0]);
+    await entry(target, [1, 2]);
+    await entry(target, [1, 2]);
 
-    // Act
-    const first = await committer('test', true).commitRoute(target);
+    const first = await committer().commitRoute(target);
+    assert.equal(await progress(target), 3n, '3 is not finished: the commit waits behind it');
+    assert.equal(first.status === 'committed' ? first.partitions[0]?.waitingBehindHole : undefined, 2);
+    const state = await ledger().state(target.route, true);
+    assert.deepEqual(state.partitions.get(`${target.topics[0]}#0`)?.segments, [{ from: 4n, offset: 5n }]);
 
-    // Assess: 0-2 passed and deleted; 4 and 5 wait behind the hole and stay
+    await entry(target, [3, 6, 7]);
+    await committer().commitRoute(target);
+    assert.equal(await progress(target), 8n);
+  });
+
+  test('the state write fails after the Kafka commit: the next run goes on from Kafka, never back', async () => {
+    const target = await newRoute();
+    await produce(target.topics[0] as string, 6);
+    await entry(target, [0, 1, 2]);
+    const failing = new CommitLease(dynamo, tableName);
+    failing.release = async () => {
+      throw new Error('injected: died before the state write');
+    };
+    const crashed = new Committer({
+      offsets,
+      ledger: ledger(),
+      completions: store(),
+      lease: failing,
+      owner: 'x',
+      leaseMs: 1_500,
+      leaseMarginMs: 0,
+    });
+    await assert.rejects(crashed.commitRoute(target), /injected/);
+    assert.equal(await progress(target), 3n, 'Kafka was committed before the crash');
+    assert.equal((await ledger().state(target.route, true)).readFrom, undefined, 'no state was written');
+
+    // The lease of the crashed run expires; the next run rebuilds from every entry.
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    await entry(target, [3, 4, 5]);
+    const next = await committer('y').commitRoute(target);
+    assert.equal(next.status, 'committed', "the crashed run's lease expired");
+    assert.equal(next.status === 'committed' ? next.partitions[0]?.before : undefined, 3n);
+    assert.equal(await progress(target), 6n);
+  });
+
+  test('the Kafka commit fails after the merge: nothing is written, the next run merges again', async () => {
+    const target = await newRoute();
+    await produce(target.topics[0] as string, 3);
+    await entry(target, [0, 1, 2]);
+    const broken = {
+      committed: (group: string, topic: string) => offsets.committed(group, topic),
+      watermarks: (topic: string) => offsets.watermarks(topic),
+      commit: async () => {
+        throw new Error('injected: Kafka refused');
+      },
+    } as unknown as KafkaOffsets;
+    await assert.rejects(committer('a', broken).commitRoute(target), /injected/);
+    assert.equal(await progress(target), 0n);
+    assert.equal((await ledger().state(target.route, true)).readFrom, undefined);
+    await committer('b').commitRoute(target);
     assert.equal(await progress(target), 3n);
-    assert.equal(first.status === 'committed' ? first.partitions[0]?.cleaned : undefined, 3);
-    assert.deepEqual(
-      (await store().listFrom(target.route, topic, 0, 0n)).map((c) => c.offset),
-      [4n, 5n],
-    );
   });
 
   test('a transactional topic commits to the log end once every record completes, across control markers', async () => {

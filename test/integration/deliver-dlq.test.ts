@@ -1,6 +1,7 @@
 // The DLQ consumer (lib/deliver/redrive.ts): records SQS redrove itself after the deliverer
 // crashed on them get archived and completed, so the commit is never stuck behind them.
 // ElasticMQ does the redrive (maxReceiveCount); moto holds S3 and DynamoDB.
+
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,6 +15,7 @@ import {
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { ArchiveRecord } from '../../lib/archive/archive.ts';
 import { Archive } from '../../lib/archive/archive.ts';
+import { Ledger } from '../../lib/completion/ledger.ts';
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { completionTableDefinition } from '../../lib/completion/table.ts';
 import { parseBridgeConfig } from '../../lib/config/index.ts';
@@ -122,6 +124,7 @@ describe('DLQ consumer', () => {
       route,
       archive: new Archive(s3, bucket),
       completions,
+      ledger: new Ledger({ client: dynamo, tableName: table }),
       quarantine,
       sqs,
       deadLetterEvents: new DeadLetterEvents(sqs, events.QueueUrl ?? ''),

@@ -1,6 +1,7 @@
 // The deployed handler itself (functions/deliver.ts: middy, Powertools batch, logger and EMF
 // metrics), configured through its environment as the CDK stack does, run by the local event
 // source runner against ElasticMQ, moto and a real local HTTP endpoint.
+
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
@@ -23,6 +24,7 @@ import {
   sqsEndpoint,
   uniqueName,
 } from '../support/aws.ts';
+import { ledgerCompletion } from '../support/completions.ts';
 import { TestEndpoint } from '../support/endpoint.ts';
 
 const sqs = sqsClient();
@@ -128,7 +130,7 @@ describe('functions/deliver.ts', () => {
       const end = Date.now() + 20_000;
       for (const offset of [0n, 1n, 2n]) {
         for (;;) {
-          const completion = await completions.get(route, 'orders', 0, offset);
+          const completion = await ledgerCompletion(completions, route, 'orders', 0, offset);
           if (completion !== undefined) {
             found.push(completion.status);
             break;

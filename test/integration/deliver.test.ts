@@ -23,6 +23,7 @@ import {
   recordId,
 } from '../../lib/envelope/index.ts';
 import type { LocalEventSource } from '../../lib/local/event-source.ts';
+import { QuarantineStore } from '../../lib/quarantine/quarantine.ts';
 import {
   assertReachable,
   awsEndpoint,
@@ -35,7 +36,7 @@ import {
   sqsEndpoint,
   uniqueName,
 } from '../support/aws.ts';
-import { completeDelivered } from '../support/completions.ts';
+import { finishedInState, ledgerCompletion } from '../support/completions.ts';
 import { deliverRoute } from '../support/deliver.ts';
 import { type Script, TestEndpoint } from '../support/endpoint.ts';
 import { eventually } from '../support/wait.ts';
@@ -194,7 +195,7 @@ const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs
   eventually(what, probe, { timeoutMs, intervalMs: 100 });
 
 function completionOf(h: Harness, offset: number, partition = 0): Promise<Completion | undefined> {
-  return h.completions.get(h.route.name, TOPIC, partition, BigInt(offset));
+  return ledgerCompletion(h.completions, h.route.name, TOPIC, partition, BigInt(offset));
 }
 
 function waitForCompletion(h: Harness, offset: number, timeoutMs?: number): Promise<Completion> {
@@ -252,10 +253,11 @@ describe('deliver', () => {
   });
 
   test('records already completed are skipped (one read for the batch), also a second copy within the batch', async () => {
-    // Prepare: records 1 and 3 finished earlier (a redelivery after a crash); record 2 is in the
-    // queue twice, as after a poller restart past SQS's deduplication window.
+    // Prepare: records 1 and 3 finished earlier and the commit merged them into the route's
+    // ledger state (a redelivery after a crash); record 2 is in the queue twice, as after a
+    // poller restart past SQS's deduplication window.
     const h = await harness(() => ({ status: 200 }));
-    await completeDelivered(h.completions, { route: h.route.name, topic: TOPIC }, [1n, 3n]);
+    await finishedInState(h.completions, { route: h.route.name, topic: TOPIC }, [1n, 3n]);
     const sent: Envelope[] = [];
     for (const offset of [0, 1, 2]) sent.push(await h.send('k', offset));
     const again = sent[2];
@@ -549,6 +551,50 @@ describe('deliver: key quarantine', () => {
     for (let i = 6; i < 10; i++) assert.ok((a[i]?.at ?? 0) >= (a[i - 1]?.at ?? 0));
     assert.equal(h.metrics.get(METRICS.parked), 4);
   });
+
+  test('a dead letter whose batch entry a crash lost comes back: completed again, neither called nor parked', async () => {
+    // Prepare: record 3 was dead-lettered (its key quarantined behind it, its archive written),
+    // then the deliverer crashed before its batch's ledger entry; its message comes back.
+    const h = await harness(() => ({ status: 200 }));
+    const id = `${h.route.name}/${TOPIC}/0/3`;
+    await new QuarantineStore(dynamo, table).mark(h.route.name, 'A', id, Date.now());
+    await h.send('A', 3);
+    // Act
+    h.runner.start();
+    const completion = await waitForCompletion(h, 3);
+    await h.stop();
+    // Assess
+    assert.equal(completion.status, 'dead-lettered');
+    assert.equal(h.endpoint.received.length, 0, 'no call');
+    assert.equal(h.metrics.get(METRICS.parked), 0, 'not parked behind itself');
+  });
+});
+
+describe('deliver: calls in flight (deliver.maxCallsInFlight)', () => {
+  test('groups of a batch are called concurrently, each in order, never above the option', async () => {
+    // Prepare: 16 keys of 3 records; every answer takes 150 ms.
+    const h = await harness(() => ({ status: 200, delayMs: 150 }), { deliver: { maxCallsInFlight: 4 } });
+    const keys = Array.from({ length: 16 }, (_, i) => `k${i}`);
+    let offset = 0;
+    for (let round = 0; round < 3; round++) for (const key of keys) await h.send(key, offset++);
+    // Act
+    h.runner.start();
+    for (let o = 0; o < offset; o++) await waitForCompletion(h, o);
+    await h.stop();
+    // Assess
+    assert.ok(h.endpoint.maxInFlight <= 4, `the endpoint saw ${h.endpoint.maxInFlight} calls at once`);
+    assert.ok(h.endpoint.maxInFlight >= 3, `calls overlapped: ${h.endpoint.maxInFlight} at most`);
+    for (const key of keys) {
+      const offsets = h.endpoint.requestsOf(key).map((r) => Number(r.offset));
+      assert.deepEqual(
+        offsets,
+        [...offsets].sort((a, b) => a - b),
+        `${key} in offset order`,
+      );
+      assert.equal(offsets.length, 3, key);
+    }
+    assert.deepEqual(h.errors, []);
+  });
 });
 
 describe('deliver: malformed messages', () => {
@@ -598,7 +644,9 @@ describe('deliver: malformed messages', () => {
     assert.equal(h.endpoint.received.length, 0);
     assert.equal(h.metrics.get(METRICS.deadLettered), 4);
     // The one whose coordinates are readable is completed, so its partition's commit goes on.
-    const completion = await completionOf(h, 8);
+    const completion = await waitFor("the malformed record's completion", () =>
+      ledgerCompletion(h.completions, h.route.name, TOPIC, 0, 9n, 8n),
+    );
     assert.equal(completion?.status, 'dead-lettered');
     assert.equal(completion?.offset, 9n);
     assert.deepEqual(h.errors, []);

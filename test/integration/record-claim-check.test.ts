@@ -2,6 +2,7 @@
 // gaps): the poller puts the whole record in S3 (record claim check) and the deliverer resolves
 // key, headers and value before calling the endpoint. Real broker, ElasticMQ and moto; the
 // deliverer runs through the local event source runner, as in deliver.test.ts.
+
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -37,6 +38,7 @@ import {
   sqsClient,
   sqsEndpoint,
 } from '../support/aws.ts';
+import { ledgerCompletion } from '../support/completions.ts';
 import { deliverRoute } from '../support/deliver.ts';
 import { type Script, TestEndpoint } from '../support/endpoint.ts';
 import {
@@ -229,7 +231,9 @@ describe('record claim checks', { concurrency: 1 }, () => {
     await poller.start();
     await waitFor('4 completions', async () => {
       const done = await Promise.all(
-        [0, 1, 2, 3].map((offset) => b.completions.get(b.route.name, b.topic, 0, BigInt(offset))),
+        [0, 1, 2, 3].map((offset) =>
+          ledgerCompletion(b.completions, b.route.name, b.topic, 0, BigInt(offset)),
+        ),
       );
       return done.every((c) => c !== undefined) ? done : undefined;
     });
@@ -251,7 +255,8 @@ describe('record claim checks', { concurrency: 1 }, () => {
     assert.deepEqual(big.value, { inline: bigValue });
     const statuses = await Promise.all(
       [0, 1, 2, 3].map(
-        async (offset) => (await b.completions.get(b.route.name, b.topic, 0, BigInt(offset)))?.status,
+        async (offset) =>
+          (await ledgerCompletion(b.completions, b.route.name, b.topic, 0, BigInt(offset)))?.status,
       ),
     );
     assert.deepEqual(statuses, ['delivered', 'delivered', 'delivered', 'delivered']);
@@ -291,7 +296,7 @@ describe('record claim checks', { concurrency: 1 }, () => {
     await sendClaimed(b, 2, { ...content, key: Buffer.from('k2') }, altered);
     const done = await waitFor('3 completions', async () => {
       const all = await Promise.all(
-        [0, 1, 2].map((offset) => b.completions.get(b.route.name, b.topic, 0, BigInt(offset))),
+        [0, 1, 2].map((offset) => ledgerCompletion(b.completions, b.route.name, b.topic, 0, BigInt(offset))),
       );
       return all.every((c) => c !== undefined) ? all : undefined;
     });

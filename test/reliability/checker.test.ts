@@ -102,6 +102,17 @@ test('a commit sampled before a record below it finished is a commit past an unf
   assert.equal(fine.commitPastUnfinished, 0);
 });
 
+test('a sampled committed offset below an earlier sample of its partition moved backwards (I4)', () => {
+  const samples = [
+    { at: 200, partition: 0, committed: 4n },
+    { at: 201, partition: 1, committed: 1n },
+    { at: 202, partition: 0, committed: 3n },
+    { at: 203, partition: 0, committed: 4n },
+  ];
+  assert.equal(checkInvariants(input({ commitSamples: samples })).commitMovedBack, 1);
+  assert.equal(checkInvariants(input({ commitSamples: samples.slice(0, 2) })).commitMovedBack, 0);
+});
+
 test('in-flight samples above maxInFlight are counted (I6)', () => {
   const report = checkInvariants(
     input({

@@ -15,6 +15,8 @@ import { asComponent } from '../../lib/aws/call-recorder.ts';
 import { Committer } from '../../lib/commit/committer.ts';
 import { CommitLease } from '../../lib/commit/lease.ts';
 import { commitRoutes } from '../../lib/commit/run.ts';
+import { decodeRecords } from '../../lib/completion/entry.ts';
+import { Ledger } from '../../lib/completion/ledger.ts';
 import { CompletionStore } from '../../lib/completion/store.ts';
 import { parseBridgeConfig, type Route } from '../../lib/config/index.ts';
 import { deliverBatch } from '../../lib/deliver/batch.ts';
@@ -115,6 +117,8 @@ export class ReliabilityRun {
   #commitClients: LocalClients | undefined;
   /** Records whose completion write an injected crash prevented (partition/offset). */
   readonly crashes: string[] = [];
+  /** The records (partition/offset) of the ledger entries an injected crash lost: how many times each. */
+  readonly lostEntryRecords = new Map<string, number>();
   readonly #startedAt = Date.now();
 
   private constructor(init: RunParts) {
@@ -179,42 +183,68 @@ export class ReliabilityRun {
 
   /**
    * Starts the deliverer, the redrive consumer and the commit loop (every 300 ms).
-   * `crashBeforeCompletion(partition, offset)`: when it returns true, the deliverer's completion
-   * write of that record fails as if its process died there, after the endpoint answered.
+   * `crashBeforeCompletion(partition, offset)`: when it returns true for a record of a batch's
+   * ledger entry (or of a per-record completion), that write fails as if the deliverer's process
+   * died there, after the endpoint answered: the whole batch's entry is lost
+   * (`lostEntryRecords` lists its records).
+   * `crashCommitStateWrites`: the commit function dies after its Kafka commit, before writing
+   * the route's ledger state, this many times. `failKafkaCommits`: the Kafka offset commit fails
+   * after the merge, before anything is written, this many times.
    */
   startConsumers(
     options: {
       crashBeforeCompletion?: (partition: number, offset: string) => boolean;
-      /** The commit function dies after writing the offsets, before its cleanup, this many times. */
-      crashCommitCleanups?: number;
+      crashCommitStateWrites?: number;
+      failKafkaCommits?: number;
     } = {},
   ): void {
     let commitDynamo = this.#clients.dynamo;
-    let cleanupCrashes = options.crashCommitCleanups ?? 0;
-    if (cleanupCrashes > 0) {
+    let stateCrashes = options.crashCommitStateWrites ?? 0;
+    if (stateCrashes > 0) {
       const own = localClients();
       this.#commitClients = own;
       own.dynamo.middlewareStack.add(
         (next, context) => async (args) => {
-          if (context.commandName?.startsWith('BatchWrite') === true && cleanupCrashes > 0) {
-            cleanupCrashes -= 1;
-            this.crashes.push('commit cleanup');
-            throw new Error('injected crash: the commit function died after committing, before its cleanup');
+          const values = (args.input as { ExpressionAttributeValues?: Record<string, unknown> })
+            .ExpressionAttributeValues;
+          if (
+            context.commandName === 'UpdateItemCommand' &&
+            values?.[':partitions'] !== undefined &&
+            stateCrashes > 0
+          ) {
+            stateCrashes -= 1;
+            this.crashes.push('commit state write');
+            throw new Error(
+              'injected crash: the commit function died after its Kafka commit, before its state write',
+            );
           }
           return next(args);
         },
-        { step: 'initialize', name: 'reliabilityCrashCommitCleanup' },
+        { step: 'initialize', name: 'reliabilityCrashCommitStateWrite' },
       );
       commitDynamo = own.dynamo;
     }
+    let kafkaFailures = options.failKafkaCommits ?? 0;
+    const offsets = this.#offsets;
+    // The committer's three calls, the commit one failing as planned.
+    const commitOffsets = {
+      committed: (group: string, topic: string) => offsets.committed(group, topic),
+      watermarks: (topic: string) => offsets.watermarks(topic),
+      commit: async (...args: Parameters<KafkaOffsets['commit']>) => {
+        if (kafkaFailures > 0) {
+          kafkaFailures -= 1;
+          this.crashes.push('kafka commit');
+          throw new Error('injected failure: the Kafka offset commit failed after the merge');
+        }
+        return offsets.commit(...args);
+      },
+    } as unknown as KafkaOffsets;
     this.#committer = new Committer({
-      offsets: this.#offsets,
+      offsets: commitOffsets,
+      ledger: new Ledger({ client: commitDynamo, tableName: this.provisioned.tableName }),
       completions: new CompletionStore({ client: commitDynamo, tableName: this.provisioned.tableName }),
       lease: new CommitLease(commitDynamo, this.provisioned.tableName),
       owner: `reliability-${process.pid}`,
-      // By default passed completions expire by TTL and there is no cleanup step to crash in;
-      // the cleanup crashes exercise the committer configured to delete what it passed.
-      deletePassed: cleanupCrashes > 0,
     });
     const counters = new MetricCounters();
     const log = this.#log();
@@ -227,15 +257,27 @@ export class ReliabilityRun {
       own.dynamo.middlewareStack.add(
         (next) => async (args) => {
           const item = (args.input as { Item?: Record<string, unknown> }).Item;
-          if (item !== undefined && item.status !== undefined && item.from !== undefined) {
-            const partition = Number(plain(item.partition));
-            const offset = String(plain(item.offset));
-            if (crash(partition, offset)) {
-              this.crashes.push(`${partition}/${offset}`);
-              throw new Error(
-                `injected crash: the deliverer died after the endpoint answered ${partition}/${offset}`,
-              );
+          const records =
+            item === undefined
+              ? []
+              : typeof plain(item.records) === 'string'
+                ? decodeRecords(String(plain(item.records))).map((r) => ({
+                    partition: r.partition,
+                    offset: r.offset.toString(),
+                  }))
+                : item.status !== undefined && item.from !== undefined
+                  ? [{ partition: Number(plain(item.partition)), offset: String(plain(item.offset)) }]
+                  : [];
+          const hit = records.filter((r) => crash(r.partition, r.offset));
+          if (hit.length > 0) {
+            for (const r of hit) this.crashes.push(`${r.partition}/${r.offset}`);
+            for (const r of records) {
+              const where = `${r.partition}/${r.offset}`;
+              this.lostEntryRecords.set(where, (this.lostEntryRecords.get(where) ?? 0) + 1);
             }
+            throw new Error(
+              `injected crash: the deliverer died after the endpoint answered ${hit.map((r) => `${r.partition}/${r.offset}`).join(', ')}`,
+            );
           }
           return next(args);
         },
@@ -259,6 +301,7 @@ export class ReliabilityRun {
       route,
       archive: new Archive(clients.s3, provisioned.bucket),
       completions: new CompletionStore({ client: clients.dynamo, tableName: provisioned.tableName }),
+      ledger: new Ledger({ client: clients.dynamo, tableName: provisioned.tableName }),
       quarantine: new QuarantineStore(clients.dynamo, provisioned.tableName),
       sqs: clients.sqs,
       forwardQueueUrl: resources.deadLetterQueue.url,

@@ -9,6 +9,7 @@ import type { LocalBridge } from '../../lib/local/bridge.ts';
 import { destroyClients, type LocalClients } from '../../lib/local/clients.ts';
 import { QuarantineStore } from '../../lib/quarantine/quarantine.ts';
 import { cliEnv, uniqueName } from './aws.ts';
+import { ledgerCompletion } from './completions.ts';
 import { TestEndpoint } from './endpoint.ts';
 import { createTopic, deleteTopics, kafkaBrokers } from './kafka.ts';
 import { startLocalBridge } from './local-bridge.ts';
@@ -138,7 +139,7 @@ export class DocWorld {
     this.#key = key;
     await this.#waitFor(`${key} quarantined, its second record parked`, async () => {
       const done = await Promise.all(
-        [poisoned, parked].map((o) => this.#completions.get(this.route.name, this.topic, 0, o)),
+        [poisoned, parked].map((o) => ledgerCompletion(this.#completions, this.route.name, this.topic, 0, o)),
       );
       const entries = await this.#quarantine.load(this.route.name);
       return done.every((c) => c !== undefined) && entries.has(this.#groupOf(key));

@@ -86,6 +86,9 @@ export const alwaysOk: Script = () => ({ status: 200, body: 'ok' });
 export class TestEndpoint {
   readonly received: ReceivedRequest[] = [];
   script: Script;
+  /** Requests received and not yet answered, now and at most so far (the endpoint's observed concurrency). */
+  inFlight = 0;
+  maxInFlight = 0;
   #server: Server;
   #port = 0;
   readonly #seen = new Map<string, number>();
@@ -133,6 +136,11 @@ export class TestEndpoint {
   #create(): Server {
     return createServer((req, res) => {
       const chunks: Buffer[] = [];
+      this.inFlight += 1;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      res.once('close', () => {
+        this.inFlight -= 1;
+      });
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks);

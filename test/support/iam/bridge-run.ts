@@ -9,7 +9,8 @@ import { asComponent, recordCalls } from '../../../lib/aws/call-recorder.ts';
 import { SecretReader } from '../../../lib/aws/secrets.ts';
 import { CompletionStore } from '../../../lib/completion/store.ts';
 import { parseBridgeConfig, type Route } from '../../../lib/config/index.ts';
-import { deduplicationId, type Envelope, encodeEnvelope } from '../../../lib/envelope/index.ts';
+import { REPLAY_MARKER } from '../../../lib/deliver/deliverer.ts';
+import { deduplicationId, type Envelope, encodeEnvelope, recordId } from '../../../lib/envelope/index.ts';
 import { LocalBridge, type LocalLog } from '../../../lib/local/bridge.ts';
 import type { LocalClients } from '../../../lib/local/clients.ts';
 import { LocalEventSource } from '../../../lib/local/event-source.ts';
@@ -26,6 +27,7 @@ import { WebhookDirectory } from '../../../lib/notify/webhook-directory.ts';
 import { routeQueueUrl } from '../../../lib/poller/queue-url.ts';
 import { COMMIT_ERRORS_MESSAGE, snsEvent } from '../../unit/notify/fixtures.ts';
 import { emulatorClientConfig, uniqueName } from '../aws.ts';
+import { ledgerCompletion } from '../completions.ts';
 import type { FakeDiscord } from '../discord.ts';
 import type { TestEndpoint } from '../endpoint.ts';
 import { createTopic, kafkaBrokers } from '../kafka.ts';
@@ -180,10 +182,13 @@ export async function runBridge(setup: RunSetup): Promise<RunResult> {
   await bridge.start();
   try {
     for (const route of routes) await redrive(clients, route, provisioned);
+    for (const route of routes) await replayed(clients, route, provisioned);
     const completions = new CompletionStore({ client: clients.dynamo, tableName: provisioned.tableName });
     for (const route of [a, b]) {
-      for (const offset of [0n, 1n, 2n, 3n, 4n, 1_000_000n, 1_000_001n])
-        await wait(`${route} offset ${offset}`, () => completions.get(route, topicOf(route), 0, offset));
+      for (const offset of [0n, 1n, 2n, 3n, 4n, 1_000_000n, 1_000_001n, 2_000_000n])
+        await wait(`${route} offset ${offset}`, () =>
+          ledgerCompletion(completions, route, topicOf(route), 0, offset),
+        );
     }
     await wait('the commit of both routes', async () =>
       bridge.progress().every((p) => p.partitions[0]?.after === 5n) ? true : undefined,
@@ -234,4 +239,32 @@ async function redrive(clients: LocalClients, route: Route, provisioned: Provisi
       }),
     );
   }
+}
+
+/**
+ * A record an operator replayed (the CLI's `bridge-replay` attribute): its duplicate check and
+ * its outcome are a per-record completion (BatchGetItem, PutItem), not the ledger entry.
+ */
+async function replayed(clients: LocalClients, route: Route, provisioned: Provisioned): Promise<void> {
+  const queue = provisioned.routes.get(route.name)?.queue ?? assert.fail('no queue');
+  const envelope: Envelope = {
+    route: route.name,
+    topic: topicOf(route.name),
+    partition: 0,
+    offset: '2000000',
+    from: '2000000',
+    timestamp: String(Date.now()),
+    key: Buffer.from('replayed'),
+    headers: [],
+    value: { inline: Buffer.from('{"replayed":true}') },
+  };
+  await clients.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queue.url,
+      MessageBody: encodeEnvelope(envelope),
+      MessageGroupId: 'replayed',
+      MessageDeduplicationId: `${deduplicationId(envelope)}-replay`,
+      MessageAttributes: { [REPLAY_MARKER]: { DataType: 'String', StringValue: recordId(envelope) } },
+    }),
+  );
 }

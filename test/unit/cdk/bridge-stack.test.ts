@@ -185,13 +185,15 @@ describe('per-route functions', () => {
   });
 
   test('event sources: batch 10, maximum concurrency from the route, batch item failures', () => {
+    const expected: Record<string, number> = { orders: 20, payments: 3 };
     for (const route of stack.bridge.routes) {
       const routeTemplate = bridge.templateOf(route);
       routeTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: getAtt(bridge.logicalId(route.queue), 'Arn'),
         FunctionName: { Ref: bridge.logicalId(route.deliverFunction) },
         BatchSize: 10,
-        ScalingConfig: { MaximumConcurrency: route.route.concurrency },
+        // `concurrency`, or derived from deliver.maxCallsInFlight (payments: 30 = 3 x 10).
+        ScalingConfig: { MaximumConcurrency: expected[route.route.name] },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
       routeTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -274,10 +276,25 @@ describe('IAM: each route reaches only its own resources', () => {
             `${which}: ${JSON.stringify(statement)} has no leading keys`,
           );
           for (const key of keys) {
-            // `<route>#*` or `<kind>#<route>` / `<kind>#<route>#*`: never a pattern another route matches.
-            assert.match(key, new RegExp(`^([a-z]+#)?${own.route.name}(#\\*)?$`), `${which}: key ${key}`);
+            // `<route>#*`, `<route>#entries` or `<kind>#<route>` / `<kind>#<route>#*`: never a
+            // pattern another route matches.
+            assert.match(
+              key,
+              new RegExp(`^([a-z]+#)?${own.route.name}(#\\*|#entries)?$`),
+              `${which}: key ${key}`,
+            );
           }
         }
+      }
+    });
+
+    test(`${own.route.name}: reads its own ledger state, never writes it`, () => {
+      for (const fn of ['deliver', 'dlq'] as const) {
+        const state = statementsOf(roleOf(own, fn)).filter((s) =>
+          JSON.stringify(s.Condition ?? {}).includes(`"lease#${own.route.name}"`),
+        );
+        assert.equal(state.length, 1, `${fn}: one statement on the state item`);
+        assert.deepEqual([state[0]?.Action].flat(), ['dynamodb:GetItem'], `${fn}: GetItem only`);
       }
     });
   }

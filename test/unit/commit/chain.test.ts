@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { advanceCommitted, type ChainLink } from '../../../lib/commit/chain.ts';
+import { advanceCommitted, type ChainLink, compactLinks } from '../../../lib/commit/chain.ts';
 import { routeLag } from '../../../lib/commit/committer.ts';
 
 /** Completions of records at the given offsets, each record directly after the previous one. */
@@ -18,7 +18,7 @@ describe('advanceCommitted', () => {
 
   test('filling the hole lets the chain run to the end', () => {
     const result = advanceCommitted(3n, contiguous(3, 4, 5));
-    assert.deepEqual(result, { committed: 6n, passed: 3, waitingBehindHole: 0, stale: 0 });
+    assert.deepEqual(result, { committed: 6n, passed: 3, waitingBehindHole: 0, stale: 0, remaining: [] });
   });
 
   test('follows `from` across offset gaps (transaction markers, compaction)', () => {
@@ -45,7 +45,7 @@ describe('advanceCommitted', () => {
 
   test('never moves backwards and counts links below the committed offset as stale', () => {
     const result = advanceCommitted(10n, contiguous(3, 4, 5));
-    assert.deepEqual(result, { committed: 10n, passed: 0, waitingBehindHole: 0, stale: 3 });
+    assert.deepEqual(result, { committed: 10n, passed: 0, waitingBehindHole: 0, stale: 3, remaining: [] });
   });
 
   test('duplicate links of one record are harmless', () => {
@@ -65,6 +65,58 @@ describe('advanceCommitted', () => {
 
   test('rejects a link whose offset lies before its from', () => {
     assert.throws(() => advanceCommitted(0n, [{ from: 5n, offset: 4n }]), /offset 4 before its from 5/);
+  });
+});
+
+describe('compactLinks: the finished records above a hole as segments', () => {
+  test('joins links that follow each other, across gaps bridged by `from`', () => {
+    const links: ChainLink[] = [
+      { from: 9n, offset: 9n },
+      { from: 4n, offset: 4n },
+      { from: 5n, offset: 7n },
+      { from: 8n, offset: 8n },
+      { from: 12n, offset: 12n },
+    ];
+    assert.deepEqual(compactLinks(links), [
+      { from: 4n, offset: 9n },
+      { from: 12n, offset: 12n },
+    ]);
+  });
+
+  test('a segment walks exactly like the links it replaces', () => {
+    const links = contiguous(0, 1, 2, 4, 5, 6, 8);
+    for (const start of [0n, 3n, 4n, 7n]) {
+      const plain = advanceCommitted(start, links);
+      const compacted = advanceCommitted(start, compactLinks(links));
+      assert.equal(compacted.committed, plain.committed, `from ${start}`);
+    }
+    assert.deepEqual(advanceCommitted(0n, links).remaining, [
+      { from: 4n, offset: 6n },
+      { from: 8n, offset: 8n },
+    ]);
+  });
+
+  test('a link read again inside a segment joins it instead of starting an overlapping one', () => {
+    // The state holds 79-87 (records 79..87); the re-read margin brings 86, 87 and 88..94 again.
+    const state = { from: 79n, offset: 87n };
+    const reread = contiguous(86, 87, 88, 89, 90, 91, 92, 93, 94);
+    assert.deepEqual(compactLinks([state, ...reread]), [{ from: 79n, offset: 94n }]);
+    assert.equal(advanceCommitted(79n, [state, ...reread]).committed, 95n, 'the walk goes through');
+  });
+
+  test('segments that overlap from an older state still walk through', () => {
+    const overlapping = [
+      { from: 79n, offset: 87n },
+      { from: 86n, offset: 94n },
+      { from: 95n, offset: 95n },
+    ];
+    assert.equal(advanceCommitted(79n, overlapping).committed, 96n);
+  });
+
+  test('duplicates keep the larger offset', () => {
+    assert.deepEqual(compactLinks([...contiguous(3, 3), { from: 3n, offset: 5n }]), [
+      { from: 3n, offset: 5n },
+    ]);
   });
 });
 

@@ -47,7 +47,6 @@ describe('largestRouteLag', () => {
     logEnd: lag,
     lag,
     waitingBehindHole: 0,
-    cleaned: 0,
   });
 
   test("the largest sum over a route's partitions, not the largest partition", () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseBridgeConfig, type Route } from '../../../lib/config/index.ts';
+import { deliverConcurrency, parseBridgeConfig, type Route } from '../../../lib/config/index.ts';
 import { assertRejected, config, route } from './support.ts';
 
 function only(routes: readonly Route[]): Route {
@@ -30,6 +30,7 @@ describe('built-in defaults', () => {
       onPoison: 'quarantine',
       startFrom: 'earliest',
       concurrency: 10,
+      deliver: {},
     });
   });
 
@@ -159,6 +160,30 @@ describe('config defaults', () => {
     assertRejected(config([route()], { defaults: { retry: { maxMS: 1000 } } }), {
       field: 'defaults.retry.maxMS',
       message: /not a known setting/,
+    });
+  });
+});
+
+describe('deliverConcurrency: the endpoint concurrency split into invocations and calls', () => {
+  test('without maxCallsInFlight: `concurrency` invocations, one call each', () => {
+    assert.deepEqual(deliverConcurrency({ concurrency: 10, deliver: {} }), {
+      invocations: 10,
+      callsPerInvocation: 1,
+    });
+  });
+  test('with it: invocations x calls never above it, at least the event source minimum of 2 invocations', () => {
+    for (const most of [2, 3, 7, 10, 19, 20, 21, 100, 10_000]) {
+      const { invocations, callsPerInvocation } = deliverConcurrency({
+        concurrency: 10,
+        deliver: { maxCallsInFlight: most },
+      });
+      assert.ok(invocations * callsPerInvocation <= most, `${most}: ${invocations} x ${callsPerInvocation}`);
+      assert.ok(invocations >= 2 && invocations <= 1000, `${most}: ${invocations} invocations`);
+      assert.ok(callsPerInvocation >= 1 && callsPerInvocation <= 10);
+    }
+    assert.deepEqual(deliverConcurrency({ concurrency: 10, deliver: { maxCallsInFlight: 20 } }), {
+      invocations: 2,
+      callsPerInvocation: 10,
     });
   });
 });
