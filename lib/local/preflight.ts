@@ -34,10 +34,19 @@ export async function checkInfrastructure(endpoints: LocalEndpoints): Promise<vo
   }
 }
 
+/**
+ * Resolves when something answers HTTP at `url` (any status: even 400 or 404 proves a server).
+ * The body is cancelled, never left unread: moto answers `GET /` with the whole bucket list, and
+ * an unread body on a closing connection trips an assertion inside Node's fetch later on.
+ */
+export async function httpAnswers(url: string, timeoutMs: number): Promise<void> {
+  const response = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
+  await response.body?.cancel();
+}
+
 async function answers(url: string, what: string): Promise<void> {
   try {
-    // Any HTTP answer (even 400 or 404) proves something serves the port.
-    await fetch(url, { method: 'GET', signal: AbortSignal.timeout(3_000) });
+    await httpAnswers(url, 3_000);
   } catch (error) {
     throw new LocalModeError(`${what} is not answering at ${url}`, START_HINT, { cause: error });
   }

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localEndpoints } from '../../lib/local/clients.ts';
+import { httpAnswers } from '../../lib/local/preflight.ts';
 
 export const REGION = 'us-east-1';
 
@@ -120,8 +121,7 @@ export function uniqueName(prefix: string): string {
  */
 export async function assertReachable(endpoint: string, what: string): Promise<void> {
   try {
-    // Any HTTP answer (even 400/404) proves something serves the port.
-    await fetch(endpoint, { method: 'GET', signal: AbortSignal.timeout(5_000) });
+    await httpAnswers(endpoint, 5_000);
   } catch (error) {
     throw new Error(
       `${what} is not answering at ${endpoint}: start the emulators with \`bash scripts/aws-emulator.sh start\``,
