@@ -41,6 +41,7 @@ import {
   sqsEndpoint,
   uniqueName,
 } from '../support/aws.ts';
+import { ledgerCompletion } from '../support/completions.ts';
 import { deliverRoute } from '../support/deliver.ts';
 import { TestEndpoint } from '../support/endpoint.ts';
 import { evaluate, type Statement } from '../support/iam/policy.ts';
@@ -144,7 +145,7 @@ async function hostileWorld(withTopic = false) {
   const end = Date.now() + 20_000;
   try {
     for (const offset of [0n, 1n]) {
-      while ((await completions.get(name, name, 0, offset)) === undefined) {
+      while ((await ledgerCompletion(completions, name, name, 0, offset)) === undefined) {
         assert.ok(
           Date.now() < end,
           `offset ${offset} was not dead-lettered in time: ${errors.map(String).join('; ')}`,
