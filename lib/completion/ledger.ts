@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { TableAccess } from '../aws/access.ts';
 import {
   decodeRecords,
@@ -105,27 +105,27 @@ export class Ledger {
     limit = 50_000,
   ): Promise<{ entries: LedgerEntry[]; truncated: boolean }> {
     const entries: LedgerEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let truncated = false;
+    const query = {
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk AND sk >= :sk',
+      ExpressionAttributeValues: { ':pk': entriesPartitionKey(route), ':sk': entryTimeKey(since) },
+      ConsistentRead: true,
+    };
     try {
-      do {
-        const out = await this.#doc.send(
-          new QueryCommand({
-            TableName: this.#table,
-            KeyConditionExpression: 'pk = :pk AND sk >= :sk',
-            ExpressionAttributeValues: { ':pk': entriesPartitionKey(route), ':sk': entryTimeKey(since) },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of out.Items ?? []) {
+      for await (const page of paginateQuery({ client: this.#doc }, query)) {
+        for (const item of page.Items ?? []) {
           entries.push({ route, at: Number(item.at), records: decodeRecords(String(item.records ?? '')) });
         }
-        startKey = out.LastEvaluatedKey;
-      } while (startKey !== undefined && entries.length < limit);
+        if (entries.length >= limit && page.LastEvaluatedKey !== undefined) {
+          truncated = true;
+          break;
+        }
+      }
     } catch (error) {
       throw new CompletionStoreError('entriesSince', error);
     }
-    return { entries, truncated: startKey !== undefined };
+    return { entries, truncated };
   }
 
   /**

@@ -5,7 +5,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
@@ -200,29 +200,25 @@ export class CompletionStore {
     consistent = true,
   ): Promise<Completion[]> {
     const found: Completion[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    const query = {
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk AND sk >= :sk',
+      ExpressionAttributeValues: {
+        ':pk': partitionKey(route, topic, partition),
+        ':sk': offsetSortKey(position),
+      },
+      ConsistentRead: consistent,
+    };
     try {
-      do {
-        const out = await this.#doc.send(
-          new QueryCommand({
-            TableName: this.#table,
-            KeyConditionExpression: 'pk = :pk AND sk >= :sk',
-            ExpressionAttributeValues: {
-              ':pk': partitionKey(route, topic, partition),
-              ':sk': offsetSortKey(position),
-            },
-            ConsistentRead: consistent,
-            Limit: Math.min(1000, limit - found.length),
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of out.Items ?? []) found.push(fromItem(item as CompletionItem));
-        startKey = out.LastEvaluatedKey;
-      } while (startKey && found.length < limit);
+      const pages = paginateQuery({ client: this.#doc, pageSize: Math.min(1000, limit) }, query);
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) found.push(fromItem(item as CompletionItem));
+        if (found.length >= limit) break;
+      }
     } catch (error) {
       throw new CompletionStoreError('listFrom', error);
     }
-    return found;
+    return found.slice(0, limit);
   }
 
   /**
@@ -242,32 +238,27 @@ export class CompletionStore {
     if (below <= start) return 0;
     const pk = partitionKey(route, topic, partition);
     let deleted = 0;
-    let startKey: Record<string, unknown> | undefined;
+    const query = {
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :start AND :last',
+      ExpressionAttributeValues: {
+        ':pk': pk,
+        ':start': offsetSortKey(start),
+        ':last': offsetSortKey(below - 1n),
+      },
+      ProjectionExpression: 'pk, sk, #o',
+      ExpressionAttributeNames: { '#o': 'offset' },
+    };
     try {
-      do {
-        const out = await this.#doc.send(
-          new QueryCommand({
-            TableName: this.#table,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :start AND :last',
-            ExpressionAttributeValues: {
-              ':pk': pk,
-              ':start': offsetSortKey(start),
-              ':last': offsetSortKey(below - 1n),
-            },
-            ProjectionExpression: 'pk, sk, #o',
-            ExpressionAttributeNames: { '#o': 'offset' },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        const keys = (out.Items ?? [])
+      for await (const page of paginateQuery({ client: this.#doc }, query)) {
+        const keys = (page.Items ?? [])
           .filter((item) => BigInt(String(item.offset)) < below)
           .map((item) => ({ pk: item.pk as string, sk: item.sk as string }));
         for (let i = 0; i < keys.length; i += 25) {
           await this.#batchDelete(keys.slice(i, i + 25));
         }
         deleted += keys.length;
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
+      }
     } catch (error) {
       if (error instanceof CompletionStoreError) throw error;
       throw new CompletionStoreError('deleteRange', error);

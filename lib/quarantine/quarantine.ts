@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { BridgeError } from '../errors.ts';
@@ -65,24 +65,19 @@ export class QuarantineStore {
   /** Every quarantined key of the route, by group id. */
   async load(route: string): Promise<Map<string, QuarantineEntry>> {
     const found = new Map<string, QuarantineEntry>();
-    let startKey: Record<string, unknown> | undefined;
+    const query = {
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': quarantinePartitionKey(route) },
+      ConsistentRead: true,
+    };
     try {
-      do {
-        const out = await this.#doc.send(
-          new QueryCommand({
-            TableName: this.#table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': quarantinePartitionKey(route) },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of out.Items ?? []) {
+      for await (const page of paginateQuery({ client: this.#doc }, query)) {
+        for (const item of page.Items ?? []) {
           const entry = { groupId: String(item.sk), behind: String(item.behind), since: Number(item.since) };
           found.set(entry.groupId, entry);
         }
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
+      }
     } catch (error) {
       throw new QuarantineError(`load of route ${route}`, error);
     }
