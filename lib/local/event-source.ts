@@ -159,21 +159,25 @@ export class LocalEventSource {
   }
 
   #context(): Context {
-    const timeoutMs = this.#o.functionTimeoutMs ?? 30_000;
-    const deadline = Date.now() + timeoutMs;
-    return {
-      callbackWaitsForEmptyEventLoop: false,
-      functionName: 'local-event-source',
-      functionVersion: '$LATEST',
-      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:local-event-source',
-      memoryLimitInMB: '512',
-      awsRequestId: crypto.randomUUID(),
-      logGroupName: 'local',
-      logStreamName: 'local',
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
-    };
+    return lambdaContext('local-event-source', this.#o.functionTimeoutMs ?? 30_000);
   }
+}
+
+/** The Lambda context of one local invocation: its deadline is `timeoutMs` from now. */
+export function lambdaContext(functionName: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
 }

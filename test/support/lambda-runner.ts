@@ -12,7 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { LocalEventSource, type SqsBatchHandler } from '../../lib/local/event-source.ts';
+import { LocalEventSource, lambdaContext, type SqsBatchHandler } from '../../lib/local/event-source.ts';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -27,23 +27,7 @@ const report = (error: unknown) =>
     `invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
 
-function context(): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'shipped-bundle',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:shipped-bundle',
-    memoryLimitInMB: '512',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: 'local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+const context = (): Context => lambdaContext('shipped-bundle', timeoutMs);
 
 let stop: () => Promise<void>;
 if (env('RUNNER_TRIGGER') === 'sqs') {
