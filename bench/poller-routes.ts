@@ -13,7 +13,7 @@ import { buildBundle } from '../cdk/lib/bundles.ts';
 import { parseBridgeConfig } from '../lib/config/index.ts';
 import { destroyClients, localClients } from '../lib/local/clients.ts';
 import { provision } from '../lib/local/provision.ts';
-import { awsEndpoint, dynamoEndpoint, REGION, sqsEndpoint } from '../test/support/aws.ts';
+import { emulatorEnv } from '../test/support/aws.ts';
 import { createTopic, deleteTopics, kafkaBrokers, uniqueName } from '../test/support/kafka.ts';
 import { exitIfArgsCheck, numericArgs } from './lib/args.ts';
 
@@ -118,12 +118,7 @@ async function measure(count: number): Promise<Record<string, number>> {
     HEALTH_PORT: '0',
     SESSION_TIMEOUT_MS: '10000',
     REBALANCE_TIMEOUT_MS: '20000',
-    AWS_ENDPOINT_URL: awsEndpoint(),
-    AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint(),
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    ...emulatorEnv(),
   };
   const owned = async (port: number, each: number) => {
     const status = await health(port);

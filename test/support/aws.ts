@@ -46,6 +46,21 @@ export function sqsEndpoint(): string {
   return override !== undefined && override !== '' ? override : localEndpoints().sqs;
 }
 
+/**
+ * The environment a child process (poller, shipped bundle) needs to reach the local emulators
+ * the way it reaches AWS: endpoint overrides, the region and dummy credentials.
+ */
+export function emulatorEnv(): NodeJS.ProcessEnv {
+  return {
+    AWS_ENDPOINT_URL: awsEndpoint(),
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint(),
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  };
+}
+
 /** The operator CLI's environment: the emulators' endpoints, the given completions table and bucket. */
 export function cliEnv(names: { readonly table: string; readonly bucket: string }): NodeJS.ProcessEnv {
   return {

@@ -1,7 +1,7 @@
 // The environment a test gives functions/poller.ts when it runs the real poller as a child
 // process: its config, the local emulators, short group timeouts so kills and restarts
 // rebalance within seconds, and an ephemeral health port.
-import { awsEndpoint, dynamoEndpoint, REGION, sqsEndpoint } from './aws.ts';
+import { emulatorEnv } from './aws.ts';
 
 export interface PollerProcessOptions {
   readonly metricsIntervalMs: number;
@@ -22,11 +22,6 @@ export function pollerProcessEnv(
     REBALANCE_TIMEOUT_MS: '6000',
     METRICS_INTERVAL_MS: String(options.metricsIntervalMs),
     PROGRESS_POLL_MS: String(options.progressPollMs),
-    AWS_ENDPOINT_URL: awsEndpoint(),
-    AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint(),
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    ...emulatorEnv(),
   };
 }

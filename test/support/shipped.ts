@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type NestedStack } from 'aws-cdk-lib';
 import { BridgeStack, type RouteInput } from '../../index.ts';
-import { awsEndpoint, dynamoEndpoint, REGION, sqsEndpoint } from './aws.ts';
+import { emulatorEnv } from './aws.ts';
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties: Json };
@@ -190,12 +190,7 @@ export class ShippedApp {
 function localAws(): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
-    AWS_ENDPOINT_URL: awsEndpoint(),
-    AWS_ENDPOINT_URL_SQS: sqsEndpoint(),
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint(),
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    ...emulatorEnv(),
   };
 }
 
