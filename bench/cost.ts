@@ -143,9 +143,9 @@ const config = parseBridgeConfig({
       ordering: 'key',
       onPoison: 'quarantine',
       maxInFlight: 500,
-      concurrency: Math.max(2, parameters.deliverConcurrency),
+      // With maxCallsInFlight the deliverer's concurrency is derived from it (set only one).
       ...(parameters.maxCallsInFlight === 0
-        ? {}
+        ? { concurrency: Math.max(2, parameters.deliverConcurrency) }
         : { deliver: { maxCallsInFlight: parameters.maxCallsInFlight } }),
       partitions: parameters.partitions,
       retry: { attempts: 8, inProcessAttempts: 2, baseMs: 100, maxMs: 2_000 },

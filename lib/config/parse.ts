@@ -74,7 +74,7 @@ export function parseBridgeConfig(input: unknown, options: ParseOptions = {}): B
       issues.push(...fromZod(result.error.issues, prefix, name));
       return;
     }
-    issues.push(...fromRules(routeIssues(result.data), prefix, name));
+    issues.push(...fromRules([...routeIssues(result.data), ...explicitIssues(raw)], prefix, name));
     if (deploy) issues.push(...fromRules(deployRouteIssues(result.data), prefix, name));
     parsed.push({ index, route: result.data });
   });
@@ -152,6 +152,23 @@ function fromRules(
   route: string | undefined,
 ): ConfigIssue[] {
   return ruleIssues.map((issue) => routeIssue(route, fieldPath(prefix, issue.path), issue.message));
+}
+
+/**
+ * Rules on what a route sets itself, before defaults fill it in: `concurrency` has a default,
+ * so only the route's own input tells that both it and `deliver.maxCallsInFlight` were set.
+ */
+function explicitIssues(raw: unknown): RuleIssue[] {
+  if (!isRecord(raw) || raw.concurrency === undefined) return [];
+  if (!isRecord(raw.deliver) || raw.deliver.maxCallsInFlight === undefined) return [];
+  return [
+    {
+      path: ['concurrency'],
+      message:
+        'must not be set together with deliver.maxCallsInFlight: the deliverer concurrency is derived ' +
+        'from the endpoint concurrency maxCallsInFlight; remove one of the two',
+    },
+  ];
 }
 
 function routeIssue(route: string | undefined, field: string, message: string): ConfigIssue {

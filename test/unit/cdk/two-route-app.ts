@@ -35,7 +35,6 @@ export const TWO_ROUTES: BridgeConfigInput = {
         type: 'lambda',
         functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:payments-handler',
       },
-      concurrency: 5,
       // The endpoint's concurrency: 3 invocations of 10 calls (lib/config/derived.ts).
       deliver: { maxCallsInFlight: 30 },
       onPoison: 'block',

@@ -165,6 +165,19 @@ describe('config defaults', () => {
 });
 
 describe('deliverConcurrency: the endpoint concurrency split into invocations and calls', () => {
+  test('a route setting both concurrency and deliver.maxCallsInFlight is refused, naming the field', () => {
+    assertRejected(config([route({ concurrency: 20, deliver: { maxCallsInFlight: 40 } })]), {
+      route: 'orders',
+      field: 'routes[orders].concurrency',
+      message: /not be set together with deliver\.maxCallsInFlight/,
+    });
+    // Either one alone is fine, and a default concurrency does not count as set.
+    parseBridgeConfig(
+      config([route({ deliver: { maxCallsInFlight: 40 } })], { defaults: { concurrency: 20 } }),
+    );
+    parseBridgeConfig(config([route({ concurrency: 20 })]));
+  });
+
   test('without maxCallsInFlight: `concurrency` invocations, one call each', () => {
     assert.deepEqual(deliverConcurrency({ concurrency: 10, deliver: {} }), {
       invocations: 10,
