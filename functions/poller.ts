@@ -128,6 +128,14 @@ function emitMetrics(
 }
 
 async function main(): Promise<void> {
+  // Fargate may stop a task while it is still starting: until the pollers exist nothing was
+  // forwarded, so there is nothing to drain. Replaced by the draining stop below.
+  let stop = async (signal: string): Promise<void> => {
+    log.info('stopped before polling began', { signal });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   const config = await loadBridgeConfig(new URL('../bridge.config.ts', import.meta.url).pathname);
   const only = env('BRIDGE_ROUTES')
     ?.split(',')
@@ -186,7 +194,7 @@ async function main(): Promise<void> {
     port: typeof address === 'object' && address !== null ? address.port : address,
   });
 
-  const stop = async (signal: string): Promise<void> => {
+  stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     clearInterval(metricsTimer);
@@ -208,8 +216,6 @@ async function main(): Promise<void> {
     intEnv('METRICS_INTERVAL_MS', 60_000) || 60_000,
   );
   metricsTimer.unref();
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
 
   // All routes join their groups at once: a start awaits its group's join, which waits for the
   // other members to rejoin (up to a heartbeat each), so starting them one by one made a second
