@@ -1,11 +1,10 @@
-import type { Route } from '../config/index.ts';
 import { BridgeError } from '../errors.ts';
-import { type BackoffPolicy, RetryError, retry } from '../retry/index.ts';
+import { RetryError, retry } from '../retry/index.ts';
 import { DeliveryError } from './errors.ts';
 import { attemptsAllowed } from './give-up.ts';
-import { type DeliverMetrics, METRICS } from './observability.ts';
+import { METRICS } from './observability.ts';
 import type { LoadedRecord } from './payload.ts';
-import type { RecordContext, Visibility } from './record-context.ts';
+import type { RecordContext, StepWiring } from './record-context.ts';
 import { RetryLaterError } from './retry-later-error.ts';
 import type { Target } from './target.ts';
 
@@ -15,14 +14,8 @@ export type CallResult =
   /** The endpoint's answers failed every call allowed (`last` is the last answer). */
   | { readonly kind: 'failed'; readonly error: RetryError; readonly last: DeliveryError };
 
-export interface CallerOptions {
-  readonly route: Route;
+export interface CallerOptions extends StepWiring {
   readonly target: Target;
-  readonly policy: BackoffPolicy;
-  readonly visibility: Visibility;
-  readonly metrics: DeliverMetrics;
-  readonly now: () => number;
-  readonly random: () => number;
 }
 
 /**

@@ -1,11 +1,13 @@
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import type { CircuitBreaker } from '../breaker/breaker.ts';
+import type { Route } from '../config/index.ts';
 import { decodeEnvelope, type Envelope, EnvelopeError } from '../envelope/index.ts';
 import type { QuarantineEntry } from '../quarantine/quarantine.ts';
+import type { BackoffPolicy } from '../retry/index.ts';
 import type { BatchLedger } from './batch-ledger.ts';
 import type { CompletionSink } from './dead-letter.ts';
-import type { DeliverLogger } from './observability.ts';
+import type { DeliverLogger, DeliverMetrics } from './observability.ts';
 
 /** How a record left this invocation without going back to the queue. */
 export type RecordOutcome = 'delivered' | 'dead-lettered' | 'parked' | 'duplicate';
@@ -33,6 +35,16 @@ export interface BatchState {
   readonly finished: Map<string, string>;
   /** The batch's completions, written as one ledger entry when the batch ends. */
   readonly ledger: BatchLedger;
+}
+
+/** What every record step (call, settle) is wired with: the route, its backoff and clocks. */
+export interface StepWiring {
+  readonly route: Route;
+  readonly visibility: Visibility;
+  readonly policy: BackoffPolicy;
+  readonly metrics: DeliverMetrics;
+  readonly now: () => number;
+  readonly random: () => number;
 }
 
 /** One record on its way through the deliverer's steps. */

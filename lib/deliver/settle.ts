@@ -1,31 +1,24 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Archive, type ArchivedAttempt } from '../archive/archive.ts';
-import type { Route } from '../config/index.ts';
 import type { QuarantineEntry } from '../quarantine/quarantine.ts';
-import { type BackoffPolicy, type FailedAttempt, visibilityTimeoutSeconds } from '../retry/index.ts';
+import { type FailedAttempt, visibilityTimeoutSeconds } from '../retry/index.ts';
 import type { AttemptHistory, AttemptLog } from './attempt-log.ts';
 import type { CallResult } from './call.ts';
 import { archiveBase, completionOf, type DeadLetters } from './dead-letter.ts';
 import { DeliveryError } from './errors.ts';
 import { givesUp, rejectAction, retryLaterSeconds } from './give-up.ts';
-import { type DeliverLogger, type DeliverMetrics, METRICS, recordLogFields } from './observability.ts';
+import { type DeliverLogger, METRICS, recordLogFields } from './observability.ts';
 import { type LoadedRecord, loadRecord } from './payload.ts';
 import { PayloadError } from './payload-error.ts';
-import type { RecordContext, Visibility } from './record-context.ts';
+import type { RecordContext, StepWiring } from './record-context.ts';
 import { RetryLaterError } from './retry-later-error.ts';
 
-export interface SettlerOptions {
-  readonly route: Route;
+export interface SettlerOptions extends StepWiring {
   readonly s3: S3Client;
   readonly archive: Pick<Archive, 'put'>;
   readonly attemptLog: Pick<AttemptLog, 'add' | 'delete'>;
   readonly deadLetters: Pick<DeadLetters, 'record'>;
-  readonly visibility: Visibility;
-  readonly policy: BackoffPolicy;
-  readonly metrics: DeliverMetrics;
   readonly logger: DeliverLogger;
-  readonly now: () => number;
-  readonly random: () => number;
 }
 
 /**
