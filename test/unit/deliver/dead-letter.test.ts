@@ -20,6 +20,22 @@ function procedure(fakes: Fakes, route = routeWith(), deadLetterQueueUrl: string
   });
 }
 
+/** Record 1 of key k1, dead-lettered at its first receive with no attempt made. */
+function firstFailure(fakes: Fakes): Parameters<DeadLetters['record']>[0] {
+  const envelope = envelopeAt(1);
+  return {
+    record: sqsRecord(encodeEnvelope(envelope)),
+    envelope,
+    id: recordId(envelope),
+    groupId: 'k1',
+    receiveCount: 1,
+    reason: 'r',
+    attempts: [],
+    attemptCount: 0,
+    ledger: fakes.ledger,
+  };
+}
+
 describe('DeadLetters.record', () => {
   test('archive, DLQ, quarantine mark, event, then the completion last', async () => {
     const fakes = new Fakes();
@@ -58,18 +74,7 @@ describe('DeadLetters.record', () => {
 
   test('no quarantine mark when the route does not quarantine', async () => {
     const fakes = new Fakes();
-    const envelope = envelopeAt(1);
-    const entry = await procedure(fakes, routeWith({ onPoison: 'dlq' })).record({
-      record: sqsRecord(encodeEnvelope(envelope)),
-      envelope,
-      id: recordId(envelope),
-      groupId: 'k1',
-      receiveCount: 1,
-      reason: 'r',
-      attempts: [],
-      attemptCount: 0,
-      ledger: fakes.ledger,
-    });
+    const entry = await procedure(fakes, routeWith({ onPoison: 'dlq' })).record(firstFailure(fakes));
     assert.equal(entry, undefined);
     assert.deepEqual(fakes.steps, ['archive', 'sqs', 'event', 'completion']);
   });
@@ -79,19 +84,8 @@ describe('DeadLetters.record', () => {
     fakes.sqs.send = async () => {
       throw new Error('SQS down');
     };
-    const envelope = envelopeAt(1);
     await assert.rejects(
-      procedure(fakes).record({
-        record: sqsRecord(encodeEnvelope(envelope)),
-        envelope,
-        id: recordId(envelope),
-        groupId: 'k1',
-        receiveCount: 1,
-        reason: 'r',
-        attempts: [],
-        attemptCount: 0,
-        ledger: fakes.ledger,
-      }),
+      procedure(fakes).record(firstFailure(fakes)),
       /cannot send orders\/orders\/0\/1 to the dead-letter queue: SQS down/,
     );
     assert.deepEqual(fakes.completions, []);
