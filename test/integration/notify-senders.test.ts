@@ -6,11 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Notification } from '../../lib/notify/input.ts';
-import type { Notifier } from '../../lib/notify/notifier.ts';
 import { processNotifyEvent } from '../../lib/notify/process.ts';
 import { eventSendersParameter, eventSendersPath, ParameterEventSenders } from '../../lib/notify/senders.ts';
 import { assertReachable, awsEndpoint, emulatorClientConfig, uniqueName } from '../support/aws.ts';
-import { deadLetterBody } from '../unit/notify/fixtures.ts';
+import { deadLetterBody, recordingNotifier } from '../unit/notify/fixtures.ts';
 
 // A stack name of its own, so parallel runs never share parameters.
 const PATH = eventSendersPath(uniqueName('senders'));
@@ -50,12 +49,7 @@ after(() => ssm?.destroy());
 describe('dead-letter event senders from SSM (moto)', () => {
   test("the route's own role is posted; a foreign role and a route with no parameter are dropped and counted", async () => {
     const posted: Notification[] = [];
-    const notifier = {
-      notify: async (notifications: readonly Notification[]) => {
-        posted.push(...notifications);
-        return { sent: notifications.length, failed: 0 };
-      },
-    } as unknown as Notifier;
+    const notifier = recordingNotifier(posted);
     const errors: string[] = [];
     const counted: number[] = [];
     const event: SQSEvent = {

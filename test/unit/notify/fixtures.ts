@@ -4,6 +4,8 @@
 // compact JSON, lowercase `name`/`value` dimensions, `Unit: null`, the region as a long name
 // (the code is only in AlarmArn), `+0000` offsets, and `Trigger.Metrics` for metric-math alarms.
 import type { SNSEvent, SQSEvent } from 'aws-lambda';
+import type { Notification } from '../../../lib/notify/input.ts';
+import type { Notifier } from '../../../lib/notify/notifier.ts';
 
 export const ACCOUNT = '123456789012';
 export const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:KafkaBridgeStack-BridgeAlarms6E2A7B1F-Xq3LmN8pR2tV`;
@@ -90,4 +92,14 @@ export function deadLetterBody(route: string, offset: number, reason: string, at
     reason,
     at,
   });
+}
+
+/** A notifier that posts nothing and keeps what it was given in `posted`. */
+export function recordingNotifier(posted: Notification[]): Notifier {
+  return {
+    notify: async (notifications: readonly Notification[]) => {
+      posted.push(...notifications);
+      return { sent: notifications.length, failed: 0 };
+    },
+  } as unknown as Notifier;
 }

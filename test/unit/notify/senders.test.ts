@@ -3,7 +3,6 @@ import { describe, test } from 'node:test';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Notification } from '../../../lib/notify/input.ts';
-import type { Notifier } from '../../../lib/notify/notifier.ts';
 import { processNotifyEvent } from '../../../lib/notify/process.ts';
 import {
   EVENT_SENDERS_ACCESS,
@@ -11,6 +10,7 @@ import {
   ParameterEventSenders,
   senderProblem,
 } from '../../../lib/notify/senders.ts';
+import { recordingNotifier } from './fixtures.ts';
 
 const PATH = '/Platform/event-senders';
 // SenderIds as AWS writes them for a Lambda function's role: <role unique id>:<function name>.
@@ -104,12 +104,7 @@ describe('dead-letter events come from their route', () => {
 
   test("an event for route orders sent by payments' function, or for a route with no parameter, is dropped; its own goes on", async () => {
     const posted: Notification[] = [];
-    const notifier = {
-      notify: async (notifications: readonly Notification[]) => {
-        posted.push(...notifications);
-        return { sent: notifications.length, failed: 0 };
-      },
-    } as unknown as Notifier;
+    const notifier = recordingNotifier(posted);
     const logged: unknown[] = [];
     const event: SQSEvent = {
       Records: [
