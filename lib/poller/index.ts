@@ -20,3 +20,11 @@ export {
   type ResendPlan,
 } from './send-plan.ts';
 export { createPollerSqsClient, pollerSqsClientConfig } from './sqs-client.ts';
+export type {
+  DecodedRecord,
+  DecodeOutcome,
+  DecodeStage,
+  FilterStage,
+  PolledRecord,
+  RouteStages,
+} from './stages.ts';
