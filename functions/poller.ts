@@ -159,7 +159,8 @@ async function main(): Promise<void> {
     logCreator: kafkaLogCreator,
   });
   // The SDK reads AWS_ENDPOINT_URL(_SQS, _S3) itself; path-style S3 so local emulators work too.
-  // The poller's SQS options and its lean SendMessageBatch serializer (lib/poller/sqs-client.ts).
+  // The poller's SQS client (lib/poller/sqs-client.ts): its region, endpoint and credential chain
+  // serve the lean SendMessageBatch path (lib/poller/lean-sqs.ts); its other calls go through the SDK.
   const sqs = recordCalls(createPollerSqsClient(), caller);
   const s3 = recordCalls(new S3Client({ forcePathStyle: env('AWS_ENDPOINT_URL') !== undefined }), caller);
   const payloadBucket = env('BRIDGE_PAYLOAD_BUCKET');

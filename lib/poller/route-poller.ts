@@ -43,6 +43,7 @@ import {
   partitionStatus,
   type RouteStatus,
 } from './owned.ts';
+import { pollerTransport, type SendPath, type SqsBatchTransport } from './sqs-transport.ts';
 import type { RouteStages } from './stages.ts';
 
 export type { ConsumerRestartPolicy } from './consumer-config.ts';
@@ -87,6 +88,10 @@ export interface RoutePollerOptions {
   readonly rebalanceTimeoutMs?: number;
   /** The route's decode and filter stages (stages.ts); none: records are forwarded as read. */
   readonly stages?: RouteStages;
+  /** How SendMessageBatch reaches SQS: the lean request (default) or the SDK client (sqs-transport.ts). */
+  readonly sendPath?: SendPath;
+  /** A transport of its own instead (a benchmark's null transport); `sendPath` is then ignored. */
+  readonly transport?: SqsBatchTransport;
 }
 
 const DEFAULT_PROGRESS_POLL_MS = 1_000;
@@ -129,6 +134,7 @@ export class RoutePoller {
     this.#restarts = new RestartBudget(options.consumerRestarts ?? DEFAULT_CONSUMER_RESTARTS);
     const sender = new BatchSender({
       sqs: options.sqs,
+      transport: options.transport ?? pollerTransport(options.sqs, options.sendPath),
       queueUrl: options.queueUrl,
       onProblem: (problem) => this.#sendProblem(problem),
     });
