@@ -15,8 +15,6 @@
  * come from one partition, so no two concurrent sends hold the same group's ordered records.
  * Memory holds at most one fetched batch per partition and the in-flight offsets.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import { payloadPrefix, type Route } from '../config/index.ts';
 import { KafkaOffsets } from '../kafka/offsets.ts';
@@ -24,12 +22,7 @@ import { Assignment } from './assignment.ts';
 import { Backpressure } from './backpressure.ts';
 import { BatchSender, type SendProblem } from './batch-sender.ts';
 import { PayloadStore } from './claim-check.ts';
-import {
-  type ConsumerRestartPolicy,
-  consumerConfig,
-  DEFAULT_CONSUMER_RESTARTS,
-  RestartBudget,
-} from './consumer-config.ts';
+import { consumerConfig, DEFAULT_CONSUMER_RESTARTS, RestartBudget } from './consumer-config.ts';
 import { EnvelopeStep } from './envelope-step.ts';
 import { PollerError } from './errors.ts';
 import { Forwarder } from './forward.ts';
@@ -43,56 +36,12 @@ import {
   partitionStatus,
   type RouteStatus,
 } from './owned.ts';
-import { pollerTransport, type SendPath, type SqsBatchTransport } from './sqs-transport.ts';
-import type { RouteStages } from './stages.ts';
+import type { RoutePollerOptions } from './route-poller-options.ts';
+import { pollerTransport } from './sqs-transport.ts';
 
 export type { ConsumerRestartPolicy } from './consumer-config.ts';
 export type { PartitionStatus, PauseReason, PollerLog, RouteStatus } from './owned.ts';
-
-export interface RoutePollerOptions {
-  readonly route: Route;
-  /** A kafkajs client for the route's cluster; the poller makes its consumer and admin from it. */
-  readonly kafka: Kafka;
-  readonly sqs: SQSClient;
-  /** The URL of the route's FIFO queue (named queueName(route)). */
-  readonly queueUrl: string;
-  readonly s3: S3Client;
-  /** Where values too large for SQS go; a record that needs it fails loudly when undefined. */
-  readonly payloadBucket: string | undefined;
-  /** How often the progress group's offsets are read (backpressure, health); default 1000 ms. */
-  readonly progressPollMs?: number;
-  readonly log?: PollerLog;
-  /**
-   * Called when the poller cannot go on (the Kafka consumer kept stopping, see
-   * `consumerRestarts`); the process should exit and be restarted.
-   */
-  readonly onFatal?: (error: Error) => void;
-  /**
-   * When kafkajs stops the consumer for good (a crash it will not restart itself), the poller
-   * builds a new consumer after a backoff, up to `max` times within `windowMs`; one more is
-   * fatal. Default: 5 within 10 minutes, backoff from 500 ms up to 10 s.
-   */
-  readonly consumerRestarts?: ConsumerRestartPolicy;
-  /** Bytes kafkajs fetches per partition at most: bounds memory per partition. Default 1 MiB. */
-  readonly maxBytesPerPartition?: number;
-  /**
-   * How long the group waits for a silent member before moving its partitions (kafkajs default
-   * 30 s). Shorter moves a crashed task's partitions sooner; the broker sets the lower bound.
-   */
-  readonly sessionTimeoutMs?: number;
-  /**
-   * How long a rebalance waits for members to rejoin (kafkajs default 60 s). A member killed
-   * without leaving holds up the next rebalance until this passes, so a restarted task waits
-   * up to this long for its partitions.
-   */
-  readonly rebalanceTimeoutMs?: number;
-  /** The route's decode and filter stages (stages.ts); none: records are forwarded as read. */
-  readonly stages?: RouteStages;
-  /** How SendMessageBatch reaches SQS: the lean request (default) or the SDK client (sqs-transport.ts). */
-  readonly sendPath?: SendPath;
-  /** A transport of its own instead (a benchmark's null transport); `sendPath` is then ignored. */
-  readonly transport?: SqsBatchTransport;
-}
+export type { RoutePollerOptions } from './route-poller-options.ts';
 
 const DEFAULT_PROGRESS_POLL_MS = 1_000;
 
