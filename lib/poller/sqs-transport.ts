@@ -46,17 +46,24 @@ export function sdkTransport(sqs: Pick<SQSClient, 'send'>): SqsBatchTransport {
 /** Which way SendMessageBatch goes: the lean request (default) or the SDK's client. */
 export type SendPath = 'lean' | 'sdk';
 
+/** One lean transport (one connection pool per endpoint) per SQS client, shared by the routes that use it. */
+const leanOf = new WeakMap<SQSClient, Promise<SqsBatchTransport>>();
+
 /**
  * The poller's transport over `sqs`: the lean one, resolved from the client's configuration on
- * the first send, or the SDK's when `path` is 'sdk' or the lean one cannot serve the client.
+ * the first send and shared by every route polled with the same client, or the SDK's when
+ * `path` is 'sdk' or the lean one cannot serve the client.
  */
 export function pollerTransport(sqs: SQSClient, path: SendPath = 'lean'): SqsBatchTransport {
   const sdk = sdkTransport(sqs);
   if (path === 'sdk') return sdk;
-  let chosen: Promise<SqsBatchTransport> | undefined;
   return {
     async sendBatch(queueUrl, messages, signal) {
-      chosen ??= leanSqsTransport(sqs).then((lean) => lean ?? sdk);
+      let chosen = leanOf.get(sqs);
+      if (chosen === undefined) {
+        chosen = leanSqsTransport(sqs).then((lean) => lean ?? sdk);
+        leanOf.set(sqs, chosen);
+      }
       return (await chosen).sendBatch(queueUrl, messages, signal);
     },
   };
