@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { deduplicationId, type Envelope, encodeEnvelope, messageGroupId } from '../../lib/envelope/index.ts';
 import { readArchive } from '../../lib/invariants/checker.ts';
-import { assertInvariants } from '../support/invariant-asserts.ts';
+import { assertInvariants, DEAD_LETTERED, DELIVERY_FAILURES } from '../support/invariant-asserts.ts';
 import { ReliabilityRun, reliabilityClients, reportLine } from './harness.ts';
 
 const clients = reliabilityClients();
@@ -67,7 +67,7 @@ test('poison records and a pointer to a missing S3 object: dead-lettered or park
     console.log(reportLine('poison records + missing S3 object', report));
     assert.equal(report.produced, 101);
     assertInvariants(report, run.problems, {
-      allowProblems: [/^warn delivery failed /, /^warn record dead-lettered /],
+      allowProblems: [DELIVERY_FAILURES, DEAD_LETTERED],
     });
     // key-3: offsets 13..93 step 10 (9 records) and key-7: 47..97 (6 records), plus the pointer.
     assert.equal(report.deadLettered, 9 + 6 + 1);

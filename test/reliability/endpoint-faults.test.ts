@@ -2,7 +2,7 @@
 // request timeout). The poller runs in process so its in-flight counts are sampled (I6).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertInvariants } from '../support/invariant-asserts.ts';
+import { assertInvariants, DELIVERY_FAILURES } from '../support/invariant-asserts.ts';
 import { ReliabilityRun, reliabilityClients, reportLine } from './harness.ts';
 
 const clients = reliabilityClients();
@@ -29,7 +29,7 @@ test('5xx bursts: every record delivered once, in key order, within maxInFlight'
     console.log(reportLine('endpoint 5xx bursts', report));
     assert.equal(report.produced, 200);
     assert.ok(run.endpoint.received.length > 200, 'the faults made the deliverer retry');
-    assertInvariants(report, run.problems, { allowProblems: [/^warn delivery failed /] });
+    assertInvariants(report, run.problems, { allowProblems: [DELIVERY_FAILURES] });
     assert.ok(report.maxInFlightSeen !== null && report.maxInFlightSeen > 0);
     // Delivered once: each record accepted by the endpoint exactly once, none dead-lettered.
     assert.equal(report.delivered, 200);
@@ -67,7 +67,7 @@ test('slow answers and answers after the request timeout: duplicates only where 
     const report = await run.check();
     console.log(reportLine('endpoint slow and timing out', report));
     assert.equal(report.produced, 120);
-    assertInvariants(report, run.problems, { allowProblems: [/^warn delivery failed /] });
+    assertInvariants(report, run.problems, { allowProblems: [DELIVERY_FAILURES] });
     assert.ok(report.duplicates > 0, 'late answers are accepted twice by the endpoint');
     for (const duplicate of report.duplicateDetails) assert.equal(duplicate.reason, late, duplicate.recordId);
   } finally {
