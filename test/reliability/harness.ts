@@ -446,8 +446,9 @@ export class ReliabilityRun {
           for (const p of route.partitions ?? [])
             this.inFlightSamples.push({ at, partition: p.partition, inFlight: p.inFlight });
       } catch (error) {
-        // A child stopping (SIGTERM, SIGKILL) closes its port mid-request: not a problem then.
-        if (child.exitCode === null && child.signalCode === null && !this.#stopped)
+        // A child stopping (SIGTERM, SIGKILL) closes its port mid-request: not a problem then
+        // (`killed`: a signal was sent; a draining poller closes its health port before it exits).
+        if (child.exitCode === null && child.signalCode === null && !child.killed && !this.#stopped)
           this.problems.push(`health sample of poller ${child.pid} failed: ${messageOf(error)}`);
       }
       const timer = setTimeout(() => void sample(), 100);
