@@ -2,10 +2,11 @@
 // issue 25): after a run it compares what was produced (the topic, read back with a digest of
 // each value), every request the endpoint received, the archive, the DLQ, the completions the
 // bridge wrote (recorded from its own calls) and the progress group's offsets, and counts what
-// docs/architecture.md's invariants forbid. Loss and duplicates are counted by
-// lib/local/summary.ts's summarize() (the demo's checks), fed with one "order" per Kafka record;
-// order (I2) is judged on every attempt (order.ts), values by digest (values.ts), the commit
-// (I4) against the recorded completion writes and the in-flight bound (I6) in commits.ts.
+// docs/architecture.md's invariants forbid. Loss, order and duplicates are counted by
+// lib/local/summary.ts's summarize() (the demo's checks), fed with one "order" per Kafka record
+// and every request (order, I2, is judged on every attempt: order.ts); values by digest
+// (values.ts), the commit (I4) against the recorded completion writes and the in-flight bound
+// (I6) in commits.ts.
 import type { ArchiveRecord } from '../archive/archive.ts';
 import type { PartitionCommit } from '../commit/committer.ts';
 import { recordId } from '../envelope/index.ts';
@@ -21,7 +22,7 @@ import {
   movedBack,
 } from './commits.ts';
 import { explainDuplicates } from './duplicates.ts';
-import { type OnPoison, orderViolations } from './order.ts';
+import type { OnPoison } from './order.ts';
 import type { RecordedFinish } from './recorded.ts';
 import { valueMismatches } from './values.ts';
 
@@ -165,6 +166,7 @@ export function checkInvariants(input: CheckInput): InvariantReport {
     recordId: a.recordId,
     outcome: a.outcome,
     reason: a.reason,
+    archivedAt: a.archivedAt,
     order: orders.get(a.recordId),
   }));
   const summary = summarize({
@@ -172,17 +174,13 @@ export function checkInvariants(input: CheckInput): InvariantReport {
     topic: input.topic,
     produced: [...orders.values()],
     accepted,
+    attempts: input.requests,
+    ...(input.onPoison === undefined ? {} : { onPoison: input.onPoison }),
     failedRequests: input.requests.filter((r) => !r.accepted).length,
     archived,
     partitions: partitionsOf(input),
     durationMs: input.durationMs ?? 0,
   });
-  const order = orderViolations(
-    [...orders.values()].map((o) => ({ recordId: o.orderId, orderKey: o.customer, seq: o.seq })),
-    input.requests,
-    deadLetters.map((a) => ({ recordId: a.recordId, at: a.archivedAt })),
-    input.onPoison,
-  );
   const values = valueMismatches(
     new Map(input.produced.map((p) => [idOf(input, p), p.valueDigest])),
     input.requests,
@@ -202,7 +200,7 @@ export function checkInvariants(input: CheckInput): InvariantReport {
     parked: summary.parked,
     lost: summary.lost,
     unfinished: summary.unfinished,
-    orderViolations: order.violations,
+    orderViolations: summary.orderViolations,
     valueMismatches: values.length,
     deadLettersWithoutDlq: withoutDlq.length,
     duplicates: summary.duplicates,
@@ -213,7 +211,7 @@ export function checkInvariants(input: CheckInput): InvariantReport {
     lag: summary.lag,
     examples: {
       lost: summary.examples.lost,
-      orderViolations: order.examples,
+      orderViolations: summary.examples.orderViolations,
       commitPastUnfinished: commit.examples,
       valueMismatches: values
         .slice(0, MAX_EXAMPLES)
