@@ -212,11 +212,19 @@ async function main(): Promise<void> {
     console.log(reportLine(`soak ${minutes} min at ${rate}/s, seed ${seed}`, report));
     const unexplained = report.duplicateDetails.filter((d) => d.reason !== LATE && d.reason !== CRASHED);
     const broken =
-      report.lost + report.orderViolations + report.commitPastUnfinished + (report.inFlightExceeded ?? 0);
+      report.lost +
+      report.orderViolations +
+      report.valueMismatches +
+      report.deadLettersWithoutDlq +
+      report.commitPastUnfinished +
+      report.commitMovedBack +
+      (report.inFlightExceeded ?? 0);
     if (broken > 0 || unexplained.length > 0) {
       for (const line of [
         ...report.examples.lost,
         ...report.examples.orderViolations,
+        ...report.examples.valueMismatches,
+        ...report.examples.deadLettersWithoutDlq,
         ...report.examples.commitPastUnfinished,
         ...unexplained.map(
           (d) =>
