@@ -68,6 +68,7 @@ test('deliverer crash between the answers and the batch entry: duplicates only o
       `at most one duplicate per record of a lost entry, got ${report.duplicates} for ${lostWrites}`,
     );
     for (const duplicate of report.duplicateDetails) {
+      assert.doesNotMatch(duplicate.reason, /^unexplained/, duplicate.recordId);
       const where = duplicate.recordId.split('/').slice(-2).join('/');
       const lost = run.lostEntryRecords.get(where) ?? 0;
       assert.ok(lost > 0, `${duplicate.recordId} was not in a lost entry`);

@@ -60,6 +60,10 @@ import {
 import { pollerProcessEnv } from '../support/poller-process.ts';
 import { WriteRecorder } from '../support/write-recorder.ts';
 
+/** Why a record of a lost ledger entry was accepted again (the deliverer-crash fault). */
+export const LOST_ENTRY =
+  "its batch's ledger entry was lost in an injected crash, so the batch was delivered again";
+
 export interface RunOptions {
   readonly partitions: number;
   /** Route fields beyond name, topics and endpoint url (retry, maxInFlight, concurrency, ...). */
@@ -505,13 +509,16 @@ export class ReliabilityRun {
       const answer = this.#answers.get(request);
       const status = answer?.status;
       const accepted = status !== undefined && status >= 200 && status < 300;
+      // A record of a ledger entry an injected crash lost is delivered again with its batch.
+      const lost = this.lostEntryRecords.has(`${request.recordId.split('/').at(-2)}/${request.offset}`);
+      const note = answer?.note ?? (lost ? LOST_ENTRY : undefined);
       return {
         recordId: request.recordId,
         at: request.at,
         answeredAt: request.at + (answer?.delayMs ?? 0),
         accepted,
         valueDigest: requestValueDigest(request.body),
-        ...(answer?.note === undefined ? {} : { note: answer.note }),
+        ...(note === undefined ? {} : { note }),
       };
     });
     return checkInvariants({
