@@ -95,15 +95,61 @@ export function recordCalls<C extends { middlewareStack: unknown }>(
   recorders.set(client, record);
   (client.middlewareStack as Stack).add(
     (next, context) => async (args) => {
-      const smithy = context.__smithy_context as { operation?: string } | undefined;
-      const operation = smithy?.operation ?? String(context.commandName ?? '').replace(/Command$/, '');
-      record(String(context.clientName ?? ''), operation, (args.input ?? {}) as Record<string, unknown>);
+      const { clientName, operation, input } = described(context, args);
+      record(clientName, operation, input);
       return next(args);
     },
     // Low priority in the first step: after the document client has marshalled its input.
     { step: 'initialize', name: 'bridgeRecordCalls', priority: 'low' },
   );
   return client;
+}
+
+/** One call that returned successfully, as observeCalls reports it. */
+export interface ObservedCall {
+  /** The SDK client's name (`DynamoDBClient`, `SQSClient`, ...). */
+  readonly clientName: string;
+  readonly operation: string;
+  /** The input as sent (marshalled: DynamoDB attributes as `{ S }`, `{ N }`). */
+  readonly input: Record<string, unknown>;
+  /** ms since the epoch when the call was issued, and when its answer came back. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+/**
+ * Reports every call of `client` that succeeded, with its input and when it was issued, from
+ * the same place in the middleware stack as the recorder (the invariant checker's record of
+ * when each completion was written, test/support/finish-recorder.ts). A call that fails (an
+ * injected crash before it, a conditional write that lost) is not reported: nothing was written.
+ */
+export function observeCalls<C extends { middlewareStack: unknown }>(
+  client: C,
+  observer: (call: ObservedCall) => void,
+): C {
+  (client.middlewareStack as Stack).add(
+    (next, context) => async (args) => {
+      const startedAt = Date.now();
+      const output = await next(args);
+      observer({ ...described(context, args), startedAt, endedAt: Date.now() });
+      return output;
+    },
+    { step: 'initialize', name: 'bridgeObserveCalls', priority: 'low' },
+  );
+  return client;
+}
+
+function described(
+  context: Record<string, unknown>,
+  args: { input: unknown },
+): { clientName: string; operation: string; input: Record<string, unknown> } {
+  const smithy = context.__smithy_context as { operation?: string } | undefined;
+  const operation = smithy?.operation ?? String(context.commandName ?? '').replace(/Command$/, '');
+  return {
+    clientName: String(context.clientName ?? ''),
+    operation,
+    input: (args.input ?? {}) as Record<string, unknown>,
+  };
 }
 
 function routeOf(caller: Caller): { route?: string } {

@@ -195,6 +195,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         topic,
         produced: producer.produced,
         accepted: endpoint.accepted,
+        attempts: endpoint.attempts.map((a) => ({ ...a, recordId: a.orderId })),
         failedRequests: endpoint.failures,
         archived,
         partitions: bridge.progress()[0]?.partitions ?? [],

@@ -28,6 +28,15 @@ export interface SampleDelivery {
   readonly at: number;
 }
 
+/** One request for a sample order, accepted or not (order per key is judged on every attempt). */
+export interface SampleAttempt {
+  readonly orderId: string;
+  /** When the request arrived, and when its answer left (after the latency). */
+  readonly at: number;
+  readonly answeredAt: number;
+  readonly accepted: boolean;
+}
+
 /**
  * The demo's business endpoint: a small HTTP server that reads the bridge's envelope, answers
  * after a configurable latency, fails a configurable share of requests, and remembers what it
@@ -35,6 +44,8 @@ export interface SampleDelivery {
  */
 export class SampleEndpoint {
   readonly accepted: SampleDelivery[] = [];
+  /** Every request that carried a sample order, in arrival order. */
+  readonly attempts: SampleAttempt[] = [];
   requests = 0;
   failures = 0;
   readonly #o: Required<SampleEndpointOptions>;
@@ -54,9 +65,15 @@ export class SampleEndpoint {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
+        const at = Date.now();
         const answer = this.#answer(String(request.headers['idempotency-key'] ?? ''), Buffer.concat(chunks));
         const latency = this.#o.latencyMs * (0.5 + Math.random());
         setTimeout(() => {
+          // Logged as the answer leaves (the clock of the next request's arrival, to the ms).
+          if (answer.orderId !== undefined) {
+            const accepted = answer.status === 200 && !response.destroyed;
+            this.attempts.push({ orderId: answer.orderId, at, answeredAt: Date.now(), accepted });
+          }
           if (response.destroyed) return;
           response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
         }, latency);
@@ -89,7 +106,7 @@ export class SampleEndpoint {
     return hash / 0x1_0000_0000 < this.#o.poisonRate;
   }
 
-  #answer(recordId: string, body: Buffer): { status: number; body: string } {
+  #answer(recordId: string, body: Buffer): { status: number; body: string; orderId?: string } {
     this.requests += 1;
     let order: ReturnType<typeof parseSampleOrder>;
     try {
@@ -113,11 +130,16 @@ export class SampleEndpoint {
       return {
         status: 422,
         body: JSON.stringify({ error: `order ${order.orderId} is invalid (sample poison record)` }),
+        orderId: order.orderId,
       };
     }
     if (Math.random() < this.#o.failureRate) {
       this.failures += 1;
-      return { status: 503, body: JSON.stringify({ error: 'sample endpoint is busy (random failure)' }) };
+      return {
+        status: 503,
+        body: JSON.stringify({ error: 'sample endpoint is busy (random failure)' }),
+        orderId: order.orderId,
+      };
     }
     this.accepted.push({
       recordId,
@@ -126,7 +148,7 @@ export class SampleEndpoint {
       seq: order.seq,
       at: Date.now(),
     });
-    return { status: 200, body: JSON.stringify({ accepted: order.orderId }) };
+    return { status: 200, body: JSON.stringify({ accepted: order.orderId }), orderId: order.orderId };
   }
 
   async #listen(): Promise<void> {

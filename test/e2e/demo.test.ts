@@ -134,7 +134,7 @@ describe('demo', () => {
     assert.ok(summary.produced > 0);
     assert.ok(summary.delivered > 0);
     assert.equal(summary.lost, 0);
-    assert.equal(summary.orderViolations, 0);
+    assert.equal(summary.orderViolations, 0, JSON.stringify(summary.examples));
     // Whatever was not finished is above the committed offsets, waiting for the next run.
     assert.equal(summary.delivered + summary.deadLettered + summary.unfinished, summary.produced);
   });
@@ -248,10 +248,24 @@ describe("the demo summary's checks", () => {
       ...base,
       produced: [a1, a2],
       accepted: [accepted(a2, 1)],
-      archived: [{ recordId: 'r/t/0/0', outcome: 'dead-lettered', reason: '422', order: a1 }],
+      archived: [{ recordId: 'r/t/0/0', outcome: 'dead-lettered', reason: '422', archivedAt: 0, order: a1 }],
       partitions: [partition(2, 2)],
     });
     assert.equal(pastDeadLetter.orderViolations, 1);
     assert.equal(pastDeadLetter.deadLettered, 1);
+  });
+
+  test("every attempt counts: a key's later record tried (503) before the earlier one was accepted", () => {
+    const attempt = (o: typeof a1, at: number, ok: boolean) => ({ recordId: o.orderId, at, accepted: ok });
+    const early = summarize({
+      ...base,
+      produced: [a1, a2],
+      accepted: [accepted(a1, 3), accepted(a2, 4)],
+      attempts: [attempt(a1, 1, false), attempt(a2, 2, false), attempt(a1, 3, true), attempt(a2, 4, true)],
+      archived: [],
+      partitions: [partition(2, 2)],
+    });
+    assert.equal(early.orderViolations, 1);
+    assert.equal(early.ok, false);
   });
 });

@@ -164,13 +164,12 @@ describe('duplicate route names', () => {
 });
 
 describe('huge configs', () => {
-  test('2,000 valid routes parse within 5 s', () => {
-    const started = performance.now();
+  // How long it takes is a benchmark (npm run bench:config-parse, docs/benchmarks.md).
+  test('2,000 valid routes parse', () => {
     const parsed = parseBridgeConfig(
       config(Array.from({ length: 2_000 }, (_, i) => route({ name: `route-${i}`, topics: [`topic-${i}`] }))),
     );
     assert.equal(parsed.routes.length, 2_000);
-    assert.ok(performance.now() - started < 5_000, `took ${performance.now() - started} ms`);
   });
 
   test('2,000 routes with a typo each: every one is listed under its route', () => {

@@ -100,14 +100,6 @@ describe('which route and which alarm', () => {
     assert.equal(alarmRoute(alarm(COMMIT_ERRORS_MESSAGE), routes()), undefined);
   });
 
-  test('each alarm of the stack maps to its runbook section', () => {
-    assert.equal(alarmKind(alarm(DLQ_ALARM_MESSAGE)).anchor, 'dlq-not-empty');
-    assert.equal(alarmKind(alarm(LAG_ALARM_MESSAGE)).anchor, 'commit-lag-rising');
-    assert.equal(alarmKind(alarm(DELIVER_OK_MESSAGE)).anchor, 'deliver-errors');
-    assert.equal(alarmKind(alarm(HEARTBEAT_INSUFFICIENT_MESSAGE)).anchor, 'poller-heartbeat-missing');
-    assert.equal(alarmKind(alarm(COMMIT_ERRORS_MESSAGE)).anchor, 'commit-errors');
-  });
-
   test('names the stack may use besides construct ids, and metrics when the name says nothing', () => {
     const named = (name: string, base = DLQ_ALARM_MESSAGE): AlarmNotification =>
       alarm(JSON.stringify({ ...JSON.parse(base), AlarmName: name }));
