@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DecodeSchema } from '../decode/config.ts';
 import { filterProblem } from '../filter/index.ts';
 import {
   KAFKA_TOPIC_MAX_LENGTH,
@@ -292,6 +293,8 @@ export const RouteSchema = z.strictObject({
   partitions: z.int().min(1).optional(),
   /** Records to forward, by key, headers and value (lib/filter); a record no pattern matches is skipped. */
   filter: FilterSchema.optional(),
+  /** Values (and keys) in a schema registry's wire format, decoded to JSON before filter and envelope (lib/decode). */
+  decode: DecodeSchema.optional(),
 });
 
 /** Route settings that `defaults` may give every route; a route's own value wins. */
