@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import {
   createRegistryClients,
@@ -8,11 +8,7 @@ import {
   RegistryUnavailableError,
   SchemaNotFoundError,
 } from '../../lib/decode/index.ts';
-import {
-  confluentRegistryUnderTest,
-  type RegistryUnderTest,
-  TestConfluentRegistry,
-} from '../support/confluent-registry.ts';
+import { startApicurio, TestConfluentRegistry } from '../support/confluent-registry.ts';
 import {
   AVRO_ORDER_SCHEMA,
   JSON_ORDER_SCHEMA,
@@ -23,21 +19,25 @@ import {
 } from '../support/schemas.ts';
 
 /*
- * route.decode with a Confluent-compatible registry (docs/decoding.md says which one runs here).
+ * route.decode with a Confluent-compatible registry: Apicurio Registry's /apis/ccompat/v7,
+ * started by scripts/apicurio.sh; the outage case uses TestConfluentRegistry, which can stop and
+ * come back on the same port.
  * Avro and JSON Schema records are written by @kafkajs/confluent-schema-registry's encode, a real
  * serializer; its Protobuf encoding leaves out the message indexes of Confluent's wire format, so
  * Protobuf records are framed here around protobufjs bytes with explicit indexes.
  */
 
-let registry: RegistryUnderTest;
+let registry: { url: string };
 let serializer: SchemaRegistry;
 const subject = (name: string): string => `${name}-${process.pid}-${Date.now()}`;
 
-before(async () => {
-  registry = await confluentRegistryUnderTest();
-  serializer = new SchemaRegistry({ host: registry.url });
-});
-after(() => registry.close());
+before(
+  async () => {
+    registry = { url: await startApicurio() };
+    serializer = new SchemaRegistry({ host: registry.url });
+  },
+  { timeout: 900_000 },
+);
 
 /** GET /schemas/ids/{id} calls the decoder made, for the "fetched once" checks. */
 let schemaReads = 0;

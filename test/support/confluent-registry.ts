@@ -1,12 +1,15 @@
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /*
  * A small Confluent Schema Registry for tests: the REST subset a serializer library and the
  * bridge's decoder call (register a schema under a subject, read and set a subject's
- * compatibility, read a schema by id), with Confluent's status codes and error bodies. Used
- * where Apicurio Registry cannot run (docs/decoding.md says why). `stop()` and `start()` again
- * on the same port model a registry that goes away and comes back.
+ * compatibility, read a schema by id), with Confluent's status codes and error bodies. The
+ * decoding tests use Apicurio Registry (startApicurio) for the formats, and this one where a
+ * registry must go away and come back on the same port (`stop()`, then `start()` again): Apicurio
+ * takes half a minute to start and may be shared by other test files.
  */
 
 interface Stored {
@@ -103,16 +106,19 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   response.end(JSON.stringify(body));
 }
 
-/** The Confluent-compatible registry the decoding tests use: Apicurio when it runs here, else TestConfluentRegistry. */
-export interface RegistryUnderTest {
-  readonly url: string;
-  readonly kind: 'apicurio' | 'test registry';
-  close(): Promise<void>;
-}
-
-export async function confluentRegistryUnderTest(): Promise<RegistryUnderTest> {
-  const apicurio = process.env.APICURIO_URL;
-  if (apicurio) return { url: apicurio, kind: 'apicurio', close: () => Promise.resolve() };
-  const registry = await new TestConfluentRegistry().start();
-  return { url: registry.url, kind: 'test registry', close: () => registry.stop() };
+/**
+ * Apicurio Registry's Confluent-compatible API, started by scripts/apicurio.sh (idempotent; the
+ * first start builds it, a few minutes); its URL.
+ */
+export function startApicurio(): Promise<string> {
+  const script = fileURLToPath(new URL('../../scripts/apicurio.sh', import.meta.url));
+  return new Promise((resolve, reject) => {
+    execFile('bash', [script, 'start'], { timeout: 900_000 }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`scripts/apicurio.sh start failed: ${stderr}`, { cause: error }));
+      else
+        execFile('bash', [script, 'url'], (urlError, url) =>
+          urlError ? reject(urlError) : resolve(url.trim()),
+        );
+    });
+  });
 }

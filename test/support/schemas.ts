@@ -21,7 +21,10 @@ export const AVRO_ORDER_SCHEMA = JSON.stringify({
   ],
 });
 
-/** Two top-level messages and a nested one, so message indexes matter. */
+/**
+ * Three top-level messages and a nested one, declared so that file order, breadth-first order and
+ * name order all differ: Confluent's indexes follow the file, Glue's the sorted names.
+ */
 export const PROTO_ORDER_SCHEMA = `syntax = "proto3";
 package bridge.test;
 
@@ -39,6 +42,10 @@ message Order {
     string sku = 1;
     int64 quantity = 2;
   }
+}
+
+message Address {
+  string city = 1;
 }
 `;
 
@@ -63,10 +70,15 @@ export function glueFramed(versionId: string, payload: Buffer, compress = false)
 
 /**
  * Glue Protobuf payload: the message's index among all message types sorted by full name
- * (bridge.test.Customer 0, bridge.test.Order 1, bridge.test.Order.Line 2), as an unsigned varint.
+ * (Address 0, Customer 1, Order 2, Order.Line 3), as an unsigned varint.
  */
 export function glueProtobufPayload(typeName: string, value: unknown): Buffer {
-  const order = ['bridge.test.Customer', 'bridge.test.Order', 'bridge.test.Order.Line'];
+  const order = [
+    'bridge.test.Address',
+    'bridge.test.Customer',
+    'bridge.test.Order',
+    'bridge.test.Order.Line',
+  ];
   const type = protoType(typeName);
   return Buffer.concat([
     Buffer.from([order.indexOf(typeName)]),

@@ -63,12 +63,15 @@ describe('Protobuf message types per framing', () => {
     assert.deepEqual(decode(Buffer.concat([Buffer.from([4, 2, 0]), bytes])), { sku: 'x', quantity: '5' });
   });
 
-  test('Glue indexes every message type sorted by full name (Customer 0, Order 1, Order.Line 2)', () => {
+  test('Glue indexes every message type sorted by full name (Address 0, Customer 1, Order 2, Order.Line 3)', () => {
     const decode = compileSchema('protobuf', PROTO_ORDER_SCHEMA, 'glue');
-    assert.deepEqual(decode(Buffer.concat([Buffer.from([2]), bytes])), { sku: 'x', quantity: '5' });
+    assert.deepEqual(decode(Buffer.concat([Buffer.from([3]), bytes])), { sku: 'x', quantity: '5' });
+    const address = protoType('bridge.test.Address');
+    const city = Buffer.from(address.encode(address.fromObject({ city: 'Lyon' })).finish());
+    assert.deepEqual(decode(Buffer.concat([Buffer.from([0]), city])), { city: 'Lyon' });
     assert.throws(
-      () => decode(Buffer.concat([Buffer.from([3]), bytes])),
-      /no Protobuf message type at Glue message index 3/,
+      () => decode(Buffer.concat([Buffer.from([4]), bytes])),
+      /no Protobuf message type at Glue message index 4/,
     );
   });
 
