@@ -45,3 +45,15 @@ describe('route.decode', () => {
     });
   });
 });
+
+describe('route.decode in a deployed stack', () => {
+  test('a loopback registry (local mode) fails in deploy mode, naming the field', () => {
+    const decode = { registry: { type: 'confluent', url: 'http://127.0.0.1:18081/apis/ccompat/v7' } };
+    assert.ok(parseBridgeConfig(config([route({ decode })])).routes[0]?.decode);
+    assertRejected(
+      config([route({ decode })], { kafka: { brokers: ['b-1.kafka.example.com:9092'] } }),
+      { route: 'orders', field: 'routes[orders].decode.registry.url', message: /loopback/ },
+      { mode: 'deploy' },
+    );
+  });
+});
