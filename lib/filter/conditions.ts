@@ -16,7 +16,21 @@ export type Condition = { readonly value: ValueTest } | { readonly exists: boole
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const fold = (text: string): string => text.toLowerCase();
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Case-insensitive matching as Event Ruler does it: each character of the pattern matches its
+ * lower-case or its upper-case form, the value itself is not folded (so "ß" matches "SS", whose
+ * upper case it is, but not "ss"). Anchored at the start, the end or both.
+ */
+function ignoringCaseRegExp(text: string, anchor: 'start' | 'end' | 'both'): RegExp {
+  let source = '';
+  for (const char of text) {
+    const forms = [...new Set([char.toLowerCase(), char.toUpperCase()])].map(escapeRegExp);
+    source += forms.length === 1 ? forms[0] : `(?:${forms.join('|')})`;
+  }
+  return new RegExp(`${anchor === 'end' ? '' : '^'}${source}${anchor === 'start' ? '' : '$'}`, 'u');
+}
 
 /** Equality of two leaf values: numbers by value (5 equals 5.0), everything else exactly. */
 function literal(expected: string | number | boolean | null): ValueTest {
@@ -36,10 +50,9 @@ function affix(operand: unknown, path: PatternPath, operator: 'prefix' | 'suffix
     if (keys.length !== 1 || keys[0] !== 'equals-ignore-case') {
       throw new FilterPatternError(path, `${operator} takes a string or { "equals-ignore-case": string }`);
     }
-    const text = fold(
-      stringOperand(operand['equals-ignore-case'], [...path, 'equals-ignore-case'], operator),
-    );
-    return (value) => typeof value === 'string' && fold(value)[ends](text);
+    const text = stringOperand(operand['equals-ignore-case'], [...path, 'equals-ignore-case'], operator);
+    const regexp = ignoringCaseRegExp(text, operator === 'prefix' ? 'start' : 'end');
+    return (value) => typeof value === 'string' && regexp.test(value);
   }
   const text = stringOperand(operand, path, operator);
   return (value) => typeof value === 'string' && value[ends](text);
@@ -60,7 +73,7 @@ function wildcard(operand: unknown, path: PatternPath): ValueTest {
       }
       source += `\\${next}`;
       i++;
-    } else source += char === '*' ? '[\\s\\S]*' : char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    } else source += char === '*' ? '[\\s\\S]*' : escapeRegExp(char);
   }
   const regexp = new RegExp(`^${source}$`, 'u');
   return (value) => typeof value === 'string' && regexp.test(value);
@@ -102,8 +115,8 @@ function anythingBut(operand: unknown, path: PatternPath): ValueTest {
 }
 
 function ignoringCase(operand: unknown, path: PatternPath): ValueTest {
-  const text = fold(stringOperand(operand, path, 'equals-ignore-case'));
-  return (value) => typeof value === 'string' && fold(value) === text;
+  const regexp = ignoringCaseRegExp(stringOperand(operand, path, 'equals-ignore-case'), 'both');
+  return (value) => typeof value === 'string' && regexp.test(value);
 }
 
 const LOWER = new Set(['>', '>=']);

@@ -34,6 +34,10 @@ const STRINGS = [
   'é',
   'É',
   'éa',
+  // Case folding beyond ASCII: "ß" upper-cases to "SS".
+  'ß',
+  'SS',
+  'ss',
   '1',
   '10',
   'true',
@@ -210,17 +214,24 @@ function arrayOnPath(event: unknown, fields: readonly string[]): boolean {
 
 /**
  * Why Event Ruler's verdict on this pair is not a reference, or undefined when it is. Both cases
- * are Event Ruler inconsistencies shown by minimal pairs (docs/filters.md): a condition list
- * mixing wildcard and a case-insensitive condition matches values neither condition matches alone, and
+ * are Event Ruler inconsistencies shown by minimal pairs (docs/filters.md): a field whose
+ * conditions (in one list, or in lists of several `$or` alternatives) mix wildcard and a
+ * case-insensitive condition matches values none of them matches alone, and
  * `{"exists": false}` inside an array of objects holds per element or across the whole array
  * depending on whether the field's name sorts after or before the others.
  */
 export function eventRulerQuirk(pattern: unknown, event: unknown): string | undefined {
+  // Event Ruler builds one automaton per field path for the whole pattern ($or alternatives too).
+  const byPath = new Map<string, unknown[]>();
   for (const { fields, conditions } of conditionLists(pattern)) {
-    if (has(conditions, withWildcard) && has(conditions, withIgnoreCase))
-      return 'wildcard with equals-ignore-case';
+    const path = JSON.stringify(fields);
+    byPath.set(path, [...(byPath.get(path) ?? []), ...conditions]);
     if (has(conditions, (c) => c.exists === false) && arrayOnPath(event, fields))
       return 'exists:false in an array';
+  }
+  for (const conditions of byPath.values()) {
+    if (has(conditions, withWildcard) && has(conditions, withIgnoreCase))
+      return 'wildcard with equals-ignore-case';
   }
   return undefined;
 }

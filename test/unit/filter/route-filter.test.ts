@@ -92,6 +92,10 @@ describe('patterns', () => {
       [{ a: [{ exists: false }] }, { b: 1 }, true],
       [{ a: [{ exists: true }] }, { a: null }, true],
       [{ a: [{ 'equals-ignore-case': 'ALPHA' }] }, { a: 'alpha' }, true],
+      // As Event Ruler: each pattern character matches its lower or upper case form.
+      [{ a: [{ 'equals-ignore-case': 'straße' }] }, { a: 'STRASSE' }, true],
+      [{ a: [{ 'equals-ignore-case': 'straße' }] }, { a: 'strasse' }, false],
+      [{ a: [{ prefix: { 'equals-ignore-case': 'ORD' } }] }, { a: 'order-1' }, true],
       [{ a: [{ wildcard: 'a*c' }] }, { a: 'abbc' }, true],
       [{ $or: [{ a: [1] }, { b: [2] }] }, { b: 2 }, true],
       [
