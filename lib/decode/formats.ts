@@ -6,8 +6,9 @@ import { confluentMessageIndexes, VarintReader } from './wire.ts';
 /*
  * Schemas compiled once per schema id / version, and the payload decoders they give: Avro
  * (avsc), Protobuf (protobufjs) and JSON Schema (the payload is JSON). Every decoder returns
- * plain JSON: bytes become base64 strings, 64-bit integers decimal strings (Protobuf) or
- * numbers (Avro, which refuses unsafe integers), Protobuf enums their names.
+ * plain JSON: bytes become base64 strings, Protobuf 64-bit integers decimal strings, Avro longs
+ * numbers when they fit a JavaScript number exactly and decimal strings when not, Protobuf
+ * enums their names.
  */
 
 export type SchemaFormat = 'avro' | 'protobuf' | 'json';
@@ -30,8 +31,28 @@ function jsonSafe(value: unknown): unknown {
   return value;
 }
 
+/** Avro longs as numbers when they fit exactly, else as decimal strings (never a rounded number). */
+const EXACT_LONG = avro.types.LongType.__with({
+  fromBuffer: (buffer: Buffer) => {
+    const value = buffer.readBigInt64LE();
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
+  },
+  toBuffer: (value: number | string) => {
+    const buffer = Buffer.alloc(8);
+    buffer.writeBigInt64LE(BigInt(value));
+    return buffer;
+  },
+  fromJSON: (value: number | string) => value,
+  toJSON: (value: number | string) => value,
+  isValid: (value: unknown) => typeof value === 'number' || typeof value === 'string',
+  compare: (a: number | string, b: number | string) =>
+    BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0,
+});
+
 function avroDecoder(definition: string): PayloadDecoder {
-  const type = avro.Type.forSchema(JSON.parse(definition) as avro.Schema);
+  const type = avro.Type.forSchema(JSON.parse(definition) as avro.Schema, { registry: { long: EXACT_LONG } });
   return (payload) => jsonSafe(type.fromBuffer(payload));
 }
 

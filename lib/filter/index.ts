@@ -69,7 +69,8 @@ function eventHeaders(headers: FilterHeaders | undefined): Record<string, unknow
 /** The event a filter pattern is tested against; only `fields` are built. */
 export function filterEvent(record: FilterRecord, fields: ReadonlySet<string>): Record<string, unknown> {
   const event: Record<string, unknown> = {};
-  if (fields.has('key')) event.key = Buffer.isBuffer(record.key) ? record.key.toString('utf8') : record.key;
+  if (fields.has('key'))
+    event.key = Buffer.isBuffer(record.key) ? record.key.toString('utf8') : (record.key ?? null);
   if (fields.has('headers')) event.headers = eventHeaders(record.headers);
   if (fields.has('value'))
     event.value = Buffer.isBuffer(record.value) ? rawValue(record.value) : record.value;

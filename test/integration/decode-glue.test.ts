@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { before, describe, test } from 'node:test';
-import { CreateRegistryCommand, CreateSchemaCommand, GlueClient } from '@aws-sdk/client-glue';
+import { after, before, describe, test } from 'node:test';
+import {
+  CreateRegistryCommand,
+  CreateSchemaCommand,
+  DeleteRegistryCommand,
+  GlueClient,
+} from '@aws-sdk/client-glue';
 import { GlueSchemaRegistry, SchemaCompatibilityType, SchemaType } from '@meinestadt.de/glue-schema-registry';
 import {
   createRegistryClients,
@@ -76,6 +81,13 @@ before(async () => {
   });
   assert.ok(created);
   avroVersion = created;
+});
+
+// An account holds at most 10 registries (moto enforces it too): leave none behind.
+after(async () => {
+  await new GlueClient(emulatorClientConfig()).send(
+    new DeleteRegistryCommand({ RegistryId: { RegistryName: registryName } }),
+  );
 });
 
 describe('Glue Schema Registry decoding (moto)', () => {

@@ -80,3 +80,38 @@ describe('Protobuf message types per framing', () => {
     assert.throws(() => compileSchema('protobuf', 'message {', 'glue'), DeserializationError);
   });
 });
+
+describe('Avro values as JSON', () => {
+  test('longs: numbers when exact, decimal strings beyond 2^53; bytes as base64', () => {
+    const schema = JSON.stringify({
+      type: 'record',
+      name: 'R',
+      fields: [
+        { name: 'small', type: 'long' },
+        { name: 'big', type: 'long' },
+        { name: 'raw', type: 'bytes' },
+      ],
+    });
+    // Avro binary by hand: zigzag varint longs, then length-prefixed bytes.
+    const zigzagVarint = (value: bigint): number[] => {
+      let n = (value << 1n) ^ (value >> 63n);
+      n = BigInt.asUintN(64, n);
+      const out: number[] = [];
+      while (n >= 0x80n) {
+        out.push(Number((n & 0x7fn) | 0x80n));
+        n >>= 7n;
+      }
+      out.push(Number(n));
+      return out;
+    };
+    const payload = Buffer.from([
+      ...zigzagVarint(-42n),
+      ...zigzagVarint(9_007_199_254_740_993n),
+      4,
+      0xde,
+      0xad,
+    ]);
+    const decode = compileSchema('avro', schema, 'confluent');
+    assert.deepEqual(decode(payload), { small: -42, big: '9007199254740993', raw: '3q0=' });
+  });
+});
