@@ -27,7 +27,10 @@ build() {
   stamp=$( (sha256sum "$source_file"; echo "$cp") | sha256sum | cut -c1-16)
   if [ ! -f "$dir/classes/RulerOracle.class" ] || [ "$(cat "$dir/classes.stamp" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$dir/classes.tmp" && mkdir -p "$dir/classes.tmp"
-    javac -nowarn -d "$dir/classes.tmp" -cp "$cp" "$source_file" >&2
+    if ! javac -d "$dir/classes.tmp" -cp "$cp" "$source_file" >"$dir/javac.log" 2>&1; then
+      cat "$dir/javac.log" >&2
+      die "RulerOracle.java does not compile"
+    fi
     rm -rf "$dir/classes" && mv "$dir/classes.tmp" "$dir/classes"
     echo "$stamp" >"$dir/classes.stamp"
   fi
