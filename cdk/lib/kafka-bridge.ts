@@ -28,7 +28,13 @@ import { DEFAULT_DISCORD_WEBHOOK_SECRET_NAME, ENV } from '../../lib/runtime/cont
 import { BridgeFunction } from './bridge-function.ts';
 import { type ConfigDelivery, configDelivery } from './config-delivery.ts';
 import { routeDashboards, sharedDashboard } from './dashboards.ts';
-import { grantBucketAccess, grantEventSendersRead, grantSecretValue, grantTableAccess } from './grants.ts';
+import {
+  grantBucketAccess,
+  grantEventSendersRead,
+  grantGlueSchemaReads,
+  grantSecretValue,
+  grantTableAccess,
+} from './grants.ts';
 import {
   type KafkaConnectionProps,
   kafkaSecrets,
@@ -235,6 +241,9 @@ export class KafkaBridge extends Construct {
         routeResources.route.name,
         'The poller',
       );
+      const registry = routeResources.route.decode?.registry;
+      if (registry?.type === 'glue')
+        grantGlueSchemaReads(this.poller.taskRole, registry, routeResources.route.name);
     }
 
     this.notifyFunction = this.createNotifier(allRoutesConfig, logRetention);
