@@ -273,6 +273,7 @@ export class KafkaBridge extends Construct {
         [ENV.discordWebhookSecret]: this.discordWebhookSecret.secretArn,
         [ENV.serviceName]: 'kafka-bridge-notify',
         [ENV.eventSendersPath]: eventSendersPath(deploymentStackName(this)),
+        [ENV.alarmTopicArn]: this.alarmTopic.topicArn,
       },
       logRetention,
       config,
