@@ -394,9 +394,13 @@ describe('CLI: the archive is not trusted blindly', () => {
 });
 
 /** A policy of docs/iam with the deployment's names filled in. */
-async function operatorPolicy(file: string, names: { bucket: string; table: string }): Promise<Statement[]> {
+async function operatorPolicy(
+  file: string,
+  names: { bucket: string; table: string; route: string },
+): Promise<Statement[]> {
   const text = (await readFile(join(REPO_ROOT, 'docs', 'iam', file), 'utf8'))
     .replaceAll('BUCKET', names.bucket)
+    .replaceAll('ROUTE', names.route)
     .replaceAll('TABLE', names.table)
     .replaceAll('REGION', DEPLOYMENT.region)
     .replaceAll('ACCOUNT', DEPLOYMENT.account);
@@ -444,8 +448,11 @@ describe('CLI: operator policies (docs/iam) allow the calls it makes', () => {
     );
     assert.equal(replayed.code, 0, replayed.text);
 
-    const readOnly = await operatorPolicy('operator-read-only.json', { bucket, table });
-    const replay = [...readOnly, ...(await operatorPolicy('operator-replay.json', { bucket, table }))];
+    const readOnly = await operatorPolicy('operator-read-only.json', { bucket, table, route: name });
+    const replay = [
+      ...readOnly,
+      ...(await operatorPolicy('operator-replay.json', { bucket, table, route: name })),
+    ];
     const readCalls = await recorded(reads);
     const replayCalls = await recorded(writes);
     assert.ok(
@@ -459,6 +466,18 @@ describe('CLI: operator policies (docs/iam) allow the calls it makes', () => {
       assert.ok(
         writesDenied.some((request) => request.startsWith(`${action} `)),
         `the read-only policy must deny ${action}: ${writesDenied.join(', ')}`,
+      );
+    }
+    // Scoped to the route: the same calls on another route's names are denied.
+    const other = [
+      ...(await operatorPolicy('operator-read-only.json', { bucket, table, route: `${name}-other` })),
+      ...(await operatorPolicy('operator-replay.json', { bucket, table, route: `${name}-other` })),
+    ];
+    const onOther = denied(other, replayCalls);
+    for (const action of ['s3:PutObject', 'sqs:SendMessage', 'dynamodb:DeleteItem', 'dynamodb:PutItem']) {
+      assert.ok(
+        onOther.some((request) => request.startsWith(`${action} `)),
+        `another route's policy must deny ${action}: ${onOther.join(', ')}`,
       );
     }
   });

@@ -123,7 +123,7 @@ export async function replayDeadLettersPost(page: PageContext, body: unknown): P
   const name = text(route, 'route');
   const ids = stringList(recordIds, 'recordIds');
   return startReplay(page, name, `Replay of ${ids.length} dead letter(s) of ${name}`, (onRecord) =>
-    dlqReplay(page.ctx, name, { recordIds: ids }, { onRecord }),
+    dlqReplay(page.ctx, name, { recordIds: ids }, { onRecord, holder: 'the operator console' }),
   );
 }
 
