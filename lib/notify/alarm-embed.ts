@@ -85,7 +85,9 @@ export function alarmEmbed(alarm: AlarmNotification, options: AlarmEmbedOptions)
     color: STATE_COLORS[alarm.NewStateValue],
     // Alarm text quotes names and values: in a code block, where Discord renders no markdown.
     // Cut before the fences are added, so the cut never opens the block.
-    ...(description === '' ? {} : { description: codeBlock(truncate(description, DISCORD_LIMITS.description - 8)) }),
+    ...(description === ''
+      ? {}
+      : { description: codeBlock(truncate(description, DISCORD_LIMITS.description - 8)) }),
     fields,
     footer: { text: footer },
     ...(timestamp === undefined ? {} : { timestamp }),
