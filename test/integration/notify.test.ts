@@ -388,6 +388,15 @@ describe('when Discord pushes back', () => {
     assert.match(recorder.text(), /HTTP 404: \{"message":"Unknown Webhook","code":10015\}/);
   });
 
+  test('a redirect is not followed (the message and the webhook path would go elsewhere): final, one request', async () => {
+    discord.reply({ status: 307, headers: { location: `${bridge.url}?redirected=1` } });
+    const result = await run(snsEvent(DLQ_ALARM_MESSAGE));
+    assert.deepEqual(result, { sent: 0, failed: 1, invalid: 0 });
+    assert.equal(discord.requests.length, 1, 'the Location was not requested');
+    assert.deepEqual(waits, []);
+    assert.match(recorder.text(), /HTTP 307/);
+  });
+
   test('a 429 asking for longer than the notifier waits fails at once', async () => {
     discord.reply(rateLimited(3600));
     const result = await run(snsEvent(DLQ_ALARM_MESSAGE));
