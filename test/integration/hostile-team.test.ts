@@ -175,9 +175,12 @@ describe('hostile team: replays', () => {
     const operator = await startConsole({ ctx, allowReplay: true });
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // The operator opens the printed URL: its token is exchanged for the session cookie.
+      const opened = await fetch(operator.url, { redirect: 'manual' });
+      const cookie = String(opened.headers.get('set-cookie')).split(';')[0] ?? '';
       const post = await fetch(`${operator.origin}/api/replay/quarantine`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-console-token': operator.token },
+        headers: { 'content-type': 'application/json', cookie, origin: operator.origin },
         body: JSON.stringify({ route: w.name, group }),
       });
       const started = (await post.json()) as { job?: string };
@@ -186,7 +189,7 @@ describe('hostile team: replays', () => {
       let page = '';
       for (let i = 0; i < 50 && !/another replay is running/.test(page); i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        page = await (await fetch(`${operator.origin}${started.job}`)).text();
+        page = await (await fetch(`${operator.origin}${started.job}`, { headers: { cookie } })).text();
       }
       assert.match(page, /another replay is running \(kafka-bridge on /);
     } finally {
