@@ -101,6 +101,26 @@ export async function replay(
   selected: readonly ArchivedEntry[],
   options: ReplayOptions = {},
 ): Promise<ReplayReport> {
+  if (options.dryRun === true) return replayUnder(undefined, ctx, route, selected, options);
+  // One replay of the route at a time, whoever runs it (replay-lock.ts).
+  const lock = new ReplayLock(ctx.dynamo, ctx.table, route.name, {
+    holder: options.holder ?? `kafka-bridge on ${hostname()} (pid ${process.pid})`,
+  });
+  await ctx.aws('DynamoDB', () => lock.acquire());
+  try {
+    return await replayUnder(lock, ctx, route, selected, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function replayUnder(
+  lock: ReplayLock | undefined,
+  ctx: CliContext,
+  route: Route,
+  selected: readonly ArchivedEntry[],
+  options: ReplayOptions,
+): Promise<ReplayReport> {
   // Every selected object must be what its key says before anything is sent (archive-trust.ts).
   assertTrusted(ctx, route, selected);
   const now = options.now ?? Date.now;
@@ -111,194 +131,185 @@ export async function replay(
     ? await ctx.aws('DynamoDB', () => new QuarantineStore(ctx.dynamo, ctx.table).load(route.name))
     : new Map();
   if (options.dryRun === true) return dryRun(ctx, route, selected, new Set(quarantined.keys()));
-  // One replay of the route at a time, whoever runs it (replay-lock.ts).
-  const lock = new ReplayLock(ctx.dynamo, ctx.table, route.name, {
-    holder: options.holder ?? `kafka-bridge on ${hostname()} (pid ${process.pid})`,
-  });
-  await ctx.aws('DynamoDB', () => lock.acquire());
-  try {
-    const completions = new CompletionStore({ client: ctx.dynamo, tableName: ctx.table });
-    const claims = new ClaimCheck(
-      new Ledger({ client: ctx.dynamo, tableName: ctx.table }),
-      completions,
-      route.name,
-    );
-    // Every selected object against its completion before anything is sent.
-    for (const entry of selected) await assertClaimed(ctx, entry, claims);
-    const doc = DynamoDBDocumentClient.from(ctx.dynamo);
-    const queueUrl = await ctx.queueUrl(route);
-    const records: ReplayedRecord[] = [];
-    const noted = (record: ReplayedRecord) => {
-      records.push(record);
-      options.onRecord?.(record);
-    };
-    const lifted: string[] = [];
-    const stillQuarantined: { key: string; reason: string }[] = [];
-    const replayedIds = new Set<string>();
+  const completions = new CompletionStore({ client: ctx.dynamo, tableName: ctx.table });
+  const claims = new ClaimCheck(
+    new Ledger({ client: ctx.dynamo, tableName: ctx.table }),
+    completions,
+    route.name,
+  );
+  // Every selected object against its completion before anything is sent.
+  for (const entry of selected) await assertClaimed(ctx, entry, claims);
+  const doc = DynamoDBDocumentClient.from(ctx.dynamo);
+  const queueUrl = await ctx.queueUrl(route);
+  const records: ReplayedRecord[] = [];
+  const noted = (record: ReplayedRecord) => {
+    records.push(record);
+    options.onRecord?.(record);
+  };
+  const lifted: string[] = [];
+  const stillQuarantined: { key: string; reason: string }[] = [];
+  const replayedIds = new Set<string>();
 
-    const send = async (entry: ArchivedEntry, envelope: Envelope): Promise<string | undefined> => {
-      const id = entry.record.recordId ?? '';
-      lock.assertHeld();
-      // Objects listed while walking a quarantined key are checked as they come, and each
-      // against the completion it claims (its `from`) before its completion is touched.
-      assertTrusted(ctx, route, [entry]);
-      await assertClaimed(ctx, entry, claims);
-      try {
-        await ctx.aws('DynamoDB', () =>
-          doc.send(
-            new DeleteCommand({
-              TableName: ctx.table,
-              Key: {
-                pk: partitionKey(route.name, envelope.topic, envelope.partition),
-                sk: offsetSortKey(BigInt(envelope.from)),
-              },
-              ConditionExpression: 'attribute_not_exists(pk) OR #status <> :delivered',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':delivered': 'delivered' },
-            }),
-          ),
-        );
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return undefined;
-        throw error;
-      }
-      await restoreClaimCheck(ctx, entry, envelope);
-      const dedup = replayDeduplicationId(envelope, now());
-      await ctx.aws('SQS', () =>
-        ctx.sqs.send(
-          new SendMessageCommand({
-            QueueUrl: queueUrl,
-            MessageBody: entry.record.body,
-            MessageGroupId: entry.groupId ?? 'replay',
-            MessageDeduplicationId: dedup,
-            MessageAttributes: { [REPLAY_MARKER]: { DataType: 'String', StringValue: id } },
+  const send = async (entry: ArchivedEntry, envelope: Envelope): Promise<string | undefined> => {
+    const id = entry.record.recordId ?? '';
+    lock?.assertHeld();
+    // Objects listed while walking a quarantined key are checked as they come, and each
+    // against the completion it claims (its `from`) before its completion is touched.
+    assertTrusted(ctx, route, [entry]);
+    await assertClaimed(ctx, entry, claims);
+    try {
+      await ctx.aws('DynamoDB', () =>
+        doc.send(
+          new DeleteCommand({
+            TableName: ctx.table,
+            Key: {
+              pk: partitionKey(route.name, envelope.topic, envelope.partition),
+              sk: offsetSortKey(BigInt(envelope.from)),
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR #status <> :delivered',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':delivered': 'delivered' },
           }),
         ),
       );
-      await markReplayed(ctx, entry, now());
-      replayedIds.add(id);
-      return dedup;
-    };
-
-    const waitForOutcome = async (envelope: Envelope): Promise<'delivered' | 'dead-lettered' | 'pending'> => {
-      const end = now() + waitMs;
-      for (;;) {
-        const done = await ctx.aws('DynamoDB', () =>
-          completions.get(route.name, envelope.topic, envelope.partition, BigInt(envelope.from)),
-        );
-        if (done !== undefined) return done.status === 'delivered' ? 'delivered' : 'dead-lettered';
-        if (now() > end) return 'pending';
-        await sleep(200);
-      }
-    };
-
-    // Quarantined keys: the dead letters selected, plus every record parked behind them.
-    const groupsToWalk = new Set<string>();
-    const batch: ArchivedEntry[] = [];
-    for (const entry of selected) {
-      if (entry.envelope === undefined || entry.record.recordId === undefined) {
-        noted({ recordId: entry.archiveKey, key: null, outcome: 'malformed' });
-      } else if (entry.groupId !== undefined && quarantined.has(entry.groupId)) {
-        groupsToWalk.add(entry.groupId);
-      } else {
-        batch.push(entry);
-      }
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
     }
-
-    for (const entry of inReplayOrder(batch)) {
-      const envelope = entry.envelope as Envelope;
-      const dedup = await send(entry, envelope);
-      noted({
-        recordId: entry.record.recordId ?? entry.archiveKey,
-        key: entry.key,
-        outcome: dedup === undefined ? 'already-delivered' : 'sent',
-        ...(dedup === undefined ? {} : { deduplicationId: dedup }),
-      });
-    }
-
-    for (const groupId of groupsToWalk) {
-      let stop: string | undefined;
-      let keyName = groupId;
-      const tried = new Set<string>();
-      walk: for (;;) {
-        const pending = inReplayOrder(
-          (await listArchived(ctx, route)).filter(
-            (entry) =>
-              entry.groupId === groupId &&
-              entry.envelope !== undefined &&
-              isPending(entry) &&
-              !tried.has(entry.archiveKey),
-          ),
-        );
-        if (pending.length === 0) break;
-        for (const [index, entry] of pending.entries()) {
-          const envelope = entry.envelope as Envelope;
-          const id = entry.record.recordId ?? entry.archiveKey;
-          keyName = entry.key ?? groupId;
-          tried.add(entry.archiveKey);
-          const dedup = await send(entry, envelope);
-          if (dedup === undefined) {
-            noted({ recordId: id, key: entry.key, outcome: 'already-delivered' });
-            continue;
-          }
-          const outcome = await waitForOutcome(envelope);
-          noted({ recordId: id, key: entry.key, outcome, deduplicationId: dedup });
-          if (outcome === 'delivered') continue;
-          for (const rest of pending.slice(index + 1)) {
-            noted({
-              recordId: rest.record.recordId ?? rest.archiveKey,
-              key: rest.key,
-              outcome: 'held-back',
-            });
-          }
-          if (outcome === 'dead-lettered') {
-            // The key now waits behind this record: later records must not pass it either.
-            await ctx.aws('DynamoDB', () =>
-              doc.send(
-                new PutCommand({
-                  TableName: ctx.table,
-                  Item: {
-                    pk: quarantinePartitionKey(route.name),
-                    sk: groupId,
-                    route: route.name,
-                    behind: id,
-                    since: now(),
-                  },
-                }),
-              ),
-            );
-            stop = `${id} was dead-lettered again`;
-          } else {
-            stop = `${id} has no outcome after ${Math.round(waitMs / 1000)} s (is the deliverer running?); run the replay again`;
-          }
-          break walk;
-        }
-      }
-      if (stop === undefined) {
-        await ctx.aws('DynamoDB', () =>
-          doc.send(
-            new DeleteCommand({
-              TableName: ctx.table,
-              Key: { pk: quarantinePartitionKey(route.name), sk: groupId },
-            }),
-          ),
-        );
-        lifted.push(keyName);
-      } else {
-        stillQuarantined.push({ key: keyName, reason: stop });
-      }
-    }
-
-    const removedFromDlq = await removeFromDlq(
-      ctx,
-      await ctx.deadLetterQueueUrl(route),
-      replayedIds,
-      startedAt,
+    await restoreClaimCheck(ctx, entry, envelope);
+    const dedup = replayDeduplicationId(envelope, now());
+    await ctx.aws('SQS', () =>
+      ctx.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: entry.record.body,
+          MessageGroupId: entry.groupId ?? 'replay',
+          MessageDeduplicationId: dedup,
+          MessageAttributes: { [REPLAY_MARKER]: { DataType: 'String', StringValue: id } },
+        }),
+      ),
     );
-    return { route: route.name, records, lifted, stillQuarantined, removedFromDlq };
-  } finally {
-    await lock.release();
+    await markReplayed(ctx, entry, now());
+    replayedIds.add(id);
+    return dedup;
+  };
+
+  const waitForOutcome = async (envelope: Envelope): Promise<'delivered' | 'dead-lettered' | 'pending'> => {
+    const end = now() + waitMs;
+    for (;;) {
+      const done = await ctx.aws('DynamoDB', () =>
+        completions.get(route.name, envelope.topic, envelope.partition, BigInt(envelope.from)),
+      );
+      if (done !== undefined) return done.status === 'delivered' ? 'delivered' : 'dead-lettered';
+      if (now() > end) return 'pending';
+      await sleep(200);
+    }
+  };
+
+  // Quarantined keys: the dead letters selected, plus every record parked behind them.
+  const groupsToWalk = new Set<string>();
+  const batch: ArchivedEntry[] = [];
+  for (const entry of selected) {
+    if (entry.envelope === undefined || entry.record.recordId === undefined) {
+      noted({ recordId: entry.archiveKey, key: null, outcome: 'malformed' });
+    } else if (entry.groupId !== undefined && quarantined.has(entry.groupId)) {
+      groupsToWalk.add(entry.groupId);
+    } else {
+      batch.push(entry);
+    }
   }
+
+  for (const entry of inReplayOrder(batch)) {
+    const envelope = entry.envelope as Envelope;
+    const dedup = await send(entry, envelope);
+    noted({
+      recordId: entry.record.recordId ?? entry.archiveKey,
+      key: entry.key,
+      outcome: dedup === undefined ? 'already-delivered' : 'sent',
+      ...(dedup === undefined ? {} : { deduplicationId: dedup }),
+    });
+  }
+
+  for (const groupId of groupsToWalk) {
+    let stop: string | undefined;
+    let keyName = groupId;
+    const tried = new Set<string>();
+    walk: for (;;) {
+      const pending = inReplayOrder(
+        (await listArchived(ctx, route)).filter(
+          (entry) =>
+            entry.groupId === groupId &&
+            entry.envelope !== undefined &&
+            isPending(entry) &&
+            !tried.has(entry.archiveKey),
+        ),
+      );
+      if (pending.length === 0) break;
+      for (const [index, entry] of pending.entries()) {
+        const envelope = entry.envelope as Envelope;
+        const id = entry.record.recordId ?? entry.archiveKey;
+        keyName = entry.key ?? groupId;
+        tried.add(entry.archiveKey);
+        const dedup = await send(entry, envelope);
+        if (dedup === undefined) {
+          noted({ recordId: id, key: entry.key, outcome: 'already-delivered' });
+          continue;
+        }
+        const outcome = await waitForOutcome(envelope);
+        noted({ recordId: id, key: entry.key, outcome, deduplicationId: dedup });
+        if (outcome === 'delivered') continue;
+        for (const rest of pending.slice(index + 1)) {
+          noted({
+            recordId: rest.record.recordId ?? rest.archiveKey,
+            key: rest.key,
+            outcome: 'held-back',
+          });
+        }
+        if (outcome === 'dead-lettered') {
+          // The key now waits behind this record: later records must not pass it either.
+          await ctx.aws('DynamoDB', () =>
+            doc.send(
+              new PutCommand({
+                TableName: ctx.table,
+                Item: {
+                  pk: quarantinePartitionKey(route.name),
+                  sk: groupId,
+                  route: route.name,
+                  behind: id,
+                  since: now(),
+                },
+              }),
+            ),
+          );
+          stop = `${id} was dead-lettered again`;
+        } else {
+          stop = `${id} has no outcome after ${Math.round(waitMs / 1000)} s (is the deliverer running?); run the replay again`;
+        }
+        break walk;
+      }
+    }
+    if (stop === undefined) {
+      await ctx.aws('DynamoDB', () =>
+        doc.send(
+          new DeleteCommand({
+            TableName: ctx.table,
+            Key: { pk: quarantinePartitionKey(route.name), sk: groupId },
+          }),
+        ),
+      );
+      lifted.push(keyName);
+    } else {
+      stillQuarantined.push({ key: keyName, reason: stop });
+    }
+  }
+
+  const removedFromDlq = await removeFromDlq(
+    ctx,
+    await ctx.deadLetterQueueUrl(route),
+    replayedIds,
+    startedAt,
+  );
+  return { route: route.name, records, lifted, stillQuarantined, removedFromDlq };
 }
 
 /**
