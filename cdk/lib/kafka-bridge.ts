@@ -46,6 +46,7 @@ import { acknowledgeStarResource } from './nag.ts';
 import { Poller, type PollerSizing } from './poller.ts';
 import { deploymentStackName, type RouteResources, visibilityTimeoutFor } from './route-resources.ts';
 import { RouteStack } from './route-stack.ts';
+import { checkTeamLimits, type TeamLimits } from './team-limits.ts';
 
 /** aws-cdk-lib's feature flag `@aws-cdk/aws-iam:minimizePolicies`. */
 const MINIMIZE_POLICIES = '@aws-cdk/aws-iam:minimizePolicies';
@@ -76,6 +77,8 @@ export interface KafkaBridgeProps {
   readonly archiveRetentionDays?: number;
   /** Log retention of every function and the poller. Default one month. */
   readonly logRetention?: logs.RetentionDays;
+  /** What each team's route may name: secrets, Lambda targets, group ids (cdk/lib/team-limits.ts). */
+  readonly limits?: TeamLimits;
 }
 
 /** How often the commit function also runs without stream events, so a quiet route still commits and reports lag. */
@@ -123,6 +126,7 @@ export class KafkaBridge extends Construct {
     // Deploy mode: no loopback or plain-http endpoint, no loopback broker (lib/config/deploy.ts).
     this.config = parseBridgeConfig(props.config, { mode: 'deploy' });
     const kafka = resolveKafka(this, this.config.kafka, props.kafka);
+    checkTeamLimits(this.config, props.limits ?? {}, kafkaSecrets(kafka.auth));
     // The runtime gets the config as written (defaults not expanded: about a quarter of the
     // size), with the Kafka section as resolved here.
     // parseBridgeConfig at cold start turns it into exactly the config validated above.
@@ -278,6 +282,7 @@ export class KafkaBridge extends Construct {
         [ENV.discordWebhookSecret]: this.discordWebhookSecret.secretArn,
         [ENV.serviceName]: 'kafka-bridge-notify',
         [ENV.eventSendersPath]: eventSendersPath(deploymentStackName(this)),
+        [ENV.alarmTopicArn]: this.alarmTopic.topicArn,
       },
       logRetention,
       config,

@@ -56,6 +56,7 @@ const COMMANDS = {
   trace: { needs: 'a record: trace <route>/<topic>/<partition>/<offset>', flags: [] },
   reset: { needs: undefined, flags: ['to-offset', 'to-time', 'partition', 'topic', ...CHANGE] },
   console: { needs: undefined, flags: ['port', 'allow-replay'] },
+  'migrate-keys': { needs: undefined, flags: ['dry-run'] },
 } as const satisfies Record<string, { needs: string | undefined; flags: readonly Flag[] }>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -89,6 +90,8 @@ export type Command = CommonOptions &
       } & ChangeOptions)
     | ({ readonly name: 'quarantine replay'; readonly key: string; readonly waitMs?: number } & ChangeOptions)
     | { readonly name: 'trace'; readonly record: string }
+    /** Copies items of releases before the table's kind tags to their keys (lib/cli/migrate-keys.ts). */
+    | { readonly name: 'migrate-keys'; readonly dryRun: boolean }
     /** The operator console (docs/console.md); `port` 0 picks a free one. */
     | { readonly name: 'console'; readonly port: number; readonly allowReplay: boolean }
     | ({
@@ -151,6 +154,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return { ...common, name, key: arg, ...wait, ...change };
     case 'trace':
       return { ...common, name, record: arg };
+    case 'migrate-keys':
+      return { ...common, name, dryRun: change.dryRun };
     case 'console': {
       const port = values.port === undefined ? 0 : integer(values.port, '--port');
       if (port > 65_535) throw usageError(`--port ${port} is not a port (0-65535)`);

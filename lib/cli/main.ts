@@ -7,6 +7,7 @@ import { CliContext, DEFAULT_BUCKET, DEFAULT_COMPLETION_TABLE, loadConfig } from
 import { dlqList, dlqReplay, dlqShow } from './dlq.ts';
 import { CliError } from './errors.ts';
 import { json, short, table, visible as v, visibleLines } from './format.ts';
+import { migrateKeys } from './migrate-keys.ts';
 import { quarantineList, quarantineReplay } from './quarantine.ts';
 import type { ReplayReport } from './replay.ts';
 import { reset } from './reset.ts';
@@ -31,6 +32,8 @@ Commands:
                                   the operator console in the browser (docs/console.md), on
                                   127.0.0.1; prints its URL with an access token; read-only
                                   unless --allow-replay; Ctrl-C stops it
+  migrate-keys [--dry-run]        once after upgrading to the table's kind tags: copies ledger
+                                  entries and completions to their new keys (CHANGELOG.md)
 
 Options:
   --config FILE       bridge config (default bridge.config.ts)
@@ -259,6 +262,19 @@ async function run(
         ]
           .filter((line) => line !== '')
           .join('\n'),
+      );
+      return;
+    }
+    case 'migrate-keys': {
+      const result = await migrateKeys(ctx, command.route, command.dryRun);
+      print(
+        result,
+        () =>
+          `${result.scanned} item(s) scanned, ${result.dryRun ? 'would copy' : 'copied'}:\n` +
+          table(
+            ['route', 'kind', 'items'],
+            result.copied.map((c) => [c.route, c.kind, c.count]),
+          ),
       );
       return;
     }

@@ -119,7 +119,9 @@ describe('demo', () => {
     // `npm start` prints the operator console's URL; it serves the demo's route while it runs.
     const consoleUrl = /console: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(printed)?.[1];
     assert.ok(consoleUrl, `no console URL in the demo's output:\n${printed}`);
-    const page = await fetch(consoleUrl);
+    const opened = await fetch(consoleUrl, { redirect: 'manual' });
+    const cookie = String(opened.headers.get('set-cookie')).split(';')[0] ?? '';
+    const page = await fetch(new URL('/', consoleUrl), { headers: { cookie } });
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<a href="\/route\?name=demo-/);
     child.kill('SIGINT');

@@ -70,6 +70,13 @@ export function synth(outdir: string, routes: RouteInput[]): void {
       kafka: { brokers: ['b-1.kafka.example.com:9096'], ssl: true, sasl: { mechanism: 'scram-sha-512', secret: 'kafka/bridge-scram' } },
       routes,
     }),
+    // What each team may name: its own secrets and functions (docs/deploy.md, "Routes per team").
+    limits: {
+      secretPrefixes: Object.fromEntries(routes.map((r) => [r.name, [\`\${r.name.replace(/-orders$/, '')}/\`]])),
+      lambdaTargets: Object.fromEntries(
+        routes.map((r) => [r.name, [\`arn:aws:lambda:eu-west-1:123456789012:function:\${r.name}*\`]]),
+      ),
+    },
   });
   app.synth();
 }

@@ -32,7 +32,7 @@ const config = { kafka: { brokers: ['b-1.msk.example.com:9098'], ssl: true }, ro
 
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 const stack = new BridgeStack(app, 'MskBridge', {
-  bridge: { config, kafka: { auth: { kind: 'msk-iam', clusterArn: CLUSTER } } },
+  bridge: { config, kafka: { auth: { kind: 'msk-iam', clusterArn: CLUSTER } }, limits: { groupPrefix: '' } },
 });
 const template = Template.fromStack(stack);
 const roleId = (role: IResource | undefined): string => {
@@ -127,6 +127,7 @@ describe('mTLS from the config', () => {
         kafka: { brokers: ['b-1.msk.example.com:9094'], ssl: true, mtls: { secret: 'kafka/bridge-mtls' } },
         routes: ROUTES,
       },
+      limits: { groupPrefix: '' },
     },
   });
   const mtls = Template.fromStack(mtlsStack);

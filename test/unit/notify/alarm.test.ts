@@ -178,13 +178,13 @@ describe('alarmEmbed', () => {
       url: console,
       color: COLORS.red,
       description:
-        'Route orders: records are in the dead-letter queue\n\nThreshold Crossed: 1 out of the last 1 datapoints [3.0 (23/11/26 09:00:00)] was greater than or equal to the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).',
+        '```\nRoute orders: records are in the dead-letter queue\n\nThreshold Crossed: 1 out of the last 1 datapoints [3.0 (23/11/26 09:00:00)] was greater than or equal to the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).\n```',
       fields: [
         { name: 'Route', value: 'orders', inline: true },
         { name: 'State', value: 'OK → ALARM', inline: true },
         {
           name: 'Alarm',
-          value: 'KafkaBridgeStack-BridgeRouteordersDeadLetterQueueNotEmptyA1B2C3D4-1QW2E3R4T5Y6',
+          value: '`KafkaBridgeStack-BridgeRouteordersDeadLetterQueueNotEmptyA1B2C3D4-1QW2E3R4T5Y6`',
         },
         { name: 'Metric', value: 'AWS/SQS ApproximateNumberOfMessagesVisible (MAXIMUM)' },
         { name: 'Value', value: '3.0 (23/11/26 09:00:00)', inline: true },
