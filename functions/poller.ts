@@ -19,7 +19,7 @@
  * restarts the task; positions come back from the progress group, so nothing is lost).
  */
 import { createServer, type Server } from 'node:http';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type logCreator, logLevel } from 'kafkajs';
@@ -31,7 +31,8 @@ import { createPollerSqsClient, PollerError, type PollerLog, RoutePoller } from 
 import { ForwardedTotals, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../lib/poller/prometheus.ts';
 import { routeQueueUrl } from '../lib/poller/queue-url.ts';
 import { loadBridgeConfig } from '../lib/runtime/config.ts';
-import { METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
+import { METRIC, SERVICE } from '../lib/runtime/contract.ts';
+import { bridgeMetrics, dimensioned } from '../lib/runtime/metrics.ts';
 
 /** One JSON line per event: CloudWatch Logs and the local runner both read it as is. */
 function line(level: string, message: string, details: Record<string, unknown> = {}): void {
@@ -119,11 +120,10 @@ function emitMetrics(
     // Counters restart with a reassignment; a negative delta means "restarted", not "went back".
     const delta = Math.max(0, forwarded - (forwardedBefore.get(status.route) ?? 0));
     forwardedBefore.set(status.route, forwarded);
-    metrics.addDimension('route', status.route);
-    metrics.addMetric('mps.poller.heartbeat', MetricUnit.Count, status.running ? 1 : 0);
-    metrics.addMetric('mps.buffer.size', MetricUnit.Count, inFlight);
-    metrics.addMetric('mps.reader.poll.count', MetricUnit.Count, delta);
-    metrics.publishStoredMetrics();
+    const routeMetrics = dimensioned(metrics, { route: status.route });
+    routeMetrics.addMetric(METRIC.pollerHeartbeat, MetricUnit.Count, status.running ? 1 : 0);
+    routeMetrics.addMetric(METRIC.bufferSize, MetricUnit.Count, inFlight);
+    routeMetrics.addMetric(METRIC.pollCount, MetricUnit.Count, delta);
   }
 }
 
@@ -206,10 +206,7 @@ async function main(): Promise<void> {
     log.info('stopped', { signal });
     process.exit(failed.length === 0 ? 0 : 1);
   };
-  const metrics = new Metrics({
-    namespace: METRICS_NAMESPACE,
-    serviceName: SERVICE.poller,
-  });
+  const metrics = bridgeMetrics(SERVICE.poller);
   const forwardedBefore = new Map<string, number>();
   const metricsTimer = setInterval(
     () => emitMetrics(metrics, pollers, forwardedBefore),
