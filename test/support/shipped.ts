@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { App, type NestedStack } from 'aws-cdk-lib';
 import { BridgeStack, type RouteInput } from '../../index.ts';
 import { emulatorEnv } from './aws.ts';
+import { runRecorder } from './metrics/recorder.ts';
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties: Json };
@@ -210,8 +211,8 @@ export async function startProcess(
   env: NodeJS.ProcessEnv,
   ready: RegExp,
   log: string[],
-  /** Also gets every chunk of stdout (a MetricRecorder's feeder, for the EMF lines). */
-  onStdout?: (chunk: Buffer) => void,
+  /** Also gets every chunk of stdout: the EMF lines' recorder (default: the run's, `.run/metrics/shipped-*`). */
+  onStdout: (chunk: Buffer) => void = runRecorder('shipped').feeder(),
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk: Buffer) => {
@@ -219,7 +220,7 @@ export async function startProcess(
     if (log.length > 400) log.splice(0, log.length - 400);
   };
   child.stderr?.on('data', keep);
-  if (onStdout !== undefined) child.stdout?.on('data', onStdout);
+  child.stdout?.on('data', onStdout);
   await new Promise<void>((resolvePromise, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {

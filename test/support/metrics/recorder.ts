@@ -38,3 +38,15 @@ export class MetricRecorder {
     appendFileSync(this.file, points.map((point) => `${JSON.stringify(point)}\n`).join(''));
   }
 }
+
+const shared = new Map<string, MetricRecorder>();
+
+/** The test process's recorder named `name` (one file for every process it is fed from). */
+export function runRecorder(name: string): MetricRecorder {
+  let recorder = shared.get(name);
+  if (recorder === undefined) {
+    recorder = new MetricRecorder(name);
+    shared.set(name, recorder);
+  }
+  return recorder;
+}
