@@ -4,7 +4,7 @@
 // Discord: failures are logged and counted as notify.failure.count.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -19,10 +19,11 @@ import { type NotifyEvent, type ProcessResult, processNotifyEvent } from '../lib
 import { eventSendersFromEnv } from '../lib/notify/senders.ts';
 import { WebhookDirectory } from '../lib/notify/webhook-directory.ts';
 import { bridgeConfigFromEnv } from '../lib/runtime/config.ts';
-import { ENV, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
+import { ENV, SERVICE } from '../lib/runtime/contract.ts';
+import { bridgeMetrics } from '../lib/runtime/metrics.ts';
 
 const logger = new Logger({ serviceName: SERVICE.notify });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE.notify });
+const metrics = bridgeMetrics(SERVICE.notify);
 
 /** Stop retrying Discord this long before the Lambda's timeout, so the function still returns. */
 const SAFETY_MARGIN_MS = 3_000;

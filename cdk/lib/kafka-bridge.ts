@@ -25,6 +25,7 @@ import {
 import { eventSendersPath } from '../../lib/notify/senders.ts';
 import { POLLER_DATA_ACCESS, POLLER_QUEUE_ACCESS } from '../../lib/poller/access.ts';
 import { DEFAULT_DISCORD_WEBHOOK_SECRET_NAME, ENV } from '../../lib/runtime/contract.ts';
+import { allowAlarmPublish } from './alarm-topic.ts';
 import { BridgeFunction } from './bridge-function.ts';
 import { type ConfigDelivery, configDelivery } from './config-delivery.ts';
 import { routeDashboards, sharedDashboard } from './dashboards.ts';
@@ -165,6 +166,7 @@ export class KafkaBridge extends Construct {
     });
 
     this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'Kafka bridge alarms', enforceSSL: true });
+    allowAlarmPublish(this.alarmTopic);
     Validations.of(this.alarmTopic).acknowledge({
       id: 'AwsSolutions-SNS2',
       reason:

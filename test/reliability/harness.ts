@@ -57,6 +57,7 @@ import {
   kafkaBrokers,
   uniqueName,
 } from '../support/kafka.ts';
+import { runRecorder } from '../support/metrics/recorder.ts';
 import { pollerProcessEnv } from '../support/poller-process.ts';
 import { WriteRecorder } from '../support/write-recorder.ts';
 
@@ -405,6 +406,8 @@ export class ReliabilityRun {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#children.push(child);
+    // Its EMF lines (heartbeat, buffer, poll count), as CloudWatch would store them.
+    child.stdout?.on('data', runRecorder('reliability').feeder());
     let errors = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       if (process.env.POLLER_TEST_LOG === '1') process.stderr.write(chunk);

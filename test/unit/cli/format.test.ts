@@ -24,7 +24,11 @@ for (const [what, input, shown] of HOSTILE) {
     assert.ok(table(['h'], [[input]]).includes(shown));
     // --json: the same data when parsed, and nothing a terminal acts on in the text itself.
     assert.deepEqual(JSON.parse(json({ v: input })), { v: input }, '--json stays exact');
-    assert.equal(isVisible(json({ v: input }).replaceAll('\n', ' ')), true, `--json is inert: ${json({ v: input })}`);
+    assert.equal(
+      isVisible(json({ v: input }).replaceAll('\n', ' ')),
+      true,
+      `--json is inert: ${json({ v: input })}`,
+    );
   });
 }
 
