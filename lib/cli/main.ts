@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startConsole } from '../console/server.ts';
 import { BridgeError } from '../errors.ts';
@@ -5,13 +6,15 @@ import { type Command, parseCommand } from './command.ts';
 import { type Confirm, requireConfirmation } from './confirm.ts';
 import { CliContext, DEFAULT_BUCKET, DEFAULT_COMPLETION_TABLE, loadConfig } from './context.ts';
 import { dlqList, dlqReplay, dlqShow } from './dlq.ts';
-import { CliError } from './errors.ts';
+import { CliError, usageError } from './errors.ts';
 import { json, short, table, visible as v, visibleLines } from './format.ts';
+import { type ProduceResult, parseRecords, produce, topicOf } from './produce.ts';
 import { quarantineList, quarantineReplay } from './quarantine.ts';
 import type { ReplayReport } from './replay.ts';
 import { reset } from './reset.ts';
 import { status } from './status.ts';
-import { trace } from './trace.ts';
+import { type TraceResult, trace } from './trace.ts';
+import { isRegionMissing, noRegionError } from './where.ts';
 
 export const USAGE = `kafka-bridge <command> [options]
 
@@ -27,6 +30,9 @@ Commands:
                                   where one record is: forwarded, attempts, outcome, committed
   reset --to-offset N | --to-time ISO [--partition P] [--topic T]
                                   moves the route's progress group (needs --route)
+  produce --route NAME [--file F] [--rate N] [--topic T]
+                                  records onto the route's topic, one a line, from F or stdin:
+                                  {"key": K, "value": V} (JSON lines) or K<TAB>V; --rate N a second
   console [--port P] [--allow-replay]
                                   the operator console in the browser (docs/console.md), on
                                   127.0.0.1; prints its URL with an access token; read-only
@@ -59,6 +65,8 @@ export interface CliIo {
   readonly signal?: AbortSignal;
   /** Asks the operator; absent without a terminal (then only --yes confirms). */
   readonly confirm?: Confirm;
+  /** Where `produce` reads records without --file (default process.stdin). */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 /** Whether the command line runs until stopped (the console), so Ctrl-C should end it cleanly. */
@@ -89,10 +97,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       await serveConsole(ctx, command, io);
       return 0;
     }
+    if (command.name === 'produce') {
+      const result = await produceCommand(ctx, command, io);
+      print(result, () => producedText(result));
+      return 0;
+    }
     const confirm = (what: string, yes: boolean) => requireConfirmation(what, yes, io.confirm);
     await run(ctx, command, print, confirm);
     return 0;
-  } catch (error) {
+  } catch (caught) {
+    const error = isRegionMissing(caught) ? noRegionError(caught) : caught;
     if (error instanceof CliError) {
       io.err(`kafka-bridge: ${visibleLines(error.message)}`);
       return error.exitCode;
@@ -109,6 +123,57 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } finally {
     ctx?.destroy();
   }
+}
+
+/** Reads the records (whole, checked) and produces them to the route's topic. */
+async function produceCommand(
+  ctx: CliContext,
+  command: Extract<Command, { name: 'produce' }>,
+  io: CliIo,
+): Promise<ProduceResult> {
+  const route =
+    command.route !== undefined
+      ? ctx.route(command.route)
+      : ctx.config.routes.length === 1
+        ? ctx.route(ctx.config.routes[0]?.name ?? '')
+        : undefined;
+  if (route === undefined) throw usageError('produce needs --route <name> (the config has several routes)');
+  const topic = topicOf(route, command.topic);
+  const source = command.file ?? 'stdin';
+  let text: string;
+  try {
+    text =
+      command.file === undefined
+        ? await readAll(io.stdin ?? process.stdin)
+        : await readFile(resolve(io.cwd ?? process.cwd(), command.file), 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${source}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  return produce(ctx, route, topic, parseRecords(text, source), command.rate);
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function producedText(r: ProduceResult): string {
+  const first = r.partitions[0];
+  return [
+    `produced ${r.produced} record(s) to topic ${r.topic} of route ${r.route}`,
+    table(
+      ['partition', 'first offset', 'last offset', 'records'],
+      r.partitions.map((p) => [p.partition, p.first, p.last, p.count]),
+    ),
+    first === undefined
+      ? ''
+      : `follow one: kafka-bridge trace ${r.route}/${r.topic}/${first.partition}/${first.first}`,
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
 }
 
 /** Serves the console until the signal (Ctrl-C) ends it. */
@@ -130,7 +195,7 @@ async function serveConsole(
 
 async function run(
   ctx: CliContext,
-  command: Exclude<Command, { name: 'help' | 'console' }>,
+  command: Exclude<Command, { name: 'help' | 'console' | 'produce' }>,
   print: (data: unknown, human: () => string) => void,
   confirm: (what: string, yes: boolean) => Promise<void>,
 ): Promise<void> {
@@ -211,7 +276,7 @@ async function run(
         await confirm(what, command.yes);
       }
       const reports = await dlqReplay(ctx, command.route, filter, { ...waitOf(command), dryRun });
-      print(reports, () => reports.map(replayText).join('\n\n'));
+      print(reports, () => reports.map((r) => replayText(r, dryRun)).join('\n\n'));
       return;
     }
     case 'quarantine list': {
@@ -236,7 +301,7 @@ async function run(
         ...waitOf(command),
         dryRun: command.dryRun,
       });
-      print(report, () => replayText(report));
+      print(report, () => replayText(report, command.dryRun));
       return;
     }
     case 'trace': {
@@ -249,7 +314,7 @@ async function run(
           `committed  ${t.committed ? 'yes' : 'no'} (progress group at ${t.committedOffset ?? 'none'}, log end ${t.logEnd})`,
           `completion ${t.completion === null ? '(none)' : t.completion.at === null ? `${t.completion.status} (${t.completion.where})` : `${t.completion.status} at ${t.completion.at} after ${t.completion.attempts} attempt(s) (${t.completion.where})`}`,
           `archive    ${t.archive === null ? '(none)' : `${v(t.archive.outcome)}: ${v(t.archive.reason)} (${v(t.archive.key)})${t.archive.replayedAt === null ? '' : `, replayed ${v(t.archive.replayedAt)}`}`}`,
-          `attempts   ${t.attemptCount}`,
+          `attempts   ${attemptsText(t)}`,
           t.attempts.length === 0
             ? ''
             : table(
@@ -289,14 +354,23 @@ async function run(
   }
 }
 
+/** A delivered record's attempts are counted only while it is retried: never "0" for one. */
+export function attemptsText(t: Pick<TraceResult, 'attemptCount' | 'state'>): string {
+  if (t.attemptCount > 0 || !t.state.startsWith('delivered')) return String(t.attemptCount);
+  return 'at least 1 (a delivered record keeps no attempt count once it is finished)';
+}
+
 /** The replay options of a replay command: its --wait, if given. */
 function waitOf(command: { readonly waitMs?: number }): { waitMs?: number } {
   return command.waitMs === undefined ? {} : { waitMs: command.waitMs };
 }
 
-function replayText(report: ReplayReport): string {
+export function replayText(report: ReplayReport, dryRun = false): string {
+  const would = report.records.filter((r) => r.outcome === 'would-send').length;
   const lines = [
-    `route ${report.route}: ${report.records.filter((r) => r.deduplicationId !== undefined).length} record(s) replayed, ${report.removedFromDlq} removed from the DLQ`,
+    dryRun
+      ? `route ${report.route}: dry run, nothing changed: ${would} record(s) would be replayed`
+      : `route ${report.route}: ${report.records.filter((r) => r.deduplicationId !== undefined).length} record(s) replayed, ${report.removedFromDlq} removed from the DLQ`,
   ];
   if (report.records.length > 0) {
     lines.push(

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { optionProblem } from '../did-you-mean.ts';
 import { LocalModeError } from './errors.ts';
 
 /*
@@ -91,7 +92,10 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
   try {
     values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS }).values;
   } catch (error) {
-    throw new UsageError((error as Error).message, 'see npm start -- --help');
+    throw new UsageError(
+      optionProblem((error as Error).message, Object.keys(OPTIONS)),
+      'see npm start -- --help',
+    );
   }
   for (const name of Object.keys(NUMBERS) as (keyof typeof NUMBERS)[]) numberFlag(values, name);
   if (values.demo === true && (values.config !== undefined || values.route !== undefined)) {
