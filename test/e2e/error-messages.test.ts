@@ -85,7 +85,10 @@ describe('errors that name the fix', () => {
   test('dlq show names itself in its errors, not trace', async () => {
     const { code, stderr } = await cli('dlq', 'show', '2/43', '--config', 'bridge.local.config.ts');
     assert.equal(code, 2);
-    assert.match(stderr, /^kafka-bridge: dlq show: record id "2\/43" must look like route\/topic\/partition\/offset/);
+    assert.match(
+      stderr,
+      /^kafka-bridge: dlq show: record id "2\/43" must look like route\/topic\/partition\/offset/,
+    );
     assert.doesNotMatch(stderr, /trace/);
   });
 
