@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startConsole } from '../console/server.ts';
 import { BridgeError } from '../errors.ts';
@@ -6,14 +5,14 @@ import { type Command, parseCommand } from './command.ts';
 import { type Confirm, requireConfirmation } from './confirm.ts';
 import { CliContext, DEFAULT_BUCKET, DEFAULT_COMPLETION_TABLE, loadConfig } from './context.ts';
 import { dlqList, dlqReplay, dlqShow } from './dlq.ts';
-import { CliError, usageError } from './errors.ts';
+import { CliError } from './errors.ts';
 import { json, short, table, visible as v, visibleLines } from './format.ts';
-import { type ProduceResult, parseRecords, produce, topicOf } from './produce.ts';
+import { produceCommand } from './produce.ts';
 import { quarantineList, quarantineReplay } from './quarantine.ts';
-import type { ReplayReport } from './replay.ts';
 import { reset } from './reset.ts';
 import { status } from './status.ts';
-import { type TraceResult, trace } from './trace.ts';
+import { attemptsText, producedText, replayText } from './texts.ts';
+import { trace } from './trace.ts';
 import { isRegionMissing, noRegionError } from './where.ts';
 
 export const USAGE = `kafka-bridge <command> [options]
@@ -123,57 +122,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } finally {
     ctx?.destroy();
   }
-}
-
-/** Reads the records (whole, checked) and produces them to the route's topic. */
-async function produceCommand(
-  ctx: CliContext,
-  command: Extract<Command, { name: 'produce' }>,
-  io: CliIo,
-): Promise<ProduceResult> {
-  const route =
-    command.route !== undefined
-      ? ctx.route(command.route)
-      : ctx.config.routes.length === 1
-        ? ctx.route(ctx.config.routes[0]?.name ?? '')
-        : undefined;
-  if (route === undefined) throw usageError('produce needs --route <name> (the config has several routes)');
-  const topic = topicOf(route, command.topic);
-  const source = command.file ?? 'stdin';
-  let text: string;
-  try {
-    text =
-      command.file === undefined
-        ? await readAll(io.stdin ?? process.stdin)
-        : await readFile(resolve(io.cwd ?? process.cwd(), command.file), 'utf8');
-  } catch (error) {
-    throw new CliError(`cannot read ${source}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
-  }
-  return produce(ctx, route, topic, parseRecords(text, source), command.rate);
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function producedText(r: ProduceResult): string {
-  const first = r.partitions[0];
-  return [
-    `produced ${r.produced} record(s) to topic ${r.topic} of route ${r.route}`,
-    table(
-      ['partition', 'first offset', 'last offset', 'records'],
-      r.partitions.map((p) => [p.partition, p.first, p.last, p.count]),
-    ),
-    first === undefined
-      ? ''
-      : `follow one: kafka-bridge trace ${r.route}/${r.topic}/${first.partition}/${first.first}`,
-  ]
-    .filter((line) => line !== '')
-    .join('\n');
 }
 
 /** Serves the console until the signal (Ctrl-C) ends it. */
@@ -354,34 +302,7 @@ async function run(
   }
 }
 
-/** A delivered record's attempts are counted only while it is retried: never "0" for one. */
-export function attemptsText(t: Pick<TraceResult, 'attemptCount' | 'state'>): string {
-  if (t.attemptCount > 0 || !t.state.startsWith('delivered')) return String(t.attemptCount);
-  return 'at least 1 (a delivered record keeps no attempt count once it is finished)';
-}
-
 /** The replay options of a replay command: its --wait, if given. */
 function waitOf(command: { readonly waitMs?: number }): { waitMs?: number } {
   return command.waitMs === undefined ? {} : { waitMs: command.waitMs };
-}
-
-export function replayText(report: ReplayReport, dryRun = false): string {
-  const would = report.records.filter((r) => r.outcome === 'would-send').length;
-  const lines = [
-    dryRun
-      ? `route ${report.route}: dry run, nothing changed: ${would} record(s) would be replayed`
-      : `route ${report.route}: ${report.records.filter((r) => r.deduplicationId !== undefined).length} record(s) replayed, ${report.removedFromDlq} removed from the DLQ`,
-  ];
-  if (report.records.length > 0) {
-    lines.push(
-      table(
-        ['record id', 'key', 'outcome', 'dedup id'],
-        report.records.map((r) => [r.recordId, r.key, r.outcome, r.deduplicationId ?? null]),
-      ),
-    );
-  }
-  for (const key of report.lifted) lines.push(`quarantine of key ${v(key)} lifted`);
-  for (const { key, reason } of report.stillQuarantined)
-    lines.push(`key ${v(key)} stays quarantined: ${v(reason)}`);
-  return lines.join('\n');
 }

@@ -1,7 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { type Message, Partitioners, type PartitionMetadata } from 'kafkajs';
 import type { Route } from '../config/index.ts';
+import type { Command } from './command.ts';
 import type { CliContext } from './context.ts';
 import { CliError, usageError } from './errors.ts';
+import type { CliIo } from './main.ts';
 
 /*
  * `kafka-bridge produce`: a team's own records onto a route's topic, to try a route in local
@@ -173,4 +177,39 @@ export async function produce(
       .sort(([a], [b]) => a - b)
       .map(([partition, p]) => ({ partition, first: String(p.first), last: String(p.last), count: p.count })),
   };
+}
+
+/** Reads the records (whole, checked) and produces them to the route's topic. */
+export async function produceCommand(
+  ctx: CliContext,
+  command: Extract<Command, { name: 'produce' }>,
+  io: Pick<CliIo, 'stdin' | 'cwd'>,
+): Promise<ProduceResult> {
+  const route =
+    command.route !== undefined
+      ? ctx.route(command.route)
+      : ctx.config.routes.length === 1
+        ? ctx.route(ctx.config.routes[0]?.name ?? '')
+        : undefined;
+  if (route === undefined) throw usageError('produce needs --route <name> (the config has several routes)');
+  const topic = topicOf(route, command.topic);
+  const source = command.file ?? 'stdin';
+  let text: string;
+  try {
+    text =
+      command.file === undefined
+        ? await readAll(io.stdin ?? process.stdin)
+        : await readFile(resolve(io.cwd ?? process.cwd(), command.file), 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${source}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  return produce(ctx, route, topic, parseRecords(text, source), command.rate);
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
 }
