@@ -17,9 +17,10 @@ config options:
                              bridge.config.ts's routes against the local broker)
   --route <name>             run only this route (repeatable; default: all routes of the file)
   --create-topics <n>        create the routes' missing topics with n partitions
-  --sample-endpoint <port>   also serve the demo's sample endpoint on this port
+  --sample-endpoint <port>   also serve the sample endpoint on this port, accepting any record
                              (bridge.local.config.ts points every route at 8787); --latency-ms,
                              --failure-rate and --poison-rate apply to it
+  (npm start prints the npx kafka-bridge commands for the routes it runs: produce, status, ...)
 
 demo options:
   --records <n>          stop once n records are produced and committed (default: run until Ctrl-C)
