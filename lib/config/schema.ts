@@ -319,9 +319,10 @@ export const KafkaSchema = z.strictObject({
   ssl: z.boolean().default(false),
   sasl: z
     .strictObject({
-      mechanism: z.enum(['scram-sha-256', 'scram-sha-512', 'aws-iam']),
+      mechanism: z.enum(['scram-sha-256', 'scram-sha-512', 'plain', 'aws-iam']),
       /**
-       * For SCRAM: a secret holding `{ "username": ..., "password": ... }` (MSK's format), plus an
+       * For SCRAM and PLAIN: a secret holding `{ "username": ..., "password": ... }` (MSK's
+       * format; for PLAIN the API key and secret of Confluent Cloud, Redpanda or Aiven), plus an
        * optional `caCertificate` (PEM) for brokers whose certificate no public CA signed.
        */
       secret: SecretRefSchema.optional(),

@@ -17,6 +17,11 @@ export interface SampleEndpointOptions {
    * record id so retries of one record get the same answer: exercises dead letters and quarantine.
    */
   readonly poisonRate?: number;
+  /**
+   * Accept any record, not only the demo's sample orders (`npm start -- --config ...`, where the
+   * records are the team's own); such deliveries have empty order fields.
+   */
+  readonly acceptAny?: boolean;
 }
 
 /** A record the endpoint accepted (answered 2xx). */
@@ -53,7 +58,7 @@ export class SampleEndpoint {
   #port = 0;
 
   private constructor(options: SampleEndpointOptions) {
-    this.#o = { port: 0, latencyMs: 5, failureRate: 0, poisonRate: 0, ...options };
+    this.#o = { port: 0, latencyMs: 5, failureRate: 0, poisonRate: 0, acceptAny: false, ...options };
     for (const [name, rate] of [
       ['failureRate', this.#o.failureRate],
       ['poisonRate', this.#o.poisonRate],
@@ -106,7 +111,7 @@ export class SampleEndpoint {
     return hash / 0x1_0000_0000 < this.#o.poisonRate;
   }
 
-  #answer(recordId: string, body: Buffer): { status: number; body: string; orderId?: string } {
+  #answer(recordId: string, body: Buffer): { status: number; body: string; orderId?: string | undefined } {
     this.requests += 1;
     let order: ReturnType<typeof parseSampleOrder>;
     try {
@@ -121,16 +126,24 @@ export class SampleEndpoint {
         body: JSON.stringify({ error: `not a bridge envelope: ${(error as Error).message}` }),
       };
     }
-    if (order === undefined) {
+    if (order === undefined && !this.#o.acceptAny) {
       this.failures += 1;
-      return { status: 422, body: JSON.stringify({ error: 'the value is not a sample order' }) };
+      return {
+        status: 422,
+        body: JSON.stringify({
+          error:
+            'the value is not a sample order (the demo endpoint; npm start -- --config ... accepts any record)',
+        }),
+      };
     }
     if (this.isPoison(recordId)) {
       this.failures += 1;
       return {
         status: 422,
-        body: JSON.stringify({ error: `order ${order.orderId} is invalid (sample poison record)` }),
-        orderId: order.orderId,
+        body: JSON.stringify({
+          error: `record ${order?.orderId ?? recordId} is invalid (sample poison record)`,
+        }),
+        orderId: order?.orderId,
       };
     }
     if (Math.random() < this.#o.failureRate) {
@@ -138,17 +151,21 @@ export class SampleEndpoint {
       return {
         status: 503,
         body: JSON.stringify({ error: 'sample endpoint is busy (random failure)' }),
-        orderId: order.orderId,
+        orderId: order?.orderId,
       };
     }
     this.accepted.push({
       recordId,
-      orderId: order.orderId,
-      customer: order.customer,
-      seq: order.seq,
+      orderId: order?.orderId ?? '',
+      customer: order?.customer ?? '',
+      seq: order?.seq ?? 0,
       at: Date.now(),
     });
-    return { status: 200, body: JSON.stringify({ accepted: order.orderId }), orderId: order.orderId };
+    return {
+      status: 200,
+      body: JSON.stringify({ accepted: order?.orderId ?? recordId }),
+      orderId: order?.orderId,
+    };
   }
 
   async #listen(): Promise<void> {

@@ -5,17 +5,20 @@
 // The checks read the summary the demo writes, which compares what was produced with what the
 // endpoint accepted and what the archive holds.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import type { PartitionCommit } from '../../lib/commit/committer.ts';
 import type { DemoResult } from '../../lib/local/demo.ts';
 import type { ProducedOrder } from '../../lib/local/order-producer.ts';
 import { summarize } from '../../lib/local/summary.ts';
 
 const ENTRY = new URL('../../functions/local.ts', import.meta.url).pathname;
+const BIN = new URL('../../bin/kafka-bridge.js', import.meta.url).pathname;
+const ROOT = new URL('../..', import.meta.url).pathname;
 let dir: string;
 
 before(async () => {
@@ -99,6 +102,21 @@ describe('demo', () => {
     assert.ok(summary.failedRequests > 0, 'the sample endpoint failed no request');
     assert.ok(summary.deadLettered > 0, 'no record was dead-lettered');
     assert.match(stdout, /Result: OK/);
+    // The CLI commands it printed for its generated route work as pasted, with no AWS variable.
+    const status = /^ {2}(npx kafka-bridge status --config \S+ --route (\S+))$/m.exec(stdout);
+    assert.ok(status, `no status command in the demo's output:\n${stdout.slice(0, 3000)}`);
+    assert.equal(status[2], summary.route);
+    const bare = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^(AWS_|BRIDGE_)/.test(name)),
+    );
+    const { stdout: answer } = await promisify(execFile)(
+      process.execPath,
+      [BIN, ...(status[1] ?? '').split(' ').slice(2), '--json'],
+      { cwd: ROOT, env: bare },
+    );
+    const [route] = JSON.parse(answer) as { route: string; partitions: { lag: string }[] }[];
+    assert.equal(route?.route, summary.route);
+    assert.ok(route?.partitions.every((p) => p.lag === '0'));
   });
 
   test('Ctrl-C stops cleanly: summary written, nothing lost, order held', { timeout: 90_000 }, async () => {

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
@@ -345,7 +345,15 @@ describe('CLI: the archive is not trusted blindly', () => {
   });
 
   test('no default bucket or table outside emulator mode', async () => {
-    const { name, configFile } = await hostileWorld();
+    const { name, configFile: localFile } = await hostileWorld();
+    // Loopback brokers mean local mode's emulators (context.ts); a deployment has remote brokers.
+    const configFile = `${localFile.slice(0, -'.mjs'.length)}-deployed.mjs`;
+    const local = (await import(pathToFileURL(localFile).href)) as { default: { kafka: object } };
+    const deployed = {
+      ...local.default,
+      kafka: { ...local.default.kafka, brokers: ['kafka.internal.test:9092'] },
+    };
+    await writeFile(configFile, `export default ${JSON.stringify(deployed)};\n`);
     const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' };
     const noBucket = await cliRaw(
       ['dlq', 'list', '--config', configFile, '--route', name, '--table', 't'],

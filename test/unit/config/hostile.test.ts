@@ -75,12 +75,17 @@ describe('absurd numbers are rejected with the field named', () => {
       message: /at most 995/,
     },
     { rule: 'negative', overrides: { concurrency: -5 }, field: 'concurrency', message: /at least 2/ },
-    { rule: 'fractional', overrides: { concurrency: 2.5 }, field: 'concurrency', message: /int/ },
+    {
+      rule: 'fractional',
+      overrides: { concurrency: 2.5 },
+      field: 'concurrency',
+      message: /must be a whole number, got the number 2.5/,
+    },
     {
       rule: 'a number as a string',
       overrides: { maxInFlight: '10' },
       field: 'maxInFlight',
-      message: /expected number/,
+      message: /must be a number, got the string "10"/,
     },
     {
       rule: '-Infinity as a rate',
@@ -102,7 +107,7 @@ describe('absurd numbers are rejected with the field named', () => {
     assertRejected(config([httpRoute({ timeoutMs: -1 })]), {
       route: 'orders',
       field: 'routes[orders].endpoint.timeoutMs',
-      message: />=1/,
+      message: /must be at least 1, got the number -1/,
     });
   });
 });
