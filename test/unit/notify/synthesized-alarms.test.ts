@@ -9,6 +9,7 @@ import { parseBridgeConfig } from '../../../lib/config/index.ts';
 import type { AlarmNotification } from '../../../lib/notify/alarm.ts';
 import { alarmEmbed } from '../../../lib/notify/alarm-embed.ts';
 import { parseNotification } from '../../../lib/notify/input.ts';
+import { inlineCode } from '../../../lib/notify/markdown.ts';
 import { ALARM_KINDS, alarmKind, alarmRoute, OTHER_ALARM } from '../../../lib/notify/runbook.ts';
 import { runbookAnchors } from '../../support/runbook-anchors.ts';
 import { type SynthesizedAlarm, synthesizedAlarms } from '../../support/synthesized-alarms.ts';
@@ -59,7 +60,11 @@ describe('the synthesized alarms', () => {
       const embed = alarmEmbed(parsed, { route, runbookBaseUrl: 'https://github.com/acme/bridge/blob/main' });
       const field = (name: string) => embed.fields?.find((f) => f.name === name)?.value;
       assert.equal(field('Route'), route ?? '(bridge-wide)', alarm.logicalId);
-      assert.equal(field('Alarm'), parsed.AlarmName);
+      assert.equal(
+        field('Alarm'),
+        inlineCode(parsed.AlarmName),
+        'the name in a code span (text from AWS, never markdown)',
+      );
       assert.equal(
         field('Runbook'),
         `[${kind.title}](https://github.com/acme/bridge/blob/main/docs/runbook.md#${kind.anchor})`,
