@@ -118,8 +118,9 @@ ensure_venv() {
     # --no-compile halves the install time (measured 39 s against 70 s): most of the pinned
     # packages (cfn-lint's schemas, sympy) are never imported by the server, and Python
     # compiles what it does import on first use.
-    if ! "$venv/bin/pip" install --disable-pip-version-check --no-compile -q -r "$requirements" \
-      >"$moto_dir/pip.log" 2>&1; then
+    # Bounded (a fresh clone has no venv: this runs in CI), never asking for input.
+    if ! timeout -k 10 "${BRIDGE_INSTALL_TIMEOUT:-600}" "$venv/bin/pip" install --disable-pip-version-check \
+      --no-input --no-compile -q -r "$requirements" </dev/null >"$moto_dir/pip.log" 2>&1; then
       tail -n 30 "$moto_dir/pip.log" >&2
       die "pip install of $requirements failed (full log: $moto_dir/pip.log)"
     fi
