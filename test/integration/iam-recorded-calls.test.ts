@@ -3,7 +3,8 @@
 // through its main paths (test/support/iam/bridge-run.ts: poller forward + claim check, deliver
 // success, retry across receives with the attempt log and the breaker, dead letter + quarantine
 // + park, the DLQ consumer, commit runs with the lease, the notifier reading its webhook
-// secrets). Every recorded call is then evaluated against the role the synthesized stack gives
+// secrets), connected to Kafka with a secret as deployed brokers are (SCRAM: the poller and the
+// commit logic read it). Every recorded call is then evaluated against the role the synthesized stack gives
 // its component, every granted action must have been used, and route A's calls moved onto
 // route B's names must be denied.
 import assert from 'node:assert/strict';
@@ -32,6 +33,7 @@ import {
 import { createSecrets, endpointScript } from '../support/iam/routes.ts';
 import { DEPLOYMENT, synthesize } from '../support/iam/stack.ts';
 import { assertKafkaReachable, createKafka } from '../support/kafka.ts';
+import { assertListening, authListener } from '../support/kafka-auth.ts';
 
 /** The whole suite's recording directory (scripts/test.sh), when this file runs inside it. */
 const suiteRecording = process.env[RECORD_CALLS_ENV];
@@ -98,6 +100,7 @@ before(async () => {
   await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
   await assertReachable(awsEndpoint(), 'moto (S3, DynamoDB, Secrets Manager)');
   await assertKafkaReachable();
+  await assertListening(authListener('scram'));
   clients = localClients();
   discord = await FakeDiscord.start();
   endpoint = await TestEndpoint.start(endpointScript);

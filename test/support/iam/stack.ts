@@ -7,7 +7,7 @@ import type { BridgeConfigInput } from '../../../lib/config/index.ts';
 import type { RunResult } from './bridge-run.ts';
 import { foldNestedStacks } from './nested.ts';
 import { type ComponentRole, componentRoles } from './roles.ts';
-import { bridgeWebhookSecret, IAM_STACK_NAME, routeInputs } from './routes.ts';
+import { bridgeWebhookSecret, IAM_STACK_NAME, kafkaInput, routeInputs } from './routes.ts';
 import type { Deployment } from './template.ts';
 
 export const DEPLOYMENT = { account: '123456789012', region: 'us-east-1' } as const;
@@ -18,7 +18,7 @@ export function synthesize(a: string, b: string, run: RunResult): ComponentRole[
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, IAM_STACK_NAME, { env: DEPLOYMENT });
   const config: BridgeConfigInput = {
-    kafka: { brokers: ['b-1.kafka.example.com:9094'], ssl: true },
+    kafka: kafkaInput(a, ['b-1.kafka.example.com:9096']),
     routes: routeInputs(a, b, (route) => `https://${route}.example.com/kafka`),
   };
   const bridge = new KafkaBridge(stack, 'Bridge', {
