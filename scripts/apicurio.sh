@@ -118,6 +118,10 @@ start() {
 stop() {
   local pid
   pid=$(our_pid || true)
+  # An older apicurio.sh wrote the pid of the bash subshell whose child is the registry.
+  if [ -z "$pid" ] && pid=$(live_pid "$pidfile" apicurio.sh); then
+    pid=$(pgrep -P "$pid" -f "$runner" || true)
+  fi
   if [ -z "$pid" ]; then say "not running (no live pid in $pidfile)"; rm -f "$pidfile"; return; fi
   # Its own session (spawn): the whole group.
   kill -- "-$pid" 2>/dev/null || kill "$pid"
