@@ -2,7 +2,7 @@
 // in the emulator and the endpoint's answers: the same routes run locally and are synthesized.
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { KafkaConfigInput, RouteInput } from '../../../lib/config/index.ts';
-import { authListener } from '../kafka-auth.ts';
+import { type AuthKind, authListener } from '../kafka-auth.ts';
 import type { RunSetup } from './bridge-run.ts';
 
 export const topicOf = (route: string): string => `${route}-topic`;
@@ -14,13 +14,20 @@ export const WEBHOOK = { a: '111111111111111111', b: '222222222222222222', bridg
  * The Kafka section of the run and of the synthesized stack: authenticated with a secret, as
  * deployed brokers are (SCRAM through the local broker's listener, scripts/kafka.sh), so every
  * component that connects reads it and its role must grant that read. `brokers` are the
- * deployed stack's; the run uses the listener's.
+ * deployed stack's; the run uses the listener's. The other kinds of secret the stack is
+ * synthesized with too: the same secret reads must be allowed.
  */
-export function kafkaInput(a: string, brokers?: readonly string[]): KafkaConfigInput {
-  const kafka = authListener('scram').kafkaConfig(kafkaSecret(a));
+export function kafkaInput(
+  a: string,
+  brokers?: readonly string[],
+  kind: AuthKind = RUN_KAFKA_AUTH,
+): KafkaConfigInput {
+  const kafka = authListener(kind).kafkaConfig(kafkaSecret(a));
   return brokers === undefined ? kafka : { ...kafka, brokers: [...brokers] };
 }
 export const kafkaSecret = (a: string): string => `${a}/kafka`;
+/** The listener the run connects through. */
+export const RUN_KAFKA_AUTH: AuthKind = 'scram';
 
 /** A's `flaky` key fails once (a retry in a later receive), `poison` keys are refused for good. */
 export function endpointScript(request: { key: string | null; nth: number }): {
@@ -79,7 +86,7 @@ export async function createSecrets(setup: RunSetup): Promise<void> {
   await clients.secrets.send(
     new CreateSecretCommand({
       Name: kafkaSecret(a),
-      SecretString: JSON.stringify(authListener('scram').secret),
+      SecretString: JSON.stringify(authListener(RUN_KAFKA_AUTH).secret),
     }),
   );
   await clients.secrets.send(
