@@ -18,6 +18,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lib/maven-classpath.sh
 source "$here/lib/maven-classpath.sh"
+# shellcheck source=scripts/lib/daemon.sh
+source "$here/lib/daemon.sh"
 repo=$(cd "$here/.." && pwd)
 files="$here/aws-emulator"
 
@@ -90,26 +92,6 @@ port_listening() {
   timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$1" 2>/dev/null
 }
 
-port_owner() {
-  local owner=''
-  if command -v ss >/dev/null 2>&1; then
-    owner=$(ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'users:(([^)]*))' | head -n 1 || true)
-  fi
-  echo "${owner:-unknown program}"
-}
-
-# The pid in $1 if that process is alive and its command line contains $2 (so a pid reused by
-# another program after a crash is never taken for ours, nor signalled).
-live_pid() {
-  local pidfile=$1 pattern=$2 pid
-  [ -s "$pidfile" ] || return 1
-  pid=$(<"$pidfile")
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$pattern" || return 1
-  echo "$pid"
-}
-
 # ---- installation ---------------------------------------------------------------------------
 
 ensure_venv() {
@@ -136,8 +118,9 @@ ensure_venv() {
     # --no-compile halves the install time (measured 39 s against 70 s): most of the pinned
     # packages (cfn-lint's schemas, sympy) are never imported by the server, and Python
     # compiles what it does import on first use.
-    if ! "$venv/bin/pip" install --disable-pip-version-check --no-compile -q -r "$requirements" \
-      >"$moto_dir/pip.log" 2>&1; then
+    # Bounded (a fresh clone has no venv: this runs in CI), never asking for input.
+    if ! timeout -k 10 "${BRIDGE_INSTALL_TIMEOUT:-600}" "$venv/bin/pip" install --disable-pip-version-check \
+      --no-input --no-compile -q -r "$requirements" </dev/null >"$moto_dir/pip.log" 2>&1; then
       tail -n 30 "$moto_dir/pip.log" >&2
       die "pip install of $requirements failed (full log: $moto_dir/pip.log)"
     fi
@@ -145,24 +128,7 @@ ensure_venv() {
   fi
 }
 
-
 # ---- start ----------------------------------------------------------------------------------
-
-# Starts "$@" in its own session (so stop can signal the whole group, and it survives the
-# calling shell), logging to $2 and writing its pid to $1 (the pid of the server itself:
-# bash writes $$ and then execs it).
-spawn() {
-  local pidfile=$1 log=$2
-  shift 2
-  [ -f "$log" ] && mv -f "$log" "$log.1"
-  # 9>&-: the start/stop lock must not be inherited, or the server would hold it forever.
-  # shellcheck disable=SC2016 # expanded by the inner bash, on purpose
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" >"$log" 2>&1 </dev/null 9>&- &
-  # The inner bash writes its own pid and execs the server, so the pid file names the server
-  # whether or not setsid had to fork. Wait for it so callers can rely on it.
-  for _ in $(seq 1 50); do [ -s "$pidfile" ] && return 0; sleep 0.1; done
-  die "could not start $1 (no pid file $pidfile)"
-}
 
 # Everything that would make a start fail, checked before anything is launched, so a failed
 # start does not leave one emulator half-way up.

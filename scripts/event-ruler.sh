@@ -27,7 +27,7 @@ build() {
   stamp=$( (sha256sum "$source_file"; echo "$cp") | sha256sum | cut -c1-16)
   if [ ! -f "$dir/classes/RulerOracle.class" ] || [ "$(cat "$dir/classes.stamp" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$dir/classes.tmp" && mkdir -p "$dir/classes.tmp"
-    if ! javac -d "$dir/classes.tmp" -cp "$cp" "$source_file" >"$dir/javac.log" 2>&1; then
+    if ! timeout -k 10 300 javac -d "$dir/classes.tmp" -cp "$cp" "$source_file" </dev/null >"$dir/javac.log" 2>&1; then
       cat "$dir/javac.log" >&2
       die "RulerOracle.java does not compile"
     fi

@@ -26,7 +26,13 @@ import { provision } from '../../lib/local/provision.ts';
 import { assertReachable, awsEndpoint, cliEnv, sqsEndpoint, uniqueName } from '../support/aws.ts';
 import { TestEndpoint } from '../support/endpoint.ts';
 import { assertKafkaReachable, createTopic } from '../support/kafka.ts';
-import { type AuthKind, assertListening, authListener, requestRecorder } from '../support/kafka-auth.ts';
+import {
+  AUTH_KINDS,
+  type AuthKind,
+  assertListening,
+  authListener,
+  requestRecorder,
+} from '../support/kafka-auth.ts';
 import { pollerProcessEnv } from '../support/poller-process.ts';
 import { eventually, problemLog } from '../support/wait.ts';
 
@@ -109,7 +115,7 @@ const MECHANISMS = {
   plain: 'SASL/PLAIN over TLS',
 };
 
-for (const kind of ['scram', 'mtls', 'plain'] as const) {
+for (const kind of AUTH_KINDS) {
   describe(`Kafka over ${LISTENER_NAMES[kind]}`, () => {
     before(() => assertListening(authListener(kind)));
 

@@ -8,7 +8,11 @@ import {
   RegistryUnavailableError,
   SchemaNotFoundError,
 } from '../../lib/decode/index.ts';
-import { startApicurio, TestConfluentRegistry } from '../support/confluent-registry.ts';
+import {
+  APICURIO_HOOK_TIMEOUT_MS,
+  startApicurio,
+  TestConfluentRegistry,
+} from '../support/confluent-registry.ts';
 import {
   AVRO_ORDER_SCHEMA,
   JSON_ORDER_SCHEMA,
@@ -36,7 +40,7 @@ before(
     registry = { url: await startApicurio() };
     serializer = new SchemaRegistry({ host: registry.url });
   },
-  { timeout: 900_000 },
+  { timeout: APICURIO_HOOK_TIMEOUT_MS },
 );
 
 /** GET /schemas/ids/{id} calls the decoder made, for the "fetched once" checks. */

@@ -3,7 +3,8 @@
 // through its main paths (test/support/iam/bridge-run.ts: poller forward + claim check, deliver
 // success, retry across receives with the attempt log and the breaker, dead letter + quarantine
 // + park, the DLQ consumer, commit runs with the lease, the notifier reading its webhook
-// secrets). Every recorded call is then evaluated against the role the synthesized stack gives
+// secrets), connected to Kafka with a secret as deployed brokers are (SCRAM: the poller and the
+// commit logic read it). Every recorded call is then evaluated against the role the synthesized stack gives
 // its component, every granted action must have been used, and route A's calls moved onto
 // route B's names must be denied.
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { destroyClients, type LocalClients, localClients } from '../../lib/local
 import { assertReachable, awsEndpoint, sqsEndpoint, uniqueName } from '../support/aws.ts';
 import { FakeDiscord } from '../support/discord.ts';
 import { TestEndpoint } from '../support/endpoint.ts';
-import { runBridge } from '../support/iam/bridge-run.ts';
+import { type RunResult, runBridge } from '../support/iam/bridge-run.ts';
 import { evaluate, type Statement } from '../support/iam/policy.ts';
 import { CHECKED_KINDS_FILE, readCalls } from '../support/iam/recordings.ts';
 import {
@@ -29,9 +30,10 @@ import {
   roleOf,
   unusedGrants,
 } from '../support/iam/roles.ts';
-import { createSecrets, endpointScript } from '../support/iam/routes.ts';
+import { createSecrets, endpointScript, RUN_KAFKA_AUTH } from '../support/iam/routes.ts';
 import { DEPLOYMENT, synthesize } from '../support/iam/stack.ts';
 import { assertKafkaReachable, createKafka } from '../support/kafka.ts';
+import { AUTH_KINDS, assertListening, authListener } from '../support/kafka-auth.ts';
 
 /** The whole suite's recording directory (scripts/test.sh), when this file runs inside it. */
 const suiteRecording = process.env[RECORD_CALLS_ENV];
@@ -85,6 +87,7 @@ let endpoint: TestEndpoint;
 let discord: FakeDiscord;
 let calls: RecordedCall[] = [];
 let roles: ComponentRole[] = [];
+let run: RunResult;
 
 function isDirectory(path: string): boolean {
   try {
@@ -98,6 +101,7 @@ before(async () => {
   await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
   await assertReachable(awsEndpoint(), 'moto (S3, DynamoDB, Secrets Manager)');
   await assertKafkaReachable();
+  await assertListening(authListener(RUN_KAFKA_AUTH));
   clients = localClients();
   discord = await FakeDiscord.start();
   endpoint = await TestEndpoint.start(endpointScript);
@@ -114,7 +118,7 @@ describe('IAM from recorded calls', () => {
     async () => {
       const setup = { a, b, clients, discord, endpoint, kafka: createKafka('iam-recorded-calls') };
       await createSecrets(setup);
-      const run = await runBridge(setup);
+      run = await runBridge(setup);
       calls = readCalls(recording);
       roles = synthesize(a, b, run);
       // The kinds of call checked here, for the suite's last step: every kind the other tests
@@ -142,6 +146,14 @@ describe('IAM from recorded calls', () => {
   test('each granted action was called (event source and Lambda execution grants aside); no managed policy', () => {
     assert.deepEqual(unusedGrants(roles, calls, DEPLOYMENT, notTheRuntimes), []);
     for (const role of roles) assert.deepEqual(role.managedPolicies, [], roleLabel(role));
+  });
+
+  test('synthesized with each other kind of Kafka secret, the same calls are allowed and every grant is used', () => {
+    for (const kind of AUTH_KINDS.filter((each) => each !== RUN_KAFKA_AUTH)) {
+      const other = synthesize(a, b, run, kind);
+      assert.deepEqual(deniedCalls(other, calls, DEPLOYMENT), [], `Kafka auth ${kind}`);
+      assert.deepEqual(unusedGrants(other, calls, DEPLOYMENT, notTheRuntimes), [], `Kafka auth ${kind}`);
+    }
   });
 
   test(`route ${a}'s functions are denied route ${b}'s keys, prefixes, queues and secrets`, () => {

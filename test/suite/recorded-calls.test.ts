@@ -21,5 +21,10 @@ test('every kind of AWS call the suite recorded was checked against its role by 
     .filter((call) => call.component !== 'cli');
   assert.ok(recorded.length > 0, `no recorded calls in ${dir}`);
   const unchecked = [...new Set(recorded.map(callKind))].filter((kind) => !checked.has(kind)).sort();
-  assert.deepEqual(unchecked, [], `kinds of call recorded by the suite but never checked against a role`);
+  assert.deepEqual(
+    unchecked,
+    [],
+    'kinds of call recorded by the suite but never checked against a role: make the IAM run take the path that ' +
+      'makes them (docs/testing.md, "How a new kind of AWS call gets checked")',
+  );
 });

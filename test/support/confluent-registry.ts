@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { runScript } from './script.ts';
 
 /*
  * A small Confluent Schema Registry for tests: the REST subset a serializer library and the
@@ -107,18 +107,21 @@ function send(response: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * Apicurio Registry's Confluent-compatible API, started by scripts/apicurio.sh (idempotent; the
- * first start builds it, a few minutes); its URL.
+ * How long scripts/apicurio.sh may take to start the registry, building it included (its
+ * APICURIO_TIMEOUT): it then fails with the reason and the end of the registry's log. A build
+ * cached on the machine makes a start take the JVM's start-up time (10-40 s).
  */
-export function startApicurio(): Promise<string> {
+export const APICURIO_START_SECONDS = 600;
+/** A bound for a test's before hook that starts it: the script's own, plus the time to report. */
+export const APICURIO_HOOK_TIMEOUT_MS = (APICURIO_START_SECONDS + 60) * 1_000;
+
+/**
+ * Apicurio Registry's Confluent-compatible API, started by scripts/apicurio.sh (idempotent; the
+ * first start on a machine builds it, a few minutes); its URL. Fails with the script's messages.
+ */
+export async function startApicurio(): Promise<string> {
   const script = fileURLToPath(new URL('../../scripts/apicurio.sh', import.meta.url));
-  return new Promise((resolve, reject) => {
-    execFile('bash', [script, 'start'], { timeout: 900_000 }, (error, _stdout, stderr) => {
-      if (error) reject(new Error(`scripts/apicurio.sh start failed: ${stderr}`, { cause: error }));
-      else
-        execFile('bash', [script, 'url'], (urlError, url) =>
-          urlError ? reject(urlError) : resolve(url.trim()),
-        );
-    });
-  });
+  const env = { APICURIO_TIMEOUT: String(APICURIO_START_SECONDS) };
+  await runScript(script, ['start'], { timeoutMs: (APICURIO_START_SECONDS + 30) * 1_000, env });
+  return (await runScript(script, ['url'], { timeoutMs: 10_000 })).stdout.trim();
 }

@@ -8,7 +8,9 @@ import { join, resolve } from 'node:path';
 import type { logCreator } from 'kafkajs';
 import type { KafkaConfigInput } from '../../lib/config/index.ts';
 
-export type AuthKind = 'scram' | 'mtls' | 'plain';
+/** The authenticated listeners scripts/kafka.sh serves, each with a secret in the bridge's format. */
+export const AUTH_KINDS = ['scram', 'mtls', 'plain'] as const;
+export type AuthKind = (typeof AUTH_KINDS)[number];
 
 export interface AuthListener {
   readonly kind: AuthKind;

@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { Kafka } from 'kafkajs';
-import { asComponent, recordCalls } from '../../../lib/aws/call-recorder.ts';
+import { type Kafka, logLevel } from 'kafkajs';
+import { asComponent, type Caller, recordCalls } from '../../../lib/aws/call-recorder.ts';
 import { SecretReader } from '../../../lib/aws/secrets.ts';
 import { CompletionStore } from '../../../lib/completion/store.ts';
-import { parseBridgeConfig, type Route } from '../../../lib/config/index.ts';
+import { type KafkaConfig, parseBridgeConfig, type Route } from '../../../lib/config/index.ts';
 import { REPLAY_MARKER } from '../../../lib/deliver/deliverer.ts';
 import { deduplicationId, type Envelope, encodeEnvelope, recordId } from '../../../lib/envelope/index.ts';
+import { createKafkaClient } from '../../../lib/kafka/client.ts';
 import { LocalBridge, type LocalLog } from '../../../lib/local/bridge.ts';
 import type { LocalClients } from '../../../lib/local/clients.ts';
 import { LocalEventSource } from '../../../lib/local/event-source.ts';
@@ -32,7 +33,7 @@ import type { FakeDiscord } from '../discord.ts';
 import type { TestEndpoint } from '../endpoint.ts';
 import { createTopic, kafkaBrokers } from '../kafka.ts';
 import { eventually } from '../wait.ts';
-import { bridgeWebhookSecret, IAM_STACK_NAME, routeInputs, topicOf, WEBHOOK } from './routes.ts';
+import { bridgeWebhookSecret, IAM_STACK_NAME, kafkaInput, routeInputs, topicOf, WEBHOOK } from './routes.ts';
 
 /** The two routes' names and what the run needs around them. */
 export interface RunSetup {
@@ -54,14 +55,15 @@ const silent: LocalLog = { info: () => undefined, warn: () => undefined, error: 
 const noMetrics = { count: () => undefined };
 interface Prepared extends RunResult {
   readonly routes: readonly Route[];
+  readonly kafkaConfig: KafkaConfig;
   readonly events: { readonly url: string; readonly arn: string };
 }
 
 /** Provisions both routes' resources and the events queue, creates the topics and produces the records. */
 async function prepare(setup: RunSetup): Promise<Prepared> {
   const { a, b, clients, kafka, endpoint } = setup;
-  const { routes } = parseBridgeConfig({
-    kafka: { brokers: kafkaBrokers() },
+  const { routes, kafka: kafkaConfig } = parseBridgeConfig({
+    kafka: kafkaInput(a),
     routes: routeInputs(a, b, (route) => `${endpoint.url}/${route}`),
   });
   const provisioned = await provision({ kafka: { brokers: kafkaBrokers(), ssl: false }, routes }, clients, {
@@ -93,7 +95,23 @@ async function prepare(setup: RunSetup): Promise<Prepared> {
     });
   }
   await producer.disconnect();
-  return { routes, provisioned, eventsQueue, events: { url, arn } };
+  return { routes, kafkaConfig, provisioned, eventsQueue, events: { url, arn } };
+}
+
+/**
+ * A Kafka client for `caller`, made as the shipped entry points make theirs (functions/poller.ts,
+ * functions/commit.ts): from the config's Kafka section, its secret read through Secrets Manager
+ * as that component. A part that connects to Kafka in the run gets its client here, so its reads
+ * are recorded and checked against its role like every other call.
+ */
+export function kafkaFor(setup: RunSetup, prepared: Prepared, caller: Caller): Promise<Kafka> {
+  return asComponent(caller, () =>
+    createKafkaClient(prepared.kafkaConfig, {
+      secrets: new SecretReader(setup.clients.secrets),
+      clientId: `iam-${caller.component}`,
+      logLevel: logLevel.NOTHING,
+    }),
+  );
 }
 
 /**
@@ -154,7 +172,7 @@ async function notifierOf(
 
 /** Runs the bridge through its main paths; everything it calls lands in the recording. */
 export async function runBridge(setup: RunSetup): Promise<RunResult> {
-  const { a, b, clients, kafka, discord } = setup;
+  const { a, b, clients, discord } = setup;
   const problems: string[] = [];
   const log: LocalLog = {
     ...silent,
@@ -172,7 +190,8 @@ export async function runBridge(setup: RunSetup): Promise<RunResult> {
     routes,
     clients,
     provisioned,
-    kafka,
+    kafka: await kafkaFor(setup, prepared, { component: 'poller' }),
+    commitKafka: await kafkaFor(setup, prepared, { component: 'commit' }),
     log,
     commitIntervalMs: 300,
     progressPollMs: 300,

@@ -1,13 +1,33 @@
 // The two routes of the IAM test (test/integration/iam-recorded-calls.test.ts), their secrets
 // in the emulator and the endpoint's answers: the same routes run locally and are synthesized.
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import type { RouteInput } from '../../../lib/config/index.ts';
+import type { KafkaConfigInput, RouteInput } from '../../../lib/config/index.ts';
+import { type AuthKind, authListener } from '../kafka-auth.ts';
 import type { RunSetup } from './bridge-run.ts';
 
 export const topicOf = (route: string): string => `${route}-topic`;
 export const bridgeWebhookSecret = (a: string): string => `${a}/bridge-discord`;
 /** The Discord webhook ids: each route's team and the bridge's own. */
 export const WEBHOOK = { a: '111111111111111111', b: '222222222222222222', bridge: '999999999999999999' };
+
+/**
+ * The Kafka section of the run and of the synthesized stack: authenticated with a secret, as
+ * deployed brokers are (SCRAM through the local broker's listener, scripts/kafka.sh), so every
+ * component that connects reads it and its role must grant that read. `brokers` are the
+ * deployed stack's; the run uses the listener's. The other kinds of secret the stack is
+ * synthesized with too: the same secret reads must be allowed.
+ */
+export function kafkaInput(
+  a: string,
+  brokers?: readonly string[],
+  kind: AuthKind = RUN_KAFKA_AUTH,
+): KafkaConfigInput {
+  const kafka = authListener(kind).kafkaConfig(kafkaSecret(a));
+  return brokers === undefined ? kafka : { ...kafka, brokers: [...brokers] };
+}
+export const kafkaSecret = (a: string): string => `${a}/kafka`;
+/** The listener the run connects through. */
+export const RUN_KAFKA_AUTH: AuthKind = 'scram';
 
 /** A's `flaky` key fails once (a retry in a later receive), `poison` keys are refused for good. */
 export function endpointScript(request: { key: string | null; nth: number }): {
@@ -63,6 +83,12 @@ export async function createSecrets(setup: RunSetup): Promise<void> {
     for (const [Name, SecretString] of Object.entries(values))
       await clients.secrets.send(new CreateSecretCommand({ Name, SecretString }));
   }
+  await clients.secrets.send(
+    new CreateSecretCommand({
+      Name: kafkaSecret(a),
+      SecretString: JSON.stringify(authListener(RUN_KAFKA_AUTH).secret),
+    }),
+  );
   await clients.secrets.send(
     new CreateSecretCommand({
       Name: bridgeWebhookSecret(a),

@@ -4,21 +4,30 @@ import { App, type CfnResource, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { KafkaBridge } from '../../../cdk/lib/kafka-bridge.ts';
 import type { BridgeConfigInput } from '../../../lib/config/index.ts';
+import type { AuthKind } from '../kafka-auth.ts';
 import type { RunResult } from './bridge-run.ts';
 import { foldNestedStacks } from './nested.ts';
 import { type ComponentRole, componentRoles } from './roles.ts';
-import { bridgeWebhookSecret, IAM_STACK_NAME, routeInputs } from './routes.ts';
+import { bridgeWebhookSecret, IAM_STACK_NAME, kafkaInput, RUN_KAFKA_AUTH, routeInputs } from './routes.ts';
 import type { Deployment } from './template.ts';
 
 export const DEPLOYMENT = { account: '123456789012', region: 'us-east-1' } as const;
 
-/** The stack for the same routes, its endpoints as a deployed config has them; the roles and the deployed names. */
-export function synthesize(a: string, b: string, run: RunResult): ComponentRole[] {
+/**
+ * The stack for the same routes, its endpoints as a deployed config has them, its Kafka secret of
+ * kind `auth`; the roles with the deployed names.
+ */
+export function synthesize(
+  a: string,
+  b: string,
+  run: RunResult,
+  auth: AuthKind = RUN_KAFKA_AUTH,
+): ComponentRole[] {
   const { provisioned, eventsQueue } = run;
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, IAM_STACK_NAME, { env: DEPLOYMENT });
   const config: BridgeConfigInput = {
-    kafka: { brokers: ['b-1.kafka.example.com:9094'], ssl: true },
+    kafka: kafkaInput(a, ['b-1.kafka.example.com:9096'], auth),
     routes: routeInputs(a, b, (route) => `https://${route}.example.com/kafka`),
   };
   const bridge = new KafkaBridge(stack, 'Bridge', {
