@@ -190,8 +190,6 @@ const bridge = new LocalBridge({
   provisioned,
   kafka,
   log,
-  // The deployed commit function's stream batching window (cdk/lib/kafka-bridge.ts).
-  commitIntervalMs: 5_000,
   onFatal: (error) => {
     fatal = error;
   },
@@ -293,8 +291,8 @@ function modelledMs(fn: BridgeFunctionName): number {
 const deliverLambda = lambdaOf(functions.deliver, functions.deliver.invocations, modelledMs('deliver'));
 const redriveLambda = lambdaOf(functions.redrive, functions.redrive.invocations, modelledMs('redrive'));
 const measuredLambdaUsd = perMillion(lambdaOf(functions.deliver).usd + lambdaOf(functions.redrive).usd);
-// The commit function: locally it runs every 5 s (commitIntervalMs below), as the deployed one
-// does at low rates (its stream trigger waits up to 5 s for up to 100 completion INSERTs; at
+// The commit function: locally it runs from the table's stream with the template's batching
+// window (5 s) and schedule, as the deployed one does; at low rates (its stream trigger waits up to 5 s for up to 100 completion INSERTs; at
 // more than 20 completions a second it runs per 100). Each local run is one invocation.
 const commitLambda = lambdaOf(functions.commit, functions.commit.invocations, modelledMs('commit'));
 

@@ -139,7 +139,6 @@ for (const kind of ['scram', 'mtls'] as const) {
         kafka: await recording('poller'),
         commitKafka: await recording('committer'),
         log,
-        commitIntervalMs: 300,
       });
       await bridge.start();
       try {

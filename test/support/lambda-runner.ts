@@ -1,18 +1,26 @@
 // Runs one deployed Lambda bundle (a synthesized asset's index.mjs) the way Lambda would, in a
 // process of its own: the function's environment is this process's (the bundle reads it at
-// cold start, once), and its trigger is reproduced locally. Started by test/support/shipped.ts.
+// cold start, once), and every trigger the template gives it (SQS event source mappings, the
+// table's stream mapping, schedules) runs locally with the template's settings
+// (lib/local/triggers.ts: batch sizes, windows, concurrency, reserved concurrency, filters,
+// retries, the function's timeout and Lambda's payload limit). Started by test/support/shipped.ts.
 //
-// RUNNER_BUNDLE       absolute path of the bundle (index.mjs); its `handler` export is invoked
-// RUNNER_TRIGGER      `sqs` (Lambda's SQS event source, lib/local/event-source.ts) or `schedule`
-// RUNNER_QUEUE_URL    sqs: the queue the event source mapping reads
-// RUNNER_QUEUE_ARN    sqs: passed on as eventSourceARN
-// RUNNER_CONCURRENCY  sqs: batches at once (the mapping's maximum concurrency)
-// RUNNER_TIMEOUT_MS   the function's timeout (getRemainingTimeInMillis)
-// RUNNER_EVERY_MS     schedule: the interval between invocations
+// RUNNER_BUNDLE   absolute path of the bundle (index.mjs); its `handler` export is invoked
+// RUNNER_WIRING   JSON: { wiring, key, queues: { <wiring key>: { url, arn } }, tableName }
 import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
-import { LocalEventSource, lambdaContext, type SqsBatchHandler } from '../../lib/local/event-source.ts';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
+import { FunctionTriggers } from '../../lib/local/triggers.ts';
+import type { Wiring } from '../../lib/local/wiring.ts';
+
+export interface RunnerWiring {
+  readonly wiring: Wiring;
+  readonly key: string;
+  readonly queues: Readonly<Record<string, { url: string; arn: string }>>;
+  readonly tableName: string;
+}
 
 function env(name: string): string {
   const value = process.env[name];
@@ -20,47 +28,39 @@ function env(name: string): string {
   return value;
 }
 
-const timeoutMs = Number(env('RUNNER_TIMEOUT_MS'));
-const { handler } = (await import(pathToFileURL(env('RUNNER_BUNDLE')).href)) as { handler: SqsBatchHandler };
+const given = JSON.parse(env('RUNNER_WIRING')) as RunnerWiring;
+const { handler } = (await import(pathToFileURL(env('RUNNER_BUNDLE')).href)) as {
+  handler: (event: unknown, context: Context) => Promise<SQSBatchResponse | undefined>;
+};
 const report = (error: unknown) =>
   process.stderr.write(
     `invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
 
-const context = (): Context => lambdaContext('shipped-bundle', timeoutMs);
-
-let stop: () => Promise<void>;
-if (env('RUNNER_TRIGGER') === 'sqs') {
-  const source = new LocalEventSource({
+const triggers = new FunctionTriggers(
+  given.wiring,
+  given.key,
+  {
     sqs: new SQSClient({}),
-    queueUrl: env('RUNNER_QUEUE_URL'),
-    queueArn: env('RUNNER_QUEUE_ARN'),
-    handler,
-    concurrency: Number(process.env.RUNNER_CONCURRENCY ?? 1),
-    functionTimeoutMs: timeoutMs,
-    onError: report,
-  });
-  source.start();
-  stop = () => source.stop();
-} else {
-  const every = Number(env('RUNNER_EVERY_MS'));
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    const event = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
-    running = (handler as unknown as (e: unknown, c: Context) => Promise<unknown>)(event, context())
-      .catch(report)
-      .finally(() => {
-        timer = setTimeout(tick, every);
-      });
-  };
-  tick();
-  stop = async () => {
-    clearTimeout(timer);
-    await running;
-  };
-}
-process.stdout.write('runner ready\n');
+    dynamo: new DynamoDBClient({}),
+    // The stream is served where DynamoDB is (moto, or DynamoDB Local when that variable is set).
+    streams: new DynamoDBStreamsClient(
+      process.env.AWS_ENDPOINT_URL_DYNAMODB === undefined
+        ? {}
+        : { endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB },
+    ),
+    tableName: given.tableName,
+    queue: (key) => {
+      const queue = given.queues[key];
+      if (queue === undefined) throw new Error(`lambda-runner: no local queue for ${key}`);
+      return queue;
+    },
+  },
+  { sqs: handler, stream: handler, schedule: handler },
+  report,
+);
+await triggers.start();
+process.stdout.write(`runner ready ${JSON.stringify(triggers.describe())}\n`);
 process.once('SIGTERM', () => {
-  void stop().then(() => process.exit(0));
+  void triggers.stop().then(() => process.exit(0));
 });

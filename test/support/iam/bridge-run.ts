@@ -174,7 +174,6 @@ export async function runBridge(setup: RunSetup): Promise<RunResult> {
     provisioned,
     kafka,
     log,
-    commitIntervalMs: 300,
     progressPollMs: 300,
     deadLetterEventsQueueUrl: prepared.events.url,
   });
