@@ -43,6 +43,18 @@ export interface Provisioned {
   readonly wiring: Wiring;
 }
 
+/**
+ * Queue attributes ElasticMQ accepts and neither keeps nor returns: retention (14 days; no
+ * local run lasts that long), the maximum message size (the poller sizes its messages itself)
+ * and high-throughput FIFO (docs/testing.md).
+ */
+export const NOT_EMULATED_QUEUE_ATTRIBUTES: readonly string[] = [
+  'MessageRetentionPeriod',
+  'MaximumMessageSize',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+];
+
 /** Attributes SQS sets only when it creates a queue. */
 const CREATE_ONLY = new Set([
   'FifoQueue',
@@ -175,8 +187,19 @@ async function ensureQueue(
       'restart the emulators: npm run infra:down && npm run infra:up',
     );
   const got = await clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }),
   );
+  // What the emulator did not take as the template gives it stops the run, naming it, unless
+  // it is one it is known to ignore (listed in docs/deploy.md, "only an account can verify").
+  for (const [attribute, value] of Object.entries(attributes)) {
+    const held = got.Attributes?.[attribute as QueueAttributeName];
+    if (attribute === 'RedrivePolicy' || held === value || NOT_EMULATED_QUEUE_ATTRIBUTES.includes(attribute))
+      continue;
+    throw new LocalModeError(
+      `queue ${name}: the emulator holds ${attribute}=${held ?? '(nothing)'}, the template sets ${value}`,
+      'the local run cannot reproduce this setting; see docs/deploy.md, "only an account can verify"',
+    );
+  }
   const arn = got.Attributes?.QueueArn;
   if (arn === undefined)
     throw new LocalModeError(

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { ReliabilityRun, reliabilityClients, reportLine } from './harness.ts';
 
 const clients = reliabilityClients();
-/** The template's visibility times this: about 5 s for the default-style route of this case. */
+/** The template's visibility times this: 100 s deployed for this case's route (50 s timeout + 50 s), 5 s here. */
 const VISIBILITY_SCALE = 1 / 20;
 
 test('deliverer crash between the answers and the batch entry: duplicates only of the lost entries, nothing lost', {
