@@ -1,6 +1,7 @@
 // The bridge in local mode for a benchmark: one route from the topic to the endpoint, run by
 // lib/local's LocalBridge (the real RoutePoller -> ElasticMQ FIFO -> LocalEventSource with the
-// route's concurrency -> the real deliverer -> endpoint; the commit logic on a timer).
+// route's concurrency -> the real deliverer -> endpoint; the commit logic on the table's stream
+// and schedule, as the template wires them).
 import { parseBridgeConfig, type RetryPolicyInput, type Route } from '../../lib/config/index.ts';
 import { LocalBridge, type LocalLog } from '../../lib/local/bridge.ts';
 import { destroyClients, localClients } from '../../lib/local/clients.ts';
@@ -11,7 +12,8 @@ import { createKafka, kafkaBrokers } from '../../test/support/kafka.ts';
 export interface BenchRouteOptions {
   readonly topic: string;
   readonly endpointUrl: string;
-  readonly concurrency: number;
+  /** The route's `concurrency`; the route default when absent. */
+  readonly concurrency?: number;
   readonly retry?: RetryPolicyInput;
   /** Per partition (the route's default is 1000). */
   readonly maxInFlight?: number;
@@ -33,7 +35,7 @@ export function benchRoute(options: BenchRouteOptions): Route {
         name: uniqueName('bench'),
         topics: [options.topic],
         endpoint: { type: 'http', url: options.endpointUrl, timeoutMs: 10_000 },
-        concurrency: options.concurrency,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.retry === undefined ? {} : { retry: options.retry }),
         ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
       },
