@@ -3,7 +3,7 @@ import { classifyStatus, type HttpEndpoint, type Responses } from '../config/ind
 import { type Envelope, encodeEnvelope } from '../envelope/index.ts';
 import { parseRetryAfter } from '../retry/index.ts';
 import { DeliveryError } from './errors.ts';
-import { mergeHeaders, secretHeaders } from './headers.ts';
+import { mergeHeaders, redactSecretValues, secretHeaders } from './headers.ts';
 import { networkErrorClass } from './network-error.ts';
 import { signHeaders, signingKeys } from './signature-v2.ts';
 import { type DeliveryRequest, type DeliveryResponse, EXCERPT_BYTES, type Target } from './target.ts';
@@ -59,7 +59,8 @@ export class HttpTarget implements Target {
     }
     // The secret's headers first, merged by lower-cased name: the bridge's own headers win.
     const secret = this.#endpoint.headersSecret;
-    const headers = mergeHeaders(secret === undefined ? {} : await secretHeaders(this.#secrets, secret), own);
+    const secretValues = secret === undefined ? {} : await secretHeaders(this.#secrets, secret);
+    const headers = mergeHeaders(secretValues, own);
 
     const timeout = AbortSignal.timeout(this.#endpoint.timeoutMs);
     const signal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
@@ -77,7 +78,8 @@ export class HttpTarget implements Target {
     } catch (error) {
       throw networkError(error, this.#endpoint, timeout.aborted);
     }
-    const excerpt = await readExcerpt(response);
+    // Never the secret headers' values, should the endpoint echo the request.
+    const excerpt = redactSecretValues(await readExcerpt(response), Object.values(secretValues));
     if (isRedirect(response.status)) {
       throw new DeliveryError(
         `${this.#endpoint.method} ${this.#endpoint.url} answered ${response.status}, a redirect to ${locationOrigin(response, this.#endpoint.url)} (not followed)`,

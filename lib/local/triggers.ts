@@ -29,23 +29,35 @@ export interface TriggerHandlers {
 /** Lambda's maximum concurrency of a function with neither a mapping limit nor a reservation. */
 const UNRESERVED = 1_000;
 
-/** An EventBridge rate schedule invoking the function every `rateMs`, first one `rateMs` after start. */
+/**
+ * An EventBridge rate schedule invoking the function every `rateMs`, a tenth into each period of
+ * the epoch clock (so a scaled run's ticks never land in a neighbouring metric period).
+ */
 class LocalSchedule {
   readonly rateMs: number;
   readonly #tick: () => Promise<unknown>;
   #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
   #running: Promise<unknown> = Promise.resolve();
   constructor(rateMs: number, tick: () => Promise<unknown>) {
     this.rateMs = rateMs;
     this.#tick = tick;
   }
   start(): void {
-    this.#timer = setInterval(() => {
-      this.#running = this.#tick();
-    }, this.rateMs);
+    this.#stopped = false;
+    const next = () => {
+      const wait = this.rateMs - (Date.now() % this.rateMs) + this.rateMs / 10;
+      this.#timer = setTimeout(() => {
+        if (this.#stopped) return;
+        this.#running = this.#tick();
+        next();
+      }, wait);
+    };
+    next();
   }
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
+    this.#stopped = true;
+    clearTimeout(this.#timer);
     await this.#running;
   }
 }
@@ -71,6 +83,8 @@ export class FunctionTriggers {
       readonly environment?: Readonly<Record<string, string>>;
       /** A benchmark's deliberate deviation (bench/cost.ts times one invocation at a time). */
       readonly concurrency?: number;
+      /** A scaled run (the alarms test): every schedule's rate divided by this (default 1). */
+      readonly timeScale?: number;
     } = {},
   ) {
     const fn = functionWiring(wiring, key);
@@ -138,7 +152,7 @@ export class FunctionTriggers {
     for (const s of wiring.schedules.filter((s) => s.function === key)) {
       const handler = handlers.schedule ?? refuse('a schedule (no schedule handler given)');
       this.schedules.push(
-        new LocalSchedule(s.rateMs, () => {
+        new LocalSchedule(s.rateMs / (local.timeScale ?? 1), () => {
           const event = scheduledEvent();
           return slots
             .run(() => invokeAsLambda(event, fn.timeoutMs, (context) => handler(event, context)))

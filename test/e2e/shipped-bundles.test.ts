@@ -14,7 +14,14 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { parseBridgeConfig, type RouteInput } from '../../index.ts';
-import { checkInvariants, readArchive, readOffsets, readTopic } from '../../lib/invariants/checker.ts';
+import {
+  checkInvariants,
+  readArchive,
+  readDeadLetterQueue,
+  readOffsets,
+  readTopic,
+} from '../../lib/invariants/checker.ts';
+import { requestValueDigest } from '../../lib/invariants/values.ts';
 import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
 import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
 import { provision } from '../../lib/local/provision.ts';
@@ -27,7 +34,6 @@ import {
   kafkaBrokers,
   uniqueName,
 } from '../support/kafka.ts';
-import type { RunnerWiring } from '../support/lambda-runner.ts';
 import { type LocalWorld, ShippedApp, type ShippedFunction, startProcess } from '../support/shipped.ts';
 
 const RUNNER = fileURLToPath(new URL('../support/lambda-runner.ts', import.meta.url));
@@ -56,19 +62,8 @@ after(async () => {
 
 /** A function's process: its bundle under the runner, every trigger the template gives it. */
 function runFunction(shipped: ShippedApp, fn: ShippedFunction, world: LocalWorld): Promise<ChildProcess> {
-  const wiring: RunnerWiring = {
-    wiring: shipped.wiring,
-    key: fn.key,
-    queues: shipped.localQueues(world),
-    tableName: world.table,
-  };
-  const env: NodeJS.ProcessEnv = {
-    ...fn.environment,
-    RUNNER_BUNDLE: fn.bundle,
-    RUNNER_WIRING: JSON.stringify(wiring),
-  };
   // The bundle's own source maps, as NODE_OPTIONS=--enable-source-maps does on Lambda.
-  return startProcess(['--enable-source-maps', RUNNER], env, /runner ready/, logs);
+  return startProcess(['--enable-source-maps', RUNNER], shipped.runnerEnv(fn, world), /runner ready/, logs);
 }
 
 describe('the synthesized bundles, run', () => {
@@ -177,14 +172,18 @@ describe('the synthesized bundles, run', () => {
           recordId: r.recordId,
           at: r.at,
           accepted: accepted.has(r),
+          valueDigest: requestValueDigest(r.body),
         })),
         archived: await readArchive(clients.s3, provisioned.bucket, name),
+        deadLetterQueue: await readDeadLetterQueue(clients.sqs, own.deadLetterQueue.url),
         committed,
         logEnd,
       });
       assert.equal(report.produced, 61);
       assert.equal(report.lost, 0, report.examples.lost.join('\n'));
       assert.equal(report.orderViolations, 0, report.examples.orderViolations.join('\n'));
+      assert.equal(report.valueMismatches, 0, report.examples.valueMismatches.join('\n'));
+      assert.equal(report.deadLettersWithoutDlq, 0, report.examples.deadLettersWithoutDlq.join('\n'));
       assert.equal(report.delivered, 60);
       assert.equal(report.deadLettered, 1, 'the poison record is archived and dead-lettered');
       assert.equal(report.lag, 0);

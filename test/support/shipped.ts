@@ -12,6 +12,8 @@ import { BridgeStack, type RouteInput } from '../../index.ts';
 import { foldTemplates, type TemplateJson } from '../../lib/local/fold.ts';
 import { readWiring, type Wiring, type WiringKey, wiringKey } from '../../lib/local/wiring.ts';
 import { emulatorEnv } from './aws.ts';
+import type { RunnerWiring } from './lambda-runner.ts';
+import { runRecorder } from './metrics/recorder.ts';
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties: Json };
@@ -100,6 +102,22 @@ export class ShippedApp {
     return out;
   }
 
+  /**
+   * The environment of a function's process under test/support/lambda-runner.ts: the function's
+   * own, its bundle, and every trigger the template gives it, resolved for the local world.
+   */
+  runnerEnv(fn: ShippedFunction, world: LocalWorld): NodeJS.ProcessEnv {
+    const aws = emulatorEnv();
+    const wiring: RunnerWiring = {
+      wiring: this.wiring,
+      key: fn.key,
+      queues: this.localQueues(world),
+      tableName: world.table,
+      endpoints: { sqs: aws.AWS_ENDPOINT_URL_SQS, dynamodb: aws.AWS_ENDPOINT_URL_DYNAMODB },
+    };
+    return { ...fn.environment, RUNNER_BUNDLE: fn.bundle, RUNNER_WIRING: JSON.stringify(wiring) };
+  }
+
   deliver(world: LocalWorld): ShippedFunction {
     const fn = this.#stack.bridge.routes[0]?.deliverFunction as never;
     return this.#function(this.#nested, fn, world, wiringKey('deliver', this.#route));
@@ -171,6 +189,8 @@ export class ShippedApp {
     const props = template.Resources[id]?.Properties as Json;
     const environment: NodeJS.ProcessEnv = {
       ...lambdaEnvironment(),
+      // The function's logical id: the local value of its FunctionName (metric dimension).
+      AWS_LAMBDA_FUNCTION_NAME: id,
       LAMBDA_TASK_ROOT: this.#asset(props.Code),
     };
     for (const [name, value] of Object.entries((props.Environment as { Variables: Json }).Variables))
@@ -202,7 +222,6 @@ function localAws(): NodeJS.ProcessEnv {
 function lambdaEnvironment(): NodeJS.ProcessEnv {
   return {
     ...localAws(),
-    AWS_LAMBDA_FUNCTION_NAME: 'shipped-bundle',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
   };
 }
@@ -213,6 +232,8 @@ export async function startProcess(
   env: NodeJS.ProcessEnv,
   ready: RegExp,
   log: string[],
+  /** Also gets every chunk of stdout: the EMF lines' recorder (default: the run's, `.run/metrics/shipped-*`). */
+  onStdout: (chunk: Buffer) => void = runRecorder('shipped').feeder(),
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk: Buffer) => {
@@ -220,6 +241,7 @@ export async function startProcess(
     if (log.length > 400) log.splice(0, log.length - 400);
   };
   child.stderr?.on('data', keep);
+  child.stdout?.on('data', onStdout);
   await new Promise<void>((resolvePromise, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
