@@ -3,13 +3,20 @@
 // docs/benchmarks.md.
 //   npm run bench:commit -- [--latencyMs=5] [--rate=20] [--seconds=30] [--records=3000]
 // The bridge runs in local mode with the deployed wiring (lib/local/triggers.ts: the commit
-// function from the completions table's stream, 5 s batching window, and its 1-minute schedule;
-// every route default, maxInFlight 1,000 and concurrency 10), one partition, a fast endpoint:
+// function from the completions table's stream with the template's batching window, and its
+// 1-minute schedule; every route default, maxInFlight 1,000 and concurrency 10; the poller reads
+// its progress group as often as deployed), one partition, a fast endpoint:
 //  1. `rate` records/s for `seconds`: commit latency per record = the first moment the sampled
 //     committed offset (every 100 ms) passes it, minus the endpoint's 2xx for it;
 //  2. a backlog of `records`: the partition's steady delivery rate (5th-95th percentile of
-//     arrivals), and the committed offset's rate over the same time.
+//     arrivals), the committed offset's rate over the same time, and the share of 100 ms samples
+//     in which the poller held the partition paused at maxInFlight (waiting for a commit): near
+//     0, the commit cadence does not limit the partition; and the share in which it was paused
+//     while the route queue was empty (the deliverers idle, waiting on a commit).
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { KafkaOffsets } from '../lib/kafka/offsets.ts';
+import { destroyClients, localClients } from '../lib/local/clients.ts';
+import { DEFAULT_PROGRESS_POLL_MS } from '../lib/poller/route-poller.ts';
 import { createKafka, deleteTopics } from '../test/support/kafka.ts';
 import { exitIfArgsCheck, numericArgs } from './lib/args.ts';
 import { startBridge } from './lib/bridge.ts';
@@ -29,7 +36,9 @@ const workload = await createWorkload('bench-commit', 1, 200);
 const producer = await connectProducer();
 const offsets = new KafkaOffsets(createKafka('bench-commit-offsets'));
 await offsets.connect();
-const samples: { at: number; committed: bigint }[] = [];
+const samples: { at: number; committed: bigint; waitingForCommit: boolean; queued: number }[] = [];
+const aws = localClients();
+const { sqs } = aws;
 let sampling = true;
 
 /** The record's offset, the last part of its id (`<route>/<topic>/<partition>/<offset>`). */
@@ -46,12 +55,29 @@ function commitLatencies(arrivals: readonly Arrival[]): number[] {
 }
 
 try {
-  const bridge = await startBridge({ topic: workload.topic, endpointUrl: endpoint.url });
+  const bridge = await startBridge({
+    topic: workload.topic,
+    endpointUrl: endpoint.url,
+    progressPollMs: DEFAULT_PROGRESS_POLL_MS,
+  });
   const group = bridge.route;
+  // What the template gave the commit function, as the running bridge configured it.
+  const commitFn = bridge.bridge.configured().find((f) => f.function === 'commit');
+  const stream = commitFn?.streams[0];
+  if (stream === undefined) throw new Error('the commit function runs from no stream');
   const sample = async () => {
     while (sampling) {
       const committed = (await offsets.committed(group.name, workload.topic)).get(0);
-      if (committed !== undefined) samples.push({ at: Date.now(), committed });
+      const partition = bridge.bridge.progress()[0]?.poller.partitions[0];
+      const waitingForCommit = partition?.paused.includes('in-flight') ?? false;
+      const queue = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: bridge.queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      );
+      const queued = Number(queue.Attributes?.ApproximateNumberOfMessages ?? 0);
+      if (committed !== undefined) samples.push({ at: Date.now(), committed, waitingForCommit, queued });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
@@ -87,12 +113,22 @@ try {
       first === undefined || last === undefined || last.at === first.at
         ? 0
         : round(Number(last.committed - first.committed) / ((last.at - first.at) / 1000));
+    // Until the last record was delivered: afterwards nothing is left to poll.
+    const lastArrival = Math.max(...backlog.delivered.map((a) => a.at));
+    const backlogSamples = inBacklog.filter((s) => s.at <= lastArrival);
+    const share = (match: (s: (typeof samples)[number]) => boolean) =>
+      round(backlogSamples.filter(match).length / Math.max(1, backlogSamples.length), 2);
+    const waitingForCommitShare = share((s) => s.waitingForCommit);
+    // The commit cadence limits the partition only when the deliverers have nothing to take.
+    const starvedByCommitShare = share((s) => s.waitingForCommit && s.queued === 0);
 
     const result = {
       p50Ms: Math.round(percentile(latencies, 50)),
       p99Ms: Math.round(percentile(latencies, 99)),
       perPartitionRecordsPerSec,
       committedRecordsPerSec: committedPerSec,
+      waitingForCommitShare,
+      starvedByCommitShare,
       params: {
         ...params,
         maxInFlight: group.maxInFlight,
@@ -101,8 +137,12 @@ try {
           'first 100 ms sample of the progress group offset past the record, minus the endpoint 2xx (arrival + latencyMs)',
         throughputMeasure:
           'steady delivery rate on the backlog: arrivals between the 5th and 95th percentile',
-        wiring:
-          'the template: commit from the table stream (batching window 5 s, 2 retries) and rate(1 minute)',
+        wiring: `the template: commit from the table stream (batch ${stream.batchSize}, batching window ${stream.batchingWindowMs / 1000} s, ${stream.maximumRetryAttempts} retries) and ${commitFn?.schedules.map((s) => `rate(${s.rateMs / 1000} s)`).join(', ')}`,
+        progressPollMs: DEFAULT_PROGRESS_POLL_MS,
+        waitingMeasure:
+          'share of 100 ms samples during the backlog (until its last delivery) with the partition paused at maxInFlight',
+        starvedMeasure:
+          'share of those samples paused at maxInFlight while the route queue held no visible message (the deliverers waiting on a commit)',
         dynamodb,
       },
       detail: {
@@ -116,7 +156,7 @@ try {
     };
     console.log(JSON.stringify(result, null, 2));
     console.log(
-      `commit latency p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; one partition ${perPartitionRecordsPerSec} records/s delivered, ${committedPerSec}/s committed`,
+      `commit latency p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; one partition ${perPartitionRecordsPerSec} records/s delivered, ${committedPerSec}/s committed, paused at maxInFlight ${Math.round(waitingForCommitShare * 100)}% of the backlog, with the queue empty ${Math.round(starvedByCommitShare * 100)}%`,
     );
     await writeResult('commit', result);
   } finally {
@@ -126,6 +166,7 @@ try {
   }
 } finally {
   await offsets.disconnect();
+  destroyClients(aws);
   await producer.disconnect();
   await endpoint.stop();
   await deleteTopics([workload.topic]);

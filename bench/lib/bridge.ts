@@ -17,12 +17,18 @@ export interface BenchRouteOptions {
   readonly retry?: RetryPolicyInput;
   /** Per partition (the route's default is 1000). */
   readonly maxInFlight?: number;
+  /** How often the poller reads its progress group (local mode's default when absent). */
+  readonly progressPollMs?: number;
 }
 
 export interface RunningBridge {
   readonly route: Route;
   /** Problems the bridge logged (warnings and errors), for the report. */
   readonly problems: string[];
+  /** The running bridge: its functions' wiring (configured()) and the pollers' state (progress()). */
+  readonly bridge: LocalBridge;
+  /** The route's FIFO queue (what the deliverers read). */
+  readonly queueUrl: string;
   stop(): Promise<void>;
 }
 
@@ -66,11 +72,16 @@ export async function startBridge(options: BenchRouteOptions): Promise<RunningBr
     kafka: createKafka('bench-bridge'),
     log,
     onFatal: (error) => problems.push(`fatal ${error.message}`),
+    ...(options.progressPollMs === undefined ? {} : { progressPollMs: options.progressPollMs }),
   });
   await bridge.start();
+  const queueUrl = provisioned.routes.get(route.name)?.queue.url;
+  if (queueUrl === undefined) throw new Error(`route ${route.name} was provisioned no queue`);
   return {
     route,
     problems,
+    bridge,
+    queueUrl,
     stop: async () => {
       try {
         await bridge.stop();

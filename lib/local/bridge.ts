@@ -262,7 +262,12 @@ export class LocalBridge {
         stream: (event: DynamoDBStreamEvent) => commit(() => routesOfStreamEvent(ours(), event))(),
         schedule: () => commit(ours)(),
       },
-      () => undefined,
+      // A run's own failures (AggregateError) are logged above; what else fails (the stream
+      // reader, a timeout, a dropped batch) must not pass silently: it looks like slow commits.
+      (error) => {
+        if (!(error instanceof AggregateError))
+          this.#o.log.warn('commit trigger failed', { error: messageOf(error) });
+      },
       { environment: envOf(wiringKey('commit')) },
     );
   }
