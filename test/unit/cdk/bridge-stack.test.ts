@@ -362,7 +362,8 @@ describe('shared resources', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: commitId },
       EventSourceArn: getAtt(bridge.logicalId(stack.bridge.completionTable), 'StreamArn'),
-      MaximumBatchingWindowInSeconds: 5,
+      // 1 s: chosen with bench:commit (docs/benchmarks.md, Commit latency and the commit cadence).
+      MaximumBatchingWindowInSeconds: 1,
       StartingPosition: 'LATEST',
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
     });
