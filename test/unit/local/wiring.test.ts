@@ -148,16 +148,19 @@ describe('invokeAsLambda', () => {
 });
 
 describe('stream filters', () => {
-  const insert = { eventName: 'INSERT', dynamodb: { Keys: { pk: { S: 'orders#entries' } } } };
+  const insert = { eventName: 'INSERT', dynamodb: { Keys: { pk: { S: 'entries#orders' } } } };
   test('exact values, prefix, suffix and anything-but', () => {
     assert.equal(matchesFilter(parseFilter('{"eventName":["INSERT"]}'), insert), true);
     assert.equal(
       matchesFilter(parseFilter('{"eventName":["INSERT"]}'), { ...insert, eventName: 'MODIFY' }),
       false,
     );
-    const suffix = parseFilter('{"dynamodb":{"Keys":{"pk":{"S":[{"suffix":"#entries"}]}}}}');
+    const prefix = parseFilter('{"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"entries#"}]}}}}');
+    assert.equal(matchesFilter(prefix, insert), true);
+    assert.equal(matchesFilter(prefix, { dynamodb: { Keys: { pk: { S: 'lease#orders' } } } }), false);
+    const suffix = parseFilter('{"dynamodb":{"Keys":{"pk":{"S":[{"suffix":"#orders"}]}}}}');
     assert.equal(matchesFilter(suffix, insert), true);
-    assert.equal(matchesFilter(suffix, { dynamodb: { Keys: { pk: { S: 'lease#orders' } } } }), false);
+    assert.equal(matchesFilter(suffix, { dynamodb: { Keys: { pk: { S: 'entries#payments' } } } }), false);
     assert.equal(matchesFilter(parseFilter('{"eventName":[{"anything-but":["REMOVE"]}]}'), insert), true);
   });
 
