@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SQSRecord } from 'aws-lambda';
 import { logLevel } from 'kafkajs';
+import { COMMIT_BATCHING_WINDOW } from '../cdk/lib/kafka-bridge.ts';
 import { parseBridgeConfig } from '../lib/config/index.ts';
 import { decodeEnvelope } from '../lib/envelope/index.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
@@ -67,7 +68,8 @@ const parameters = {
   // As the CDK stack deploys them (cdk/lib/bridge-function.ts, cdk/lib/poller.ts).
   lambdaMemoryMb: 512,
   lambdaArchitecture: 'arm64',
-  commitIntervalMs: 5_000,
+  // The commit stream's batching window (COMMIT_BATCHING_WINDOW): at most one run per window.
+  commitIntervalMs: COMMIT_BATCHING_WINDOW.toMilliseconds(),
   fargateTask: { vcpu: 0.5, memoryGb: 1, architecture: 'x86_64' },
 };
 exitIfArgsCheck();
@@ -190,8 +192,6 @@ const bridge = new LocalBridge({
   provisioned,
   kafka,
   log,
-  // The deployed commit function's stream batching window (cdk/lib/kafka-bridge.ts).
-  commitIntervalMs: 5_000,
   onFatal: (error) => {
     fatal = error;
   },
@@ -293,9 +293,9 @@ function modelledMs(fn: BridgeFunctionName): number {
 const deliverLambda = lambdaOf(functions.deliver, functions.deliver.invocations, modelledMs('deliver'));
 const redriveLambda = lambdaOf(functions.redrive, functions.redrive.invocations, modelledMs('redrive'));
 const measuredLambdaUsd = perMillion(lambdaOf(functions.deliver).usd + lambdaOf(functions.redrive).usd);
-// The commit function: locally it runs every 5 s (commitIntervalMs below), as the deployed one
-// does at low rates (its stream trigger waits up to 5 s for up to 100 completion INSERTs; at
-// more than 20 completions a second it runs per 100). Each local run is one invocation.
+// The commit function: locally it runs from the table's stream with the template's batching
+// window and schedule, as the deployed one does (its stream trigger waits up to the window for
+// up to 100 ledger entries). Each local run is one invocation.
 const commitLambda = lambdaOf(functions.commit, functions.commit.invocations, modelledMs('commit'));
 
 // Fargate: the poller task (0.5 vCPU, 1 GB, x86_64) fully busy forwards 0.5 vCPU / (CPU per

@@ -14,7 +14,7 @@ import { recordCalls } from '../lib/aws/call-recorder.ts';
 import { SecretReader } from '../lib/aws/secrets.ts';
 import { COMMIT_FUNCTION_OPTIONS, Committer, routeLag } from '../lib/commit/committer.ts';
 import { CommitLease } from '../lib/commit/lease.ts';
-import { commitRoutes, largestRouteLag, routesTouched } from '../lib/commit/run.ts';
+import { commitRoutes, largestRouteLag, routesOfStreamEvent } from '../lib/commit/run.ts';
 import { Ledger } from '../lib/completion/ledger.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
@@ -47,12 +47,7 @@ function isStreamEvent(event: DynamoDBStreamEvent | ScheduledEvent): event is Dy
 }
 
 async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Context): Promise<void> {
-  const routes = isStreamEvent(event)
-    ? routesTouched(
-        config.routes,
-        event.Records.flatMap((r) => (r.dynamodb?.Keys?.pk?.S === undefined ? [] : [r.dynamodb.Keys.pk.S])),
-      )
-    : config.routes;
+  const routes = isStreamEvent(event) ? routesOfStreamEvent(config.routes, event) : config.routes;
   if (routes.length === 0) return;
   try {
     await offsets.connect();

@@ -1,6 +1,7 @@
 // The bridge in local mode for a benchmark: one route from the topic to the endpoint, run by
 // lib/local's LocalBridge (the real RoutePoller -> ElasticMQ FIFO -> LocalEventSource with the
-// route's concurrency -> the real deliverer -> endpoint; the commit logic on a timer).
+// route's concurrency -> the real deliverer -> endpoint; the commit logic on the table's stream
+// and schedule, as the template wires them).
 import { parseBridgeConfig, type RetryPolicyInput, type Route } from '../../lib/config/index.ts';
 import { LocalBridge, type LocalLog } from '../../lib/local/bridge.ts';
 import { destroyClients, localClients } from '../../lib/local/clients.ts';
@@ -11,16 +12,23 @@ import { createKafka, kafkaBrokers } from '../../test/support/kafka.ts';
 export interface BenchRouteOptions {
   readonly topic: string;
   readonly endpointUrl: string;
-  readonly concurrency: number;
+  /** The route's `concurrency`; the route default when absent. */
+  readonly concurrency?: number;
   readonly retry?: RetryPolicyInput;
   /** Per partition (the route's default is 1000). */
   readonly maxInFlight?: number;
+  /** How often the poller reads its progress group (local mode's default when absent). */
+  readonly progressPollMs?: number;
 }
 
 export interface RunningBridge {
   readonly route: Route;
   /** Problems the bridge logged (warnings and errors), for the report. */
   readonly problems: string[];
+  /** The running bridge: its functions' wiring (configured()) and the pollers' state (progress()). */
+  readonly bridge: LocalBridge;
+  /** The route's FIFO queue (what the deliverers read). */
+  readonly queueUrl: string;
   stop(): Promise<void>;
 }
 
@@ -33,7 +41,7 @@ export function benchRoute(options: BenchRouteOptions): Route {
         name: uniqueName('bench'),
         topics: [options.topic],
         endpoint: { type: 'http', url: options.endpointUrl, timeoutMs: 10_000 },
-        concurrency: options.concurrency,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.retry === undefined ? {} : { retry: options.retry }),
         ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
       },
@@ -64,11 +72,16 @@ export async function startBridge(options: BenchRouteOptions): Promise<RunningBr
     kafka: createKafka('bench-bridge'),
     log,
     onFatal: (error) => problems.push(`fatal ${error.message}`),
+    ...(options.progressPollMs === undefined ? {} : { progressPollMs: options.progressPollMs }),
   });
   await bridge.start();
+  const queueUrl = provisioned.routes.get(route.name)?.queue.url;
+  if (queueUrl === undefined) throw new Error(`route ${route.name} was provisioned no queue`);
   return {
     route,
     problems,
+    bridge,
+    queueUrl,
     stop: async () => {
       try {
         await bridge.stop();

@@ -86,8 +86,13 @@ export interface KafkaBridgeProps {
 export const COMMIT_SCHEDULE = Duration.minutes(1);
 /** Discord may ask to wait (429 retry_after): room for a few waits per invocation. */
 const NOTIFY_TIMEOUT = Duration.minutes(2);
-/** The stream trigger waits this long to gather completions into one commit run. */
-export const COMMIT_BATCHING_WINDOW = Duration.seconds(5);
+/**
+ * The stream trigger waits this long to gather ledger entries into one commit run: at most one
+ * run a second per shard while records flow. Measured with `npm run bench:commit`
+ * (docs/benchmarks.md): commit p99 ~3 s at 1 s against ~5 s at 5 s (where the partition sat at
+ * maxInFlight most of a backlog); 0 s cut the latency further but not the time the poller waited.
+ */
+export const COMMIT_BATCHING_WINDOW = Duration.seconds(1);
 
 /**
  * The Kafka-to-endpoint bridge: per route a FIFO queue, DLQ, deliverer, DLQ consumer and alarms

@@ -18,6 +18,7 @@ import {
   deadLetterQueueName,
   deliverConcurrency,
   deliverTimeoutMs,
+  deliverVisibilityMs,
   maxReceiveCount,
   queueName,
   REDRIVE_CONSUMER_ATTEMPTS,
@@ -45,7 +46,11 @@ import { configDelivery } from './config-delivery.ts';
 import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
 import { secretFromRef } from './kafka-access.ts';
 
-/** AWS recommends a queue visibility timeout of at least six times the consuming function's timeout. */
+/**
+ * AWS recommends a queue visibility timeout of at least six times the consuming function's
+ * timeout: kept for the redrive and notifier queues, where a crash blocks nothing else. The
+ * route queue has a shorter one (deliverVisibilityMs).
+ */
 export const VISIBILITY_PER_FUNCTION_TIMEOUT = 6;
 
 /** SQS's longest retention: a record waiting out its retries must never expire from the queue. */
@@ -147,7 +152,8 @@ export class RouteResources extends Construct {
     this.queue = new sqs.Queue(this, 'Queue', {
       ...fifo,
       queueName: queueName(route),
-      visibilityTimeout: visibilityTimeoutFor(timeout),
+      // A crashed invocation blocks its key groups this long (lib/config/derived.ts).
+      visibilityTimeout: Duration.millis(deliverVisibilityMs(route)),
       deadLetterQueue: { queue: this.redriveQueue, maxReceiveCount: maxReceiveCount(route) },
     });
 

@@ -1,18 +1,30 @@
+import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { parsePartitionKey } from '../completion/completion.ts';
+import { parseEntriesPartitionKey } from '../completion/entry.ts';
 import { progressGroupId, type Route } from '../config/index.ts';
 import { type Committer, type RouteCommitResult, routeLag } from './committer.ts';
 
 /**
- * The routes a batch of completion keys touches (`<route>#<topic>#<partition>`). Other items of
- * the table (leases, quarantine markers) and unknown routes are ignored.
+ * The routes a batch of stream keys touches: a ledger entry's key (what deliverers write, once
+ * per batch) or a per-record completion's (replays, the redrive consumer), each parsed by its
+ * own module. Other items of the table (leases, quarantine markers) and unknown routes are
+ * ignored.
  */
 export function routesTouched(routes: readonly Route[], partitionKeys: Iterable<string>): Route[] {
   const touched = new Set<string>();
   for (const key of partitionKeys) {
-    const parsed = parsePartitionKey(key);
-    if (parsed) touched.add(parsed.route);
+    const route = parseEntriesPartitionKey(key) ?? parsePartitionKey(key)?.route;
+    if (route !== undefined) touched.add(route);
   }
   return routes.filter((route) => touched.has(route.name));
+}
+
+/** The routes a stream event's records touch, by each record's partition key (`pk`). */
+export function routesOfStreamEvent(routes: readonly Route[], event: DynamoDBStreamEvent): Route[] {
+  return routesTouched(
+    routes,
+    event.Records.flatMap((r) => (r.dynamodb?.Keys?.pk?.S === undefined ? [] : [r.dynamodb.Keys.pk.S])),
+  );
 }
 
 /**

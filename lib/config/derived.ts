@@ -7,6 +7,7 @@ import {
   MIN_DELIVER_CONCURRENCY,
   REDRIVE_MARGIN,
   SQS_MAX_RECEIVE_COUNT,
+  SQS_MAX_VISIBILITY_MS,
 } from './limits.ts';
 import type { Route } from './schema.ts';
 
@@ -46,6 +47,25 @@ export const REDRIVE_CONSUMER_ATTEMPTS = 10;
 export function deliverTimeoutMs(route: Route): number {
   const seconds = Math.ceil((DELIVER_BATCH_SIZE * route.endpoint.timeoutMs) / 1000) + 30;
   return Math.min(seconds * 1000, LAMBDA_MAX_TIMEOUT_MS);
+}
+
+/**
+ * What the route queue's visibility timeout adds to the deliverer's timeout: the time between
+ * the event source's receive and the invocation's start (a cold start's init, up to 10 s, and
+ * the event source's retries of a throttled invoke), so that a batch still running is never
+ * handed out a second time.
+ */
+export const DELIVER_VISIBILITY_MARGIN_MS = 50_000;
+
+/**
+ * The route queue's visibility timeout: how long a crashed or timed-out invocation blocks its
+ * messages' key groups (docs/deliver.md, "A crashed invocation"). The deliverer's timeout plus
+ * DELIVER_VISIBILITY_MARGIN_MS: 180 s (3 minutes) for the default 10 s endpoint timeout. Not
+ * AWS's general advice of 6x the function timeout (780 s by default, 13 minutes blocked): that
+ * margin is for throttled invokes, which the event source's maximum concurrency avoids.
+ */
+export function deliverVisibilityMs(route: Route): number {
+  return Math.min(deliverTimeoutMs(route) + DELIVER_VISIBILITY_MARGIN_MS, SQS_MAX_VISIBILITY_MS);
 }
 
 /**

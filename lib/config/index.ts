@@ -2,9 +2,11 @@ export { brokerList, defineConfig, defineRoute } from './define.ts';
 export { type ConfigMode, deployBrokerProblem } from './deploy.ts';
 export {
   DELIVER_BATCH_SIZE,
+  DELIVER_VISIBILITY_MARGIN_MS,
   type DeliverConcurrency,
   deliverConcurrency,
   deliverTimeoutMs,
+  deliverVisibilityMs,
   maxReceiveCount,
   REDRIVE_CONSUMER_ATTEMPTS,
 } from './derived.ts';

@@ -4,7 +4,7 @@
 // against these times ("finished" means its completion was written, not that the endpoint
 // answered) and I1's dead letters against the DLQ sends.
 import type { ObservedCall } from '../aws/call-recorder.ts';
-import { decodeRecords } from '../completion/entry.ts';
+import { decodeRecords, parseEntriesPartitionKey } from '../completion/entry.ts';
 import { recordId } from '../envelope/index.ts';
 
 /** A record's completion, written: when the write that holds it was issued. */
@@ -29,7 +29,7 @@ export function finishesOf(call: ObservedCall, route: string): RecordedFinish[] 
   const item = (call.input as { Item?: Record<string, unknown> }).Item;
   if (item === undefined) return [];
   const at = call.startedAt;
-  if (plain(item.pk) === `${route}#entries` && typeof plain(item.records) === 'string') {
+  if (parseEntriesPartitionKey(String(plain(item.pk))) === route && typeof plain(item.records) === 'string') {
     return decodeRecords(String(plain(item.records))).map((r) => ({
       recordId: recordId({ route, topic: r.topic, partition: r.partition, offset: String(r.offset) }),
       at,

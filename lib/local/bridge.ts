@@ -1,14 +1,14 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Kafka } from 'kafkajs';
 import { Archive } from '../archive/archive.ts';
 import { asComponent } from '../aws/call-recorder.ts';
 import { Committer, type PartitionCommit } from '../commit/committer.ts';
 import { CommitLease } from '../commit/lease.ts';
-import { commitRoutes } from '../commit/run.ts';
+import { commitRoutes, routesOfStreamEvent } from '../commit/run.ts';
 import { Ledger } from '../completion/ledger.ts';
 import { CompletionStore } from '../completion/store.ts';
-import { deliverConcurrency, type Route } from '../config/index.ts';
+import type { Route } from '../config/index.ts';
 import { deliverBatch } from '../deliver/batch.ts';
 import { createDeliverer } from '../deliver/create.ts';
 import { DeadLetterEvents } from '../deliver/dead-letter-events.ts';
@@ -17,10 +17,12 @@ import { RedriveConsumer } from '../deliver/redrive.ts';
 import { KafkaOffsets } from '../kafka/offsets.ts';
 import { RoutePoller, type RouteStatus } from '../poller/index.ts';
 import { QuarantineStore } from '../quarantine/quarantine.ts';
+import { ENV } from '../runtime/contract.ts';
 import type { LocalClients } from './clients.ts';
 import { MetricCounters } from './counters.ts';
-import { LocalEventSource } from './event-source.ts';
 import type { Provisioned, RouteResources } from './provision.ts';
+import { FunctionTriggers, type TriggerWorld } from './triggers.ts';
+import { functionWiring, localEnvironment, wiringKey } from './wiring.ts';
 
 /** Where local mode's parts log: warnings and errors always, info when asked for. */
 export interface LocalLog {
@@ -37,8 +39,6 @@ export interface LocalBridgeOptions {
   /** The commit logic's own client (deployed, it is another process); default `kafka`. */
   readonly commitKafka?: Kafka;
   readonly log: LocalLog;
-  /** How often the commit function runs (the deployed one runs on the table's stream). Default 1000. */
-  readonly commitIntervalMs?: number;
   /** How often the poller reads the progress group (backpressure). Default 500. */
   readonly progressPollMs?: number;
   /** Called when a route's poller cannot go on; local mode should stop and say so. */
@@ -84,8 +84,8 @@ export interface RouteProgress {
 interface RunningRoute {
   readonly resources: RouteResources;
   readonly poller: RoutePoller;
-  readonly deliver: LocalEventSource;
-  readonly redrive: LocalEventSource;
+  readonly deliver: FunctionTriggers;
+  readonly redrive: FunctionTriggers;
   readonly counters: MetricCounters;
   partitions: readonly PartitionCommit[];
   /** The poller's last status that had partitions: a stopped poller owns none, but the totals stay meaningful. */
@@ -96,9 +96,10 @@ interface RunningRoute {
  * The whole bridge in one process against the local broker and emulators: per route the
  * poller (as on Fargate), the deliverer behind the local SQS event source on the route's queue
  * (as the Lambda), the redrive consumer on the redrive queue forwarding to the DLQ (as the DLQ
- * Lambda), and the commit function's logic on a timer (instead of the table's stream, which moto
- * serves but would need a stream reader for no gain: the commit walks the table itself).
- * The same library code as deployed; only the wiring differs.
+ * Lambda), and the commit function's logic on the completions table's stream and its schedule.
+ * Every trigger, batch size, concurrency, timeout and queue attribute is the synthesized
+ * template's (provisioned.wiring, lib/local/triggers.ts). The same library code as deployed;
+ * the functions run in this process.
  */
 export class LocalBridge {
   readonly #o: LocalBridgeOptions;
@@ -106,7 +107,7 @@ export class LocalBridge {
   readonly #offsets: KafkaOffsets;
   readonly #committer: Committer;
   readonly #instrument: InvocationHook;
-  #commitTimer: NodeJS.Timeout | undefined;
+  readonly #commit: FunctionTriggers;
   #committing: Promise<void> = Promise.resolve();
   #started = false;
   #stopped = false;
@@ -130,6 +131,30 @@ export class LocalBridge {
     const eventsUrl = options.deadLetterEventsQueueUrl;
     const events =
       eventsUrl === undefined ? {} : { deadLetterEvents: new DeadLetterEvents(clients.sqs, eventsUrl) };
+    const { wiring } = provisioned;
+    const queues = new Map<string, { url: string; arn: string }>();
+    for (const r of provisioned.routes.values()) {
+      queues.set(wiringKey('queue', r.route.name), r.queue);
+      queues.set(wiringKey('redrive', r.route.name), r.redriveQueue);
+      queues.set(wiringKey('dead-letter', r.route.name), r.deadLetterQueue);
+    }
+    const world: TriggerWorld = {
+      sqs: clients.sqs,
+      dynamo: clients.dynamo,
+      streams: clients.streams,
+      tableName: provisioned.tableName,
+      queue: (key) => {
+        const queue = queues.get(key);
+        if (queue === undefined) throw new Error(`LocalBridge: queue ${key} was not provisioned`);
+        return queue;
+      },
+    };
+    const envOf = (key: string) =>
+      localEnvironment(functionWiring(wiring, key), {
+        queueUrl: (queue) => (queue === wiringKey('dead-letter-events') ? eventsUrl : world.queue(queue).url),
+        bucket: provisioned.bucket,
+        table: provisioned.tableName,
+      });
     for (const route of options.routes) {
       const resources = provisioned.routes.get(route.name);
       if (resources === undefined) {
@@ -138,16 +163,21 @@ export class LocalBridge {
         );
       }
       const counters = new MetricCounters();
+      // Each function is built from the environment its template sets, resolved locally.
+      const deliverEnv = envOf(wiringKey('deliver', route.name));
+      const redriveEnv = envOf(wiringKey('dead-letter', route.name));
       const deliverer = createDeliverer({
         route,
-        queueUrl: resources.queue.url,
-        deadLetterQueueUrl: resources.deadLetterQueue.url,
-        bucket: provisioned.bucket,
-        completionTable: provisioned.tableName,
+        queueUrl: need(deliverEnv, ENV.queueUrl),
+        deadLetterQueueUrl: need(deliverEnv, ENV.deadLetterQueueUrl),
+        bucket: need(deliverEnv, ENV.bucket),
+        completionTable: need(deliverEnv, ENV.completionTable),
         clients,
         metrics: counters,
         logger: deliverLog,
-        ...(eventsUrl === undefined ? {} : { deadLetterEventsQueueUrl: eventsUrl }),
+        ...(eventsUrl === undefined
+          ? {}
+          : { deadLetterEventsQueueUrl: need(deliverEnv, ENV.deadLetterEventsQueueUrl) }),
       });
       const redriveConsumer = new RedriveConsumer({
         route,
@@ -156,7 +186,7 @@ export class LocalBridge {
         ledger,
         quarantine: new QuarantineStore(clients.dynamo, provisioned.tableName),
         sqs: clients.sqs,
-        forwardQueueUrl: resources.deadLetterQueue.url,
+        forwardQueueUrl: need(redriveEnv, ENV.forwardQueueUrl),
         ...events,
         metrics: counters,
         logger: deliverLog,
@@ -186,30 +216,60 @@ export class LocalBridge {
           log: options.log,
           onFatal: (error) => options.onFatal?.(error),
         }),
-        deliver: new LocalEventSource({
-          sqs: clients.sqs,
-          queueUrl: resources.queue.url,
-          queueArn: resources.queue.arn,
-          handler: (event: SQSEvent, context: Context) =>
-            instrument('deliver', event.Records, () =>
-              deliverBatch(event, context, deliverer, { sqs: clients.sqs, queueUrl: resources.queue.url }),
-            ),
-          concurrency: options.deliverInvocations ?? deliverConcurrency(route).invocations,
-          functionTimeoutMs: resources.deliverTimeoutMs,
-          onError: onError('deliver batch'),
-        }),
-        redrive: new LocalEventSource({
-          sqs: clients.sqs,
-          queueUrl: resources.redriveQueue.url,
-          queueArn: resources.redriveQueue.arn,
-          handler: (event: SQSEvent, context: Context) =>
-            instrument('redrive', event.Records, () => redriveBatch(event, context, redriveConsumer)),
-          concurrency: 1,
-          functionTimeoutMs: 60_000,
-          onError: onError('redrive batch'),
-        }),
+        deliver: new FunctionTriggers(
+          wiring,
+          wiringKey('deliver', route.name),
+          world,
+          {
+            sqs: (event: SQSEvent, context: Context) =>
+              instrument('deliver', event.Records, () =>
+                deliverBatch(event, context, deliverer, { sqs: clients.sqs, queueUrl: resources.queue.url }),
+              ),
+          },
+          onError('deliver batch'),
+          {
+            environment: deliverEnv,
+            ...(options.deliverInvocations === undefined ? {} : { concurrency: options.deliverInvocations }),
+          },
+        ),
+        redrive: new FunctionTriggers(
+          wiring,
+          wiringKey('dead-letter', route.name),
+          world,
+          {
+            sqs: (event: SQSEvent, context: Context) =>
+              instrument('redrive', event.Records, () => redriveBatch(event, context, redriveConsumer)),
+          },
+          onError('redrive batch'),
+          { environment: redriveEnv },
+        ),
       });
     }
+    // The commit function: the table's stream and the schedule, one invocation at a time
+    // (its reserved concurrency), each run committing the routes its trigger names.
+    const commit = (routes: () => readonly Route[]) => () =>
+      (this.#committing = this.#commitOnce(routes()).catch((error: unknown) => {
+        // The next run starts again from Kafka's offsets, as the deployed function does after a failure.
+        this.#o.log.warn('commit run failed; the next trigger retries', { error: messageOf(error) });
+        throw error;
+      }));
+    const ours = () => this.#routes.map((r) => r.resources.route);
+    this.#commit = new FunctionTriggers(
+      wiring,
+      wiringKey('commit'),
+      world,
+      {
+        stream: (event: DynamoDBStreamEvent) => commit(() => routesOfStreamEvent(ours(), event))(),
+        schedule: () => commit(ours)(),
+      },
+      // A run's own failures (AggregateError) are logged above; what else fails (the stream
+      // reader, a timeout, a dropped batch) must not pass silently: it looks like slow commits.
+      (error) => {
+        if (!(error instanceof AggregateError))
+          this.#o.log.warn('commit trigger failed', { error: messageOf(error) });
+      },
+      { environment: envOf(wiringKey('commit')) },
+    );
   }
 
   /** Starts every route's consumers first, then its poller, then the commit loop. */
@@ -222,10 +282,11 @@ export class LocalBridge {
       // Each part runs as the component it is when deployed, so recorded AWS calls name its role.
       for (const running of this.#routes) {
         const route = running.resources.route.name;
-        asComponent({ component: 'deliverer', route }, () => running.deliver.start());
-        asComponent({ component: 'dlq', route }, () => running.redrive.start());
+        await asComponent({ component: 'deliverer', route }, () => running.deliver.start());
+        await asComponent({ component: 'dlq', route }, () => running.redrive.start());
         await asComponent({ component: 'poller' }, () => running.poller.start());
       }
+      await asComponent({ component: 'commit' }, () => this.#commit.start());
     } catch (error) {
       // Consumers that joined their group and running event sources must not outlive the failure.
       await this.stop().catch((stopError: unknown) => {
@@ -233,7 +294,11 @@ export class LocalBridge {
       });
       throw error;
     }
-    this.#scheduleCommit();
+  }
+
+  /** What each function runs with, as this bridge configured it (test/e2e/local-wiring.test.ts). */
+  configured() {
+    return [...this.#routes.flatMap((r) => [r.deliver, r.redrive]), this.#commit].map((t) => t.describe());
   }
 
   /**
@@ -244,14 +309,14 @@ export class LocalBridge {
   async stop(): Promise<void> {
     if (!this.#started || this.#stopped) return;
     this.#stopped = true;
-    clearTimeout(this.#commitTimer);
     const problems: unknown[] = [];
     const settle = async (results: Promise<PromiseSettledResult<unknown>[]>) => {
       for (const result of await results) if (result.status === 'rejected') problems.push(result.reason);
     };
     await settle(Promise.allSettled(this.#routes.map((r) => r.poller.stop())));
     await settle(Promise.allSettled(this.#routes.flatMap((r) => [r.deliver.stop(), r.redrive.stop()])));
-    await this.#committing;
+    await this.#commit.stop();
+    await this.#committing.catch(() => undefined);
     try {
       await this.commitNow();
     } catch (error) {
@@ -263,7 +328,8 @@ export class LocalBridge {
 
   /** Runs the commit function's logic once for every route; throws when a route failed. */
   async commitNow(): Promise<void> {
-    const run = this.#commitOnce();
+    await this.#committing.catch(() => undefined);
+    const run = this.#commitOnce(this.#routes.map((r) => r.resources.route));
     this.#committing = run.catch(() => undefined);
     await run;
   }
@@ -282,14 +348,10 @@ export class LocalBridge {
     });
   }
 
-  async #commitOnce(): Promise<void> {
+  async #commitOnce(routes: readonly Route[]): Promise<void> {
+    if (routes.length === 0) return;
     const { results, failures } = await asComponent({ component: 'commit' }, () =>
-      this.#instrument('commit', [], () =>
-        commitRoutes(
-          this.#committer,
-          this.#routes.map((r) => r.resources.route),
-        ),
-      ),
+      this.#instrument('commit', [], () => commitRoutes(this.#committer, routes)),
     );
     for (const result of results) {
       if (result.status !== 'committed') continue;
@@ -302,19 +364,6 @@ export class LocalBridge {
         `commit failed for route(s) ${failures.map((f) => `${f.route} (${messageOf(f.error)})`).join(', ')}`,
       );
     }
-  }
-
-  #scheduleCommit(): void {
-    this.#commitTimer = setTimeout(() => {
-      this.#committing = this.#commitOnce()
-        .catch((error: unknown) => {
-          // The next run starts again from Kafka's offsets, as the deployed function does after a failure.
-          this.#o.log.warn('commit run failed; retrying on the next tick', { error: messageOf(error) });
-        })
-        .finally(() => {
-          if (!this.#stopped) this.#scheduleCommit();
-        });
-    }, this.#o.commitIntervalMs ?? 1_000);
   }
 
   #deliverLogger(): DeliverLogger {
@@ -339,6 +388,13 @@ async function redriveBatch(
     new SqsFifoPartialProcessorAsync(),
     { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
   );
+}
+
+/** A variable the template sets on the function; its absence fails naming it. */
+function need(environment: Readonly<Record<string, string>>, name: string): string {
+  const value = environment[name];
+  if (value === undefined) throw new Error(`LocalBridge: the template sets no ${name} here`);
+  return value;
 }
 
 function messageOf(error: unknown): string {

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -11,6 +12,8 @@ export interface LocalClients {
   readonly sqs: SQSClient;
   readonly s3: S3Client;
   readonly dynamo: DynamoDBClient;
+  /** The completions table's stream (the commit function's trigger), where DynamoDB answers. */
+  readonly streams: DynamoDBStreamsClient;
   readonly secrets: SecretsManagerClient;
   readonly lambda: LambdaClient;
 }
@@ -71,6 +74,7 @@ export function localClients(endpoints: LocalEndpoints = localEndpoints()): Loca
     sqs: record(createPollerSqsClient({ ...base, endpoint: endpoints.sqs })),
     s3: record(new S3Client({ ...base, endpoint: endpoints.aws, forcePathStyle: true })),
     dynamo: record(new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb })),
+    streams: new DynamoDBStreamsClient({ ...base, endpoint: endpoints.dynamodb }),
     secrets: record(new SecretsManagerClient({ ...base, endpoint: endpoints.aws })),
     lambda: record(new LambdaClient({ ...base, endpoint: endpoints.aws })),
   };
@@ -80,6 +84,7 @@ export function destroyClients(clients: LocalClients): void {
   clients.sqs.destroy();
   clients.s3.destroy();
   clients.dynamo.destroy();
+  clients.streams.destroy();
   clients.secrets.destroy();
   clients.lambda.destroy();
 }

@@ -8,6 +8,75 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
+/** Lambda's payload limit for a synchronous invocation (what an event source mapping makes). */
+export const LAMBDA_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/**
+ * A function's concurrent executions: its reserved concurrency, shared by every trigger of the
+ * function (a stream and a schedule of the commit function), as Lambda counts them.
+ */
+export class Slots {
+  readonly size: number;
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.size = size;
+    this.#free = size;
+  }
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free -= 1;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next === undefined) this.#free += 1;
+      else next();
+    }
+  }
+}
+
+/** The invocation's outcome: Lambda's own errors for a timeout or an event over the payload limit. */
+export class InvocationError extends Error {}
+
+/**
+ * One invocation as Lambda makes it: an event over the payload limit is refused before the
+ * function runs, and an invocation still running at the function's timeout is abandoned (Lambda
+ * stops it; here its promise is left to settle unobserved) and fails with Lambda's message.
+ */
+export async function invokeAsLambda<T>(
+  event: unknown,
+  timeoutMs: number,
+  invoke: (context: Context) => Promise<T>,
+  functionName = 'local-event-source',
+): Promise<T> {
+  const bytes = Buffer.byteLength(JSON.stringify(event));
+  if (bytes > LAMBDA_INVOKE_PAYLOAD_BYTES) {
+    throw new InvocationError(
+      `${functionName}: event of ${bytes} bytes exceeds Lambda's ${LAMBDA_INVOKE_PAYLOAD_BYTES}-byte invoke payload limit (RequestEntityTooLargeException); not invoked`,
+    );
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new InvocationError(
+            `${functionName}: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  const running = invoke(lambdaContext(functionName, timeoutMs));
+  running.catch(() => undefined);
+  try {
+    return await Promise.race([running, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface LocalEventSourceOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
@@ -16,6 +85,12 @@ export interface LocalEventSourceOptions {
   readonly handler: SqsBatchHandler;
   /** At most 10 for FIFO, like Lambda's event source. */
   readonly batchSize?: number;
+  /** The mapping's MaximumBatchingWindowInSeconds, in ms: receives gather a batch this long. Default 0. */
+  readonly batchingWindowMs?: number;
+  /** FunctionResponseTypes has ReportBatchItemFailures; without it a returned list is ignored. Default true. */
+  readonly reportBatchItemFailures?: boolean;
+  /** The function's reserved concurrency, when it has one (shared with its other triggers). */
+  readonly slots?: Slots;
   /** Long polling wait per receive, in seconds. */
   readonly waitTimeSeconds?: number;
   /** Batches processed at once (Lambda's concurrency); SQS FIFO keeps a group in one batch at a time. */
@@ -44,10 +119,24 @@ export class LocalEventSource {
 
   constructor(options: LocalEventSourceOptions) {
     const batchSize = options.batchSize ?? 10;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
-      throw new RangeError(`batchSize must be 1-10 for a FIFO queue, got ${batchSize}`);
+    const fifo = options.queueUrl.endsWith('.fifo');
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > (fifo ? 10 : 10_000)) {
+      throw new RangeError(`batchSize must be 1-${fifo ? 10 : 10_000} for this queue, got ${batchSize}`);
     }
     this.#o = options;
+  }
+
+  /** What this event source runs with (compared with the template by test/e2e/local-wiring.test.ts). */
+  get settings() {
+    return {
+      queueUrl: this.#o.queueUrl,
+      batchSize: this.#o.batchSize ?? 10,
+      batchingWindowMs: this.#o.batchingWindowMs ?? 0,
+      concurrency: this.#o.concurrency ?? 1,
+      functionTimeoutMs: this.#o.functionTimeoutMs ?? 30_000,
+      reportBatchItemFailures: this.#o.reportBatchItemFailures ?? true,
+      reservedConcurrency: this.#o.slots?.size,
+    };
   }
 
   start(): void {
@@ -66,27 +155,48 @@ export class LocalEventSource {
     this.#loops = [];
   }
 
+  /** Receives up to a batch, for at most the batching window once the first message came. */
+  async #receive(): Promise<Message[]> {
+    const size = this.#o.batchSize ?? 10;
+    const windowEnds = Date.now() + (this.#o.batchingWindowMs ?? 0);
+    const messages: Message[] = [];
+    do {
+      const out = await this.#o.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.#o.queueUrl,
+          MaxNumberOfMessages: Math.min(10, size - messages.length),
+          WaitTimeSeconds: messages.length === 0 ? (this.#o.waitTimeSeconds ?? 1) : 1,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+        { abortSignal: this.#abort.signal },
+      );
+      messages.push(...(out.Messages ?? []));
+      if (messages.length === 0) return messages;
+    } while (messages.length < size && Date.now() < windowEnds && this.#running);
+    return messages;
+  }
+
   /** Receives and processes one batch; returns how many messages it held (0 when the queue was empty). */
   async pollOnce(): Promise<number> {
-    const out = await this.#o.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.#o.queueUrl,
-        MaxNumberOfMessages: this.#o.batchSize ?? 10,
-        WaitTimeSeconds: this.#o.waitTimeSeconds ?? 1,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-      { abortSignal: this.#abort.signal },
-    );
-    const messages = out.Messages ?? [];
+    const messages = await this.#receive();
     if (messages.length === 0) return 0;
     const records = messages.map((message) => this.#record(message));
+    const timeoutMs = this.#o.functionTimeoutMs ?? 30_000;
+    const invoke = () =>
+      invokeAsLambda({ Records: records }, timeoutMs, (context) =>
+        this.#o.handler({ Records: records }, context),
+      );
     let failed: Set<string>;
     try {
-      const response = await this.#o.handler({ Records: records }, this.#context());
-      failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+      const response = await (this.#o.slots === undefined ? invoke() : this.#o.slots.run(invoke));
+      failed =
+        this.#o.reportBatchItemFailures === false
+          ? new Set()
+          : new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch (error) {
-      // Like Lambda: a failed invocation deletes nothing; every message comes back.
+      // Like Lambda: a failed, timed-out or refused invocation deletes nothing; every message
+      // comes back after the queue's visibility timeout.
       this.#o.onError?.(error);
       return messages.length;
     }
@@ -156,10 +266,6 @@ export class LocalEventSource {
       eventSourceARN: this.#o.queueArn,
       awsRegion: this.#o.region ?? 'us-east-1',
     };
-  }
-
-  #context(): Context {
-    return lambdaContext('local-event-source', this.#o.functionTimeoutMs ?? 30_000);
   }
 }
 

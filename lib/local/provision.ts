@@ -8,21 +8,11 @@ import {
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
 import { completionTableDefinition } from '../completion/table.ts';
-import {
-  type BridgeConfig,
-  deadLetterQueueName,
-  deliverTimeoutMs,
-  maxReceiveCount,
-  queueName,
-  REDRIVE_CONSUMER_ATTEMPTS,
-  type Route,
-  redriveQueueName,
-} from '../config/index.ts';
+import type { BridgeConfig, Route } from '../config/index.ts';
 import type { LocalClients } from './clients.ts';
 import { LocalModeError } from './errors.ts';
-
-/** SQS's longest retention: a record waiting out its retries must never expire. */
-const RETENTION_SECONDS = 14 * 24 * 3600;
+import { deployedWiring } from './template.ts';
+import { queueWiring, type Wiring, wiringKey } from './wiring.ts';
 
 export const DEFAULT_LOCAL_TABLE = 'kafka-bridge-completions';
 export const DEFAULT_LOCAL_BUCKET = 'kafka-bridge-local';
@@ -43,20 +33,41 @@ export interface RouteResources {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly redriveQueue: Queue;
-  /** The deliverer's function timeout (ms): what the event source's context counts down from. */
-  readonly deliverTimeoutMs: number;
 }
 
 export interface Provisioned {
   readonly tableName: string;
   readonly bucket: string;
   readonly routes: ReadonlyMap<string, RouteResources>;
+  /** What the stack the config deploys wires (lib/local/template.ts): the runners take it from here. */
+  readonly wiring: Wiring;
 }
+
+/**
+ * Queue attributes ElasticMQ accepts and neither keeps nor returns: retention (14 days; no
+ * local run lasts that long), the maximum message size (the poller sizes its messages itself)
+ * and high-throughput FIFO (docs/testing.md).
+ */
+export const NOT_EMULATED_QUEUE_ATTRIBUTES: readonly string[] = [
+  'MessageRetentionPeriod',
+  'MaximumMessageSize',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+];
+
+/** Attributes SQS sets only when it creates a queue. */
+const CREATE_ONLY = new Set([
+  'FifoQueue',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+  'ContentBasedDeduplication',
+]);
 
 /**
  * Creates in the emulators what every route of the config needs: the completions table (with
  * its stream), the bucket (archive and claim checks), and per route its FIFO queue, FIFO DLQ
- * and FIFO redrive queue, the queue redriving into the redrive queue after maxReceiveCount.
+ * and FIFO redrive queue, each with the attributes the synthesized template gives it
+ * (visibility, retention, maximum size, the redrive policy to its local target).
  * Idempotent: what exists is kept, and the queues' attributes are set again, so a changed
  * retry.attempts takes effect on the next start.
  */
@@ -67,36 +78,36 @@ export async function provision(
 ): Promise<Provisioned> {
   const tableName = options.tableName ?? DEFAULT_LOCAL_TABLE;
   const bucket = options.bucket ?? DEFAULT_LOCAL_BUCKET;
+  const wiring = await deployedWiring(config);
   await ensureTable(clients, tableName);
   await ensureBucket(clients, bucket);
   const routes = new Map<string, RouteResources>();
+  const made = new Map<string, Queue>();
+  // A queue's redrive target first: its ARN goes into the queue's redrive policy.
+  const ensure = async (key: string): Promise<Queue> => {
+    const known = made.get(key);
+    if (known !== undefined) return known;
+    const wired = queueWiring(wiring, key);
+    const target = wired.redrive === undefined ? undefined : await ensure(wired.redrive.target);
+    const attributes: Record<string, string> = { ...wired.attributes };
+    if (wired.redrive !== undefined && target !== undefined)
+      attributes.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: target.arn,
+        maxReceiveCount: wired.redrive.maxReceiveCount,
+      });
+    const queue = await ensureQueue(clients, wired.name ?? key, attributes);
+    made.set(key, queue);
+    return queue;
+  };
   for (const route of config.routes) {
-    const deadLetterQueue = await ensureQueue(clients, deadLetterQueueName(route), {
-      MessageRetentionPeriod: String(RETENTION_SECONDS),
+    routes.set(route.name, {
+      route,
+      queue: await ensure(wiringKey('queue', route.name)),
+      deadLetterQueue: await ensure(wiringKey('dead-letter', route.name)),
+      redriveQueue: await ensure(wiringKey('redrive', route.name)),
     });
-    const redriveQueue = await ensureQueue(clients, redriveQueueName(route), {
-      MessageRetentionPeriod: String(RETENTION_SECONDS),
-      VisibilityTimeout: '60',
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: deadLetterQueue.arn,
-        maxReceiveCount: REDRIVE_CONSUMER_ATTEMPTS,
-      }),
-    });
-    const timeoutMs = deliverTimeoutMs(route);
-    const queue = await ensureQueue(clients, queueName(route), {
-      MessageRetentionPeriod: String(RETENTION_SECONDS),
-      // Only a crashed or timed-out invocation leaves a message to this timeout (the deliverer
-      // sets its own backoff on failures). The stack uses 6x the function timeout; locally the
-      // function timeout itself, so a message of a run killed with Ctrl-C comes back sooner.
-      VisibilityTimeout: String(timeoutMs / 1000),
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: redriveQueue.arn,
-        maxReceiveCount: maxReceiveCount(route),
-      }),
-    });
-    routes.set(route.name, { route, queue, deadLetterQueue, redriveQueue, deliverTimeoutMs: timeoutMs });
   }
-  return { tableName, bucket, routes };
+  return { tableName, bucket, routes, wiring };
 }
 
 async function ensureTable(clients: LocalClients, tableName: string): Promise<void> {
@@ -161,21 +172,14 @@ async function ensureQueue(
     }
   }
   if (url === undefined) {
+    // High throughput mode as deployed is accepted and ignored by ElasticMQ (docs/testing.md).
     const created = await clients.sqs.send(
-      new CreateQueueCommand({
-        QueueName: name,
-        Attributes: {
-          FifoQueue: 'true',
-          // High throughput mode, as deployed (accepted and ignored by ElasticMQ, see docs/testing.md).
-          DeduplicationScope: 'messageGroup',
-          FifoThroughputLimit: 'perMessageGroupId',
-          ...attributes,
-        },
-      }),
+      new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
     );
     url = created.QueueUrl;
   } else {
-    await clients.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
+    const mutable = Object.fromEntries(Object.entries(attributes).filter(([n]) => !CREATE_ONLY.has(n)));
+    await clients.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: mutable }));
   }
   if (url === undefined)
     throw new LocalModeError(
@@ -183,8 +187,19 @@ async function ensureQueue(
       'restart the emulators: npm run infra:down && npm run infra:up',
     );
   const got = await clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }),
   );
+  // What the emulator did not take as the template gives it stops the run, naming it, unless
+  // it is one it is known to ignore (listed in docs/deploy.md, "only an account can verify").
+  for (const [attribute, value] of Object.entries(attributes)) {
+    const held = got.Attributes?.[attribute as QueueAttributeName];
+    if (attribute === 'RedrivePolicy' || held === value || NOT_EMULATED_QUEUE_ATTRIBUTES.includes(attribute))
+      continue;
+    throw new LocalModeError(
+      `queue ${name}: the emulator holds ${attribute}=${held ?? '(nothing)'}, the template sets ${value}`,
+      'the local run cannot reproduce this setting; see docs/deploy.md, "only an account can verify"',
+    );
+  }
   const arn = got.Attributes?.QueueArn;
   if (arn === undefined)
     throw new LocalModeError(

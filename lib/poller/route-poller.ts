@@ -43,7 +43,8 @@ export type { ConsumerRestartPolicy } from './consumer-config.ts';
 export type { PartitionStatus, PauseReason, PollerLog, RouteStatus } from './owned.ts';
 export type { RoutePollerOptions } from './route-poller-options.ts';
 
-const DEFAULT_PROGRESS_POLL_MS = 1_000;
+/** How often the poller reads its progress group when deployed (PROGRESS_POLL_MS unset). */
+export const DEFAULT_PROGRESS_POLL_MS = 1_000;
 
 export class RoutePoller {
   readonly route: Route;

@@ -109,8 +109,8 @@ describe('alarms of the synthesized template, over the metrics the shipped code 
 
     // The DLQ consumer's S3 hangs: its invocation outlives the function's timeout (DeadLetterErrors).
     const deadLetter = shipped.deadLetter(world);
-    await run.fn(deadLetter, 'sqs', { AWS_ENDPOINT_URL_S3: new URL(hole.url).origin });
-    let commit = await run.fn(shipped.commit(world), 'schedule');
+    await run.fn(shipped, deadLetter, world, { AWS_ENDPOINT_URL_S3: new URL(hole.url).origin });
+    let commit = await run.fn(shipped, shipped.commit(world), world);
     const poller = await run.poller(shipped.poller(world), POLLER_METRICS_INTERVAL_MS);
     const from = Date.now();
 
@@ -137,7 +137,7 @@ describe('alarms of the synthesized template, over the metrics the shipped code 
     // A deliverer whose DynamoDB refuses connections fails its invocation (DeliverErrors) and is
     // killed: the record it held stays invisible for the queue's visibility timeout.
     const deliver = shipped.deliver(world);
-    const broken = await run.fn(deliver, 'sqs', { AWS_ENDPOINT_URL_DYNAMODB: REFUSED });
+    const broken = await run.fn(shipped, deliver, world, { AWS_ENDPOINT_URL_DYNAMODB: REFUSED });
     await produce('probe');
     const failed =
       (fn: string | undefined) =>
@@ -149,7 +149,7 @@ describe('alarms of the synthesized template, over the metrics the shipped code 
       30_000,
     );
     await run.stop(broken);
-    await run.fn(deliver, 'sqs');
+    await run.fn(shipped, deliver, world);
     // The hole at the head of the partition: later records finish, the commit cannot pass it.
     await produce('stuck');
     await produce('early', 10);
@@ -167,7 +167,7 @@ describe('alarms of the synthesized template, over the metrics the shipped code 
     // A silent poller, and a commit function that fails (its DynamoDB refuses connections).
     await run.stop(poller);
     await run.stop(commit);
-    commit = await run.fn(shipped.commit(world), 'schedule', { AWS_ENDPOINT_URL_DYNAMODB: REFUSED });
+    commit = await run.fn(shipped, shipped.commit(world), world, { AWS_ENDPOINT_URL_DYNAMODB: REFUSED });
     const silentFrom = Date.now();
     await sleep(12 * minute);
     // The DLQ consumer's invocation times out after the function's timeout (one minute).

@@ -154,7 +154,6 @@ for (const kind of AUTH_KINDS) {
         kafka: await recording('poller'),
         commitKafka: await recording('committer'),
         log,
-        commitIntervalMs: 300,
       });
       await bridge.start();
       try {

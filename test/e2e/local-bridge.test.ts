@@ -165,7 +165,6 @@ describe('LocalBridge', () => {
       provisioned,
       kafka,
       log,
-      commitIntervalMs: 300,
     });
     await bridge.start();
     try {

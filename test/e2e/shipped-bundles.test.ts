@@ -60,24 +60,10 @@ after(async () => {
   if (outdir !== '') rmSync(outdir, { recursive: true, force: true });
 });
 
-/** A function's process: its bundle under the runner, its trigger reproduced. */
-function runFunction(fn: ShippedFunction, trigger: 'sqs' | 'schedule'): Promise<ChildProcess> {
-  const env: NodeJS.ProcessEnv = {
-    ...fn.environment,
-    RUNNER_BUNDLE: fn.bundle,
-    RUNNER_TRIGGER: trigger,
-    RUNNER_TIMEOUT_MS: String(fn.timeoutMs),
-    RUNNER_EVERY_MS: '500',
-    ...(fn.source === undefined
-      ? {}
-      : {
-          RUNNER_QUEUE_URL: fn.source.queueUrl,
-          RUNNER_QUEUE_ARN: fn.source.queueArn,
-          RUNNER_CONCURRENCY: String(fn.source.concurrency),
-        }),
-  };
+/** A function's process: its bundle under the runner, every trigger the template gives it. */
+function runFunction(shipped: ShippedApp, fn: ShippedFunction, world: LocalWorld): Promise<ChildProcess> {
   // The bundle's own source maps, as NODE_OPTIONS=--enable-source-maps does on Lambda.
-  return startProcess(['--enable-source-maps', RUNNER], env, /runner ready/, logs);
+  return startProcess(['--enable-source-maps', RUNNER], shipped.runnerEnv(fn, world), /runner ready/, logs);
 }
 
 describe('the synthesized bundles, run', () => {
@@ -136,10 +122,15 @@ describe('the synthesized bundles, run', () => {
 
     const deliver = shipped.deliver(world);
     assert.ok(deliver.bundle.startsWith(outdir), 'the deliverer runs the asset in cdk.out');
-    assert.equal(deliver.source?.queueUrl, own.queue.url, "the deliverer reads the route's queue");
-    children.push(await runFunction(deliver, 'sqs'));
-    children.push(await runFunction(shipped.deadLetter(world), 'sqs'));
-    children.push(await runFunction(shipped.commit(world), 'schedule'));
+    assert.equal(
+      shipped.localQueues(world)[`${name}:queue`]?.url,
+      own.queue.url,
+      "the deliverer's mapping reads the route's queue",
+    );
+    children.push(await runFunction(shipped, deliver, world));
+    children.push(await runFunction(shipped, shipped.deadLetter(world), world));
+    // The commit function from the table's stream and its schedule, as deployed.
+    children.push(await runFunction(shipped, shipped.commit(world), world));
     const poller = shipped.poller(world);
     assert.ok(poller.bundle.startsWith(outdir), 'the poller runs the image context in cdk.out');
     children.push(

@@ -59,7 +59,7 @@ test('poison records and a pointer to a missing S3 object: dead-lettered or park
     const poison = new Set(['13', '47']);
     run.script = (request) =>
       poison.has(request.offset) ? { status: 422, body: 'unprocessable' } : { status: 200, body: 'ok' };
-    run.startConsumers();
+    await run.startConsumers();
     await run.startPoller();
     await run.waitCommitted(60_000);
     await run.stopPoller();
@@ -113,7 +113,7 @@ test('keys over 128 characters, with every punctuation character, and binary val
     for (let i = 0; i < 90; i += 1)
       messages.push({ key: keys[i % keys.length] ?? '', value: binaryValue(i) });
     await run.produceMessages(messages);
-    run.startConsumers();
+    await run.startConsumers();
     await run.startPoller();
     await run.waitCommitted(60_000);
     await run.stopPoller();

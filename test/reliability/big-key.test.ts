@@ -51,7 +51,7 @@ test(`a key with ${BIG} records among ${SINGLES} single-record keys, endpoint fa
     }
     const started = Date.now();
     await run.produceMessages(messages);
-    run.startConsumers();
+    await run.startConsumers();
     await run.startPoller();
     const report = await finishRun(run, `big key (${BIG} + ${SINGLES} single keys)`, COMMIT_TIMEOUT_MS);
     const seconds = (Date.now() - started) / 1000;

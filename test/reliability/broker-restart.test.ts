@@ -67,7 +67,7 @@ test('broker stopped and started again mid-stream: the poller rides through, not
   try {
     run.script = () => ({ status: 200, body: 'ok', delayMs: 5 });
     await run.produce(150, 30);
-    run.startConsumers();
+    await run.startConsumers();
     // A poller that exits by itself is replaced at once, as Fargate restarts the task; each
     // exit is reported, and more than one fails the test (a crash loop).
     const exits: string[] = [];

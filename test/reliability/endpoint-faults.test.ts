@@ -21,7 +21,7 @@ test('5xx bursts: every record delivered once, in key order, within maxInFlight'
       return { status: 200, body: 'ok' };
     };
     await run.produce(200, 25);
-    run.startConsumers();
+    await run.startConsumers();
     await run.startPoller();
     await run.waitCommitted(50_000);
     await run.stopPoller();
@@ -60,7 +60,7 @@ test('slow answers and answers after the request timeout: duplicates only where 
       return { status: 200, body: 'ok' };
     };
     await run.produce(120, 20);
-    run.startConsumers();
+    await run.startConsumers();
     await run.startPoller();
     await run.waitCommitted(50_000);
     await run.stopPoller();

@@ -34,7 +34,7 @@ test('garbage answers and connection resets: retried until delivered, a cut 200 
       return { status: 200, body: 'ok' };
     };
     await run.produce(120, 20);
-    run.startConsumers();
+    await run.startConsumers();
     await run.startPoller();
     const report = await finishRun(run, 'endpoint garbage and resets', 90_000, {
       allowProblems: [DELIVERY_FAILURES],
@@ -79,7 +79,7 @@ test('an endpoint that hangs: timeouts, backoff, delivery after it recovers, a d
       { key: 'stuck', value: '{"n":"stuck-1"}' },
       { key: 'stuck', value: '{"n":"stuck-2"}' },
     ]);
-    run.startConsumers();
+    await run.startConsumers();
     await run.startPoller();
     const report = await finishRun(run, 'endpoint hangs, recovers; one key never answered', 90_000, {
       allowProblems: [DELIVERY_FAILURES, DEAD_LETTERED],
@@ -125,7 +125,7 @@ test('a TCP port that accepts and never reads: large and small requests time out
       await run.produceMessages([
         { key: `key-${i}`, value: i % 2 === 0 ? Buffer.alloc(2 * 1_048_576, i) : JSON.stringify({ n: i }) },
       ]);
-    run.startConsumers();
+    await run.startConsumers();
     await run.startPoller();
     const report = await finishRun(run, 'endpoint accepts TCP and never reads', 90_000, {
       allowProblems: [DELIVERY_FAILURES, DEAD_LETTERED],

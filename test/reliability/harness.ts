@@ -1,12 +1,15 @@
 // One route of the bridge wired for fault tests against the real broker and emulators: the
 // deliverer behind the local SQS event source, the redrive consumer, the commit function's logic
-// on a timer (sampling the committed offsets for I4), and the poller either in process (sampling
-// its in-flight counts for I6) or as a child process running functions/poller.ts (to SIGKILL it).
-// The same wiring as lib/local/bridge.ts, opened up so a test can kill or wrap one part.
+// on the table's stream and its schedule (sampling the committed offsets for I4), and the poller
+// either in process (sampling its in-flight counts for I6) or as a child process running
+// functions/poller.ts (to SIGKILL it). Every trigger, queue attribute and timeout is the
+// synthesized template's (lib/local/triggers.ts), as in lib/local/bridge.ts, opened up so a test
+// can kill or wrap one part.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before } from 'node:test';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { Archive } from '../../lib/archive/archive.ts';
@@ -37,8 +40,9 @@ import { requestValueDigest } from '../../lib/invariants/values.ts';
 import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
 import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
 import { MetricCounters } from '../../lib/local/counters.ts';
-import { LocalEventSource } from '../../lib/local/event-source.ts';
 import { type Provisioned, provision, type RouteResources } from '../../lib/local/provision.ts';
+import { FunctionTriggers, type TriggerWorld } from '../../lib/local/triggers.ts';
+import { queueWiring, wiringKey } from '../../lib/local/wiring.ts';
 import { RoutePoller } from '../../lib/poller/index.ts';
 import { QuarantineStore } from '../../lib/quarantine/quarantine.ts';
 import { assertReachable, awsEndpoint, uniqueName as awsUniqueName, sqsEndpoint } from '../support/aws.ts';
@@ -116,11 +120,10 @@ export class ReliabilityRun {
   readonly #childSamplers = new Map<ChildProcess, NodeJS.Timeout>();
   /** The health port each child poller logged (GET /health shows its partitions). */
   readonly healthPorts = new WeakMap<ChildProcess, number>();
-  #deliver: LocalEventSource | undefined;
-  #redrive: LocalEventSource | undefined;
+  #deliver: FunctionTriggers | undefined;
+  #redrive: FunctionTriggers | undefined;
+  #commit: FunctionTriggers | undefined;
   #poller: RoutePoller | undefined;
-  #commitTimer: NodeJS.Timeout | undefined;
-  #committing: Promise<void> = Promise.resolve();
   #sampleTimer: NodeJS.Timeout | undefined;
   #producer: Producer | undefined;
   #stopped = false;
@@ -213,7 +216,7 @@ export class ReliabilityRun {
       crashCommitStateWrites?: number;
       failKafkaCommits?: number;
     } = {},
-  ): void {
+  ): Promise<void> {
     let commitDynamo = this.#clients.dynamo;
     let stateCrashes = options.crashCommitStateWrites ?? 0;
     if (stateCrashes > 0) {
@@ -329,35 +332,83 @@ export class ReliabilityRun {
       metrics: counters,
       logger: log,
     });
-    this.#deliver = new LocalEventSource({
+    const world: TriggerWorld = {
       sqs: clients.sqs,
-      queueUrl: resources.queue.url,
-      queueArn: resources.queue.arn,
-      handler: (event, context) => this.deliverHandler(event, context),
-      concurrency: route.concurrency,
-      functionTimeoutMs: resources.deliverTimeoutMs,
-      onError: (error) => this.problems.push(`deliver batch failed: ${messageOf(error)}`),
-    });
-    this.#redrive = new LocalEventSource({
-      sqs: clients.sqs,
-      queueUrl: resources.redriveQueue.url,
-      queueArn: resources.redriveQueue.arn,
-      handler: (event: SQSEvent, context: Context) =>
-        processPartialResponse(
-          event,
-          (record: SQSRecord) => redriveConsumer.process(record),
-          new SqsFifoPartialProcessorAsync(),
-          { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
+      dynamo: this.#clients.dynamo,
+      streams: this.#clients.streams,
+      tableName: provisioned.tableName,
+      queue: (key) => {
+        const queues = new Map([
+          [wiringKey('queue', route.name), resources.queue],
+          [wiringKey('redrive', route.name), resources.redriveQueue],
+        ]);
+        const queue = queues.get(key);
+        if (queue === undefined) throw new Error(`the reliability run has no queue ${key}`);
+        return queue;
+      },
+    };
+    const { wiring } = provisioned;
+    this.#deliver = new FunctionTriggers(
+      wiring,
+      wiringKey('deliver', route.name),
+      world,
+      { sqs: (event, context) => this.deliverHandler(event, context) },
+      (error) => this.problems.push(`deliver batch failed: ${messageOf(error)}`),
+    );
+    this.#redrive = new FunctionTriggers(
+      wiring,
+      wiringKey('dead-letter', route.name),
+      world,
+      {
+        sqs: (event: SQSEvent, context: Context) =>
+          processPartialResponse(
+            event,
+            (record: SQSRecord) => redriveConsumer.process(record),
+            new SqsFifoPartialProcessorAsync(),
+            { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
+          ),
+      },
+      (error) => this.problems.push(`redrive batch failed: ${messageOf(error)}`),
+    );
+    const commit = () => this.#commitOnce();
+    this.#commit = new FunctionTriggers(
+      wiring,
+      wiringKey('commit'),
+      world,
+      { stream: commit, schedule: commit },
+      // A run whose routes failed throws `commit failed: ...` (#commitOnce); anything else threw.
+      (error) =>
+        this.problems.push(
+          error instanceof AggregateError ? messageOf(error) : `commit run threw: ${messageOf(error)}`,
         ),
-      concurrency: 1,
-      functionTimeoutMs: 60_000,
-      onError: (error) => this.problems.push(`redrive batch failed: ${messageOf(error)}`),
-    });
+    );
     // As the components they are when deployed: with BRIDGE_RECORD_CALLS set, their AWS calls
     // are recorded under their roles (lib/aws/call-recorder.ts).
-    asComponent({ component: 'deliverer', route: route.name }, () => this.#deliver?.start());
-    asComponent({ component: 'dlq', route: route.name }, () => this.#redrive?.start());
-    asComponent({ component: 'commit' }, () => this.#scheduleCommit());
+    const starting = [
+      asComponent({ component: 'deliverer', route: route.name }, () => this.#deliver?.start()),
+      asComponent({ component: 'dlq', route: route.name }, () => this.#redrive?.start()),
+      asComponent({ component: 'commit' }, () => this.#commit?.start()),
+    ];
+    return Promise.all(starting).then(() => undefined);
+  }
+
+  /**
+   * Sets the route queue's visibility timeout to the template's times `factor` (a case that
+   * waits for crashed invocations' messages to come back would otherwise wait the deployed
+   * minutes); returns the seconds set. What a case asserts must not depend on the duration.
+   */
+  async scaleQueueVisibility(factor: number): Promise<number> {
+    const deployed = Number(
+      queueWiring(this.provisioned.wiring, wiringKey('queue', this.route.name)).attributes.VisibilityTimeout,
+    );
+    const seconds = Math.max(1, Math.round(deployed * factor));
+    await this.#clients.sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: this.resources.queue.url,
+        Attributes: { VisibilityTimeout: String(seconds) },
+      }),
+    );
+    return seconds;
   }
 
   /** The poller in this process; its in-flight counts are sampled every 100 ms. */
@@ -549,9 +600,8 @@ export class ReliabilityRun {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     for (const timer of this.#childSamplers.values()) clearTimeout(timer);
     await this.stopPoller();
-    clearTimeout(this.#commitTimer);
     await Promise.allSettled([this.#deliver?.stop(), this.#redrive?.stop()]);
-    await this.#committing;
+    await this.#commit?.stop();
     await this.#producer?.disconnect();
     await this.#offsets.disconnect();
     await this.endpoint.stop();
@@ -559,21 +609,17 @@ export class ReliabilityRun {
     if (this.#commitClients !== undefined) destroyClients(this.#commitClients);
   }
 
-  #scheduleCommit(): void {
+  /** One run of the commit function's logic (a stream batch or a scheduled tick); throws when it failed. */
+  async #commitOnce(): Promise<void> {
     const committer = this.#committer;
     if (committer === undefined) throw new Error('startConsumers() first');
-    this.#commitTimer = setTimeout(() => {
-      this.#committing = commitRoutes(committer, [this.route])
-        .then(({ failures }) => {
-          for (const failure of failures) this.problems.push(`commit failed: ${messageOf(failure.error)}`);
-        })
-        .catch((error: unknown) => {
-          this.problems.push(`commit run threw: ${messageOf(error)}`);
-        })
-        .finally(() => {
-          if (!this.#stopped) this.#scheduleCommit();
-        });
-    }, 300);
+    // I4's samples are taken where the offsets are written (the Kafka commit above).
+    const { failures } = await commitRoutes(committer, [this.route]);
+    if (failures.length > 0)
+      throw new AggregateError(
+        failures.map((f) => f.error),
+        `commit failed: ${failures.map((f) => messageOf(f.error)).join('; ')}`,
+      );
   }
 
   #log(): DeliverLogger {

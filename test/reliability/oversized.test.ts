@@ -33,7 +33,7 @@ test('values above the SQS limit go through S3 and arrive intact, in key order',
     }
     // One record at a time: 16 values of 1-6 MiB do not fit the producer's request together.
     for (const message of messages) await run.produceMessages([message]);
-    run.startConsumers();
+    await run.startConsumers();
     await run.startPoller();
     const report = await finishRun(run, 'values of 1, 3 and 6 MiB (claim check)', 90_000);
     assert.equal(report.produced, 48);
@@ -93,7 +93,7 @@ test('huge headers: thousands of headers and header values of hundreds of KiB ar
       // One record per request: ten records of 900 KiB exceed the producer's request size.
       await run.produceMessages([{ key: `key-${i % 5}`, value, headers }]);
     }
-    run.startConsumers();
+    await run.startConsumers();
     await run.startPoller();
     const report = await finishRun(run, 'huge headers', 90_000);
     assert.equal(report.produced, 30);

@@ -15,7 +15,7 @@ test('poller SIGKILLed mid-stream twice and restarted: nothing lost, order per k
   try {
     run.script = () => ({ status: 200, body: 'ok', delayMs: 5 });
     await run.produce(240, 30);
-    run.startConsumers();
+    await run.startConsumers();
     for (const killAt of [40, 120]) {
       const poller = await run.spawnPoller();
       await until(`${killAt} requests`, () => run.endpoint.received.length >= killAt, 40_000, run);

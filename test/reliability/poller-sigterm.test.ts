@@ -32,7 +32,7 @@ test('poller SIGTERMed mid-stream twice: exits 0 within its drain deadline, the 
   try {
     run.script = () => ({ status: 200, body: 'ok', delayMs: 5 });
     await run.produce(240, 30);
-    run.startConsumers();
+    await run.startConsumers();
     const stops: number[] = [];
     for (const stopAt of [40, 120]) {
       const poller = await run.spawnPoller({ sampleInFlight: true });

@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       answered.set(request.recordId, list);
       return given;
     };
-    run.startConsumers({
+    await run.startConsumers({
       crashBeforeCompletion: (partition, offset) => crashAt.delete(`${partition}/${offset}`),
     });
     poller = await run.spawnPoller({ sampleInFlight: true });

@@ -35,7 +35,7 @@ test('two pollers, partitions moving between them (join, kill, rejoin): nothing 
   try {
     run.script = () => ({ status: 200, body: 'ok', delayMs: 5 });
     await run.produce(RECORDS, 60);
-    run.startConsumers();
+    await run.startConsumers();
     const a = await run.spawnPoller({ sampleInFlight: true });
     await until(
       'A owns every partition',

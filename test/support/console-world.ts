@@ -98,7 +98,6 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
     bucket,
     clientId: 'console-test',
     log,
-    commitIntervalMs: 500,
   });
   const resources = { endpoint: awsEndpoint(), sqsEndpoint: sqsEndpoint(), table, bucket };
   // The consoles also know a route that was never provisioned (no queues, no table entries): the

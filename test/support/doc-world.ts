@@ -95,7 +95,6 @@ export class DocWorld {
       bucket,
       clientId: 'doc-commands',
       log,
-      commitIntervalMs: 300,
     });
     const producer = kafka.producer();
     await producer.connect();

@@ -1,22 +1,36 @@
 // Runs one deployed Lambda bundle (a synthesized asset's index.mjs) the way Lambda would, in a
 // process of its own: the function's environment is this process's (the bundle reads it at
-// cold start, once), and its trigger is reproduced locally. Started by test/support/shipped.ts.
+// cold start, once), and every trigger the template gives it (SQS event source mappings, the
+// table's stream mapping, schedules) runs locally with the template's settings
+// (lib/local/triggers.ts: batch sizes, windows, concurrency, reserved concurrency, filters,
+// retries, the function's timeout and Lambda's payload limit). What AWS would publish about the
+// invocations (Lambda Errors, SQS age) is written as EMF on stdout (metrics/vended.ts).
+// Started by test/support/shipped.ts (ShippedApp.runnerEnv).
 //
 // RUNNER_BUNDLE       absolute path of the bundle (index.mjs); its `handler` export is invoked
-// RUNNER_TRIGGER      `sqs` (Lambda's SQS event source, lib/local/event-source.ts) or `schedule`
-// RUNNER_QUEUE_URL    sqs: the queue the event source mapping reads
-// RUNNER_QUEUE_ARN    sqs: passed on as eventSourceARN
-// RUNNER_CONCURRENCY  sqs: batches at once (the mapping's maximum concurrency)
-// RUNNER_TIMEOUT_MS   the function's timeout (getRemainingTimeInMillis)
-// RUNNER_EVERY_MS     schedule: the interval between invocations (fixed rate, as EventBridge's
-//                     rate(), at the start of each period of the epoch clock)
-// RUNNER_TIME_SCALE   the run's clocks are divided by this (default 1): the vended metrics'
-//                     minute (test/support/metrics/vended.ts)
+// RUNNER_WIRING       JSON RunnerWiring: the template's wiring, the function, the local world
+// RUNNER_TIME_SCALE   the run's clocks are divided by this (default 1): the schedules' rates and
+//                     the vended metrics' minute
 import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
-import { LocalEventSource, lambdaContext, type SqsBatchHandler } from '../../lib/local/event-source.ts';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { FunctionTriggers } from '../../lib/local/triggers.ts';
+import { functionWiring, type Wiring } from '../../lib/local/wiring.ts';
 import { withVendedMetrics } from './metrics/vended.ts';
+
+export interface RunnerWiring {
+  readonly wiring: Wiring;
+  readonly key: string;
+  readonly queues: Readonly<Record<string, { url: string; arn: string }>>;
+  readonly tableName: string;
+  /**
+   * Where Lambda's own pollers read (the queues, the table's stream): the emulators, whatever
+   * the function's environment says (a test may break the function's own DynamoDB endpoint).
+   */
+  readonly endpoints: { readonly sqs: string | undefined; readonly dynamodb: string | undefined };
+}
 
 function env(name: string): string {
   const value = process.env[name];
@@ -24,54 +38,44 @@ function env(name: string): string {
   return value;
 }
 
-const timeoutMs = Number(env('RUNNER_TIMEOUT_MS'));
-const bundle = (await import(pathToFileURL(env('RUNNER_BUNDLE')).href)) as { handler: SqsBatchHandler };
-// What AWS would publish about the invocations (Lambda Errors, SQS age), as EMF on stdout.
+const given = JSON.parse(env('RUNNER_WIRING')) as RunnerWiring;
+const timeScale = Number(process.env.RUNNER_TIME_SCALE ?? 1);
+const bundle = (await import(pathToFileURL(env('RUNNER_BUNDLE')).href)) as {
+  handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
+};
 const { handler } = withVendedMetrics(bundle.handler, {
   functionName: env('AWS_LAMBDA_FUNCTION_NAME'),
-  timeoutMs,
-  timeScale: Number(process.env.RUNNER_TIME_SCALE ?? 1),
+  timeoutMs: functionWiring(given.wiring, given.key).timeoutMs,
+  timeScale,
   write: (line) => process.stdout.write(`${line}\n`),
 });
+const invoke = handler as (event: unknown, context: Context) => Promise<SQSBatchResponse | undefined>;
 const report = (error: unknown) =>
   process.stderr.write(
     `invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
+const at = (endpoint: string | undefined) => (endpoint === undefined ? {} : { endpoint });
 
-const context = (): Context => lambdaContext('shipped-bundle', timeoutMs);
-
-let stop: () => Promise<void>;
-if (env('RUNNER_TRIGGER') === 'sqs') {
-  const source = new LocalEventSource({
-    sqs: new SQSClient({}),
-    queueUrl: env('RUNNER_QUEUE_URL'),
-    queueArn: env('RUNNER_QUEUE_ARN'),
-    handler,
-    concurrency: Number(process.env.RUNNER_CONCURRENCY ?? 1),
-    functionTimeoutMs: timeoutMs,
-    onError: report,
-  });
-  source.start();
-  stop = () => source.stop();
-} else {
-  const every = Number(env('RUNNER_EVERY_MS'));
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    const event = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
-    running = (handler as unknown as (e: unknown, c: Context) => Promise<unknown>)(event, context())
-      .catch(report)
-      .finally(() => {
-        timer = setTimeout(tick, every - (Date.now() % every) + every / 10);
-      });
-  };
-  tick();
-  stop = async () => {
-    clearTimeout(timer);
-    await running;
-  };
-}
-process.stdout.write('runner ready\n');
+const triggers = new FunctionTriggers(
+  given.wiring,
+  given.key,
+  {
+    sqs: new SQSClient(at(given.endpoints.sqs)),
+    dynamo: new DynamoDBClient(at(given.endpoints.dynamodb)),
+    streams: new DynamoDBStreamsClient(at(given.endpoints.dynamodb)),
+    tableName: given.tableName,
+    queue: (key) => {
+      const queue = given.queues[key];
+      if (queue === undefined) throw new Error(`lambda-runner: no local queue for ${key}`);
+      return queue;
+    },
+  },
+  { sqs: invoke, stream: invoke, schedule: invoke },
+  report,
+  { timeScale },
+);
+await triggers.start();
+process.stdout.write(`runner ready ${JSON.stringify(triggers.describe())}\n`);
 process.once('SIGTERM', () => {
-  void stop().then(() => process.exit(0));
+  void triggers.stop().then(() => process.exit(0));
 });

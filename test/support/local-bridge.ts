@@ -20,7 +20,6 @@ export interface LocalBridgeWorld {
   readonly bucket: string;
   readonly clientId: string;
   readonly log: LocalLog;
-  readonly commitIntervalMs: number;
 }
 
 /** Provisions the config's routes under `world`'s names and starts a LocalBridge running them. */
@@ -37,7 +36,6 @@ export async function startLocalBridge(
     provisioned,
     kafka,
     log: world.log,
-    commitIntervalMs: world.commitIntervalMs,
   });
   await bridge.start();
   return { clients, provisioned, kafka, bridge };

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type NestedStack } from 'aws-cdk-lib';
 import { BridgeStack, type RouteInput } from '../../index.ts';
+import { foldTemplates, type TemplateJson } from '../../lib/local/fold.ts';
+import { readWiring, type Wiring, type WiringKey, wiringKey } from '../../lib/local/wiring.ts';
 import { emulatorEnv } from './aws.ts';
+import type { RunnerWiring } from './lambda-runner.ts';
 import { runRecorder } from './metrics/recorder.ts';
 
 type Json = Record<string, unknown>;
@@ -33,9 +36,8 @@ export interface LocalWorld {
 export interface ShippedFunction {
   readonly bundle: string;
   readonly environment: NodeJS.ProcessEnv;
-  readonly timeoutMs: number;
-  /** The SQS event source of the function, when it has one. */
-  readonly source?: { readonly queueUrl: string; readonly queueArn: string; readonly concurrency: number };
+  /** The function in the template's wiring: its triggers, timeout and concurrency come from there. */
+  readonly key: WiringKey;
 }
 
 const read = (file: string): Template => JSON.parse(readFileSync(file, 'utf8')) as Template;
@@ -66,6 +68,9 @@ export class ShippedApp {
   readonly #nested: Template;
   /** What the parent passes the route's stack for each of its parameters. */
   readonly #passed: Json;
+  /** Every trigger, queue attribute and function setting of the synthesized templates. */
+  readonly wiring: Wiring;
+  readonly #route: string;
 
   constructor(route: RouteInput, brokers: string[]) {
     const app = new App({ outdir: this.outdir });
@@ -78,18 +83,58 @@ export class ShippedApp {
     this.#nested = read(join(this.outdir, this.#routeStack.templateFile));
     const nestedId = this.#stack.getLogicalId(this.#routeStack.nestedStackResource as never);
     this.#passed = (this.#parent.Resources[nestedId]?.Properties.Parameters ?? {}) as Json;
+    this.#route = route.name;
+    this.wiring = readWiring(
+      foldTemplates(this.#parent as unknown as TemplateJson, [
+        { id: nestedId, template: this.#nested as unknown as TemplateJson },
+      ]),
+      [route],
+    );
+  }
+
+  /** The local queue of each template queue: a route's by its name, else the dead-letter events queue. */
+  localQueues(world: LocalWorld): Record<WiringKey, { url: string; arn: string }> {
+    const out: Record<WiringKey, { url: string; arn: string }> = {};
+    for (const q of this.wiring.queues) {
+      const local = q.name === undefined ? world.deadLetterEvents : world.queues.get(q.name);
+      if (local !== undefined) out[q.key] = local;
+    }
+    return out;
+  }
+
+  /**
+   * The environment of a function's process under test/support/lambda-runner.ts: the function's
+   * own, its bundle, and every trigger the template gives it, resolved for the local world.
+   */
+  runnerEnv(fn: ShippedFunction, world: LocalWorld): NodeJS.ProcessEnv {
+    const aws = emulatorEnv();
+    const wiring: RunnerWiring = {
+      wiring: this.wiring,
+      key: fn.key,
+      queues: this.localQueues(world),
+      tableName: world.table,
+      endpoints: { sqs: aws.AWS_ENDPOINT_URL_SQS, dynamodb: aws.AWS_ENDPOINT_URL_DYNAMODB },
+    };
+    return { ...fn.environment, RUNNER_BUNDLE: fn.bundle, RUNNER_WIRING: JSON.stringify(wiring) };
   }
 
   deliver(world: LocalWorld): ShippedFunction {
-    return this.#function(this.#nested, this.#stack.bridge.routes[0]?.deliverFunction as never, world);
+    const fn = this.#stack.bridge.routes[0]?.deliverFunction as never;
+    return this.#function(this.#nested, fn, world, wiringKey('deliver', this.#route));
   }
 
   deadLetter(world: LocalWorld): ShippedFunction {
-    return this.#function(this.#nested, this.#stack.bridge.routes[0]?.deadLetterFunction as never, world);
+    const fn = this.#stack.bridge.routes[0]?.deadLetterFunction as never;
+    return this.#function(this.#nested, fn, world, wiringKey('dead-letter', this.#route));
   }
 
   commit(world: LocalWorld): ShippedFunction {
-    return this.#function(this.#parent, this.#stack.bridge.commitFunction as never, world);
+    return this.#function(
+      this.#parent,
+      this.#stack.bridge.commitFunction as never,
+      world,
+      wiringKey('commit'),
+    );
   }
 
   /** The bundle of the poller image's build context, and its container's environment. */
@@ -132,11 +177,12 @@ export class ShippedApp {
     return join(this.outdir, `asset.${String((s3 as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`);
   }
 
-  /** A function's code asset, its environment resolved, its layer's config file, its SQS trigger. */
+  /** A function's code asset, its environment resolved, its layer's config file. */
   #function(
     template: Template,
     construct: { node: { defaultChild?: unknown } },
     world: LocalWorld,
+    key: WiringKey,
   ): ShippedFunction {
     const owner = template === this.#parent ? this.#stack : this.#routeStack;
     const id = owner.getLogicalId(construct.node.defaultChild as never);
@@ -160,32 +206,7 @@ export class ShippedApp {
         file,
       );
     }
-    const source = this.#sqsSource(template, id, world);
-    return {
-      bundle: join(environment.LAMBDA_TASK_ROOT ?? '', 'index.mjs'),
-      environment,
-      timeoutMs: Number(props.Timeout) * 1000,
-      ...(source === undefined ? {} : { source }),
-    };
-  }
-
-  /** The function's SQS event source mapping (the commit function's stream trigger is replaced by its schedule). */
-  #sqsSource(template: Template, id: string, world: LocalWorld): ShippedFunction['source'] {
-    const mapping = Object.values(template.Resources).find(
-      (r) =>
-        r.Type === 'AWS::Lambda::EventSourceMapping' &&
-        JSON.stringify(r.Properties.FunctionName) === JSON.stringify({ Ref: id }),
-    );
-    const arn = mapping?.Properties.EventSourceArn as { 'Fn::GetAtt': [string, string] } | undefined;
-    const resource = arn === undefined ? undefined : template.Resources[arn['Fn::GetAtt'][0]];
-    if (resource?.Type !== 'AWS::SQS::Queue') return undefined;
-    const queue = local(resource, world);
-    const scaling = mapping?.Properties.ScalingConfig as Json | undefined;
-    return {
-      queueUrl: queue.url,
-      queueArn: queue.arn,
-      concurrency: Number(scaling?.MaximumConcurrency ?? 2),
-    };
+    return { bundle: join(environment.LAMBDA_TASK_ROOT ?? '', 'index.mjs'), environment, key };
   }
 }
 

@@ -193,7 +193,6 @@ export async function runBridge(setup: RunSetup): Promise<RunResult> {
     kafka: await kafkaFor(setup, prepared, { component: 'poller' }),
     commitKafka: await kafkaFor(setup, prepared, { component: 'commit' }),
     log,
-    commitIntervalMs: 300,
     progressPollMs: 300,
     deadLetterEventsQueueUrl: prepared.events.url,
   });

@@ -13,7 +13,7 @@ import type { LocalClients } from '../../../lib/local/clients.ts';
 import { provision, type RouteResources } from '../../../lib/local/provision.ts';
 import { uniqueName } from '../aws.ts';
 import { kafkaBrokers } from '../kafka.ts';
-import { type LocalWorld, type ShippedFunction, startProcess } from '../shipped.ts';
+import { type LocalWorld, type ShippedApp, type ShippedFunction, startProcess } from '../shipped.ts';
 import type { Datapoint } from './datapoints.ts';
 import { MetricRecorder } from './recorder.ts';
 
@@ -35,32 +35,16 @@ export class RecordedRun {
     return 60_000 / this.#timeScale;
   }
 
-  /** A function's bundle under the runner, its schedule (if any) at a scaled minute. */
+  /** A function's bundle under the runner with every trigger the template gives it, schedules at a scaled minute. */
   async fn(
+    shipped: ShippedApp,
     fn: ShippedFunction,
-    trigger: 'sqs' | 'schedule',
+    world: LocalWorld,
     env: NodeJS.ProcessEnv = {},
   ): Promise<ChildProcess> {
-    const source =
-      fn.source === undefined
-        ? {}
-        : {
-            RUNNER_QUEUE_URL: fn.source.queueUrl,
-            RUNNER_QUEUE_ARN: fn.source.queueArn,
-            RUNNER_CONCURRENCY: String(fn.source.concurrency),
-          };
     return this.#start(
       [RUNNER],
-      {
-        ...fn.environment,
-        ...env,
-        RUNNER_BUNDLE: fn.bundle,
-        RUNNER_TRIGGER: trigger,
-        RUNNER_TIMEOUT_MS: String(fn.timeoutMs),
-        RUNNER_EVERY_MS: String(this.minute),
-        RUNNER_TIME_SCALE: String(this.#timeScale),
-        ...source,
-      },
+      { ...shipped.runnerEnv(fn, world), ...env, RUNNER_TIME_SCALE: String(this.#timeScale) },
       /runner ready/,
     );
   }

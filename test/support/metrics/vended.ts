@@ -81,7 +81,10 @@ export function withVendedMetrics(
   const lambda = (errors: number) =>
     o.write(vendedLine('AWS/Lambda', { FunctionName: o.functionName }, { Invocations: 1, Errors: errors }));
   const wrapped: Handler = async (event, context) => {
+    // SQS messages only: the same runner also hands over stream records (no messageId) and
+    // scheduled events (no Records).
     for (const record of event.Records ?? []) {
+      if (record.messageId === undefined) continue;
       const queue = record.eventSourceARN?.split(':').at(-1);
       if (queue !== undefined)
         unfinished.set(record.messageId, { queue, sent: Number(record.attributes.SentTimestamp) });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PartitionCommit } from '../../../lib/commit/committer.ts';
-import { largestRouteLag, routesTouched } from '../../../lib/commit/run.ts';
+import { largestRouteLag, routesOfStreamEvent, routesTouched } from '../../../lib/commit/run.ts';
 import { parsePartitionKey, partitionKey } from '../../../lib/completion/completion.ts';
+import { entriesPartitionKey } from '../../../lib/completion/entry.ts';
 import { parseBridgeConfig } from '../../../lib/config/index.ts';
 import { bridgeConfigFromEnv, routeFromEnv } from '../../../lib/runtime/config.ts';
 
@@ -32,9 +33,45 @@ describe('routesTouched', () => {
     );
   });
 
+  test("a ledger entry's key (what a deliverer batch writes) commits its route", () => {
+    assert.deepEqual(
+      routesTouched(routes, [entriesPartitionKey('payments')]).map((r) => r.name),
+      ['payments'],
+    );
+    assert.deepEqual(
+      routesTouched(routes, [entriesPartitionKey('orders'), partitionKey('payments', 'refunds', 0)]).map(
+        (r) => r.name,
+      ),
+      ['orders', 'payments'],
+    );
+    assert.deepEqual(routesTouched(routes, [entriesPartitionKey('gone')]), []);
+  });
+
   test('ignores lease and quarantine items and routes this deployment does not know', () => {
     const keys = ['lease#orders', 'quarantine#orders', partitionKey('gone', 'orders', 0)];
     assert.deepEqual(routesTouched(routes, keys), []);
+  });
+});
+
+describe('routesOfStreamEvent', () => {
+  test("a stream INSERT of a deliverer's ledger entry commits that route", () => {
+    const event = {
+      Records: [
+        {
+          eventName: 'INSERT' as const,
+          eventSource: 'aws:dynamodb',
+          dynamodb: {
+            Keys: { pk: { S: entriesPartitionKey('orders') }, sk: { S: '1765090000000#a1' } },
+            NewImage: { pk: { S: entriesPartitionKey('orders') }, records: { S: 'orders\t0\t0\t0\td\t1' } },
+          },
+        },
+        { eventName: 'INSERT' as const, dynamodb: { Keys: { pk: { S: 'lease#payments' } } } },
+      ],
+    };
+    assert.deepEqual(
+      routesOfStreamEvent(routes, event).map((r) => r.name),
+      ['orders'],
+    );
   });
 });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { ObservedCall } from '../../../lib/aws/call-recorder.ts';
-import { encodeRecords } from '../../../lib/completion/entry.ts';
+import { encodeRecords, entriesPartitionKey } from '../../../lib/completion/entry.ts';
 import { type Envelope, encodeEnvelope } from '../../../lib/envelope/index.ts';
 import { deadLetterSendOf, finishesOf } from '../../../lib/invariants/recorded.ts';
 import { EMPTY_DIGEST, requestValueDigest, valueDigest } from '../../../lib/invariants/values.ts';
@@ -25,8 +25,13 @@ describe('completion writes', () => {
     ]);
     // Marshalled, as the middleware sees it after the document client.
     const finishes = finishesOf(
-      call('PutItem', { Item: { pk: { S: 'r#entries' }, records: { S: records } } }),
+      call('PutItem', { Item: { pk: { S: entriesPartitionKey('r') }, records: { S: records } } }),
       'r',
+    );
+    // The key of releases before the kind tags is no entry of route r.
+    assert.deepEqual(
+      finishesOf(call('PutItem', { Item: { pk: { S: 'r#entries' }, records: { S: records } } }), 'r'),
+      [],
     );
     assert.deepEqual(finishes, [
       { recordId: 'r/t/0/5', at: 1_000, status: 'delivered' },

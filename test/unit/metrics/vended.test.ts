@@ -51,6 +51,20 @@ describe('vended metric stand-ins', () => {
     );
   });
 
+  test('a stream batch or a scheduled event is counted as an invocation, with no queue age', async () => {
+    const any = wrap(async () => undefined, 1_000, 600);
+    const stream = { Records: [{ eventID: '1', eventSource: 'aws:dynamodb', dynamodb: {} }] };
+    await any.handler(stream as unknown as SQSEvent, context);
+    await any.handler({ source: 'aws.events' } as unknown as SQSEvent, context);
+    await sleep(250);
+    any.stop();
+    assert.deepEqual(any.errors(), [0, 0]);
+    assert.deepEqual(
+      any.points().filter((p) => p.metric === 'ApproximateAgeOfOldestMessage'),
+      [],
+    );
+  });
+
   test('an invocation that outlives its timeout is one error, when the timeout passes', async () => {
     const slow = wrap(() => sleep(120).then(() => ({ batchItemFailures: [] })), 30);
     const running = slow.handler(event(record('a', 0)), context);
