@@ -20,11 +20,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type logCreator, logLevel } from 'kafkajs';
 import { recordCalls } from '../lib/aws/call-recorder.ts';
 import { SecretReader } from '../lib/aws/secrets.ts';
+import { createRegistryClients } from '../lib/decode/index.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
 import { checkKafkaConnection } from '../lib/kafka/connection.ts';
 import { createPollerSqsClient, PollerError, type PollerLog, RoutePoller } from '../lib/poller/index.ts';
@@ -163,6 +165,10 @@ async function main(): Promise<void> {
   const s3 = recordCalls(new S3Client({ forcePathStyle: env('AWS_ENDPOINT_URL') !== undefined }), caller);
   const payloadBucket = env('BRIDGE_PAYLOAD_BUCKET');
   const progressPollMs = intEnv('PROGRESS_POLL_MS', 1_000);
+  // Decoding routes (route.decode) share the schema caches; Glue calls are recorded as the poller's.
+  const registries = createRegistryClients({
+    glueClient: (region) => recordCalls(new GlueClient(region === undefined ? {} : { region }), caller),
+  });
 
   let stopping = false;
   const pollers: RoutePoller[] = [];
@@ -180,6 +186,7 @@ async function main(): Promise<void> {
         queueUrl: await routeQueueUrl(sqs, route),
         payloadBucket,
         progressPollMs,
+        registries,
         sessionTimeoutMs: intEnv('SESSION_TIMEOUT_MS', 30_000),
         rebalanceTimeoutMs: intEnv('REBALANCE_TIMEOUT_MS', 60_000),
         log,

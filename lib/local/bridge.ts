@@ -9,6 +9,7 @@ import { commitRoutes } from '../commit/run.ts';
 import { Ledger } from '../completion/ledger.ts';
 import { CompletionStore } from '../completion/store.ts';
 import { deliverConcurrency, type Route } from '../config/index.ts';
+import { createRegistryClients } from '../decode/index.ts';
 import { deliverBatch } from '../deliver/batch.ts';
 import { createDeliverer } from '../deliver/create.ts';
 import { DeadLetterEvents } from '../deliver/dead-letter-events.ts';
@@ -127,6 +128,8 @@ export class LocalBridge {
       owner: `local-${process.pid}`,
     });
     const deliverLog = this.#deliverLogger();
+    // Decoding routes share one schema cache per registry; Glue is moto's (clients.glue).
+    const registries = createRegistryClients({ glueClient: () => clients.glue });
     const eventsUrl = options.deadLetterEventsQueueUrl;
     const events =
       eventsUrl === undefined ? {} : { deadLetterEvents: new DeadLetterEvents(clients.sqs, eventsUrl) };
@@ -178,6 +181,7 @@ export class LocalBridge {
           s3: clients.s3,
           queueUrl: resources.queue.url,
           payloadBucket: provisioned.bucket,
+          registries,
           progressPollMs: options.progressPollMs ?? 500,
           // One poller per route locally: a short session lets a restarted run take its
           // partitions back sooner from the member a killed run left behind.

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -13,6 +14,8 @@ export interface LocalClients {
   readonly dynamo: DynamoDBClient;
   readonly secrets: SecretsManagerClient;
   readonly lambda: LambdaClient;
+  /** The Glue Schema Registry of decoding routes (route.decode), moto's. */
+  readonly glue: GlueClient;
 }
 
 /** Where the emulators and the broker answer. */
@@ -73,6 +76,7 @@ export function localClients(endpoints: LocalEndpoints = localEndpoints()): Loca
     dynamo: record(new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb })),
     secrets: record(new SecretsManagerClient({ ...base, endpoint: endpoints.aws })),
     lambda: record(new LambdaClient({ ...base, endpoint: endpoints.aws })),
+    glue: record(new GlueClient({ ...base, endpoint: endpoints.aws })),
   };
 }
 
@@ -82,4 +86,5 @@ export function destroyClients(clients: LocalClients): void {
   clients.dynamo.destroy();
   clients.secrets.destroy();
   clients.lambda.destroy();
+  clients.glue.destroy();
 }
