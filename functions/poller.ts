@@ -20,14 +20,22 @@
  */
 import { createServer, type Server } from 'node:http';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type logCreator, logLevel } from 'kafkajs';
 import { recordCalls } from '../lib/aws/call-recorder.ts';
 import { SecretReader } from '../lib/aws/secrets.ts';
+import { createRegistryClients } from '../lib/decode/index.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
 import { checkKafkaConnection } from '../lib/kafka/connection.ts';
-import { createPollerSqsClient, PollerError, type PollerLog, RoutePoller } from '../lib/poller/index.ts';
+import {
+  createPollerSqsClient,
+  type PartitionStatus,
+  PollerError,
+  type PollerLog,
+  RoutePoller,
+} from '../lib/poller/index.ts';
 import { ForwardedTotals, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../lib/poller/prometheus.ts';
 import { routeQueueUrl } from '../lib/poller/queue-url.ts';
 import { loadBridgeConfig } from '../lib/runtime/config.ts';
@@ -103,24 +111,50 @@ function healthServer(pollers: readonly RoutePoller[], port: number): Promise<Se
   });
 }
 
+/** A counter's growth since the last emission; counters restart with a reassignment (then: all of it). */
+function growth(before: Map<string, number>, route: string, now: number): number {
+  const delta = Math.max(0, now - (before.get(route) ?? 0));
+  before.set(route, now);
+  return delta;
+}
+
 /**
  * Per route, as CloudWatch EMF lines on stdout: `mps.poller.heartbeat` (the alarm "poller
- * heartbeat missing" watches it), `mps.buffer.size` (records in flight) and
- * `mps.reader.poll.count` (records forwarded since the last emission).
+ * heartbeat missing" watches it), `mps.buffer.size` (records in flight), `mps.reader.poll.count`
+ * (records forwarded since the last emission), `mps.poller.filtered.count` (records the route's
+ * filter kept from SQS since then) and `mps.poller.registry.held` (partitions held because the
+ * route's schema registry does not answer).
  */
-function emitMetrics(pollers: readonly RoutePoller[], forwardedBefore: Map<string, number>): void {
+function emitMetrics(
+  pollers: readonly RoutePoller[],
+  before: { readonly forwarded: Map<string, number>; readonly filtered: Map<string, number> },
+): void {
   for (const poller of pollers) {
     const status = poller.status();
-    const forwarded = status.partitions.reduce((sum, p) => sum + p.forwarded, 0);
-    const inFlight = status.partitions.reduce((sum, p) => sum + p.inFlight, 0);
-    // Counters restart with a reassignment; a negative delta means "restarted", not "went back".
-    const delta = Math.max(0, forwarded - (forwardedBefore.get(status.route) ?? 0));
-    forwardedBefore.set(status.route, forwarded);
-    // One EMF line per route and emission, {service, route} on all three.
+    const sum = (of: (p: PartitionStatus) => number): number =>
+      status.partitions.reduce((total, p) => total + of(p), 0);
+    // One EMF line per route and emission, {service, route} on all of them.
     const routeMetrics = bridgeMetrics(SERVICE.poller, status.route);
     routeMetrics.addMetric(METRIC.pollerHeartbeat, MetricUnit.Count, status.running ? 1 : 0);
-    routeMetrics.addMetric(METRIC.bufferSize, MetricUnit.Count, inFlight);
-    routeMetrics.addMetric(METRIC.pollCount, MetricUnit.Count, delta);
+    routeMetrics.addMetric(
+      METRIC.bufferSize,
+      MetricUnit.Count,
+      sum((p) => p.inFlight),
+    );
+    const forwarded = growth(
+      before.forwarded,
+      status.route,
+      sum((p) => p.forwarded),
+    );
+    routeMetrics.addMetric(METRIC.pollCount, MetricUnit.Count, forwarded);
+    const filtered = growth(
+      before.filtered,
+      status.route,
+      sum((p) => p.filtered),
+    );
+    routeMetrics.addMetric(METRIC.pollerFiltered, MetricUnit.Count, filtered);
+    const held = sum((p) => (p.paused.includes('registry') ? 1 : 0));
+    routeMetrics.addMetric(METRIC.pollerRegistryHeld, MetricUnit.Count, held);
     routeMetrics.publishStoredMetrics();
   }
 }
@@ -163,6 +197,10 @@ async function main(): Promise<void> {
   const s3 = recordCalls(new S3Client({ forcePathStyle: env('AWS_ENDPOINT_URL') !== undefined }), caller);
   const payloadBucket = env('BRIDGE_PAYLOAD_BUCKET');
   const progressPollMs = intEnv('PROGRESS_POLL_MS', 1_000);
+  // Decoding routes (route.decode) share the schema caches; Glue calls are recorded as the poller's.
+  const registries = createRegistryClients({
+    glueClient: (region) => recordCalls(new GlueClient(region === undefined ? {} : { region }), caller),
+  });
 
   let stopping = false;
   const pollers: RoutePoller[] = [];
@@ -180,6 +218,7 @@ async function main(): Promise<void> {
         queueUrl: await routeQueueUrl(sqs, route),
         payloadBucket,
         progressPollMs,
+        registries,
         sessionTimeoutMs: intEnv('SESSION_TIMEOUT_MS', 30_000),
         rebalanceTimeoutMs: intEnv('REBALANCE_TIMEOUT_MS', 60_000),
         log,
@@ -205,9 +244,9 @@ async function main(): Promise<void> {
     log.info('stopped', { signal });
     process.exit(failed.length === 0 ? 0 : 1);
   };
-  const forwardedBefore = new Map<string, number>();
+  const before = { forwarded: new Map<string, number>(), filtered: new Map<string, number>() };
   const metricsTimer = setInterval(
-    () => emitMetrics(pollers, forwardedBefore),
+    () => emitMetrics(pollers, before),
     intEnv('METRICS_INTERVAL_MS', 60_000) || 60_000,
   );
   metricsTimer.unref();

@@ -25,6 +25,8 @@ export interface CallTarget {
   readonly function?: string;
   /** An SSM parameter name (`/path/name`). */
   readonly parameter?: string;
+  /** A Glue schema version id (GetSchemaVersion names its schema by nothing else). */
+  readonly schemaVersionId?: string;
 }
 
 /** The SDK client's name -> the IAM service prefix. */
@@ -72,6 +74,10 @@ export function callTarget(clientName: string, operation: string, input: Input):
       return typeof input.FunctionName === 'string' ? { ...base, function: input.FunctionName } : base;
     case 'ssm':
       return typeof input.Name === 'string' ? { ...base, parameter: input.Name } : base;
+    case 'glue':
+      return typeof input.SchemaVersionId === 'string'
+        ? { ...base, schemaVersionId: input.SchemaVersionId }
+        : base;
     default:
       return base;
   }

@@ -1,6 +1,6 @@
 import type { SecretReader } from '../aws/secrets.ts';
 import { classifyStatus, type HttpEndpoint, type Responses } from '../config/index.ts';
-import { type Envelope, encodeEnvelope } from '../envelope/index.ts';
+import { type Envelope, endpointBody } from '../envelope/index.ts';
 import { parseRetryAfter } from '../retry/index.ts';
 import { DeliveryError } from './errors.ts';
 import { mergeHeaders, redactSecretValues, secretHeaders } from './headers.ts';
@@ -102,13 +102,14 @@ export class HttpTarget implements Target {
 
   #body(envelope: Envelope, payload: Buffer | null): Buffer | string {
     if (this.#endpoint.body === 'raw') return payload ?? Buffer.alloc(0);
-    return encodeEnvelope({ ...envelope, value: payload === null ? null : { inline: payload } });
+    return endpointBody(envelope, payload);
   }
 
   #metadataHeaders(envelope: Envelope): Record<string, string> {
     if (this.#endpoint.body !== 'raw') return { 'content-type': 'application/json' };
     const headers: Record<string, string> = {
-      'content-type': 'application/octet-stream',
+      // A decoded record's value is JSON text (route.decode).
+      'content-type': envelope.schema === undefined ? 'application/octet-stream' : 'application/json',
       'x-kafka-topic': envelope.topic,
       'x-kafka-partition': String(envelope.partition),
       'x-kafka-offset': envelope.offset,

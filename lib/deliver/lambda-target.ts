@@ -2,7 +2,7 @@ import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws
 import type { ResourceAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import type { LambdaEndpoint } from '../config/index.ts';
-import { encodeEnvelope } from '../envelope/index.ts';
+import { endpointBody } from '../envelope/index.ts';
 import { DeliveryError } from './errors.ts';
 import { type DeliveryRequest, type DeliveryResponse, EXCERPT_BYTES, type Target } from './target.ts';
 
@@ -26,7 +26,7 @@ export class LambdaTarget implements Target {
 
   async deliver(request: DeliveryRequest): Promise<DeliveryResponse> {
     const { envelope, payload } = request;
-    const body = encodeEnvelope({ ...envelope, value: payload === null ? null : { inline: payload } });
+    const body = endpointBody(envelope, payload);
     const timeout = AbortSignal.timeout(this.#endpoint.timeoutMs);
     const abortSignal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
     let out: InvokeCommandOutput;

@@ -93,8 +93,9 @@ export interface Rejected {
 
 /**
  * The "load and check" step: the record with its value (from S3 for a claim check), or why it
- * can never be delivered (its claim check is gone or wrong, it breaks the route's schema: it
- * fails the same way every time, so it gets no retries). S3 faults are thrown.
+ * can never be delivered (its claim check is gone or wrong, the poller's decode stage marked it
+ * `deadLetter`, it breaks the route's schema: it fails the same way every time, so it gets no
+ * retries). S3 faults are thrown.
  */
 export async function loadAndCheck(
   s3: S3Client,
@@ -108,6 +109,12 @@ export async function loadAndCheck(
   } catch (error) {
     if (!(error instanceof PayloadError) || error.retryable) throw error;
     return { rejected: error.message, cause: error };
+  }
+  // The poller's decode stage gave it up (route.decode): dead-lettered with its reason, never called.
+  const mark = envelope.deadLetter;
+  if (mark !== undefined) {
+    const rejected = `${mark.reason}: ${mark.detail}`;
+    return { rejected, cause: new BridgeError(rejected), loaded };
   }
   const problem = schema?.problem(loaded.payload);
   if (problem !== undefined) return { rejected: problem, cause: new BridgeError(problem), loaded };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { jsonSyntaxError, jsonSyntaxProblem } from '../errors.ts';
 import { EnvelopeError } from './errors.ts';
+import { type DeadLetterMark, type DecodedMark, encodeMarks, markFields, marksOf } from './marks.ts';
 import { isKafkaTopic, isOffset, isPartition, isRouteName, type RecordRef } from './record-id.ts';
 
 /**
@@ -36,6 +37,9 @@ import { isKafkaTopic, isOffset, isPartition, isRouteName, type RecordRef } from
  *   `headers` `[]` (checked both ways). Readers resolve such an envelope with resolveRecord
  *   before using its key, headers or value; the message group and deduplication ids are still
  *   computed by the poller from the real key and record.
+ *
+ * - `schema`, `deadLetter`: optional marks of a route that decodes (route.decode); marks.ts says
+ *   what each means. Absent on every other route.
  *
  * Binary fields are base64 rather than text so every byte survives exactly; readable fields
  * stay readable in the SQS console and the DLQ.
@@ -81,6 +85,10 @@ export interface Envelope extends RecordRef {
   readonly key: Buffer | null;
   readonly headers: readonly KafkaHeader[];
   readonly value: EnvelopeValue;
+  /** The poller decoded the record: value (and key, with `schema.key`) bytes are JSON text (marks.ts). */
+  readonly schema?: DecodedMark;
+  /** The poller's decode stage gave the record up: the deliverer dead-letters it uncalled (marks.ts). */
+  readonly deadLetter?: DeadLetterMark;
 }
 
 // ---- the schema: field rules shared by encoding (checks) and decoding (checks + parse) ----
@@ -173,6 +181,7 @@ const wireSchema = z
         'must have exactly one of inline, s3, record',
       )
       .nullable(),
+    ...markFields,
   })
   .refine(fromNotAfterOffset, FROM_AFTER_OFFSET)
   .refine(recordClaimIsBare, recordClaimNotBare());
@@ -296,7 +305,7 @@ export function encodeEnvelope(envelope: Envelope): string {
     `{"v":${ENVELOPE_VERSION},"route":${JSON.stringify(envelope.route)},"topic":${JSON.stringify(envelope.topic)},` +
     `"partition":${envelope.partition},"offset":"${envelope.offset}","from":"${envelope.from}",` +
     `"timestamp":"${envelope.timestamp}","key":${envelope.key === null ? 'null' : `"${base64(envelope.key)}"`},` +
-    `"headers":${headers},"value":${wireValue}}`
+    `"headers":${headers},"value":${wireValue}${encodeMarks(envelope, sqsSafeJson)}}`
   );
 }
 
@@ -345,6 +354,7 @@ export function decodeEnvelope(body: string): Envelope {
     key: wire.key,
     headers: wire.headers,
     value,
+    ...marksOf(wire),
   };
 }
 

@@ -3,6 +3,8 @@
  * (envelope), which FIFO group and deduplication id it gets, how it is named (record id), and
  * when its value goes to S3 instead (size).
  */
+
+export { endpointBody } from './endpoint-body.ts';
 export {
   claimCheckProblem,
   decodeEnvelope,
@@ -18,6 +20,12 @@ export {
   type S3Pointer,
 } from './envelope.ts';
 export { EnvelopeError } from './errors.ts';
+export {
+  DEAD_LETTER_DETAIL_MAX,
+  type DeadLetterMark,
+  type DecodedMark,
+  type SchemaMark,
+} from './marks.ts';
 export {
   type MessageGroupInput,
   messageGroupId,

@@ -8,7 +8,8 @@ import { CommitLease } from '../commit/lease.ts';
 import { commitRoutes, routesOfStreamEvent } from '../commit/run.ts';
 import { Ledger } from '../completion/ledger.ts';
 import { CompletionStore } from '../completion/store.ts';
-import type { Route } from '../config/index.ts';
+import { deliverConcurrency, type Route } from '../config/index.ts';
+import { createRegistryClients } from '../decode/index.ts';
 import { deliverBatch } from '../deliver/batch.ts';
 import { createDeliverer } from '../deliver/create.ts';
 import { DeadLetterEvents } from '../deliver/dead-letter-events.ts';
@@ -128,6 +129,8 @@ export class LocalBridge {
       owner: `local-${process.pid}`,
     });
     const deliverLog = this.#deliverLogger();
+    // Decoding routes share one schema cache per registry; Glue is moto's (clients.glue).
+    const registries = createRegistryClients({ glueClient: () => clients.glue });
     const eventsUrl = options.deadLetterEventsQueueUrl;
     const events =
       eventsUrl === undefined ? {} : { deadLetterEvents: new DeadLetterEvents(clients.sqs, eventsUrl) };
@@ -208,6 +211,7 @@ export class LocalBridge {
           s3: clients.s3,
           queueUrl: resources.queue.url,
           payloadBucket: provisioned.bucket,
+          registries,
           progressPollMs: options.progressPollMs ?? 500,
           // One poller per route locally: a short session lets a restarted run take its
           // partitions back sooner from the member a killed run left behind.

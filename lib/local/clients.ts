@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -16,6 +17,8 @@ export interface LocalClients {
   readonly streams: DynamoDBStreamsClient;
   readonly secrets: SecretsManagerClient;
   readonly lambda: LambdaClient;
+  /** The Glue Schema Registry of decoding routes (route.decode), moto's. */
+  readonly glue: GlueClient;
 }
 
 /** Where the emulators and the broker answer. */
@@ -77,6 +80,7 @@ export function localClients(endpoints: LocalEndpoints = localEndpoints()): Loca
     streams: new DynamoDBStreamsClient({ ...base, endpoint: endpoints.dynamodb }),
     secrets: record(new SecretsManagerClient({ ...base, endpoint: endpoints.aws })),
     lambda: record(new LambdaClient({ ...base, endpoint: endpoints.aws })),
+    glue: record(new GlueClient({ ...base, endpoint: endpoints.aws })),
   };
 }
 
@@ -87,4 +91,5 @@ export function destroyClients(clients: LocalClients): void {
   clients.streams.destroy();
   clients.secrets.destroy();
   clients.lambda.destroy();
+  clients.glue.destroy();
 }

@@ -60,7 +60,7 @@ export class ProgressView {
             ? ''
             : `produced ${extras.produced}${extras.target === undefined ? '' : `/${extras.target}`} `;
         this.#out.write(
-          `[${seconds}s] ${route.route}: ${produced}forwarded ${t.forwarded} uncommitted ${t.inFlight} delivered ${t.delivered} ` +
+          `[${seconds}s] ${route.route}: ${produced}forwarded ${t.forwarded} ${filteredText(t.filtered)}uncommitted ${t.inFlight} delivered ${t.delivered} ` +
             `retried ${t.retried} dead-lettered ${t.deadLettered} committed ${t.committed} lag ${t.lag}\n`,
         );
       }
@@ -75,6 +75,7 @@ export class ProgressView {
           ? undefined
           : `produced ${extras.produced}${extras.target === undefined ? '' : `/${extras.target}`}`,
         `forwarded ${t.forwarded}`,
+        t.filtered > 0 ? `filtered ${t.filtered}` : undefined,
         `uncommitted ${t.inFlight}`,
         `delivered ${t.delivered}`,
         `retried ${t.retried}`,
@@ -160,9 +161,16 @@ function freshLogEnd(logEnd: string, next: string | undefined): string {
   return BigInt(next) > BigInt(logEnd) ? next : logEnd;
 }
 
+/** `filtered N ` for a route whose filter kept records from SQS; nothing for the others. */
+function filteredText(filtered: number): string {
+  return filtered > 0 ? `filtered ${filtered} ` : '';
+}
+
 /** The route's counts; exported for the plain-line output of config mode. */
 export function totals(route: RouteProgress): {
   forwarded: number;
+  /** Records the route's filter kept from SQS (committed, never sent). */
+  filtered: number;
   inFlight: number;
   delivered: number;
   retried: number;
@@ -174,6 +182,7 @@ export function totals(route: RouteProgress): {
   const parked = route.counters.get(METRICS.parked);
   return {
     forwarded: route.poller.partitions.reduce((sum, p) => sum + p.forwarded, 0),
+    filtered: route.poller.partitions.reduce((sum, p) => sum + p.filtered, 0),
     inFlight: route.poller.partitions.reduce((sum, p) => sum + p.inFlight, 0),
     delivered: route.counters.get(METRICS.success),
     retried: route.counters.get(METRICS.failure),

@@ -3,11 +3,14 @@
  * Its value goes to S3 first when it does not fit SQS (value claim check); when key and headers
  * alone leave no room, the whole record does (record claim check), so no record is too large to
  * forward. Group and deduplication ids come from the real key and coordinates either way, so
- * per-key order holds. Synchronous for a record that fits SQS (nearly all of them).
+ * per-key order holds. Synchronous for a record that fits SQS (nearly all of them). A decoded
+ * record (route.decode) carries its value (and key) as JSON text with a `schema` mark; one the
+ * decode stage gave up carries its own bytes and a `deadLetter` mark (lib/envelope/marks.ts).
  */
 import type { KafkaMessage } from 'kafkajs';
 import type { Route } from '../config/index.ts';
 import {
+  DEAD_LETTER_DETAIL_MAX,
   deduplicationId,
   type Envelope,
   encodeEnvelope,
@@ -50,12 +53,42 @@ export function envelopeHeaders(message: KafkaMessage): KafkaHeader[] {
 /**
  * A cheap bound that spares most records the exact size check (which encodes the envelope a
  * second time): base64 grows bytes by 4/3, so 512 KiB of key, headers and value take at most
- * 683 KiB, and the envelope's other fields (ids, offsets, names) stay far below the rest of 1 MiB.
+ * 683 KiB, and the envelope's other fields (ids, offsets, names, a decode mark of at most
+ * DEAD_LETTER_DETAIL_MAX characters) stay far below the rest of 1 MiB.
  */
-function clearlyFits(record: KafkaMessage, headers: readonly KafkaHeader[]): boolean {
-  let bytes = (record.key?.byteLength ?? 0) + (record.value?.byteLength ?? 0);
+function clearlyFits(content: Content, headers: readonly KafkaHeader[]): boolean {
+  let bytes = (content.key?.byteLength ?? 0) + (content.value?.byteLength ?? 0);
   for (const [name, value] of headers) bytes += Buffer.byteLength(name) * 6 + (value?.byteLength ?? 0);
   return bytes <= CLEARLY_FITS_BYTES;
+}
+
+/** The key and value bytes the envelope carries: the record's own, or their decoded JSON text. */
+interface Content {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+const jsonBytes = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+
+/** A decoded record's content and envelope marks (route.decode, lib/envelope/marks.ts); others' as read. */
+function contentOf(record: DecodedRecord): {
+  content: Content;
+  marks: Pick<Envelope, 'schema' | 'deadLetter'>;
+} {
+  const { message, decoded, deadLetter } = record;
+  if (deadLetter !== undefined) {
+    const detail = deadLetter.message.slice(0, DEAD_LETTER_DETAIL_MAX);
+    return { content: message, marks: { deadLetter: { reason: deadLetter.reason, detail } } };
+  }
+  if (decoded === undefined) return { content: message, marks: {} };
+  const value = decoded.value === null ? null : jsonBytes(decoded.value);
+  if (!('key' in decoded))
+    return { content: { key: message.key, value }, marks: { schema: { value: decoded.schema ?? null } } };
+  const key = decoded.key === null || decoded.key === undefined ? null : jsonBytes(decoded.key);
+  return {
+    content: { key, value },
+    marks: { schema: { value: decoded.schema ?? null, key: decoded.keySchema ?? null } },
+  };
 }
 
 export interface EnvelopeStepOptions {
@@ -79,58 +112,57 @@ export class EnvelopeStep {
     control: SendControl,
   ): OutgoingMessage | Promise<OutgoingMessage> {
     const { message, topic, partition, offset } = record;
+    // A decoded record carries its JSON; one the decode stage gave up, a dead-letter mark.
     const ref: RecordRef = { route: this.#o.route.name, topic, partition, offset: offset.toString() };
-    if (record.deadLetter !== undefined) {
-      // Envelope version 1 has no field for it yet: the partition stops here, loudly, rather than lose the record.
-      throw new PollerError(
-        ref.route,
-        `${topic}/${partition}/${ref.offset}: the decode stage dead-letters it (${record.deadLetter.reason}: ${record.deadLetter.message}), and this envelope version cannot carry a dead-letter mark to the deliverer`,
-      );
-    }
+    const { content, marks } =
+      record.decoded === undefined && record.deadLetter === undefined
+        ? { content: message, marks: undefined }
+        : contentOf(record);
     const head: Omit<Envelope, 'value'> = {
       ...ref,
       from: from.toString(),
       timestamp: message.timestamp === '' ? '-1' : message.timestamp,
-      key: message.key,
+      key: content.key,
       headers: envelopeHeaders(message),
+      ...marks,
     };
-    if (clearlyFits(message, head.headers)) {
+    if (clearlyFits(content, head.headers)) {
       return this.#outgoing(ref, record, from, {
         ...head,
-        value: message.value === null ? null : { inline: message.value },
+        value: content.value === null ? null : { inline: content.value },
       });
     }
-    return this.#claimChecked(ref, record, from, head, control);
+    return this.#claimChecked(ref, record, content, from, head, control);
   }
 
   async #claimChecked(
     ref: RecordRef,
     record: DecodedRecord,
+    content: Content,
     from: bigint,
     head: Omit<Envelope, 'value'>,
     control: SendControl,
   ): Promise<OutgoingMessage> {
-    const { message } = record;
     const store = this.#o.payloads;
     // Only the pointer's length counts: the SHA-256's base64 is always 44 characters.
     const valuePointer: S3Pointer = {
       bucket: store?.bucket ?? 'unconfigured',
       key: store?.objectKey(ref) ?? 'unconfigured',
-      size: message.value?.byteLength ?? 0,
+      size: content.value?.byteLength ?? 0,
       sha256: PLACEHOLDER_SHA256,
     };
-    const where = placement(head, message.value, valuePointer);
+    const where = placement(head, content.value, valuePointer);
     if (where !== 'inline' && store === undefined) {
       throw new PollerError(
         this.#o.route.name,
-        `${ref.topic}/${ref.partition}/${ref.offset}: the record (value ${message.value?.byteLength ?? 0} bytes, key ${message.key?.byteLength ?? 0} bytes, ${head.headers.length} headers) does not fit SQS and no payload bucket is configured`,
+        `${ref.topic}/${ref.partition}/${ref.offset}: the record (value ${content.value?.byteLength ?? 0} bytes, key ${content.key?.byteLength ?? 0} bytes, ${head.headers.length} headers) does not fit SQS and no payload bucket is configured`,
       );
     }
-    let envelope: Envelope = { ...head, value: message.value === null ? null : { inline: message.value } };
-    if (where === 's3' && store !== undefined && message.value !== null) {
-      envelope = { ...head, value: { s3: await this.#store(store, ref, message.value, 'value', control) } };
+    let envelope: Envelope = { ...head, value: content.value === null ? null : { inline: content.value } };
+    if (where === 's3' && store !== undefined && content.value !== null) {
+      envelope = { ...head, value: { s3: await this.#store(store, ref, content.value, 'value', control) } };
     } else if (where === 'record' && store !== undefined) {
-      const object = encodeRecordObject({ key: head.key, headers: head.headers, value: message.value });
+      const object = encodeRecordObject({ key: head.key, headers: head.headers, value: content.value });
       const pointer = await this.#store(store, ref, object, 'record', control);
       envelope = { ...head, key: null, headers: [], value: { record: pointer } };
     }

@@ -117,6 +117,12 @@ export function prometheusText(input: PrometheusInput): string {
       samples: partitions.map(({ p, labels }) => ({ labels, value: String(p.forwarded) })),
     },
     {
+      name: 'mps_poller_filtered_total',
+      type: 'counter',
+      help: "Records the route's filter kept from SQS (committed, never sent) since this poller was assigned the partition.",
+      samples: partitions.map(({ p, labels }) => ({ labels, value: String(p.filtered) })),
+    },
+    {
       name: prometheusName(METRIC.bufferSize),
       type: 'gauge',
       help: 'Records forwarded and not yet committed by the progress group (in flight).',

@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Kafka } from 'kafkajs';
 import type { Route } from '../config/index.ts';
+import type { RegistryClients } from '../decode/index.ts';
 import type { ConsumerRestartPolicy } from './consumer-config.ts';
 import type { PollerLog } from './owned.ts';
 import type { SendPath, SqsBatchTransport } from './sqs-transport.ts';
@@ -45,8 +46,13 @@ export interface RoutePollerOptions {
    * up to this long for its partitions.
    */
   readonly rebalanceTimeoutMs?: number;
-  /** The route's decode and filter stages (stages.ts); none: records are forwarded as read. */
+  /**
+   * The route's decode and filter stages (stages.ts); by default those `route.decode` and
+   * `route.filter` configure (route-stages.ts), none for a route with neither.
+   */
   readonly stages?: RouteStages;
+  /** The process's schema registries (decoding routes share their caches); default: one per process. */
+  readonly registries?: RegistryClients;
   /** How SendMessageBatch reaches SQS: the lean request (default) or the SDK client (sqs-transport.ts). */
   readonly sendPath?: SendPath;
   /** A transport of its own instead (a benchmark's null transport); `sendPath` is then ignored. */

@@ -37,6 +37,7 @@ import {
   type RouteStatus,
 } from './owned.ts';
 import type { RoutePollerOptions } from './route-poller-options.ts';
+import { processRegistries, routeStages } from './route-stages.ts';
 import { pollerTransport } from './sqs-transport.ts';
 
 export type { ConsumerRestartPolicy } from './consumer-config.ts';
@@ -102,7 +103,7 @@ export class RoutePoller {
     });
     this.#forwarder = new Forwarder({
       route: this.route,
-      stages: options.stages ?? {},
+      stages: options.stages ?? routeStages(this.route, () => options.registries ?? processRegistries()),
       envelope: new EnvelopeStep({ route: this.route, payloads, log: this.#log }),
       send: (messages, control) => sender.send(messages, control),
       backpressure: this.#backpressure,

@@ -19,6 +19,7 @@
  * filtered tail is committed by the poller itself (PartitionProgress.filteredTail).
  */
 import type { KafkaMessage } from 'kafkajs';
+import type { SchemaRef } from '../decode/index.ts';
 
 /** A record as fetched, with its coordinates. */
 export interface PolledRecord {
@@ -33,10 +34,12 @@ export interface DecodedRecord extends PolledRecord {
   readonly decoded?: {
     /** The value as JSON-ready data. */
     readonly value: unknown;
-    /** The decoded key, when the route decodes keys too. */
+    /** Which schema decoded the value (null for a tombstone), for the envelope. */
+    readonly schema?: SchemaRef | null;
+    /** The decoded key (null without key), present only when the route decodes keys too. */
     readonly key?: unknown;
-    /** Which schema decoded it (registry id or version UUID), for the envelope. */
-    readonly schema?: string;
+    /** Which schema decoded the key, when the route decodes keys. */
+    readonly keySchema?: SchemaRef | null;
   };
   /** Set when the decode stage said the record can never be decoded: the deliverer dead-letters it. */
   readonly deadLetter?: { readonly reason: string; readonly message: string };

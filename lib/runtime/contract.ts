@@ -85,6 +85,10 @@ export const METRIC = {
   pollerHeartbeat: 'mps.poller.heartbeat',
   /** Records the poller forwarded since its last emission. */
   pollCount: 'mps.reader.poll.count',
+  /** Records the route's filter (route.filter) kept from SQS since the last emission: finished, never sent. */
+  pollerFiltered: 'mps.poller.filtered.count',
+  /** Partitions the route's decode stage holds because its schema registry does not answer (route.decode). */
+  pollerRegistryHeld: 'mps.poller.registry.held',
   writerSuccess: 'mps.writer.success.count',
   writerFailure: 'mps.writer.failure.count',
   bufferSize: 'mps.buffer.size',
@@ -99,6 +103,8 @@ export const METRIC_PUBLISHER: Readonly<Record<MetricName, (typeof SERVICE)[keyo
   [METRIC.commitLargestRouteLag]: SERVICE.commit,
   [METRIC.pollerHeartbeat]: SERVICE.poller,
   [METRIC.pollCount]: SERVICE.poller,
+  [METRIC.pollerFiltered]: SERVICE.poller,
+  [METRIC.pollerRegistryHeld]: SERVICE.poller,
   [METRIC.bufferSize]: SERVICE.poller,
   [METRIC.writerSuccess]: SERVICE.deliver,
   [METRIC.writerFailure]: SERVICE.deliver,

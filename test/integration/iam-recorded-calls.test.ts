@@ -12,6 +12,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { DeleteRegistryCommand } from '@aws-sdk/client-glue';
 import { RECORD_CALLS_ENV, type RecordedCall } from '../../lib/aws/call-recorder.ts';
 import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
 import { assertReachable, awsEndpoint, sqsEndpoint, uniqueName } from '../support/aws.ts';
@@ -19,7 +20,7 @@ import { FakeDiscord } from '../support/discord.ts';
 import { TestEndpoint } from '../support/endpoint.ts';
 import { type RunResult, runBridge } from '../support/iam/bridge-run.ts';
 import { evaluate, type Statement } from '../support/iam/policy.ts';
-import { CHECKED_KINDS_FILE, readCalls } from '../support/iam/recordings.ts';
+import { CHECKED_KINDS_FILE, glueSchemasOf, readCalls } from '../support/iam/recordings.ts';
 import {
   type ComponentRole,
   callKind,
@@ -30,7 +31,7 @@ import {
   roleOf,
   unusedGrants,
 } from '../support/iam/roles.ts';
-import { createSecrets, endpointScript, RUN_KAFKA_AUTH } from '../support/iam/routes.ts';
+import { createSecrets, endpointScript, glueRegistryOf, RUN_KAFKA_AUTH } from '../support/iam/routes.ts';
 import { DEPLOYMENT, synthesize } from '../support/iam/stack.ts';
 import { assertKafkaReachable, createKafka } from '../support/kafka.ts';
 import { AUTH_KINDS, assertListening, authListener } from '../support/kafka-auth.ts';
@@ -110,6 +111,10 @@ before(async () => {
 after(async () => {
   await endpoint?.stop();
   await discord?.stop();
+  // An account holds at most 10 Glue registries (moto enforces it too): leave none behind.
+  await clients?.glue
+    .send(new DeleteRegistryCommand({ RegistryId: { RegistryName: glueRegistryOf(b) } }))
+    .catch(() => undefined);
   if (clients !== undefined) destroyClients(clients);
 });
 
@@ -119,7 +124,7 @@ describe('IAM from recorded calls', () => {
       const setup = { a, b, clients, discord, endpoint, kafka: createKafka('iam-recorded-calls') };
       await createSecrets(setup);
       run = await runBridge(setup);
-      calls = readCalls(recording);
+      calls = await glueSchemasOf(readCalls(recording), clients.glue);
       roles = synthesize(a, b, run);
       // The kinds of call checked here, for the suite's last step: every kind the other tests
       // recorded must be one of them (test/suite/recorded-calls.test.ts).

@@ -45,7 +45,7 @@ interface PollerChild {
   readonly lines: Record<string, unknown>[];
 }
 
-function spawnPoller(routeName: string, topic: string): PollerChild {
+function spawnPoller(routeName: string, topic: string, more: Record<string, unknown> = {}): PollerChild {
   const config = {
     kafka: { brokers: kafkaBrokers() },
     routes: [
@@ -54,6 +54,7 @@ function spawnPoller(routeName: string, topic: string): PollerChild {
         topics: [topic],
         endpoint: { type: 'http', url: 'http://127.0.0.1:8787/unused' },
         maxInFlight: 10_000,
+        ...more,
       },
     ],
   };
@@ -216,5 +217,42 @@ describe('poller metrics', () => {
     assert.equal(queued.length, 50);
     assert.ok(queued.every((envelope) => traceparentOf(envelope) === TRACEPARENT));
     assert.equal(code, 0);
+  });
+
+  test("a route's filter: filtered records counted in EMF (mps.poller.filtered.count) and Prometheus, never queued", async () => {
+    // Prepare: 1 partition, 40 records of which every fourth passes route.filter
+    const topic = uniqueName('pmfilter');
+    topics.push(topic);
+    await createTopic(topic, 1);
+    const route = awsUniqueName('pmf');
+    const queue = await createFifoQueue(sqs, route, { DeduplicationScope: 'messageGroup' });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 40 }, (_, n) => ({
+        key: `k${n % 3}`,
+        value: JSON.stringify({ n, keep: n % 4 === 0 }),
+      })),
+    });
+
+    // Act
+    const poller = spawnPoller(route, topic, { filter: { value: { keep: [true] } } });
+    const port = await poller.healthPort;
+    const labels = `route="${route}",topic="${topic}",partition="0"`;
+    const text = await scrapeUntil(port, (t) => t.includes(`mps_poller_filtered_total{${labels}} 30\n`));
+    await sleep(1_200); // at least one EMF emission after everything was read
+    const queued = await receiveAll(queue.url, 10);
+    poller.child.kill('SIGTERM');
+    await exited(poller.child);
+
+    // Assess
+    assert.ok(text.includes(`mps_poller_forwarded_total{${labels}} 10\n`), text);
+    const emf = poller.lines.filter((l) => '_aws' in l && l.route === route);
+    const filtered = emf.reduce((sum, l) => sum + Number(l['mps.poller.filtered.count']), 0);
+    assert.equal(filtered, 30, 'the filtered counts of all emissions add up to the records filtered');
+    assert.equal(emf.at(-1)?.['mps.poller.registry.held'], 0);
+    assert.deepEqual(
+      queued.map((e) => e.offset).sort((a, b) => Number(a) - Number(b)),
+      ['0', '4', '8', '12', '16', '20', '24', '28', '32', '36'],
+    );
   });
 });

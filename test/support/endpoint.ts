@@ -34,6 +34,24 @@ export interface ReceivedRequest {
  *   bytes, then a reset: the client has seen the status, the body never completes;
  * - 'hang': no answer at all and the connection stays open (until the endpoint stops).
  */
+/** Key (UTF-8 of its bytes, or the decoded key's JSON) and offset of a decoded record's envelope body. */
+function decodedBodyFields(body: Buffer): { key: string | null; offset: string } | undefined {
+  let json: { offset?: unknown; key?: unknown; schema?: unknown };
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (json.schema === undefined || typeof json.offset !== 'string') return undefined;
+  const key = json.key;
+  if (typeof key === 'string')
+    return { key: Buffer.from(key, 'base64').toString('utf8'), offset: json.offset };
+  return {
+    key: key === null || key === undefined ? null : JSON.stringify((key as { json?: unknown }).json),
+    offset: json.offset,
+  };
+}
+
 export type EndpointFault = 'garbage' | 'reset' | 'cut-body' | 'hang';
 
 export interface ScriptedResponse {
@@ -154,7 +172,9 @@ export class TestEndpoint {
           key = envelope.key?.toString('utf8') ?? null;
           offset = envelope.offset;
         } catch {
-          // A raw body: the coordinates are in the x-kafka-* headers.
+          // A decoded record's body (value as JSON, docs/deliver.md), or a raw body: the
+          // coordinates are then in the x-kafka-* headers.
+          ({ key, offset } = decodedBodyFields(body) ?? { key, offset });
         }
         const request: ReceivedRequest = {
           method: req.method ?? '',

@@ -2,6 +2,7 @@
 // for test/integration/iam-recorded-calls.test.ts: two routes, A and A-eu (a name that starts
 // with the other's), the poller, deliverers, DLQ consumers, commit runs and the notifier.
 import assert from 'node:assert/strict';
+import { CreateRegistryCommand, CreateSchemaCommand } from '@aws-sdk/client-glue';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type Kafka, logLevel } from 'kafkajs';
@@ -32,8 +33,17 @@ import { ledgerCompletion } from '../completions.ts';
 import type { FakeDiscord } from '../discord.ts';
 import type { TestEndpoint } from '../endpoint.ts';
 import { createTopic, kafkaBrokers } from '../kafka.ts';
+import { glueFramed } from '../schemas.ts';
 import { eventually } from '../wait.ts';
-import { bridgeWebhookSecret, IAM_STACK_NAME, kafkaInput, routeInputs, topicOf, WEBHOOK } from './routes.ts';
+import {
+  bridgeWebhookSecret,
+  glueRegistryOf,
+  IAM_STACK_NAME,
+  kafkaInput,
+  routeInputs,
+  topicOf,
+  WEBHOOK,
+} from './routes.ts';
 
 /** The two routes' names and what the run needs around them. */
 export interface RunSetup {
@@ -59,6 +69,22 @@ interface Prepared extends RunResult {
   readonly events: { readonly url: string; readonly arn: string };
 }
 
+/** Creates `registry` in moto's Glue with a JSON schema; frames JSON text as that schema's records. */
+async function glueJsonFraming(setup: RunSetup, registry: string): Promise<(json: string) => Buffer> {
+  await setup.clients.glue.send(new CreateRegistryCommand({ RegistryName: registry }));
+  const created = await setup.clients.glue.send(
+    new CreateSchemaCommand({
+      RegistryId: { RegistryName: registry },
+      SchemaName: 'record',
+      DataFormat: 'JSON',
+      Compatibility: 'NONE',
+      SchemaDefinition: '{"$schema":"http://json-schema.org/draft-07/schema#"}',
+    }),
+  );
+  const versionId = created.SchemaVersionId ?? assert.fail('no schema version id');
+  return (json) => glueFramed(versionId, Buffer.from(json));
+}
+
 /** Provisions both routes' resources and the events queue, creates the topics and produces the records. */
 async function prepare(setup: RunSetup): Promise<Prepared> {
   const { a, b, clients, kafka, endpoint } = setup;
@@ -79,18 +105,21 @@ async function prepare(setup: RunSetup): Promise<Prepared> {
   const arn = attributes.Attributes?.QueueArn ?? assert.fail('no events queue ARN');
   const producer = kafka.producer();
   await producer.connect();
+  // Route B's values are JSON in Glue's wire format (its route.decode): the poller reads the schema.
+  const frameB = await glueJsonFraming(setup, glueRegistryOf(b));
   for (const route of routes) {
+    const frame = route.name === b ? frameB : (json: string) => Buffer.from(json);
     await createTopic(topicOf(route.name), 1);
     await producer.send({
       topic: topicOf(route.name),
       messages: [
-        { key: 'ok', value: '{"n":0}' },
+        { key: 'ok', value: frame('{"n":0}') },
         // Over SQS's 1 MiB: a claim check in S3.
-        { key: 'big', value: Buffer.alloc(1_100_000, 'x') },
-        { key: 'flaky', value: '{"n":2}' },
-        { key: 'poison', value: '{"n":3}' },
+        { key: 'big', value: frame(JSON.stringify('x'.repeat(1_100_000))) },
+        { key: 'flaky', value: frame('{"n":2}') },
+        { key: 'poison', value: frame('{"n":3}') },
         // Parked behind the quarantined key (route A); dead-lettered too (route B).
-        { key: 'poison', value: '{"n":4}' },
+        { key: 'poison', value: frame('{"n":4}') },
       ],
     });
   }

@@ -5,7 +5,9 @@
 // every other test recorded (test/suite/recorded-calls.test.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GetSchemaVersionCommand, type GlueClient } from '@aws-sdk/client-glue';
 import type { RecordedCall } from '../../../lib/aws/call-recorder.ts';
+import type { GlueCall } from './roles.ts';
 
 /** Where the IAM test writes the kinds of call it checked (a JSON array of callKind strings). */
 export const CHECKED_KINDS_FILE = 'iam-checked-kinds.json';
@@ -25,4 +27,24 @@ export function readRecordings(dir: string): RecordedCall[] {
   return readdirSync(dir)
     .filter((name) => name.endsWith('.jsonl'))
     .flatMap((name) => readCalls(join(dir, name)));
+}
+
+/**
+ * The calls with each Glue call's schema: GetSchemaVersion names only a version id, and IAM
+ * authorizes it on the registry and schema the version belongs to, which the registry itself
+ * (moto's Glue) says (`SchemaArn`).
+ */
+export async function glueSchemasOf(calls: readonly RecordedCall[], glue: GlueClient): Promise<GlueCall[]> {
+  const resolved: GlueCall[] = [];
+  for (const call of calls) {
+    if (call.service !== 'glue' || call.schemaVersionId === undefined) {
+      resolved.push(call);
+      continue;
+    }
+    const answer = await glue.send(new GetSchemaVersionCommand({ SchemaVersionId: call.schemaVersionId }));
+    // arn:aws:glue:<region>:<account>:schema/<registry>/<schema>
+    const [, registry, name] = /:schema\/([^/]+)\/(.+)$/.exec(answer.SchemaArn ?? '') ?? [];
+    resolved.push(registry && name ? { ...call, schema: { registry, name } } : call);
+  }
+  return resolved;
 }

@@ -28,6 +28,11 @@ const COMPONENT_OF_SERVICE: Readonly<Record<string, Component>> = {
 /** The suffix Secrets Manager appends to a secret's name in its ARN (any six characters). */
 const SECRET_SUFFIX = 'Ab12Cd';
 
+/** A recorded Glue call with the schema its version id belongs to (recordings.ts glueSchemasOf). */
+export type GlueCall = RecordedCall & {
+  readonly schema?: { readonly registry: string; readonly name: string };
+};
+
 /** A role's label in messages: `deliverer of route orders (role DeliverRole1234)`. */
 export function roleLabel(role: Pick<ComponentRole, 'component' | 'route' | 'roleId'>): string {
   return `${role.component}${role.route === undefined ? '' : ` of route ${role.route}`} (role ${role.roleId})`;
@@ -116,6 +121,17 @@ export function requestsOf(
     case 'ssm':
       // A parameter whose name starts with `/` has it once in its ARN: `parameter/a/b`.
       return [{ action, resource: `arn:aws:ssm:${region}:${account}:parameter${call.parameter ?? '/*'}` }];
+    case 'glue': {
+      // GetSchemaVersion by version id: the registry and the schema the version belongs to
+      // (`schema`, resolved by the registry itself: glueSchemasOf in recordings.ts).
+      const schema = (call as GlueCall).schema;
+      if (schema === undefined) return [{ action, resource: '*' }];
+      const arn = (resource: string) => `arn:aws:glue:${region}:${account}:${resource}`;
+      return [
+        { action, resource: arn(`registry/${schema.registry}`) },
+        { action, resource: arn(`schema/${schema.registry}/${schema.name}`) },
+      ];
+    }
     default:
       return [{ action, resource: '*' }];
   }

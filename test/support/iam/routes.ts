@@ -6,6 +6,8 @@ import { type AuthKind, authListener } from '../kafka-auth.ts';
 import type { RunSetup } from './bridge-run.ts';
 
 export const topicOf = (route: string): string => `${route}-topic`;
+/** Route B decodes its values through this Glue registry (moto's in the run, the stack's grant). */
+export const glueRegistryOf = (route: string): string => `${route}-schemas`;
 export const bridgeWebhookSecret = (a: string): string => `${a}/bridge-discord`;
 /** The Discord webhook ids: each route's team and the bridge's own. */
 export const WEBHOOK = { a: '111111111111111111', b: '222222222222222222', bridge: '999999999999999999' };
@@ -63,9 +65,11 @@ export function routeInputs(a: string, b: string, url: (route: string) => string
       breaker: { minCalls: 1_000 },
       responses: { retryable: ['5xx'] },
     },
-    // No quarantine and no breaker: its roles must hold neither.
+    // No quarantine and no breaker: its roles must hold neither. Its values are decoded through
+    // Glue: the poller's GetSchemaVersion calls.
     {
       ...common(b),
+      decode: { registry: { type: 'glue' as const, registryName: glueRegistryOf(b) } },
       onPoison: 'dlq',
       retry: { attempts: 4, inProcessAttempts: 1, baseMs: 100, maxMs: 1_000 },
     },

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaMessage } from 'kafkajs';
 import type { Route } from '../../../lib/config/index.ts';
+import { decodeEnvelope } from '../../../lib/envelope/index.ts';
 import { EnvelopeStep } from '../../../lib/poller/envelope-step.ts';
 import { Forwarder } from '../../../lib/poller/forward.ts';
 import { newOwned, type Owned } from '../../../lib/poller/owned.ts';
@@ -133,8 +134,8 @@ describe('Forwarder', () => {
     assert.match(f.owned.lastError ?? '', /registry unavailable/);
   });
 
-  test('a record the decoder dead-letters is neither filtered nor skipped: the partition stops naming it', async () => {
-    // Prepare: the filter would drop everything
+  test('a record the decoder dead-letters is neither filtered nor skipped: it is sent marked, the partition goes on', async () => {
+    // Prepare: the filter drops everything that decodes
     const f = forwarding({
       decode: (r) =>
         r.offset === 11n
@@ -145,17 +146,18 @@ describe('Forwarder', () => {
 
     // Act
     const { done } = f.run(
-      [10, 11].map((o) => kafkaMessage(o)),
+      [10, 11, 12].map((o) => kafkaMessage(o)),
       '10',
     );
+    await done;
 
-    // Assess
-    await assert.rejects(
-      done,
-      /orders\/0\/11: the decode stage dead-letters it \(schema-not-found: schema id 7\)/,
-    );
-    assert.equal(f.owned.progress?.next, 10n, 'nothing moves past it, not even the filtered 10 before it');
-    assert.deepEqual(f.sent, []);
+    // Assess: 11 goes with from 10 (covering the filtered 10); the filtered 12 after it is passed too
+    assert.deepEqual(fromsOf(f.sent), ['11<-10']);
+    const envelope = decodeEnvelope(f.sent[0]?.[0]?.body ?? '');
+    assert.deepEqual(envelope.deadLetter, { reason: 'schema-not-found', detail: 'schema id 7' });
+    assert.deepEqual(envelope.value, { inline: Buffer.from('v11') }, 'the record as it was read');
+    assert.equal(f.owned.progress?.next, 13n);
+    assert.equal(f.owned.filteredCount, 2);
   });
 
   test('a batch fetched from beyond next is dropped and the partition seeked back', async () => {
