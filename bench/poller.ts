@@ -2,9 +2,12 @@
 // plain kafkajs consumer reading the same records and doing nothing (the read floor), at two
 // value sizes (1 KiB and 64 KiB by default) in one run. Writes bench/results/poller.json.
 // Needs the local broker and emulators (`npm run infra:up`). Run:
-//   npm run bench:poller -- [records1KiB=20000] [records64KiB=1000] [partitions=4] [--clients=lean,lean-filter,sdk]
+//   npm run bench:poller -- [records1KiB=20000] [records64KiB=1000] [partitions=4] [--clients=lean,lean-filter,sdk] [--warmup=0]
 // 0 records skips that size. BENCH_PROFILE_DIR=dir writes a CPU profile of each poller run
 // (that run only) into dir.
+// `--warmup` records (of the first size, at most as many as measured, on a topic of their own)
+// are read first by the floor and by every setup, unmeasured, so each measured run starts with
+// its code compiled and warm, as in a poller that has run for a while (default 0: cold).
 // `--clients` lists the SQS setups to run the poller with, each on its own queue (CLIENT_SETUPS
 // below): `lean` is what the poller task uses (the lean SendMessageBatch, no stages), the others
 // add a filter stage or go through the SDK client, for a before/after in the same run.
@@ -84,6 +87,7 @@ function parseArgs(argv: readonly string[]): {
   readonly sizes: readonly { readonly valueBytes: number; readonly records: number }[];
   readonly partitions: number;
   readonly clients: readonly ClientSetup[];
+  readonly warmup: number;
 } {
   const positional = argv.filter((arg) => !arg.startsWith('--'));
   const number = (index: number, fallback: number, what: string): number => {
@@ -95,10 +99,19 @@ function parseArgs(argv: readonly string[]): {
     return value;
   };
   let clients: ClientSetup[] = ['lean', 'lean-filter', 'sdk'];
+  let warmup = 0;
   for (const arg of argv.filter((a) => a.startsWith('--'))) {
     const [name, value = ''] = arg.slice(2).split('=', 2);
+    if (name === 'warmup') {
+      warmup = Number(value);
+      if (!Number.isInteger(warmup) || warmup < 0)
+        throw new Error(`--warmup must be an integer >= 0, got ${JSON.stringify(value)}`);
+      continue;
+    }
     if (name !== 'clients')
-      throw new Error(`unknown option ${arg} (known: --clients=${Object.keys(CLIENT_SETUPS).join(',')})`);
+      throw new Error(
+        `unknown option ${arg} (known: --clients=${Object.keys(CLIENT_SETUPS).join(',')}, --warmup=records)`,
+      );
     clients = value.split(',').map((client) => {
       if (!(client in CLIENT_SETUPS))
         throw new Error(
@@ -116,10 +129,11 @@ function parseArgs(argv: readonly string[]): {
     ],
     partitions,
     clients,
+    warmup,
   };
 }
 
-const { sizes, partitions, clients } = parseArgs(process.argv.slice(2));
+const { sizes, partitions, clients, warmup } = parseArgs(process.argv.slice(2));
 exitIfArgsCheck();
 const KEYS = 2_000;
 
@@ -244,6 +258,7 @@ async function forward(
   valueBytes: number,
   records: number,
   setup: ClientSetup,
+  profiled = true,
 ): Promise<Measured> {
   const name = awsName('bench');
   const route = parseBridgeConfig({
@@ -285,7 +300,7 @@ async function forward(
       console.error(`purging ${queue.url} failed: ${error instanceof Error ? error.message : String(error)}`);
     });
   }, 500);
-  const profile = process.env.BENCH_PROFILE_DIR;
+  const profile = profiled ? process.env.BENCH_PROFILE_DIR : undefined;
   const session = profile === undefined || profile === '' ? undefined : new Session();
   if (session !== undefined) {
     session.connect();
@@ -389,7 +404,24 @@ console.log(
 );
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 // A size with 0 records is skipped (for profiling one size alone).
+let warmed = false;
 for (const { valueBytes, records } of sizes.filter((size) => size.records > 0)) {
+  if (warmup > 0 && !warmed) {
+    // Not measured: every reader's code is compiled and warm before its measured runs, as in a
+    // poller that has been running for a while (a fixed cost, like the group join left out).
+    // Once, with the first size's values: the code is the same for every size.
+    warmed = true;
+    const warm = uniqueName('bench-warmup');
+    const warmRecords = Math.min(warmup, records);
+    await createTopic(warm, partitions);
+    try {
+      await produce(warm, valueBytes, warmRecords);
+      await readFloor(warm, warmRecords);
+      for (const setup of clients) await forward(warm, valueBytes, warmRecords, setup, false);
+    } finally {
+      await deleteTopics([warm]);
+    }
+  }
   const topic = uniqueName('bench');
   await createTopic(topic, partitions);
   try {
@@ -436,7 +468,7 @@ writeFileSync(
       node: process.version,
       cpu: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
       loadAverage: { before: loadBefore, after: loadavg().map((n) => round(n, 2)) },
-      parameters: { partitions, keys: KEYS, clients, sizes },
+      parameters: { partitions, keys: KEYS, clients, sizes, warmup },
       results,
     },
     null,

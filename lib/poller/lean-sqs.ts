@@ -6,7 +6,8 @@
  *   written by string building, each MessageBody escaped natively (jsonString).
  * - Signing: SigV4 (sigv4.ts, the signing key cached per day), with the client's own
  *   credential provider (the SDK's chain, memoized and refreshed before expiry) and region.
- * - Transport: an undici connection pool per endpoint (keep-alive, 50 connections).
+ * - Transport: an undici connection pool per endpoint (keep-alive, 50 connections), each call
+ *   dispatched with a handler that gathers the answer (http-post.ts).
  * - Where: the client's configured endpoint, else the queue URL's origin: what the SDK's SQS
  *   client does itself (useQueueUrlAsEndpoint). A client set to useQueueUrlAsEndpoint=false
  *   or FIPS/dual-stack endpoints gets no lean path (leanSqsTransport answers undefined).
@@ -22,6 +23,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { Pool } from 'undici';
 import { type CallRecord, callRecorderOf } from '../aws/call-recorder.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
+import { post } from './http-post.ts';
 import type { OutgoingMessage } from './send-plan.ts';
 import { PostSigner, type SigningCredentials } from './sigv4.ts';
 import { jsonString } from './sqs-client.ts';
@@ -137,16 +139,8 @@ export class LeanSqsTransport implements SqsBatchTransport {
       credentials,
       new Date(Date.now() + (this.#config.systemClockOffset ?? 0)),
     );
-    const answer = await pool.request({
-      method: 'POST',
-      path: '/',
-      headers,
-      body,
-      headersTimeout: REQUEST_TIMEOUT_MS,
-      bodyTimeout: REQUEST_TIMEOUT_MS,
-      ...(signal === undefined ? {} : { signal }),
-    });
-    const text = await answer.body.text();
+    const answer = await post(pool, { headers, body, timeoutMs: REQUEST_TIMEOUT_MS, signal });
+    const { text } = answer;
     if (answer.statusCode >= 200 && answer.statusCode < 300) return text;
     throw sqsError(answer.statusCode, answer.headers, text);
   }

@@ -10,6 +10,8 @@ import type { OutgoingMessage } from '../../../lib/poller/send-plan.ts';
 import { SqsRequestError, sqsError } from '../../../lib/poller/sqs-errors.ts';
 
 interface Answer {
+  /** Answers only after this many ms (a slow SQS). */
+  readonly delayMs?: number;
   readonly status: number;
   readonly body: string;
   readonly headers?: Record<string, string>;
@@ -45,8 +47,13 @@ before(async () => {
     request.on('end', () => {
       seen.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
       const answer = answers.shift() ?? OK;
-      response.writeHead(answer.status, answer.headers ?? { 'content-type': 'application/x-amz-json-1.0' });
-      response.end(answer.body);
+      const send = (): void => {
+        if (response.destroyed) return;
+        response.writeHead(answer.status, answer.headers ?? { 'content-type': 'application/x-amz-json-1.0' });
+        response.end(answer.body);
+      };
+      if (answer.delayMs === undefined) send();
+      else setTimeout(send, answer.delayMs).unref();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -112,6 +119,21 @@ describe('LeanSqsTransport', () => {
         MessageDeduplicationId: `d${i}`,
       })),
     });
+  });
+
+  test('an abort ends a call under way with the signal reason, and the next call goes through', async () => {
+    answers = [{ ...OK, delayMs: 10_000 }];
+    seen = [];
+    const t = transport();
+    const controller = new AbortController();
+    const started = Date.now();
+    const call = t.lean.sendBatch(QUEUE, [message(0)], controller.signal);
+    setTimeout(() => controller.abort(new Error('route stopping')), 100);
+    await assert.rejects(call, /route stopping/);
+    assert.ok(Date.now() - started < 5_000, 'the call ended at the abort, not at the answer');
+    await assert.rejects(t.lean.sendBatch(QUEUE, [message(1)], controller.signal), /route stopping/);
+    assert.deepEqual(await t.lean.sendBatch(QUEUE, [message(2)]), []);
+    await t.lean.close();
   });
 
   test('a partial batch failure answers the failed entries, without retrying', async () => {

@@ -8,6 +8,7 @@ import {
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
 import { createPollerSqsClient } from '../../../lib/poller/index.ts';
+import { jsonString } from '../../../lib/poller/sqs-client.ts';
 
 interface Captured {
   body: unknown;
@@ -110,5 +111,36 @@ describe('createPollerSqsClient', () => {
     await assert.rejects(() => batchRequest(checking, checked), /Invalid MD5 checksum/);
     await batchRequest(client, sent);
     assert.equal(sent.length, 1);
+  });
+});
+
+describe('jsonString', () => {
+  test('equals JSON.stringify for any text: quotes, backslashes, control characters, surrogates', () => {
+    const alphabet = [
+      'a',
+      '"',
+      '\\',
+      '\\"',
+      '\n',
+      '\u0000',
+      '\u001f',
+      '\u2028',
+      '\ud83d\ude00',
+      '\ud800',
+      '\udfff',
+      '\ufffe',
+      '/',
+      'é',
+    ];
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    for (let i = 0; i < 2_000; i++) {
+      let text = '';
+      for (let length = next(40); length > 0; length--) text += alphabet[next(alphabet.length)];
+      assert.equal(jsonString(text), JSON.stringify(text), `for ${JSON.stringify(text)}`);
+    }
   });
 });

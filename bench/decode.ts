@@ -1,0 +1,179 @@
+// Benchmark (not a test): CPU per record of a route's Avro decode stage (lib/decode: the
+// Confluent wire format, the schema fetched once and then cached) and the envelope of what it
+// decoded, against the envelope of the same record undecoded: what a decode stage adds to the
+// poller's CPU per record (docs/benchmarks.md, "Poller with an Avro route"). No broker or
+// network: the registry answers from memory, once. Run:
+//   npm run bench:decode -- [--records=20000] [--runs=5]
+// Writes bench/results/decode.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import avro from 'avsc';
+import { createRegistryClients, createRouteDecoder } from '../lib/decode/index.ts';
+import { deduplicationId, encodeEnvelope, messageGroupId } from '../lib/envelope/index.ts';
+import { exitIfArgsCheck, numericArgs } from './lib/args.ts';
+
+const args = numericArgs({ records: 20_000, runs: 5 });
+exitIfArgsCheck();
+
+const SCHEMA_ID = 42;
+/** An order with line items: strings, longs, doubles, an enum, an array and a map, as teams write them. */
+const SCHEMA = {
+  type: 'record',
+  name: 'Order',
+  namespace: 'bench',
+  fields: [
+    { name: 'orderId', type: 'string' },
+    { name: 'customerId', type: 'long' },
+    { name: 'createdAt', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['NEW', 'PAID', 'SHIPPED'] } },
+    { name: 'currency', type: 'string' },
+    { name: 'total', type: 'double' },
+    { name: 'note', type: ['null', 'string'], default: null },
+    {
+      name: 'lines',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'Line',
+          fields: [
+            { name: 'sku', type: 'string' },
+            { name: 'title', type: 'string' },
+            { name: 'quantity', type: 'int' },
+            { name: 'price', type: 'double' },
+          ],
+        },
+      },
+    },
+    { name: 'attributes', type: { type: 'map', values: 'string' } },
+  ],
+};
+
+const type = avro.Type.forSchema(SCHEMA as avro.Schema);
+/** About 1 KiB of Avro, like the 1 KiB values of bench:poller. */
+function order(i: number): Buffer {
+  const payload = type.toBuffer({
+    orderId: `order-${i}`,
+    customerId: 1_000_000 + (i % 5_000),
+    createdAt: 1_765_000_000_000 + i,
+    status: ['NEW', 'PAID', 'SHIPPED'][i % 3],
+    currency: 'EUR',
+    total: 1234.5 + i,
+    note: i % 2 === 0 ? null : 'leave at the door, ring twice',
+    lines: Array.from({ length: 15 }, (_, j) => ({
+      sku: `SKU-${(i + j) % 997}-ABCDEFGH`,
+      title: `Product number ${j} of order ${i}, a title`,
+      quantity: 1 + (j % 4),
+      price: 9.99 + j,
+    })),
+    attributes: { channel: 'web', campaign: `winter-${i % 7}`, region: 'eu-central' },
+  });
+  const header = Buffer.alloc(5);
+  header.writeUInt8(0, 0); // Confluent magic byte
+  header.writeUInt32BE(SCHEMA_ID, 1);
+  return Buffer.concat([header, payload]);
+}
+
+/** The registry, from memory: one schema, fetched once (createRouteDecoder caches it). */
+let fetched = 0;
+const registryFetch = (async () => {
+  fetched++;
+  return new Response(JSON.stringify({ schema: JSON.stringify(SCHEMA) }), { status: 200 });
+}) as typeof fetch;
+const decoder = createRouteDecoder(
+  { registry: { type: 'confluent', url: 'http://127.0.0.1:1', timeoutMs: 5_000 }, key: false },
+  createRegistryClients({ fetch: registryFetch }),
+);
+
+const values = Array.from({ length: 1_000 }, (_, i) => order(i));
+const keys = Array.from({ length: 2_000 }, (_, i) => Buffer.from(`key-${i}`));
+const ROUTE = 'bench-route';
+const TOPIC = 'bench-orders';
+
+/** The envelope step's work for one record whose value is `value` (envelope-step.ts#outgoing). */
+function envelope(i: number, value: Buffer): number {
+  const offset = String(1_000_000 + i);
+  const ref = { route: ROUTE, topic: TOPIC, partition: 3, offset };
+  const key = keys[i % keys.length] as Buffer;
+  const body = encodeEnvelope({
+    ...ref,
+    from: offset,
+    timestamp: '1765000000000',
+    key,
+    headers: [],
+    value: { inline: value },
+  });
+  messageGroupId({ key, partition: 3, offset, ordering: 'key' });
+  deduplicationId(ref);
+  return Buffer.byteLength(body);
+}
+
+type Variant = (i: number) => number | Promise<number>;
+const VARIANTS: Record<string, Variant> = {
+  // Today's route without a decode stage: the value's bytes go into the envelope as they are.
+  'envelope only (no decode stage)': (i) => envelope(i, values[i % values.length] as Buffer),
+  'Avro decode only': async (i) => {
+    const decoded = await decoder({ key: null, value: values[i % values.length] as Buffer });
+    return decoded.value === null ? 0 : 1;
+  },
+  // The decoded value as JSON text in the envelope (how it travels is the decode stage's choice).
+  'Avro decode + JSON + envelope': async (i) => {
+    const decoded = await decoder({ key: null, value: values[i % values.length] as Buffer });
+    return envelope(i, Buffer.from(JSON.stringify({ value: decoded.value, schema: decoded.schema })));
+  },
+};
+
+const cpuNow = (): number => {
+  const used = process.cpuUsage();
+  return used.user + used.system;
+};
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+const loadBefore = loadavg().map((n) => Number(n.toFixed(2)));
+console.log(
+  `Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadBefore.join(' ')}, ` +
+    `Avro value ${values[0]?.byteLength} bytes (Confluent wire format), ${args.records} records x ${args.runs} runs, median`,
+);
+console.log('| work per record | CPU µs/record (median) | runs |');
+console.log('| --- | ---: | --- |');
+const results: Record<string, { readonly cpuUsPerRecord: number; readonly runs: number[] }> = {};
+// Warm up every variant first (the JIT, the schema fetch), then alternate them run by run.
+for (const variant of Object.values(VARIANTS)) for (let i = 0; i < 2_000; i++) await variant(i);
+const runs: Record<string, number[]> = Object.fromEntries(Object.keys(VARIANTS).map((name) => [name, []]));
+for (let run = 0; run < args.runs; run++) {
+  for (const [name, variant] of Object.entries(VARIANTS)) {
+    const before = cpuNow();
+    for (let i = 0; i < args.records; i++) await variant(i);
+    runs[name]?.push((cpuNow() - before) / args.records);
+  }
+}
+for (const [name, perRun] of Object.entries(runs)) {
+  const cpuUsPerRecord = Number(median(perRun).toFixed(2));
+  results[name] = { cpuUsPerRecord, runs: perRun.map((x) => Number(x.toFixed(2))) };
+  console.log(`| ${name} | ${cpuUsPerRecord} | ${perRun.map((x) => x.toFixed(1)).join(' / ')} |`);
+}
+if (fetched !== 1) throw new Error(`the schema was fetched ${fetched} times, not once`);
+const added =
+  (results['Avro decode + JSON + envelope']?.cpuUsPerRecord ?? 0) -
+  (results['envelope only (no decode stage)']?.cpuUsPerRecord ?? 0);
+console.log(`A decode stage adds about ${added.toFixed(1)} µs of CPU per record.`);
+
+const out = new URL('results/decode.json', import.meta.url);
+mkdirSync(new URL('.', out), { recursive: true });
+writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+      loadAverage: { before: loadBefore, after: loadavg().map((n) => Number(n.toFixed(2))) },
+      parameters: { ...args, avroValueBytes: values[0]?.byteLength },
+      results,
+      decodeStageAddsCpuUsPerRecord: Number(added.toFixed(2)),
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`written ${out.pathname}`);
