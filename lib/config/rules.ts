@@ -1,4 +1,5 @@
 import { RecordSchema } from '../schema/record-schema.ts';
+import { endpointIssues } from './endpoint-rules.ts';
 import { MAX_ROUTE_IN_FLIGHT, SQS_FIFO_LOOKAHEAD } from './limits.ts';
 import {
   deadLetterQueueName,
@@ -26,7 +27,7 @@ export interface RuleIssue {
 
 /** Rules between the fields of one route. */
 export function routeIssues(route: Route): RuleIssue[] {
-  const issues: RuleIssue[] = [];
+  const issues: RuleIssue[] = [...endpointIssues(route)];
   const { retry } = route;
   if (retry.inProcessAttempts > retry.attempts) {
     issues.push({

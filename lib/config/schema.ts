@@ -104,8 +104,12 @@ export const HttpEndpointSchema = z.strictObject({
   timeoutMs: TimeoutMsSchema,
   /** A secret holding a JSON object of extra request headers (an API key, a bearer token). */
   headersSecret: SecretRefSchema.optional(),
-  /** A secret holding the key for the HMAC signature header of each request. */
+  /** A secret holding the key(s) for the HMAC signature headers of each request. */
   signingSecret: SecretRefSchema.optional(),
+  /** The signature scheme, 'bridge-v2' when absent (docs/deliver.md, Signature; rules in endpoint-rules.ts). */
+  signing: z.enum(['bridge-v2', 'standard-webhooks']).optional(),
+  /** Also send the legacy v1 header (timestamp and body only) beside bridge-v2; off unless true. */
+  signingV1: z.boolean().optional(),
   /** 'envelope': the record with its key, headers and coordinates, as JSON; 'raw': the record value alone. */
   body: z.enum(['envelope', 'raw']).default('envelope'),
 });

@@ -5,7 +5,7 @@ import { parseRetryAfter } from '../retry/index.ts';
 import { DeliveryError } from './errors.ts';
 import { mergeHeaders, secretHeaders } from './headers.ts';
 import { networkErrorClass } from './network-error.ts';
-import { signHeaders, signingKeys } from './signature-v2.ts';
+import { signatureHeaders } from './signing.ts';
 import { type DeliveryRequest, type DeliveryResponse, EXCERPT_BYTES, type Target } from './target.ts';
 
 /** The idempotency key header (docs/architecture.md I5): `route/topic/partition/offset`. */
@@ -51,12 +51,14 @@ export class HttpTarget implements Target {
     };
     const traceparent = traceparentOf(envelope);
     if (traceparent !== undefined) own.traceparent = traceparent;
-    const signing = this.#endpoint.signingSecret;
-    if (signing !== undefined) {
-      const keys = signingKeys(signing, await this.#secrets.text(signing));
-      const request = { method: this.#endpoint.method, url: this.#endpoint.url, headers: own, body };
-      Object.assign(own, signHeaders(keys, request, this.#now()));
-    }
+    const signed = {
+      method: this.#endpoint.method,
+      url: this.#endpoint.url,
+      headers: own,
+      body,
+      id: recordId,
+    };
+    Object.assign(own, await signatureHeaders(this.#endpoint, this.#secrets, signed, this.#now()));
     // The secret's headers first, merged by lower-cased name: the bridge's own headers win.
     const secret = this.#endpoint.headersSecret;
     const headers = mergeHeaders(secret === undefined ? {} : await secretHeaders(this.#secrets, secret), own);

@@ -25,6 +25,8 @@ describe('http endpoint', () => {
       timeoutMs: 900_000,
       headersSecret: 'bridge/orders/headers',
       signingSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bridge/orders/hmac-AbCdEf',
+      signing: 'bridge-v2',
+      signingV1: true,
       body: 'raw',
     };
     const parsed = parseBridgeConfig(config([route({ endpoint })]));
@@ -115,6 +117,31 @@ describe('http endpoint', () => {
       route: 'orders',
       field: 'routes[orders].endpoint.signingSecret',
       message: /Secrets Manager secret name/,
+    });
+  });
+
+  test('signing: standard-webhooks and signingV1 need a signing secret; v1 goes with bridge-v2 only', () => {
+    assertRejected(config([httpRoute({ signing: 'standard-webhooks' })]), {
+      route: 'orders',
+      field: 'routes[orders].endpoint.signingSecret',
+      message: /required with signing 'standard-webhooks'/,
+    });
+    assertRejected(config([httpRoute({ signingV1: true })]), {
+      route: 'orders',
+      field: 'routes[orders].endpoint.signingV1',
+      message: /needs signingSecret/,
+    });
+    assertRejected(
+      config([httpRoute({ signing: 'standard-webhooks', signingSecret: 's', signingV1: true })]),
+      {
+        route: 'orders',
+        field: 'routes[orders].endpoint.signingV1',
+        message: /bridge-v2' only/,
+      },
+    );
+    assertRejected(config([httpRoute({ signing: 'v3', signingSecret: 's' })]), {
+      route: 'orders',
+      field: 'routes[orders].endpoint.signing',
     });
   });
 
