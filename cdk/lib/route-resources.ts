@@ -243,6 +243,11 @@ export class RouteResources extends Construct {
     const refs: [string, string | undefined][] = [
       ['HeadersSecret', endpoint.type === 'http' ? endpoint.headersSecret : undefined],
       ['SigningSecret', endpoint.type === 'http' ? endpoint.signingSecret : undefined],
+      ['OAuth2Secret', endpoint.type === 'http' ? endpoint.auth?.oauth2?.credentialsSecret : undefined],
+      [
+        'ClientCertificateSecret',
+        endpoint.type === 'http' ? endpoint.auth?.clientCertificateSecret : undefined,
+      ],
     ];
     for (const [id, ref] of refs) {
       if (ref === undefined) continue;

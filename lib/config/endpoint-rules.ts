@@ -26,5 +26,20 @@ export function endpointIssues(route: Route): RuleIssue[] {
       });
     }
   }
+  const auth = endpoint.auth;
+  if (auth !== undefined) {
+    if (auth.oauth2 === undefined && auth.clientCertificateSecret === undefined) {
+      issues.push({
+        path: ['endpoint', 'auth'],
+        message: 'must set oauth2 or clientCertificateSecret (or both); leave auth out for none',
+      });
+    }
+    if (auth.clientCertificateSecret !== undefined && !endpoint.url.startsWith('https:')) {
+      issues.push({
+        path: ['endpoint', 'auth', 'clientCertificateSecret'],
+        message: 'needs an https:// url: the client certificate is sent in the TLS handshake',
+      });
+    }
+  }
   return issues;
 }

@@ -29,6 +29,7 @@ export type {
   BridgeConfig,
   BridgeConfigInput,
   Endpoint,
+  EndpointAuth,
   EndpointInput,
   HttpEndpoint,
   HttpEndpointInput,

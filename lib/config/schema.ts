@@ -92,6 +92,25 @@ const TimeoutMsSchema = z
   })
   .default(10_000);
 
+/** How the bridge authenticates to an HTTP endpoint (docs/deliver.md, Endpoint authentication). */
+export const EndpointAuthSchema = z.strictObject({
+  /** OAuth2 client credentials: a bearer token from `tokenUrl`, cached until shortly before it expires. */
+  oauth2: z
+    .strictObject({
+      tokenUrl: z.string().superRefine((url, ctx) => {
+        const problem = endpointUrlProblem(url);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+      /** A secret holding `{"clientId","clientSecret"}`. */
+      credentialsSecret: SecretRefSchema,
+      scope: z.string().min(1).max(1000).optional(),
+      audience: z.string().min(1).max(1000).optional(),
+    })
+    .optional(),
+  /** mTLS: a secret holding `{"certificate","privateKey","caCertificate"?}` in PEM. */
+  clientCertificateSecret: SecretRefSchema.optional(),
+});
+
 export const HttpEndpointSchema = z.strictObject({
   type: z.literal('http'),
   /** https://, or http:// to localhost, 127.0.0.0/8 or ::1 (local mode); never credentials. */
@@ -112,6 +131,7 @@ export const HttpEndpointSchema = z.strictObject({
   signingV1: z.boolean().optional(),
   /** 'envelope': the record with its key, headers and coordinates, as JSON; 'raw': the record value alone. */
   body: z.enum(['envelope', 'raw']).default('envelope'),
+  auth: EndpointAuthSchema.optional(),
 });
 
 export const LambdaEndpointSchema = z.strictObject({
@@ -317,6 +337,7 @@ export const KafkaSchema = z.strictObject({
 });
 
 export type HttpEndpoint = z.output<typeof HttpEndpointSchema>;
+export type EndpointAuth = z.output<typeof EndpointAuthSchema>;
 export type HttpEndpointInput = z.input<typeof HttpEndpointSchema>;
 export type LambdaEndpoint = z.output<typeof LambdaEndpointSchema>;
 export type LambdaEndpointInput = z.input<typeof LambdaEndpointSchema>;

@@ -2,6 +2,7 @@ import type { SecretReader } from '../aws/secrets.ts';
 import { classifyStatus, type HttpEndpoint, type Responses } from '../config/index.ts';
 import { type Envelope, encodeEnvelope } from '../envelope/index.ts';
 import { parseRetryAfter } from '../retry/index.ts';
+import { EndpointAuthenticator } from './endpoint-auth.ts';
 import { DeliveryError } from './errors.ts';
 import { mergeHeaders, secretHeaders } from './headers.ts';
 import { networkErrorClass } from './network-error.ts';
@@ -34,12 +35,14 @@ export class HttpTarget implements Target {
   readonly #responses: Responses;
   readonly #secrets: SecretReader;
   readonly #now: () => number;
+  readonly #auth: EndpointAuthenticator;
 
   constructor(options: HttpTargetOptions) {
     this.#endpoint = options.endpoint;
     this.#responses = options.responses;
     this.#secrets = options.secrets;
     this.#now = options.now ?? Date.now;
+    this.#auth = new EndpointAuthenticator(options.endpoint.auth, options.secrets, { now: this.#now });
   }
 
   async deliver(request: DeliveryRequest): Promise<DeliveryResponse> {
@@ -51,34 +54,7 @@ export class HttpTarget implements Target {
     };
     const traceparent = traceparentOf(envelope);
     if (traceparent !== undefined) own.traceparent = traceparent;
-    const signed = {
-      method: this.#endpoint.method,
-      url: this.#endpoint.url,
-      headers: own,
-      body,
-      id: recordId,
-    };
-    Object.assign(own, await signatureHeaders(this.#endpoint, this.#secrets, signed, this.#now()));
-    // The secret's headers first, merged by lower-cased name: the bridge's own headers win.
-    const secret = this.#endpoint.headersSecret;
-    const headers = mergeHeaders(secret === undefined ? {} : await secretHeaders(this.#secrets, secret), own);
-
-    const timeout = AbortSignal.timeout(this.#endpoint.timeoutMs);
-    const signal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
-    let response: Response;
-    try {
-      // Redirects are not followed: a 3xx to another origin would carry the body, the secret
-      // headers and the signature there, and an https URL could be sent on to plain http.
-      response = await fetch(this.#endpoint.url, {
-        method: this.#endpoint.method,
-        headers,
-        body,
-        signal,
-        redirect: 'manual',
-      });
-    } catch (error) {
-      throw networkError(error, this.#endpoint, timeout.aborted);
-    }
+    const response = await this.#send(body, own, recordId, request.signal);
     const excerpt = await readExcerpt(response);
     if (isRedirect(response.status)) {
       throw new DeliveryError(
@@ -98,6 +74,50 @@ export class HttpTarget implements Target {
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       },
     );
+  }
+
+  /**
+   * Sends `body` with the bridge's `own` headers, signed as message `id`, with the secret's
+   * headers and the route's authentication. An OAuth2 token the endpoint refuses (401) is
+   * dropped and the request sent once more with a new one.
+   */
+  async #send(
+    body: Buffer | string,
+    own: Readonly<Record<string, string>>,
+    id: string,
+    abort: AbortSignal | undefined,
+  ): Promise<Response> {
+    const endpoint = this.#endpoint;
+    const signed = { method: endpoint.method, url: endpoint.url, headers: own, body, id };
+    const signature = await signatureHeaders(endpoint, this.#secrets, signed, this.#now());
+    // The secret's headers first, merged by lower-cased name: the bridge's own headers win.
+    const secret = endpoint.headersSecret;
+    const base = secret === undefined ? {} : await secretHeaders(this.#secrets, secret);
+    for (let sent = 1; ; sent++) {
+      const auth = await this.#auth.prepare();
+      const headers = mergeHeaders(base, own, signature, auth.headers);
+      const timeout = AbortSignal.timeout(endpoint.timeoutMs);
+      const signal = abort === undefined ? timeout : AbortSignal.any([timeout, abort]);
+      let response: Response;
+      try {
+        // Redirects are not followed: a 3xx to another origin would carry the body, the secret
+        // headers and the signature there, and an https URL could be sent on to plain http.
+        response = await fetch(endpoint.url, {
+          method: endpoint.method,
+          headers,
+          body,
+          signal,
+          redirect: 'manual',
+          ...(auth.dispatcher === undefined ? {} : { dispatcher: auth.dispatcher }),
+          // An undici Agent (the package pinned to the undici inside Node 24) for node's fetch;
+          // their type declarations differ, not the dispatcher interface.
+        } as unknown as RequestInit);
+      } catch (error) {
+        throw networkError(error, endpoint, timeout.aborted);
+      }
+      if (response.status !== 401 || sent > 1 || !(await this.#auth.refused(auth))) return response;
+      await response.body?.cancel().catch(() => undefined);
+    }
   }
 
   #body(envelope: Envelope, payload: Buffer | null): Buffer | string {

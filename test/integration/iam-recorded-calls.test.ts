@@ -31,6 +31,7 @@ import {
 import { createSecrets, endpointScript } from '../support/iam/routes.ts';
 import { DEPLOYMENT, synthesize } from '../support/iam/stack.ts';
 import { assertKafkaReachable, createKafka } from '../support/kafka.ts';
+import { AuthorizationServer } from '../support/oauth2.ts';
 
 const recording = join(mkdtempSync(join(tmpdir(), 'bridge-calls-')), 'calls.jsonl');
 // Set before any client is built: localClients() reads it.
@@ -80,6 +81,7 @@ const b = `${a}-eu`;
 let clients: LocalClients;
 let endpoint: TestEndpoint;
 let discord: FakeDiscord;
+let authorization: AuthorizationServer;
 let calls: RecordedCall[] = [];
 let roles: ComponentRole[] = [];
 
@@ -103,10 +105,12 @@ before(async () => {
   clients = localClients();
   discord = await FakeDiscord.start();
   endpoint = await TestEndpoint.start(endpointScript);
+  authorization = await AuthorizationServer.start();
 });
 
 after(async () => {
   await endpoint?.stop();
+  await authorization?.stop();
   await discord?.stop();
   if (clients !== undefined) destroyClients(clients);
 });
@@ -114,7 +118,8 @@ after(async () => {
 describe('IAM from recorded calls', () => {
   before(
     async () => {
-      const setup = { a, b, clients, discord, endpoint, kafka: createKafka('iam-recorded-calls') };
+      const kafka = createKafka('iam-recorded-calls');
+      const setup = { a, b, clients, discord, endpoint, kafka, tokenUrl: authorization.tokenUrl };
       await createSecrets(setup);
       const run = await runBridge(setup);
       calls = readCalls(recording);

@@ -42,6 +42,8 @@ export interface RunSetup {
   readonly kafka: Kafka;
   readonly discord: FakeDiscord;
   readonly endpoint: TestEndpoint;
+  /** Route A-eu's OAuth2 token endpoint. */
+  readonly tokenUrl: string;
 }
 
 /** What the run created, for the stack's names. */
@@ -62,7 +64,7 @@ async function prepare(setup: RunSetup): Promise<Prepared> {
   const { a, b, clients, kafka, endpoint } = setup;
   const { routes } = parseBridgeConfig({
     kafka: { brokers: kafkaBrokers() },
-    routes: routeInputs(a, b, (route) => `${endpoint.url}/${route}`),
+    routes: routeInputs(a, b, (route) => `${endpoint.url}/${route}`, setup.tokenUrl),
   });
   const provisioned = await provision({ kafka: { brokers: kafkaBrokers(), ssl: false }, routes }, clients, {
     tableName: uniqueName('iam-completions'),

@@ -2,6 +2,7 @@
 // in the emulator and the endpoint's answers: the same routes run locally and are synthesized.
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { RouteInput } from '../../../lib/config/index.ts';
+import { OAUTH_CLIENT, OAUTH_SCOPE } from '../oauth2.ts';
 import type { RunSetup } from './bridge-run.ts';
 
 export const topicOf = (route: string): string => `${route}-topic`;
@@ -19,8 +20,16 @@ export function endpointScript(request: { key: string | null; nth: number }): {
   return { status: 200, body: 'ok' };
 }
 
-/** The two routes, their endpoints at `url`: A quarantines and has a breaker, A-eu neither. */
-export function routeInputs(a: string, b: string, url: (route: string) => string): RouteInput[] {
+/**
+ * The two routes, their endpoints at `url`: A quarantines and has a breaker, A-eu neither and
+ * authenticates with OAuth2 client credentials at `tokenUrl` (its credentials secret).
+ */
+export function routeInputs(
+  a: string,
+  b: string,
+  url: (route: string) => string,
+  tokenUrl: string,
+): RouteInput[] {
   const common = (name: string) => ({
     name,
     topics: [topicOf(name)],
@@ -46,6 +55,10 @@ export function routeInputs(a: string, b: string, url: (route: string) => string
     // No quarantine and no breaker: its roles must hold neither.
     {
       ...common(b),
+      endpoint: {
+        ...common(b).endpoint,
+        auth: { oauth2: { tokenUrl, credentialsSecret: `${b}/oauth`, scope: OAUTH_SCOPE } },
+      },
       onPoison: 'dlq',
       retry: { attempts: 4, inProcessAttempts: 1, baseMs: 100, maxMs: 1_000 },
     },
@@ -59,6 +72,7 @@ export async function createSecrets(setup: RunSetup): Promise<void> {
       [`${route}/headers`]: JSON.stringify({ 'x-api-key': `key-of-${route}` }),
       [`${route}/signing`]: `signing-key-of-${route}`,
       [`${route}/discord`]: discord.webhook(route === a ? WEBHOOK.a : WEBHOOK.b).url,
+      ...(route === b ? { [`${route}/oauth`]: JSON.stringify(OAUTH_CLIENT) } : {}),
     };
     for (const [Name, SecretString] of Object.entries(values))
       await clients.secrets.send(new CreateSecretCommand({ Name, SecretString }));

@@ -19,7 +19,12 @@ export function synthesize(a: string, b: string, run: RunResult): ComponentRole[
   const stack = new Stack(app, IAM_STACK_NAME, { env: DEPLOYMENT });
   const config: BridgeConfigInput = {
     kafka: { brokers: ['b-1.kafka.example.com:9094'], ssl: true },
-    routes: routeInputs(a, b, (route) => `https://${route}.example.com/kafka`),
+    routes: routeInputs(
+      a,
+      b,
+      (route) => `https://${route}.example.com/kafka`,
+      'https://auth.example.com/token',
+    ),
   };
   const bridge = new KafkaBridge(stack, 'Bridge', {
     config,

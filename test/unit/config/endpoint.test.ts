@@ -145,6 +145,44 @@ describe('http endpoint', () => {
     });
   });
 
+  test('auth: oauth2 needs a token URL and a credentials secret; a client certificate needs https', () => {
+    const oauth2 = { tokenUrl: 'https://auth.example.com/token', credentialsSecret: 'team/oauth' };
+    const parsed = parseBridgeConfig(
+      config([httpRoute({ auth: { oauth2: { ...oauth2, scope: 'orders:write' } } })]),
+    );
+    const endpoint = parsed.routes[0]?.endpoint;
+    assert.deepEqual(endpoint?.type === 'http' ? endpoint.auth : undefined, {
+      oauth2: { ...oauth2, scope: 'orders:write' },
+    });
+    assertRejected(
+      config([httpRoute({ auth: { oauth2: { ...oauth2, tokenUrl: 'http://auth.example.com/t' } } })]),
+      {
+        route: 'orders',
+        field: 'routes[orders].endpoint.auth.oauth2.tokenUrl',
+        message: /must use https/,
+      },
+    );
+    assertRejected(config([httpRoute({ auth: { oauth2: { tokenUrl: oauth2.tokenUrl } } })]), {
+      route: 'orders',
+      field: 'routes[orders].endpoint.auth.oauth2.credentialsSecret',
+    });
+    assertRejected(config([httpRoute({ auth: {} })]), {
+      route: 'orders',
+      field: 'routes[orders].endpoint.auth',
+      message: /must set oauth2 or clientCertificateSecret/,
+    });
+    assertRejected(
+      config([
+        httpRoute({ url: 'http://127.0.0.1:8080/hook', auth: { clientCertificateSecret: 'team/cert' } }),
+      ]),
+      {
+        route: 'orders',
+        field: 'routes[orders].endpoint.auth.clientCertificateSecret',
+        message: /needs an https:\/\/ url/,
+      },
+    );
+  });
+
   test("body is 'envelope' or 'raw'", () => {
     assertRejected(config([httpRoute({ body: 'json' })]), {
       route: 'orders',
