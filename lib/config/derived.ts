@@ -28,6 +28,10 @@ export interface DeliverConcurrency {
  */
 export function deliverConcurrency(route: Pick<Route, 'concurrency' | 'deliver'>): DeliverConcurrency {
   const most = route.deliver.maxCallsInFlight;
+  // Batched calls: every group of the batch at once, their records gathered into few calls.
+  if (route.deliver.batch !== undefined && most === undefined) {
+    return { invocations: route.concurrency, callsPerInvocation: DELIVER_BATCH_SIZE };
+  }
   if (most === undefined) return { invocations: route.concurrency, callsPerInvocation: 1 };
   const callsPerInvocation = Math.max(
     1,

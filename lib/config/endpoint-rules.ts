@@ -4,8 +4,14 @@ import type { Route } from './schema.ts';
 /** Rules between the fields of a route's HTTP endpoint (signing, authentication); paths relative to the route. */
 export function endpointIssues(route: Route): RuleIssue[] {
   const { endpoint } = route;
-  if (endpoint.type !== 'http') return [];
   const issues: RuleIssue[] = [];
+  if (route.deliver.batch !== undefined && (endpoint.type !== 'http' || endpoint.body === 'raw')) {
+    issues.push({
+      path: ['deliver', 'batch'],
+      message: `needs an http endpoint with body 'envelope': a batched call is a JSON array of envelopes`,
+    });
+  }
+  if (endpoint.type !== 'http') return issues;
   const signing = endpoint.signing ?? 'bridge-v2';
   if (endpoint.signingSecret === undefined && endpoint.signing !== undefined) {
     issues.push({

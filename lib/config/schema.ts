@@ -242,6 +242,22 @@ export const DeliverSchema = z.strictObject({
       error: `must be at most ${MAX_DELIVER_CONCURRENCY * 10}: 1000 invocations of 10 calls`,
     })
     .optional(),
+  /** Several records in one request (docs/deliver.md, Batched calls); one record a call when absent. */
+  batch: z
+    .strictObject({
+      maxRecords: z
+        .int()
+        .min(1)
+        .max(10, { error: 'must be at most 10: an SQS FIFO batch hands the deliverer at most 10 records' })
+        .default(10),
+      /** The request body's size at most; a single record larger than this is sent alone. */
+      maxBytes: z
+        .int()
+        .min(1024)
+        .max(6 * 1024 * 1024)
+        .default(1024 * 1024),
+    })
+    .optional(),
 });
 
 export const AlertsSchema = z.strictObject({

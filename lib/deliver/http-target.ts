@@ -2,15 +2,27 @@ import type { SecretReader } from '../aws/secrets.ts';
 import { classifyStatus, type HttpEndpoint, type Responses } from '../config/index.ts';
 import { type Envelope, encodeEnvelope } from '../envelope/index.ts';
 import { parseRetryAfter } from '../retry/index.ts';
+import { parseBatchAnswer } from './batch-body.ts';
 import { EndpointAuthenticator } from './endpoint-auth.ts';
 import { DeliveryError } from './errors.ts';
 import { mergeHeaders, secretHeaders } from './headers.ts';
+import { isRedirect, locationOrigin, readExcerpt } from './http-answer.ts';
 import { networkErrorClass } from './network-error.ts';
 import { signatureHeaders } from './signing.ts';
 import { type DeliveryRequest, type DeliveryResponse, EXCERPT_BYTES, type Target } from './target.ts';
 
 /** The idempotency key header (docs/architecture.md I5): `route/topic/partition/offset`. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** On a batched call: the number of records in its body. */
+export const BATCH_SIZE_HEADER = 'x-bridge-batch-size';
+/** A batched call's answer is read this far for its failure list. */
+const BATCH_ANSWER_BYTES = 64 * 1024;
+
+/** One record of a batched call: its idempotency key and its item of the body (batch-body.ts). */
+export interface BatchItem {
+  readonly recordId: string;
+  readonly json: string;
+}
 
 // W3C Trace Context: version 00, 32 hex trace id, 16 hex parent id, 2 hex flags; all-zero ids are invalid.
 const TRACEPARENT = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -56,24 +68,68 @@ export class HttpTarget implements Target {
     if (traceparent !== undefined) own.traceparent = traceparent;
     const response = await this.#send(body, own, recordId, request.signal);
     const excerpt = await readExcerpt(response);
+    const error = this.#answerError(response, excerpt);
+    if (error !== undefined) throw error;
+    return { status: response.status };
+  }
+
+  /**
+   * One request carrying every record of `items` (deliver.batch; docs/deliver.md, Batched
+   * calls): a JSON array of envelopes (batch-body.ts). Each record's outcome, in order: its
+   * answer, or the DeliveryError of the whole call, or the one its partial-failure item says.
+   */
+  async deliverMany(items: readonly BatchItem[]): Promise<(DeliveryResponse | DeliveryError)[]> {
+    const first = items[0];
+    if (first === undefined) return [];
+    const body = `[${items.map((item) => item.json).join(',')}]`;
+    const own = { 'content-type': 'application/json', [BATCH_SIZE_HEADER]: String(items.length) };
+    const response = await this.#send(body, own, `${first.recordId}+${items.length}`, undefined);
+    const excerpt = await readExcerpt(response, BATCH_ANSWER_BYTES);
+    const whole = this.#answerError(response, excerpt);
+    if (whole !== undefined) return items.map(() => whole);
+    const failures = parseBatchAnswer(excerpt, new Set(items.map((item) => item.recordId)));
+    const where = `${this.#endpoint.method} ${this.#endpoint.url} answered ${response.status}`;
+    if (typeof failures === 'string') {
+      const error = new DeliveryError(`${where} with a malformed failure list: ${failures}`, {
+        retryable: true,
+        status: response.status,
+        excerpt: excerpt.slice(0, EXCERPT_BYTES),
+      });
+      return items.map(() => error);
+    }
+    return items.map(({ recordId }) => {
+      const failure = failures.get(recordId);
+      if (failure === undefined) return { status: response.status };
+      const verdict =
+        failure.status === undefined ? 'retryable' : classifyStatus(this.#responses, failure.status);
+      if (verdict === 'success') return { status: response.status };
+      const status = failure.status ?? response.status;
+      return new DeliveryError(
+        `${where} listing the record as failed${failure.status === undefined ? '' : ` (${failure.status})`} (${verdict})`,
+        { retryable: verdict === 'retryable', status },
+      );
+    });
+  }
+
+  /** The DeliveryError of an answer the route does not count as success; undefined for success. */
+  #answerError(response: Response, excerpt: string): DeliveryError | undefined {
+    const { method, url } = this.#endpoint;
+    const shown = excerpt.slice(0, EXCERPT_BYTES);
     if (isRedirect(response.status)) {
-      throw new DeliveryError(
-        `${this.#endpoint.method} ${this.#endpoint.url} answered ${response.status}, a redirect to ${locationOrigin(response, this.#endpoint.url)} (not followed)`,
-        { retryable: false, status: response.status, excerpt },
+      return new DeliveryError(
+        `${method} ${url} answered ${response.status}, a redirect to ${locationOrigin(response, url)} (not followed)`,
+        { retryable: false, status: response.status, excerpt: shown },
       );
     }
     const verdict = classifyStatus(this.#responses, response.status);
-    if (verdict === 'success') return { status: response.status };
+    if (verdict === 'success') return undefined;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#now());
-    throw new DeliveryError(
-      `${this.#endpoint.method} ${this.#endpoint.url} answered ${response.status} (${verdict})`,
-      {
-        retryable: verdict === 'retryable',
-        status: response.status,
-        excerpt,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      },
-    );
+    return new DeliveryError(`${method} ${url} answered ${response.status} (${verdict})`, {
+      retryable: verdict === 'retryable',
+      status: response.status,
+      excerpt: shown,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
   }
 
   /**
@@ -150,20 +206,6 @@ export function traceparentOf(envelope: Envelope): string | undefined {
   return undefined;
 }
 
-/** 3xx answers: never followed, never success, whatever the route's response classes say. */
-function isRedirect(status: number): boolean {
-  return status >= 300 && status <= 399;
-}
-
-/** Where a redirect pointed, as an origin only: its path and query may carry tokens. */
-function locationOrigin(response: Response, base: string): string {
-  const location = response.headers.get('location');
-  if (location === null) return 'nowhere (no Location header)';
-  const url = URL.parse(location, base);
-  if (url === null) return 'an invalid Location';
-  return url.origin === 'null' ? `a ${url.protocol} URL` : url.origin;
-}
-
 /**
  * Timeouts and connection errors are retryable (docs/architecture.md, Delivery). The message
  * holds a safe class of the error, never fetch's own text, and the error is not kept as cause.
@@ -180,26 +222,4 @@ function networkError(error: unknown, endpoint: HttpEndpoint, timedOut: boolean)
   return new DeliveryError(`${endpoint.method} ${endpoint.url} failed: ${networkErrorClass(error)}`, {
     retryable: true,
   });
-}
-
-/** Up to EXCERPT_BYTES of the body; the rest is not read (the connection is released by cancelling). */
-async function readExcerpt(response: Response): Promise<string> {
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // A body cut off mid-way still leaves the status, which is what classifies the answer;
-    // the excerpt is informative only, so what was read so far is kept.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
 }

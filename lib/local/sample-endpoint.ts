@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeEnvelope } from '../envelope/index.ts';
+import { decodeEnvelope, type Envelope } from '../envelope/index.ts';
 import { LocalModeError } from './errors.ts';
 import { parseSampleOrder } from './sample-order.ts';
 
@@ -91,12 +91,11 @@ export class SampleEndpoint {
 
   #answer(recordId: string, body: Buffer): { status: number; body: string } {
     this.requests += 1;
-    let order: ReturnType<typeof parseSampleOrder>;
+    const text = body.toString('utf8');
+    if (text.startsWith('[')) return this.#batch(text);
+    let envelope: Envelope;
     try {
-      const envelope = decodeEnvelope(body.toString('utf8'));
-      order = parseSampleOrder(
-        envelope.value !== null && 'inline' in envelope.value ? envelope.value.inline : null,
-      );
+      envelope = decodeEnvelope(text);
     } catch (error) {
       this.failures += 1;
       return {
@@ -104,6 +103,39 @@ export class SampleEndpoint {
         body: JSON.stringify({ error: `not a bridge envelope: ${(error as Error).message}` }),
       };
     }
+    return this.#record(recordId, envelope);
+  }
+
+  /**
+   * A batched call (docs/deliver.md, Batched calls): each record answered as alone; the failed
+   * ones listed in `batchItemFailures`, a 503 as retryable (no status), others with theirs.
+   */
+  #batch(text: string): { status: number; body: string } {
+    const failures: { itemIdentifier: string; status?: number }[] = [];
+    let items: unknown[];
+    try {
+      items = JSON.parse(text) as unknown[];
+      for (const item of items) {
+        const { idempotencyKey, ...envelope } = item as { idempotencyKey: string };
+        const answer = this.#record(idempotencyKey, decodeEnvelope(JSON.stringify(envelope)));
+        if (answer.status === 503) failures.push({ itemIdentifier: idempotencyKey });
+        else if (answer.status >= 300)
+          failures.push({ itemIdentifier: idempotencyKey, status: answer.status });
+      }
+    } catch (error) {
+      this.failures += 1;
+      return {
+        status: 400,
+        body: JSON.stringify({ error: `not a batch of envelopes: ${(error as Error).message}` }),
+      };
+    }
+    return { status: 200, body: JSON.stringify({ batchItemFailures: failures }) };
+  }
+
+  #record(recordId: string, envelope: Envelope): { status: number; body: string } {
+    const order = parseSampleOrder(
+      envelope.value !== null && 'inline' in envelope.value ? envelope.value.inline : null,
+    );
     if (order === undefined) {
       this.failures += 1;
       return { status: 422, body: JSON.stringify({ error: 'the value is not a sample order' }) };

@@ -183,6 +183,29 @@ describe('http endpoint', () => {
     );
   });
 
+  test("deliver.batch needs body 'envelope'; maxRecords is at most the FIFO batch of 10", () => {
+    assertRejected(
+      config([
+        route({
+          endpoint: { type: 'http', url: 'https://o.example.com/k', body: 'raw' },
+          deliver: { batch: {} },
+        }),
+      ]),
+      {
+        route: 'orders',
+        field: 'routes[orders].deliver.batch',
+        message: /body 'envelope'/,
+      },
+    );
+    assertRejected(config([route({ deliver: { batch: { maxRecords: 11 } } })]), {
+      route: 'orders',
+      field: 'routes[orders].deliver.batch.maxRecords',
+      message: /at most 10/,
+    });
+    const parsed = parseBridgeConfig(config([route({ deliver: { batch: {} } })]));
+    assert.deepEqual(parsed.routes[0]?.deliver.batch, { maxRecords: 10, maxBytes: 1024 * 1024 });
+  });
+
   test("body is 'envelope' or 'raw'", () => {
     assertRejected(config([httpRoute({ body: 'json' })]), {
       route: 'orders',
