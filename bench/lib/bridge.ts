@@ -33,7 +33,9 @@ export function benchRoute(options: BenchRouteOptions): Route {
         name: uniqueName('bench'),
         topics: [options.topic],
         endpoint: { type: 'http', url: options.endpointUrl, timeoutMs: 10_000 },
-        concurrency: options.concurrency,
+        // The endpoint's concurrency, as the partition-ordered consumer is given it: the route's
+        // invocations call the groups of their batches at once (the default), within it.
+        deliver: { maxCallsInFlight: options.concurrency },
         ...(options.retry === undefined ? {} : { retry: options.retry }),
         ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
       },

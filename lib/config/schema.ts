@@ -229,9 +229,9 @@ export const BreakerSchema = z.strictObject({
 export const DeliverSchema = z.strictObject({
   /**
    * The endpoint's concurrency: calls in flight to it at most, across the route's deliverer
-   * invocations. When set, each invocation calls the message groups of its batch concurrently
-   * (each group in order) and the deliverer's concurrency is derived from it
-   * (lib/config/derived.ts deliverConcurrency), instead of `concurrency` with one call at a time.
+   * invocations. Each invocation calls the message groups of its batch concurrently (each group
+   * in order); when set, the deliverer's concurrency is derived from it (lib/config/derived.ts
+   * deliverConcurrency) instead of `concurrency` invocations of up to 10 calls each.
    */
   maxCallsInFlight: z
     .int()
