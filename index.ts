@@ -9,4 +9,5 @@ export type { KafkaAuth, KafkaConnectionProps } from './cdk/lib/kafka-access.ts'
 export { KafkaBridge, type KafkaBridgeProps } from './cdk/lib/kafka-bridge.ts';
 export { Poller, type PollerSizing } from './cdk/lib/poller.ts';
 export { RouteResources } from './cdk/lib/route-resources.ts';
+export type { TeamLimits } from './cdk/lib/team-limits.ts';
 export * from './config.ts';

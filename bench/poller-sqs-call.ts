@@ -1,12 +1,14 @@
 // Benchmark (not a test): CPU of one SendMessageBatch of 10 envelopes in the SDK, with no
 // network (the HTTP handler answers at once), for the SQS client setups of bench/poller.ts,
-// and for a hand-written request (JSON by string building, SigV4 with a cached signing key):
-// what one signed call costs at least in JavaScript. Run: npx node bench/poller-sqs-call.ts
-import { createHash, createHmac } from 'node:crypto';
+// and for the lean path's request (lib/poller/lean-sqs.ts: JSON by string building, SigV4 with
+// a cached signing key): what one signed call costs in JavaScript before the HTTP client. Run: npx node bench/poller-sqs-call.ts
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SendMessageBatchCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { encodeEnvelope } from '../lib/envelope/index.ts';
-import { createPollerSqsClient } from '../lib/poller/index.ts';
+import { createPollerSqsClient, type OutgoingMessage } from '../lib/poller/index.ts';
+import { batchBody } from '../lib/poller/lean-sqs.ts';
+import { PostSigner } from '../lib/poller/sigv4.ts';
 
 const QUEUE_URL = 'http://127.0.0.1:9324/000000000000/q.fifo';
 const cpu = (): number => {
@@ -40,33 +42,21 @@ function offline(bodies: readonly string[]): SQSClientConfig {
   };
 }
 
-const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data).digest();
-const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-const signingKey = hmac(hmac(hmac(hmac('AWS4test', '20261123'), 'us-east-1'), 'sqs'), 'aws4_request');
+const signer = new PostSigner('us-east-1', 'sqs');
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-/**
- * The request an SDK-free client would build: body, payload hash, SigV4 (key cached per day).
- * Envelopes hold no control characters (see jsonString in lib/poller/sqs-client.ts), so
- * escaping `"` and `\` makes them JSON strings.
- */
-function handWritten(bodies: readonly string[], first: number): { body: Buffer; authorization: string } {
-  const entries = bodies.map(
-    (body, i) =>
-      `{"Id":"${i}","MessageBody":"${body.replace(/["\\]/g, '\\$&')}","MessageGroupId":"key-${i}","MessageDeduplicationId":"bench-route/bench-topic-abc/3/${first + i}"}`,
+/** The lean path's request without the network: body by string building, SigV4 (key cached per day). */
+function leanRequest(messages: readonly OutgoingMessage[]): Record<string, string> {
+  const body = Buffer.from(batchBody(QUEUE_URL, messages));
+  return signer.sign(
+    {
+      host: '127.0.0.1:9324',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.SendMessageBatch' },
+      body,
+    },
+    credentials,
+    new Date(),
   );
-  const body = Buffer.from(`{"QueueUrl":"${QUEUE_URL}","Entries":[${entries.join(',')}]}`);
-  const date = '20261123T120000Z';
-  const headers = `content-type:application/x-amz-json-1.0\nhost:127.0.0.1:9324\nx-amz-date:${date}\nx-amz-target:AmazonSQS.SendMessageBatch\n`;
-  const signed = 'content-type;host;x-amz-date;x-amz-target';
-  const canonical = `POST\n/\n\n${headers}\n${signed}\n${sha256(body)}`;
-  const scope = '20261123/us-east-1/sqs/aws4_request';
-  const signature = createHmac('sha256', signingKey)
-    .update(`AWS4-HMAC-SHA256\n${date}\n${scope}\n${sha256(canonical)}`)
-    .digest('hex');
-  return {
-    body,
-    authorization: `AWS4-HMAC-SHA256 Credential=test/${scope}, SignedHeaders=${signed}, Signature=${signature}`,
-  };
 }
 
 console.log('| value | client | CPU µs per SendMessageBatch of 10 | CPU µs per record |');
@@ -104,7 +94,16 @@ for (const valueBytes of [1024, 65_536]) {
   ] as const) {
     setups.push([`SDK, ${name}`, () => client.send(command())]);
   }
-  setups.push(['hand-written request, no SDK', async () => handWritten(bodies, 123_456)]);
+  const messages: OutgoingMessage[] = bodies.map((body, i) => ({
+    id: String(i),
+    groupId: `key-${i}`,
+    deduplicationId: `bench-route/bench-topic-abc/3/${123_456 + i}`,
+    body,
+    bytes: Buffer.byteLength(body),
+    offset: BigInt(123_456 + i),
+    from: BigInt(123_455 + i),
+  }));
+  setups.push(['lean request (lib/poller/lean-sqs.ts), no network', async () => leanRequest(messages)]);
   const calls = valueBytes === 1024 ? 2_000 : 300;
   for (const [name, call] of setups) {
     for (let i = 0; i < calls / 5; i++) await call();

@@ -2,12 +2,12 @@
 // plain kafkajs consumer reading the same records and doing nothing (the read floor), at two
 // value sizes (1 KiB and 64 KiB by default) in one run. Writes bench/results/poller.json.
 // Needs the local broker and emulators (`npm run infra:up`). Run:
-//   npm run bench:poller -- [records1KiB=20000] [records64KiB=1000] [partitions=4] [--clients=poller,md5-off,sdk-defaults]
+//   npm run bench:poller -- [records1KiB=20000] [records64KiB=1000] [partitions=4] [--clients=lean,lean-filter,sdk]
 // 0 records skips that size. BENCH_PROFILE_DIR=dir writes a CPU profile of each poller run
 // (that run only) into dir.
-// `--clients` lists the SQS client setups to run the poller with, each on its own queue
-// (CLIENT_SETUPS below): `poller` is what the poller task uses (createPollerSqsClient), the
-// others take its levers away one at a time, for a before/after in the same run.
+// `--clients` lists the SQS setups to run the poller with, each on its own queue (CLIENT_SETUPS
+// below): `lean` is what the poller task uses (the lean SendMessageBatch, no stages), the others
+// add a filter stage or go through the SDK client, for a before/after in the same run.
 //
 // CPU is this process's own (user + system, process.cpuUsage), measured the same way for the
 // floor and the poller: from the moment the reader owns its partitions (before its first fetch)
@@ -20,7 +20,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { Session } from 'node:inspector/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseBridgeConfig } from '../lib/config/index.ts';
 import { envelopeSize, valuePlacement } from '../lib/envelope/index.ts';
@@ -30,6 +30,9 @@ import {
   MAX_BATCH_ENTRIES,
   pollerSqsClientConfig,
   RoutePoller,
+  type RouteStages,
+  type SendPath,
+  type SqsBatchTransport,
 } from '../lib/poller/index.ts';
 import {
   uniqueName as awsName,
@@ -42,21 +45,40 @@ import { createKafka, createTopic, deleteTopics, kafkaBrokers, uniqueName } from
 import { exitIfArgsCheck } from './lib/args.ts';
 
 /**
- * SQS client setups, from the SDK's defaults to what the poller uses, one lever at a time.
- * Each gets the emulator's endpoint and credentials.
+ * SQS setups: the lean SendMessageBatch the poller uses (`lean`), the same with a pass-through
+ * filter stage (`lean-filter`: what a stage costs when it keeps everything), and the SDK client
+ * path from the poller's client options down to the SDK's defaults, one lever at a time. Each
+ * gets the emulator's endpoint and credentials.
  */
-const CLIENT_SETUPS = {
-  'sdk-defaults': (): SQSClient => new SQSClient(emulatorClientConfig(sqsEndpoint())),
-  'no-keep-alive': (): SQSClient =>
-    new SQSClient({
-      ...emulatorClientConfig(sqsEndpoint()),
-      requestHandler: { httpAgent: new Agent({ keepAlive: false, maxSockets: 50 }) },
-    }),
-  'md5-off': (): SQSClient =>
-    new SQSClient({ ...pollerSqsClientConfig(), ...emulatorClientConfig(sqsEndpoint()) }),
-  poller: (): SQSClient => createPollerSqsClient(emulatorClientConfig(sqsEndpoint())),
-} as const;
-type ClientSetup = keyof typeof CLIENT_SETUPS;
+interface Setup {
+  readonly client: () => SQSClient;
+  readonly sendPath: SendPath;
+  readonly stages?: RouteStages;
+  readonly transport?: SqsBatchTransport;
+}
+/** Answers every SendMessageBatch at once, sending nothing: what the poller costs without SQS. */
+const NO_SQS: SqsBatchTransport = { sendBatch: () => new Promise((resolve) => setImmediate(resolve, [])) };
+const pollerClient = (): SQSClient => createPollerSqsClient(emulatorClientConfig(sqsEndpoint()));
+const CLIENT_SETUPS: Record<string, Setup> = {
+  lean: { client: pollerClient, sendPath: 'lean' },
+  'lean-filter': { client: pollerClient, sendPath: 'lean', stages: { filter: () => true } },
+  sdk: { client: pollerClient, sendPath: 'sdk' },
+  'no-sqs': { client: pollerClient, sendPath: 'lean', transport: NO_SQS },
+  'md5-off': {
+    client: () => new SQSClient({ ...pollerSqsClientConfig(), ...emulatorClientConfig(sqsEndpoint()) }),
+    sendPath: 'sdk',
+  },
+  'no-keep-alive': {
+    client: () =>
+      new SQSClient({
+        ...emulatorClientConfig(sqsEndpoint()),
+        requestHandler: { httpAgent: new Agent({ keepAlive: false, maxSockets: 50 }) },
+      }),
+    sendPath: 'sdk',
+  },
+  'sdk-defaults': { client: () => new SQSClient(emulatorClientConfig(sqsEndpoint())), sendPath: 'sdk' },
+};
+type ClientSetup = string;
 
 function parseArgs(argv: readonly string[]): {
   readonly sizes: readonly { readonly valueBytes: number; readonly records: number }[];
@@ -72,7 +94,7 @@ function parseArgs(argv: readonly string[]): {
       throw new Error(`${what} must be an integer >= 0, got ${text}`);
     return value;
   };
-  let clients: ClientSetup[] = ['poller', 'md5-off', 'sdk-defaults'];
+  let clients: ClientSetup[] = ['lean', 'lean-filter', 'sdk'];
   for (const arg of argv.filter((a) => a.startsWith('--'))) {
     const [name, value = ''] = arg.slice(2).split('=', 2);
     if (name !== 'clients')
@@ -237,7 +259,9 @@ async function forward(
     ],
   }).routes[0];
   if (route === undefined) throw new Error('no route parsed');
-  const sqs = CLIENT_SETUPS[setup]();
+  const chosen = CLIENT_SETUPS[setup];
+  if (chosen === undefined) throw new Error(`unknown setup ${setup}`);
+  const sqs = chosen.client();
   // As the CDK stack creates them: high-throughput FIFO.
   const queue = await createFifoQueue(sqs, name, {
     DeduplicationScope: 'messageGroup',
@@ -250,6 +274,9 @@ async function forward(
     s3: s3Client(),
     queueUrl: queue.url,
     payloadBucket: undefined,
+    sendPath: chosen.sendPath,
+    ...(chosen.stages === undefined ? {} : { stages: chosen.stages }),
+    ...(chosen.transport === undefined ? {} : { transport: chosen.transport }),
   });
   // ElasticMQ keeps messages on its small heap (a 64 KiB value is about 88 KB of body):
   // purging twice a second keeps it from filling up. One small call per 500 ms, in the CPU.
@@ -353,8 +380,9 @@ function row(size: string, reader: string, m: Measured, floor: Measured): string
 }
 
 const results = [];
+const loadBefore = loadavg().map((n) => round(n, 2));
 console.log(
-  `Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${partitions} partitions, ${KEYS} keys, SQS clients: ${clients.join(', ')}`,
+  `Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadBefore.join(' ')}, ${partitions} partitions, ${KEYS} keys, SQS setups: ${clients.join(', ')}`,
 );
 console.log(
   '| value | reader | records | records/s | CPU µs/record | ratio to floor | idle CPU ms/s | CPU µs/record net of idle | ratio net of idle |',
@@ -407,6 +435,7 @@ writeFileSync(
       date: new Date().toISOString(),
       node: process.version,
       cpu: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+      loadAverage: { before: loadBefore, after: loadavg().map((n) => round(n, 2)) },
       parameters: { partitions, keys: KEYS, clients, sizes },
       results,
     },

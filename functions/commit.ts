@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -21,10 +21,11 @@ import { createKafkaClient } from '../lib/kafka/client.ts';
 import { checkKafkaConnection, KafkaConnectionError } from '../lib/kafka/connection.ts';
 import { KafkaOffsets } from '../lib/kafka/offsets.ts';
 import { bridgeConfigFromEnv, requiredEnv } from '../lib/runtime/config.ts';
-import { ENV, METRIC, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
+import { ENV, METRIC, SERVICE } from '../lib/runtime/contract.ts';
+import { bridgeMetrics, dimensioned } from '../lib/runtime/metrics.ts';
 
 const logger = new Logger({ serviceName: SERVICE.commit });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE.commit });
+const metrics = bridgeMetrics(SERVICE.commit);
 
 // Cold start: validated config and clients, reused by warm invocations.
 const config = bridgeConfigFromEnv();
@@ -74,8 +75,7 @@ async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Cont
       continue;
     }
     // Alarms and autoscaling read the route-level series (CloudWatch cannot sum across dimensions).
-    const routeMetric = metrics.singleMetric();
-    routeMetric.addDimensions({ route: result.route });
+    const routeMetric = dimensioned(metrics, { route: result.route });
     routeMetric.addMetric('mps.commit.lag', MetricUnit.Count, Number(routeLag(result.partitions)));
     routeMetric.addMetric(
       'mps.commit.waiting',
@@ -83,8 +83,11 @@ async function commit(event: DynamoDBStreamEvent | ScheduledEvent, context: Cont
       result.partitions.reduce((sum, p) => sum + p.waitingBehindHole, 0),
     );
     for (const p of result.partitions) {
-      const metric = metrics.singleMetric();
-      metric.addDimensions({ route: result.route, topic: p.topic, partition: String(p.partition) });
+      const metric = dimensioned(metrics, {
+        route: result.route,
+        topic: p.topic,
+        partition: String(p.partition),
+      });
       metric.addMetric('mps.commit.lag', MetricUnit.Count, Number(p.lag));
       metric.addMetric('mps.commit.waiting', MetricUnit.Count, p.waitingBehindHole);
       if (p.before !== p.after) {

@@ -2,7 +2,7 @@
 // route's endpoint. All logic is in lib/deliver; this file only wires clients, logs and metrics.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -16,15 +16,16 @@ import { deliverBatch } from '../lib/deliver/batch.ts';
 import { createDeliverer } from '../lib/deliver/create.ts';
 import type { DeliverMetrics } from '../lib/deliver/observability.ts';
 import { bridgeConfigFromEnv, requiredEnv, routeFromEnv } from '../lib/runtime/config.ts';
-import { ENV, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
+import { ENV, SERVICE } from '../lib/runtime/contract.ts';
+import { bridgeMetrics } from '../lib/runtime/metrics.ts';
 
 const logger = new Logger({ serviceName: SERVICE.deliver });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE.deliver });
 
 // Cold start: the validated config and clients, reused by warm invocations.
 const config = bridgeConfigFromEnv();
 const route = routeFromEnv(config);
-metrics.addDimension('route', route.name);
+// `route` is a default dimension: an added one would be cleared by the first flush.
+const metrics = bridgeMetrics(SERVICE.deliver, route.name);
 const queueUrl = requiredEnv(ENV.queueUrl);
 // Every AWS call is recorded as this route's deliverer's when BRIDGE_RECORD_CALLS is set.
 const caller = { component: 'deliverer', route: route.name } as const;

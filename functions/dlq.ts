@@ -5,7 +5,7 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -20,14 +20,15 @@ import { DeadLetterEvents } from '../lib/deliver/dead-letter-events.ts';
 import { RedriveConsumer } from '../lib/deliver/redrive.ts';
 import { QuarantineStore } from '../lib/quarantine/quarantine.ts';
 import { bridgeConfigFromEnv, requiredEnv, routeFromEnv } from '../lib/runtime/config.ts';
-import { ENV, METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
+import { ENV, SERVICE } from '../lib/runtime/contract.ts';
+import { bridgeMetrics } from '../lib/runtime/metrics.ts';
 
 const logger = new Logger({ serviceName: SERVICE.dlq });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE.dlq });
 
 const config = bridgeConfigFromEnv();
 const route = routeFromEnv(config);
-metrics.addDimension('route', route.name);
+// `route` is a default dimension: an added one would be cleared by the first flush.
+const metrics = bridgeMetrics(SERVICE.dlq, route.name);
 // Every AWS call is recorded as this route's DLQ consumer's when BRIDGE_RECORD_CALLS is set.
 const caller = { component: 'dlq', route: route.name } as const;
 const dynamo = recordCalls(new DynamoDBClient({}), caller);

@@ -10,6 +10,7 @@ import { LocalModeError } from '../lib/local/errors.ts';
 import { checkInfrastructure } from '../lib/local/preflight.ts';
 import { ProgressView } from '../lib/local/progress-view.ts';
 import { provision } from '../lib/local/provision.ts';
+import { cliCommandsText, idleEndpointWarnings } from '../lib/local/run-commands.ts';
 import { SampleEndpoint } from '../lib/local/sample-endpoint.ts';
 import { ConfigFileError, loadBridgeConfigFile } from '../lib/runtime/config.ts';
 
@@ -27,11 +28,18 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-/** Ctrl-C or SIGTERM stops cleanly once; a second one ends the process at once. */
+/**
+ * Ctrl-C or SIGTERM stops cleanly once; a second one ends the process at once. One Ctrl-C may
+ * arrive twice within moments (the terminal signals the whole process group, and npm and
+ * scripts/start.sh forward it too): a repeat within a second is the same stop.
+ */
 function stopSignal(out: NodeJS.WritableStream): AbortSignal {
   const controller = new AbortController();
+  let first = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) {
+    if (!controller.signal.aborted) first = Date.now();
+    else if (Date.now() - first < 1_000) return;
+    else {
       out.write(
         `\n${signal} again: exiting without a clean stop (queued messages stay in SQS for the next run)\n`,
       );
@@ -119,8 +127,11 @@ async function runConfig(values: LocalArgs, out: NodeJS.WritableStream, tty: boo
           ...optional('latencyMs', numberFlag(values, 'latency-ms')),
           ...optional('failureRate', numberFlag(values, 'failure-rate')),
           ...optional('poisonRate', numberFlag(values, 'poison-rate')),
+          acceptAny: true,
         });
-  if (sample !== undefined) out.write(`sample endpoint: ${sample.url} (any path answers)\n`);
+  if (sample !== undefined)
+    out.write(`sample endpoint: http://127.0.0.1:${samplePort}/ (any path answers; accepts any record)\n`);
+  for (const warning of await idleEndpointWarnings({ routes })) out.write(`${warning}\n`);
   const clients = localClients(endpoints);
   const view = new ProgressView(out, tty);
   const log: LocalLog = {
@@ -155,6 +166,7 @@ async function runConfig(values: LocalArgs, out: NodeJS.WritableStream, tty: boo
       wanted === false
         ? undefined
         : await startLocalConsole({ ...config, routes }, provisioned, endpoints, wanted, out);
+    out.write(cliCommandsText(path, routes));
     out.write(`local mode: ${routes.map((route) => route.name).join(', ')} running; Ctrl-C stops cleanly\n`);
     const timer = setInterval(() => view.render(bridge.progress()), tty ? 500 : 5_000);
     await Promise.race([stopped, failure]);
@@ -165,7 +177,7 @@ async function runConfig(values: LocalArgs, out: NodeJS.WritableStream, tty: boo
     if (fatal !== undefined) throw fatal;
     if (sample !== undefined) {
       out.write(
-        `sample endpoint accepted ${sample.accepted.length} record(s), failed ${sample.failures} request(s)\n`,
+        `sample endpoint accepted ${new Set(sample.accepted.map((a) => a.recordId)).size} record(s), failed ${sample.failures} request(s)\n`,
       );
     }
     return 0;

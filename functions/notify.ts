@@ -4,7 +4,7 @@
 // Discord: failures are logged and counted as notify.failure.count.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -19,10 +19,11 @@ import { type NotifyEvent, type ProcessResult, processNotifyEvent } from '../lib
 import { eventSendersFromEnv } from '../lib/notify/senders.ts';
 import { WebhookDirectory } from '../lib/notify/webhook-directory.ts';
 import { bridgeConfigFromEnv } from '../lib/runtime/config.ts';
-import { METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
+import { ENV, SERVICE } from '../lib/runtime/contract.ts';
+import { bridgeMetrics } from '../lib/runtime/metrics.ts';
 
 const logger = new Logger({ serviceName: SERVICE.notify });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE.notify });
+const metrics = bridgeMetrics(SERVICE.notify);
 
 /** Stop retrying Discord this long before the Lambda's timeout, so the function still returns. */
 const SAFETY_MARGIN_MS = 3_000;
@@ -46,6 +47,8 @@ const emf: NotifyMetrics = {
 // Who may announce each route's dead letters: SSM parameters per route, whose path the stack
 // sets (absent in local mode: no check).
 const senders = eventSendersFromEnv(() => recordCalls(new SSMClient({}), { component: 'notifier' }));
+// Alarms only from the bridge's alarm topic (the stack sets it; any SNS topic in local mode).
+const alarmTopicArn = process.env[ENV.alarmTopicArn] || undefined;
 
 const notifier = new Notifier({
   routes: config.routes,
@@ -64,7 +67,13 @@ async function notify(event: NotifyEvent, context: Context): Promise<ProcessResu
   const deadline = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
   const result = await processNotifyEvent(
     event,
-    { notifier, logger, metrics: emf, ...(senders === undefined ? {} : { senders }) },
+    {
+      notifier,
+      logger,
+      metrics: emf,
+      ...(senders === undefined ? {} : { senders }),
+      ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }),
+    },
     deadline,
   );
   // Bridge-wide, so the invocation always has a metric of its own (Powertools warns on an empty flush).

@@ -19,7 +19,7 @@
  * restarts the task; positions come back from the progress group, so nothing is lost).
  */
 import { createServer, type Server } from 'node:http';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type logCreator, logLevel } from 'kafkajs';
@@ -31,7 +31,8 @@ import { createPollerSqsClient, PollerError, type PollerLog, RoutePoller } from 
 import { ForwardedTotals, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../lib/poller/prometheus.ts';
 import { routeQueueUrl } from '../lib/poller/queue-url.ts';
 import { loadBridgeConfig } from '../lib/runtime/config.ts';
-import { METRICS_NAMESPACE, SERVICE } from '../lib/runtime/contract.ts';
+import { METRIC, SERVICE } from '../lib/runtime/contract.ts';
+import { bridgeMetrics } from '../lib/runtime/metrics.ts';
 
 /** One JSON line per event: CloudWatch Logs and the local runner both read it as is. */
 function line(level: string, message: string, details: Record<string, unknown> = {}): void {
@@ -107,11 +108,7 @@ function healthServer(pollers: readonly RoutePoller[], port: number): Promise<Se
  * heartbeat missing" watches it), `mps.buffer.size` (records in flight) and
  * `mps.reader.poll.count` (records forwarded since the last emission).
  */
-function emitMetrics(
-  metrics: Metrics,
-  pollers: readonly RoutePoller[],
-  forwardedBefore: Map<string, number>,
-): void {
+function emitMetrics(pollers: readonly RoutePoller[], forwardedBefore: Map<string, number>): void {
   for (const poller of pollers) {
     const status = poller.status();
     const forwarded = status.partitions.reduce((sum, p) => sum + p.forwarded, 0);
@@ -119,11 +116,12 @@ function emitMetrics(
     // Counters restart with a reassignment; a negative delta means "restarted", not "went back".
     const delta = Math.max(0, forwarded - (forwardedBefore.get(status.route) ?? 0));
     forwardedBefore.set(status.route, forwarded);
-    metrics.addDimension('route', status.route);
-    metrics.addMetric('mps.poller.heartbeat', MetricUnit.Count, status.running ? 1 : 0);
-    metrics.addMetric('mps.buffer.size', MetricUnit.Count, inFlight);
-    metrics.addMetric('mps.reader.poll.count', MetricUnit.Count, delta);
-    metrics.publishStoredMetrics();
+    // One EMF line per route and emission, {service, route} on all three.
+    const routeMetrics = bridgeMetrics(SERVICE.poller, status.route);
+    routeMetrics.addMetric(METRIC.pollerHeartbeat, MetricUnit.Count, status.running ? 1 : 0);
+    routeMetrics.addMetric(METRIC.bufferSize, MetricUnit.Count, inFlight);
+    routeMetrics.addMetric(METRIC.pollCount, MetricUnit.Count, delta);
+    routeMetrics.publishStoredMetrics();
   }
 }
 
@@ -159,7 +157,8 @@ async function main(): Promise<void> {
     logCreator: kafkaLogCreator,
   });
   // The SDK reads AWS_ENDPOINT_URL(_SQS, _S3) itself; path-style S3 so local emulators work too.
-  // The poller's SQS options and its lean SendMessageBatch serializer (lib/poller/sqs-client.ts).
+  // The poller's SQS client (lib/poller/sqs-client.ts): its region, endpoint and credential chain
+  // serve the lean SendMessageBatch path (lib/poller/lean-sqs.ts); its other calls go through the SDK.
   const sqs = recordCalls(createPollerSqsClient(), caller);
   const s3 = recordCalls(new S3Client({ forcePathStyle: env('AWS_ENDPOINT_URL') !== undefined }), caller);
   const payloadBucket = env('BRIDGE_PAYLOAD_BUCKET');
@@ -206,13 +205,9 @@ async function main(): Promise<void> {
     log.info('stopped', { signal });
     process.exit(failed.length === 0 ? 0 : 1);
   };
-  const metrics = new Metrics({
-    namespace: METRICS_NAMESPACE,
-    serviceName: SERVICE.poller,
-  });
   const forwardedBefore = new Map<string, number>();
   const metricsTimer = setInterval(
-    () => emitMetrics(metrics, pollers, forwardedBefore),
+    () => emitMetrics(pollers, forwardedBefore),
     intEnv('METRICS_INTERVAL_MS', 60_000) || 60_000,
   );
   metricsTimer.unref();

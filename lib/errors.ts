@@ -24,3 +24,20 @@ export class BridgeError extends Error {
     this.retryable = options.retryable ?? false;
   }
 }
+
+/**
+ * What went wrong in a JSON.parse, without the text: V8's messages quote the input around the
+ * problem (`Unexpected token 'x', "{"password":"x..." is not valid JSON`), which may be a secret
+ * or a record's content. Keeps the position when the message has one.
+ */
+export function jsonSyntaxProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Unexpected end of JSON input/.test(message)) return 'unexpected end of JSON input';
+  const at = /at position (\d+)/.exec(message)?.[1];
+  return at === undefined ? 'invalid JSON' : `invalid JSON at position ${at}`;
+}
+
+/** A JSON.parse error's stand-in to keep as `cause`: its message is jsonSyntaxProblem's. */
+export function jsonSyntaxError(error: unknown): SyntaxError {
+  return new SyntaxError(jsonSyntaxProblem(error));
+}

@@ -23,6 +23,8 @@ case "${1:-}" in
     rc=0
     "$here/kafka.sh" stop || rc=$?
     "$here/aws-emulator.sh" stop || rc=$?
+    # The decoding tests' registry, when a test started it (scripts/apicurio.sh).
+    "$here/apicurio.sh" stop || rc=$?
     exit "$rc"
     ;;
   status)

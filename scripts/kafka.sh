@@ -4,11 +4,14 @@
 # default 9093), run with plain java on a classpath that Maven resolves from Maven Central into ~/.m2
 # (scripts/kafka/pom.xml; nothing is copied). The classpath is cached per pom hash, so only the first
 # start calls Maven.
-# Besides PLAINTEXT on $KAFKA_PORT, the broker serves two authenticated listeners, as MSK does:
-# SASL_SSL with SCRAM-SHA-512 on $KAFKA_SASL_SSL_PORT (default KAFKA_PORT+2, 9094) and SSL with a
-# required client certificate (mTLS) on $KAFKA_SSL_PORT (default KAFKA_PORT+3, 9095). Their CA,
-# certificates and SCRAM user are made once with openssl (scripts/lib/kafka-auth.sh) under
-# $BRIDGE_RUN_DIR/kafka/auth, shared by every instance; the SCRAM user is (re)created at each start.
+# Besides PLAINTEXT on $KAFKA_PORT, the broker serves three authenticated listeners, as MSK and
+# hosted Kafka services do: SASL_SSL with SCRAM-SHA-512 on $KAFKA_SASL_SSL_PORT (default
+# KAFKA_PORT+2, 9094), SSL with a required client certificate (mTLS) on $KAFKA_SSL_PORT (default
+# KAFKA_PORT+3, 9095), and SASL_SSL with PLAIN (Confluent Cloud, Redpanda Cloud, Aiven) on
+# $KAFKA_SASL_PLAIN_PORT (default KAFKA_PORT+4, 9096). Their CA, certificates, SCRAM user and PLAIN
+# user are made once with openssl (scripts/lib/kafka-auth.sh) under $BRIDGE_RUN_DIR/kafka/auth,
+# shared by every instance; the SCRAM user is (re)created at each start, the PLAIN user is in the
+# broker's JAAS line.
 # State lives under $BRIDGE_RUN_DIR/kafka (default .run/kafka): data/ (the KRaft log dirs, kept across
 # restarts), logs/ (server.log, controller.log, kafka.out for the JVM's own output), kafka.pid.
 #
@@ -20,7 +23,7 @@
 #   stop    SIGTERM (controlled shutdown), SIGKILL after $KAFKA_STOP_TIMEOUT s; a no-op when stopped
 #   status  exit 0 when running and listening, 3 otherwise
 #   reset   stop, then wipe data/ (the next start formats a new, empty cluster)
-# Environment: KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_SASL_SSL_PORT, KAFKA_SSL_PORT, KAFKA_START_TIMEOUT (90 s), KAFKA_STOP_TIMEOUT (30 s),
+# Environment: KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_SASL_SSL_PORT, KAFKA_SSL_PORT, KAFKA_SASL_PLAIN_PORT, KAFKA_START_TIMEOUT (90 s), KAFKA_STOP_TIMEOUT (30 s),
 # KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), JAVA_HOME, BRIDGE_RUN_DIR, KAFKA_INSTANCE.
 # KAFKA_INSTANCE=<name> runs a second, independent broker (with its own KAFKA_PORT and
 # KAFKA_CONTROLLER_PORT) whose state lives under $BRIDGE_RUN_DIR/kafka-<name> instead: a test can stop
@@ -61,6 +64,7 @@ PORT=${KAFKA_PORT:-9092}
 CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 SASL_SSL_PORT=${KAFKA_SASL_SSL_PORT:-$((PORT + 2))}
 SSL_PORT=${KAFKA_SSL_PORT:-$((PORT + 3))}
+SASL_PLAIN_PORT=${KAFKA_SASL_PLAIN_PORT:-$((PORT + 4))}
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-30}
 # 512 MiB is plenty for a single-node test broker and leaves the 2-core machine's memory to the rest.
@@ -73,11 +77,11 @@ die() { echo "kafka: $*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 seconds_since() { local ms=$(($(now_ms) - $1)); printf '%d.%01d s' $((ms / 1000)) $((ms % 1000 / 100)); }
 
-for value in "$PORT" "$CONTROLLER_PORT" "$SASL_SSL_PORT" "$SSL_PORT" "$START_TIMEOUT" "$STOP_TIMEOUT"; do
+for value in "$PORT" "$CONTROLLER_PORT" "$SASL_SSL_PORT" "$SSL_PORT" "$SASL_PLAIN_PORT" "$START_TIMEOUT" "$STOP_TIMEOUT"; do
   [[ "$value" =~ ^[0-9]+$ ]] || die "the KAFKA_*_PORT variables and the timeouts must be whole numbers (got '$value')"
 done
-[ "$(printf '%s\n' "$PORT" "$CONTROLLER_PORT" "$SASL_SSL_PORT" "$SSL_PORT" | sort -u | wc -l)" -eq 4 ] ||
-  die "KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_SASL_SSL_PORT and KAFKA_SSL_PORT must differ ($PORT, $CONTROLLER_PORT, $SASL_SSL_PORT, $SSL_PORT)"
+[ "$(printf '%s\n' "$PORT" "$CONTROLLER_PORT" "$SASL_SSL_PORT" "$SSL_PORT" "$SASL_PLAIN_PORT" | sort -u | wc -l)" -eq 5 ] ||
+  die "KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_SASL_SSL_PORT, KAFKA_SSL_PORT and KAFKA_SASL_PLAIN_PORT must differ ($PORT, $CONTROLLER_PORT, $SASL_SSL_PORT, $SSL_PORT, $SASL_PLAIN_PORT)"
 
 # ---- probes ---------------------------------------------------------------------------------
 
@@ -166,17 +170,20 @@ write_properties() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT,SASL_SSL://$HOST:$SASL_SSL_PORT,SSL://$HOST:$SSL_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT,SASL_SSL://$HOST:$SASL_SSL_PORT,SSL://$HOST:$SSL_PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT,SASL_SSL://$HOST:$SASL_SSL_PORT,SSL://$HOST:$SSL_PORT,SASL_PLAIN://$HOST:$SASL_PLAIN_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT,SASL_SSL://$HOST:$SASL_SSL_PORT,SSL://$HOST:$SSL_PORT,SASL_PLAIN://$HOST:$SASL_PLAIN_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,SASL_PLAIN:SASL_SSL
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$data_dir
 
-# The authenticated listeners (as MSK offers them): SCRAM-SHA-512 over TLS, and TLS with a
-# required client certificate. No authorizer: any authenticated client may do anything.
+# The authenticated listeners (as MSK and hosted services offer them): SCRAM-SHA-512 over TLS,
+# TLS with a required client certificate, and PLAIN over TLS (its one user in the JAAS line).
+# No authorizer: any authenticated client may do anything.
 sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plain.sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plain.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$(plain_field username)="$(plain_field password)";
 listener.name.ssl.ssl.client.auth=required
 ssl.keystore.type=PKCS12
 ssl.keystore.location=$auth_dir/broker.p12
@@ -282,6 +289,7 @@ start() {
   local t0 pid java cp version probe_dir rc=0
   t0=$(now_ms)
   kafka_auth_material "$auth_dir"
+  kafka_plain_user "$auth_dir"
   if pid=$(broker_pid); then
     local its_port
     its_port=$(running_port)
@@ -291,7 +299,7 @@ start() {
     if port_listening "$PORT"; then
       if ! config_current; then
         echo "kafka: the running broker (pid $pid) was started with another configuration than this kafka.sh" \
-          "writes (an older one lacks the SASL_SSL $SASL_SSL_PORT and SSL $SSL_PORT listeners): run" \
+          "writes (an older one lacks the SASL_SSL $SASL_SSL_PORT, SSL $SSL_PORT or PLAIN $SASL_PLAIN_PORT listeners): run" \
           "'scripts/kafka.sh restart' to apply it (the data is kept)" >&2
       fi
       say "already running at $HOST:$PORT (pid $pid); nothing to do"
@@ -302,7 +310,7 @@ start() {
   else
     rm -f "$pid_file" "$port_file" "$config_hash_file"
     local port_var p
-    for port_var in PORT CONTROLLER_PORT SASL_SSL_PORT SSL_PORT; do
+    for port_var in PORT CONTROLLER_PORT SASL_SSL_PORT SSL_PORT SASL_PLAIN_PORT; do
       p=${!port_var}
       if port_listening "$p"; then
         die "port $p is taken by another program ($(port_owner "$p")), not this repo's broker: free it or set KAFKA_$port_var"
@@ -368,11 +376,11 @@ start() {
     die "the broker failed to start (logs: $logs_dir)"
   fi
   local port
-  for port in "$SASL_SSL_PORT" "$SSL_PORT"; do
+  for port in "$SASL_SSL_PORT" "$SSL_PORT" "$SASL_PLAIN_PORT"; do
     port_listening "$port" || { print_log_tails; die "the broker answers at $HOST:$PORT but not at $HOST:$port (logs: $logs_dir)"; }
   done
   say "Apache Kafka ${version:-?} ready at $HOST:$PORT, SASL_SSL (SCRAM-SHA-512) at $HOST:$SASL_SSL_PORT," \
-    "SSL (client certificate) at $HOST:$SSL_PORT (pid $pid, $(seconds_since "$t0"))"
+    "SSL (client certificate) at $HOST:$SSL_PORT, SASL_SSL (PLAIN) at $HOST:$SASL_PLAIN_PORT (pid $pid, $(seconds_since "$t0"))"
 }
 
 config_hash() {
@@ -390,6 +398,10 @@ config_current() {
 
 scram_field() {
   python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$auth_dir/scram.json" "$1"
+}
+
+plain_field() {
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$auth_dir/plain.json" "$1"
 }
 
 # ---- stop -----------------------------------------------------------------------------------

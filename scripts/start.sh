@@ -21,4 +21,19 @@ done
 
 bash scripts/infra.sh up
 echo
-exec "$node_bin" functions/local.ts "$@"
+# Local mode runs as a child this script waits for, so a supervisor's SIGINT or SIGTERM to this
+# process (or to npm, which forwards it here) reaches it and npm returns only once it has
+# drained. A Ctrl-C at a terminal signals the whole group as well: local mode takes the copies
+# that arrive together as one stop. stdin is passed on explicitly (a background job would get
+# /dev/null).
+"$node_bin" functions/local.ts "$@" <&0 &
+child=$!
+trap 'kill -s INT "$child" 2>/dev/null || true' INT
+trap 'kill -s TERM "$child" 2>/dev/null || true' TERM
+# `wait` returns early when a trapped signal arrives: wait again until the child has exited.
+status=0
+while :; do
+  if wait "$child"; then status=0; else status=$?; fi
+  kill -0 "$child" 2>/dev/null || break
+done
+exit "$status"

@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import config from '../../bridge.config.ts';
-import { BridgeStack, brokerList } from '../../index.ts';
+import { BridgeStack, brokerList, ConfigError } from '../../index.ts';
 
 /*
  * The CDK app (`npx cdk synth`, `npx cdk deploy`). It uses the package's public entry point
@@ -22,9 +22,16 @@ const region = process.env.CDK_DEFAULT_REGION;
 const stackName: unknown = app.node.tryGetContext('stackName');
 const contextBrokers: unknown = app.node.tryGetContext('brokers');
 const brokers = brokerList(typeof contextBrokers === 'string' ? contextBrokers : undefined);
-new BridgeStack(app, typeof stackName === 'string' ? stackName : 'KafkaBridge', {
-  description: 'Kafka-to-endpoint bridge: poller on Fargate, SQS FIFO per route, Lambda deliverers',
-  ...(account !== undefined && region !== undefined ? { env: { account, region } } : {}),
-  bridge: { config: brokers === undefined ? config : { ...config, kafka: { ...config.kafka, brokers } } },
-});
+try {
+  new BridgeStack(app, typeof stackName === 'string' ? stackName : 'KafkaBridge', {
+    description: 'Kafka-to-endpoint bridge: poller on Fargate, SQS FIFO per route, Lambda deliverers',
+    ...(account !== undefined && region !== undefined ? { env: { account, region } } : {}),
+    bridge: { config: brokers === undefined ? config : { ...config, kafka: { ...config.kafka, brokers } } },
+  });
+} catch (error) {
+  // A config problem is the user's to fix, not a crash: the list once, no stack.
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\nfix: correct the field(s) above in bridge.config.ts\n`);
+  process.exit(1);
+}
 app.synth();

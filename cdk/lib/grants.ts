@@ -6,6 +6,8 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import type { RouteDataAccess, TableAccess } from '../../lib/aws/access.ts';
 import { SECRET_READ_ACCESS } from '../../lib/aws/secrets.ts';
+import type { GlueRegistryConfig } from '../../lib/decode/config.ts';
+import { GLUE_SCHEMA_ACCESS } from '../../lib/decode/glue-access.ts';
 import { EVENT_SENDERS_ACCESS } from '../../lib/notify/senders.ts';
 import { acknowledgeSecretGrant, acknowledgeWildcardResource } from './nag.ts';
 
@@ -100,4 +102,28 @@ export function grantEventSendersRead(grantee: Grantee, path: string): void {
     resource,
     `The notifier reads one sender-list parameter per route under ${path}/ (lib/notify/senders.ts); the routes are many, so a path is the narrowest form.`,
   );
+}
+
+/**
+ * A decoding route's reads of the AWS Glue Schema Registry (what lib/decode/glue.ts declares),
+ * on the route's registry and its schemas when `registryName` names it, else on every registry
+ * of the account in that region (a record names its schema version only by id).
+ */
+export function grantGlueSchemaReads(grantee: Grantee, registry: GlueRegistryConfig, route: string): void {
+  const stack = Stack.of(grantee);
+  const region = registry.region ?? stack.region;
+  const name = registry.registryName ?? '*';
+  const resources = [`registry/${name}`, `schema/${name}/*`].map((resource) =>
+    stack.formatArn({ service: 'glue', region, resource }),
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: [...GLUE_SCHEMA_ACCESS.actions], resources }),
+  );
+  for (const resource of resources) {
+    acknowledgeWildcardResource(
+      grantee,
+      resource,
+      `Route ${route} decodes records through the Glue Schema Registry (lib/decode/glue.ts): a record names only its schema version id, so the grant covers the schemas of ${registry.registryName === undefined ? 'every registry (route.decode.registry.registryName narrows it)' : `registry ${name}`}.`,
+    );
+  }
 }

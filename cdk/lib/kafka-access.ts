@@ -15,6 +15,11 @@ export type KafkaAuth =
       readonly secret: secretsmanager.ISecret;
     }
   /**
+   * SASL/PLAIN over TLS (Confluent Cloud, Redpanda Cloud, Aiven: an API key and secret); the
+   * secret holds `{ "username": ..., "password": ... }`. Needs `tls: true`.
+   */
+  | { readonly kind: 'plain'; readonly secret: secretsmanager.ISecret }
+  /**
    * Mutual TLS; the secret holds `{ certificate, privateKey, caCertificate? }` in PEM
    * (docs/deploy.md, "Kafka authentication"). Needs `tls: true`.
    */
@@ -58,8 +63,13 @@ export function resolveKafka(
   });
   if (brokerIssues.length > 0) throw new ConfigError(brokerIssues);
   const auth = props.auth ?? authFromConfig(scope, config);
-  if (auth.kind === 'mtls' && !tls) {
-    throw new ConfigError([{ field: 'props.kafka.tls', message: 'must be true with mTLS authentication' }]);
+  if ((auth.kind === 'mtls' || auth.kind === 'plain') && !tls) {
+    throw new ConfigError([
+      {
+        field: 'props.kafka.tls',
+        message: `must be true with ${auth.kind === 'mtls' ? 'mTLS' : 'SASL/PLAIN'} authentication`,
+      },
+    ]);
   }
   if (auth.kind === 'msk-iam' && !tls) {
     throw new ConfigError([
@@ -100,6 +110,9 @@ function authFromConfig(scope: Construct, config: KafkaConfig): KafkaAuth {
   if (sasl.secret === undefined) {
     throw new ConfigError([{ field: 'kafka.sasl.secret', message: `is required with ${sasl.mechanism}` }]);
   }
+  if (sasl.mechanism === 'plain') {
+    return { kind: 'plain', secret: secretFromRef(scope, 'KafkaPlainSecret', sasl.secret) };
+  }
   return {
     kind: 'scram',
     mechanism: sasl.mechanism,
@@ -112,6 +125,8 @@ function authOf(auth: KafkaAuth): Pick<KafkaConfig, 'sasl' | 'mtls'> {
   switch (auth.kind) {
     case 'scram':
       return { sasl: { mechanism: auth.mechanism, secret: auth.secret.secretArn } };
+    case 'plain':
+      return { sasl: { mechanism: 'plain', secret: auth.secret.secretArn } };
     case 'msk-iam':
       return { sasl: { mechanism: 'aws-iam' } };
     case 'mtls':
@@ -142,7 +157,7 @@ export function secretFromRef(scope: Construct, id: string, ref: string): secret
 
 /** The secrets a Kafka client must read to connect. */
 export function kafkaSecrets(auth: KafkaAuth): secretsmanager.ISecret[] {
-  return auth.kind === 'scram' || auth.kind === 'mtls' ? [auth.secret] : [];
+  return auth.kind === 'scram' || auth.kind === 'plain' || auth.kind === 'mtls' ? [auth.secret] : [];
 }
 
 /** The Kafka clients of the bridge that run under a role of the stack. */

@@ -25,10 +25,17 @@ import {
 import { eventSendersPath } from '../../lib/notify/senders.ts';
 import { POLLER_DATA_ACCESS, POLLER_QUEUE_ACCESS } from '../../lib/poller/access.ts';
 import { DEFAULT_DISCORD_WEBHOOK_SECRET_NAME, ENV } from '../../lib/runtime/contract.ts';
+import { allowAlarmPublish } from './alarm-topic.ts';
 import { BridgeFunction } from './bridge-function.ts';
 import { type ConfigDelivery, configDelivery } from './config-delivery.ts';
 import { routeDashboards, sharedDashboard } from './dashboards.ts';
-import { grantBucketAccess, grantEventSendersRead, grantSecretValue, grantTableAccess } from './grants.ts';
+import {
+  grantBucketAccess,
+  grantEventSendersRead,
+  grantGlueSchemaReads,
+  grantSecretValue,
+  grantTableAccess,
+} from './grants.ts';
 import {
   type KafkaConnectionProps,
   kafkaSecrets,
@@ -40,6 +47,7 @@ import { acknowledgeStarResource } from './nag.ts';
 import { Poller, type PollerSizing } from './poller.ts';
 import { deploymentStackName, type RouteResources, visibilityTimeoutFor } from './route-resources.ts';
 import { RouteStack } from './route-stack.ts';
+import { checkTeamLimits, type TeamLimits } from './team-limits.ts';
 
 /** aws-cdk-lib's feature flag `@aws-cdk/aws-iam:minimizePolicies`. */
 const MINIMIZE_POLICIES = '@aws-cdk/aws-iam:minimizePolicies';
@@ -70,6 +78,8 @@ export interface KafkaBridgeProps {
   readonly archiveRetentionDays?: number;
   /** Log retention of every function and the poller. Default one month. */
   readonly logRetention?: logs.RetentionDays;
+  /** What each team's route may name: secrets, Lambda targets, group ids (cdk/lib/team-limits.ts). */
+  readonly limits?: TeamLimits;
 }
 
 /** How often the commit function also runs without stream events, so a quiet route still commits and reports lag. */
@@ -117,6 +127,7 @@ export class KafkaBridge extends Construct {
     // Deploy mode: no loopback or plain-http endpoint, no loopback broker (lib/config/deploy.ts).
     this.config = parseBridgeConfig(props.config, { mode: 'deploy' });
     const kafka = resolveKafka(this, this.config.kafka, props.kafka);
+    checkTeamLimits(this.config, props.limits ?? {}, kafkaSecrets(kafka.auth));
     // The runtime gets the config as written (defaults not expanded: about a quarter of the
     // size), with the Kafka section as resolved here.
     // parseBridgeConfig at cold start turns it into exactly the config validated above.
@@ -155,6 +166,7 @@ export class KafkaBridge extends Construct {
     });
 
     this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'Kafka bridge alarms', enforceSSL: true });
+    allowAlarmPublish(this.alarmTopic);
     Validations.of(this.alarmTopic).acknowledge({
       id: 'AwsSolutions-SNS2',
       reason:
@@ -235,6 +247,9 @@ export class KafkaBridge extends Construct {
         routeResources.route.name,
         'The poller',
       );
+      const registry = routeResources.route.decode?.registry;
+      if (registry?.type === 'glue')
+        grantGlueSchemaReads(this.poller.taskRole, registry, routeResources.route.name);
     }
 
     this.notifyFunction = this.createNotifier(allRoutesConfig, logRetention);
@@ -269,6 +284,7 @@ export class KafkaBridge extends Construct {
         [ENV.discordWebhookSecret]: this.discordWebhookSecret.secretArn,
         [ENV.serviceName]: 'kafka-bridge-notify',
         [ENV.eventSendersPath]: eventSendersPath(deploymentStackName(this)),
+        [ENV.alarmTopicArn]: this.alarmTopic.topicArn,
       },
       logRetention,
       config,

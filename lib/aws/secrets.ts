@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { BridgeError } from '../errors.ts';
+import { BridgeError, jsonSyntaxError } from '../errors.ts';
 import type { ResourceAccess } from './access.ts';
 import { isRetryableAwsError } from './errors.ts';
 
@@ -51,7 +51,9 @@ export class SecretReader {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new SecretError(secret, 'is not JSON (expected an object of strings)', { cause: error });
+      throw new SecretError(secret, 'is not JSON (expected an object of strings)', {
+        cause: jsonSyntaxError(error),
+      });
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new SecretError(secret, 'is not a JSON object of strings');

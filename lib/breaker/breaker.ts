@@ -2,12 +2,13 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
+import { routeItemKey } from '../completion/table.ts';
 import type { Breaker as BreakerConfig } from '../config/index.ts';
 import { BridgeError } from '../errors.ts';
 
 /** The partition key of a route's breaker state item. */
 export function breakerPartitionKey(route: string): string {
-  return `breaker#${route}`;
+  return routeItemKey('breaker', route);
 }
 
 /** What the breaker calls: one read per batch, conditional updates of the route's state item. */
@@ -88,8 +89,8 @@ export interface BreakerOptions {
 
 /**
  * A circuit breaker per route whose state all concurrent deliverers share, in one DynamoDB item
- * of the completions table (partition key `breaker#<route>`, sort key `state`; two '#' parts,
- * so the commit function's stream filter ignores it):
+ * of the completions table (partition key `breaker#<route>`, sort key `state`; its own kind
+ * tag, lib/completion/table.ts):
  *
  * - closed: calls go through; each batch adds its calls and retryable failures to a tumbling
  *   window of `windowMs` in one update at its end. When the window holds at least `minCalls`

@@ -11,6 +11,7 @@ import {
   EnvelopeError,
   resolveRecord,
 } from '../envelope/index.ts';
+import { jsonSyntaxError, jsonSyntaxProblem } from '../errors.ts';
 import type { CliContext } from './context.ts';
 import { CliError } from './errors.ts';
 import { isVisible } from './format.ts';
@@ -68,9 +69,12 @@ export async function readArchived(ctx: CliContext, archiveKey: string): Promise
   try {
     record = JSON.parse(text) as StoredArchive;
   } catch (error) {
-    throw new CliError(`archive object s3://${ctx.bucket}/${archiveKey} is not JSON: ${String(error)}`, {
-      cause: error,
-    });
+    throw new CliError(
+      `archive object s3://${ctx.bucket}/${archiveKey} is not JSON: ${jsonSyntaxProblem(error)}`,
+      {
+        cause: jsonSyntaxError(error),
+      },
+    );
   }
   let envelope: Envelope | undefined;
   try {

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { CliError } from './errors.ts';
+import { isRegionMissing, noRegionError } from './where.ts';
 
 /** The account moto (the local S3 emulator) owns every bucket with. */
 export const EMULATOR_ACCOUNT = '123456789012';
@@ -32,6 +33,7 @@ export async function callerAccount(config: STSClientConfig): Promise<string> {
     if (out.Account === undefined) throw new Error('GetCallerIdentity returned no account');
     return out.Account;
   } catch (error) {
+    if (isRegionMissing(error)) throw noRegionError(error);
     throw new CliError(
       `cannot tell which account must own the archive bucket (STS GetCallerIdentity failed: ${error instanceof Error ? error.name : String(error)}): pass --bucket-owner <account id> or set BRIDGE_BUCKET_OWNER`,
       { cause: error },

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { didYouMean, optionProblem } from '../did-you-mean.ts';
 import type { ResourceOptions } from './context.ts';
 import type { DeadLetterFilter } from './dlq.ts';
 import { usageError } from './errors.ts';
@@ -38,6 +39,8 @@ const OPTIONS = {
   'allow-replay': { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean' },
+  file: { type: 'string' },
+  rate: { type: 'string' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
@@ -56,6 +59,8 @@ const COMMANDS = {
   trace: { needs: 'a record: trace <route>/<topic>/<partition>/<offset>', flags: [] },
   reset: { needs: undefined, flags: ['to-offset', 'to-time', 'partition', 'topic', ...CHANGE] },
   console: { needs: undefined, flags: ['port', 'allow-replay'] },
+  'migrate-keys': { needs: undefined, flags: ['dry-run'] },
+  produce: { needs: undefined, flags: ['topic', 'file', 'rate'] },
 } as const satisfies Record<string, { needs: string | undefined; flags: readonly Flag[] }>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -89,6 +94,10 @@ export type Command = CommonOptions &
       } & ChangeOptions)
     | ({ readonly name: 'quarantine replay'; readonly key: string; readonly waitMs?: number } & ChangeOptions)
     | { readonly name: 'trace'; readonly record: string }
+    /** Copies items of releases before the table's kind tags to their keys (lib/cli/migrate-keys.ts). */
+    | { readonly name: 'migrate-keys'; readonly dryRun: boolean }
+    /** Records from `file` (none: stdin) onto the route's topic, `rate` a second (0: at once). */
+    | { readonly name: 'produce'; readonly file?: string; readonly topic?: string; readonly rate: number }
     /** The operator console (docs/console.md); `port` 0 picks a free one. */
     | { readonly name: 'console'; readonly port: number; readonly allowReplay: boolean }
     | ({
@@ -151,6 +160,22 @@ export function parseCommand(argv: readonly string[]): Command {
       return { ...common, name, key: arg, ...wait, ...change };
     case 'trace':
       return { ...common, name, record: arg };
+    case 'migrate-keys':
+      return { ...common, name, dryRun: change.dryRun };
+    case 'produce': {
+      const rate = values.rate === undefined ? 0 : Number(values.rate);
+      if (!Number.isFinite(rate) || rate < 0)
+        throw usageError(
+          `--rate ${values.rate} is not a number of records a second (>= 0; 0: as fast as possible)`,
+        );
+      return {
+        ...common,
+        name,
+        rate,
+        ...(values.file === undefined || values.file === '-' ? {} : { file: values.file }),
+        ...(values.topic === undefined ? {} : { topic: values.topic }),
+      };
+    }
     case 'console': {
       const port = values.port === undefined ? 0 : integer(values.port, '--port');
       if (port > 65_535) throw usageError(`--port ${port} is not a port (0-65535)`);
@@ -179,7 +204,9 @@ function parseLine(argv: readonly string[]) {
   try {
     return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw usageError(error instanceof Error ? error.message : String(error));
+    throw usageError(
+      optionProblem(error instanceof Error ? error.message : String(error), Object.keys(OPTIONS)),
+    );
   }
 }
 
@@ -192,11 +219,12 @@ function commandName(positionals: readonly string[]): CommandName {
     const name = `${first} ${second ?? ''}`;
     if (second !== undefined && name in COMMANDS) return name as CommandName;
     throw usageError(
-      `${first} needs ${subs.slice(0, -1).join(', ')} or ${subs.at(-1)}${second === undefined ? '' : `, not ${JSON.stringify(second)}`}`,
+      `${first} needs ${subs.slice(0, -1).join(', ')} or ${subs.at(-1)}${second === undefined ? '' : `, not ${JSON.stringify(second)}${didYouMean(second, subs)}`}`,
     );
   }
   if (first in COMMANDS) return first as CommandName;
-  throw usageError(`unknown command ${JSON.stringify(first)}`);
+  const words = [...new Set(Object.keys(COMMANDS).map((name) => name.split(' ')[0] ?? name))];
+  throw usageError(`unknown command ${JSON.stringify(first)}${didYouMean(first, words)}`);
 }
 
 function deadLetterFilter(values: Values): DeadLetterFilter {

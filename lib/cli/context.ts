@@ -14,10 +14,18 @@ import {
 } from '../config/index.ts';
 import { createKafkaClient } from '../kafka/client.ts';
 import { KafkaConnectionError } from '../kafka/connection.ts';
+import { localEndpoints } from '../local/clients.ts';
 import { DEFAULT_LOCAL_BUCKET, DEFAULT_LOCAL_TABLE } from '../local/provision.ts';
 import { ConfigFileError, loadBridgeConfigFile } from '../runtime/config.ts';
 import { callerAccount, EMULATOR_ACCOUNT, expectBucketOwner } from './bucket-owner.ts';
 import { CliError } from './errors.ts';
+import {
+  isLocalConfig,
+  isRegionMissing,
+  noRegionError,
+  placeholderBrokers,
+  placeholderError,
+} from './where.ts';
 
 /** The completions table local mode creates when neither `--table` nor BRIDGE_COMPLETION_TABLE says otherwise. */
 export const DEFAULT_COMPLETION_TABLE = DEFAULT_LOCAL_TABLE;
@@ -53,13 +61,26 @@ export class CliContext {
   readonly #bucket: string | undefined;
   readonly endpoints: { readonly aws: string; readonly sqs: string };
   readonly #queueUrls = new Map<string, string>();
+  readonly #regionKnown: boolean;
   #kafka: Promise<Kafka> | undefined;
 
   constructor(config: BridgeConfig, options: ResourceOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     this.config = config;
-    const aws = nonEmpty(options.endpoint) ?? nonEmpty(env.AWS_ENDPOINT_URL);
-    const sqs = nonEmpty(options.sqsEndpoint) ?? nonEmpty(env.AWS_ENDPOINT_URL_SQS) ?? aws;
+    // A config whose brokers are all on this machine is local mode's: with no endpoint given,
+    // the CLI reads local mode's emulators (the endpoints and defaults `npm start` uses).
+    const given = nonEmpty(options.endpoint) ?? nonEmpty(env.AWS_ENDPOINT_URL);
+    const emulators =
+      given === undefined && nonEmpty(options.sqsEndpoint) === undefined && isLocalConfig(config)
+        ? localEndpoints(env)
+        : undefined;
+    const aws = given ?? emulators?.aws;
+    const sqs = nonEmpty(options.sqsEndpoint) ?? nonEmpty(env.AWS_ENDPOINT_URL_SQS) ?? emulators?.sqs ?? aws;
     const local = aws !== undefined || sqs !== undefined;
+    this.#regionKnown =
+      local || (options.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION)) !== undefined;
+    // The deploy config's placeholder brokers and no AWS region: nothing this run could reach.
+    const placeholders = placeholderBrokers(config);
+    if (placeholders.length > 0 && !this.#regionKnown) throw placeholderError(placeholders);
     const region = options.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
     // Against an emulator: a region and fake keys unless given, so the SDK never searches the
     // machine for real credentials. Against AWS: the SDK's own chain (profiles, SSO, roles).
@@ -80,7 +101,8 @@ export class CliContext {
       }),
     );
     // An explicit endpoint would override the SDK's own reading of AWS_ENDPOINT_URL_DYNAMODB.
-    const dynamo = nonEmpty(options.endpoint) ?? nonEmpty(env.AWS_ENDPOINT_URL_DYNAMODB) ?? aws;
+    const dynamo =
+      nonEmpty(options.endpoint) ?? nonEmpty(env.AWS_ENDPOINT_URL_DYNAMODB) ?? emulators?.dynamodb ?? aws;
     this.dynamo = record(
       new DynamoDBClient({ ...base, ...(dynamo === undefined ? {} : { endpoint: dynamo }) }),
     );
@@ -159,12 +181,15 @@ export class CliContext {
           { cause: error },
         );
       }
+      if (isRegionMissing(error)) throw noRegionError(error);
       throw new CliError(`cannot find queue ${name}: ${messageOf(error)}`, { cause: error });
     }
   }
 
   /** One kafkajs client per run, made from the config like every other part of the bridge. */
   kafka(): Promise<Kafka> {
+    const placeholders = placeholderBrokers(this.config);
+    if (placeholders.length > 0) return Promise.reject(placeholderError(placeholders));
     this.#kafka ??= createKafkaClient(this.config.kafka, {
       clientId: 'kafka-bridge-cli',
       // The CLI reports Kafka failures itself, in one line; kafkajs's own logs would bury it.
@@ -207,6 +232,7 @@ export class CliContext {
       if (isUnreachable(error)) {
         throw unreachable(service, service === 'SQS' ? this.endpoints.sqs : this.endpoints.aws, error);
       }
+      if (!this.#regionKnown && isRegionMissing(error)) throw noRegionError(error);
       throw error;
     }
   }

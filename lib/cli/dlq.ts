@@ -90,7 +90,7 @@ const PREVIEW_BYTES = 1024;
 
 /** One dead letter (or parked record) in full: envelope metadata, payload preview, error history. */
 export async function dlqShow(ctx: CliContext, id: string, routeName?: string): Promise<DeadLetterDetail> {
-  const ref = parseTraceId(id, routeName);
+  const ref = parseTraceId(id, routeName, 'dlq show');
   const route = ctx.route(ref.route);
   const key = Archive.keyOf(route.name, ref.topic, ref.partition, ref.offset);
   try {

@@ -54,7 +54,18 @@ export function short(text: string, max = 60): string {
   return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 }
 
-/** JSON with bigint as decimal strings (offsets are int64). Exact: nothing is escaped beyond JSON. */
+// What JSON.stringify leaves raw that a terminal acts on: DEL, C1 controls, bidi and line separators.
+const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON with bigint as decimal strings (offsets are int64). Exact: it parses back to the same
+ * data. JSON.stringify escapes C0 controls itself; DEL, C1 controls (U+009B is a CSI) and bidi
+ * characters are written as `\uXXXX` escapes too (they can only be inside strings), so `--json`
+ * piped to a terminal is as inert as the text output.
+ */
 export function json(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2).replace(
+    JSON_UNSAFE,
+    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+  );
 }

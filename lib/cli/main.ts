@@ -7,11 +7,14 @@ import { CliContext, DEFAULT_BUCKET, DEFAULT_COMPLETION_TABLE, loadConfig } from
 import { dlqList, dlqReplay, dlqShow } from './dlq.ts';
 import { CliError } from './errors.ts';
 import { json, short, table, visible as v, visibleLines } from './format.ts';
+import { migrateKeys } from './migrate-keys.ts';
+import { produceCommand } from './produce.ts';
 import { quarantineList, quarantineReplay } from './quarantine.ts';
-import type { ReplayReport } from './replay.ts';
 import { reset } from './reset.ts';
 import { status } from './status.ts';
+import { attemptsText, producedText, replayText } from './texts.ts';
 import { trace } from './trace.ts';
+import { isRegionMissing, noRegionError } from './where.ts';
 
 export const USAGE = `kafka-bridge <command> [options]
 
@@ -27,10 +30,15 @@ Commands:
                                   where one record is: forwarded, attempts, outcome, committed
   reset --to-offset N | --to-time ISO [--partition P] [--topic T]
                                   moves the route's progress group (needs --route)
+  produce --route NAME [--file F] [--rate N] [--topic T]
+                                  records onto the route's topic, one a line, from F or stdin:
+                                  {"key": K, "value": V} (JSON lines) or K<TAB>V; --rate N a second
   console [--port P] [--allow-replay]
                                   the operator console in the browser (docs/console.md), on
                                   127.0.0.1; prints its URL with an access token; read-only
                                   unless --allow-replay; Ctrl-C stops it
+  migrate-keys [--dry-run]        once after upgrading to the table's kind tags: copies ledger
+                                  entries and completions to their new keys (CHANGELOG.md)
 
 Options:
   --config FILE       bridge config (default bridge.config.ts)
@@ -59,6 +67,8 @@ export interface CliIo {
   readonly signal?: AbortSignal;
   /** Asks the operator; absent without a terminal (then only --yes confirms). */
   readonly confirm?: Confirm;
+  /** Where `produce` reads records without --file (default process.stdin). */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 /** Whether the command line runs until stopped (the console), so Ctrl-C should end it cleanly. */
@@ -89,10 +99,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       await serveConsole(ctx, command, io);
       return 0;
     }
+    if (command.name === 'produce') {
+      const result = await produceCommand(ctx, command, io);
+      print(result, () => producedText(result));
+      return 0;
+    }
     const confirm = (what: string, yes: boolean) => requireConfirmation(what, yes, io.confirm);
     await run(ctx, command, print, confirm);
     return 0;
-  } catch (error) {
+  } catch (caught) {
+    const error = isRegionMissing(caught) ? noRegionError(caught) : caught;
     if (error instanceof CliError) {
       io.err(`kafka-bridge: ${visibleLines(error.message)}`);
       return error.exitCode;
@@ -130,7 +146,7 @@ async function serveConsole(
 
 async function run(
   ctx: CliContext,
-  command: Exclude<Command, { name: 'help' | 'console' }>,
+  command: Exclude<Command, { name: 'help' | 'console' | 'produce' }>,
   print: (data: unknown, human: () => string) => void,
   confirm: (what: string, yes: boolean) => Promise<void>,
 ): Promise<void> {
@@ -211,7 +227,7 @@ async function run(
         await confirm(what, command.yes);
       }
       const reports = await dlqReplay(ctx, command.route, filter, { ...waitOf(command), dryRun });
-      print(reports, () => reports.map(replayText).join('\n\n'));
+      print(reports, () => reports.map((r) => replayText(r, dryRun)).join('\n\n'));
       return;
     }
     case 'quarantine list': {
@@ -236,7 +252,7 @@ async function run(
         ...waitOf(command),
         dryRun: command.dryRun,
       });
-      print(report, () => replayText(report));
+      print(report, () => replayText(report, command.dryRun));
       return;
     }
     case 'trace': {
@@ -249,7 +265,7 @@ async function run(
           `committed  ${t.committed ? 'yes' : 'no'} (progress group at ${t.committedOffset ?? 'none'}, log end ${t.logEnd})`,
           `completion ${t.completion === null ? '(none)' : t.completion.at === null ? `${t.completion.status} (${t.completion.where})` : `${t.completion.status} at ${t.completion.at} after ${t.completion.attempts} attempt(s) (${t.completion.where})`}`,
           `archive    ${t.archive === null ? '(none)' : `${v(t.archive.outcome)}: ${v(t.archive.reason)} (${v(t.archive.key)})${t.archive.replayedAt === null ? '' : `, replayed ${v(t.archive.replayedAt)}`}`}`,
-          `attempts   ${t.attemptCount}`,
+          `attempts   ${attemptsText(t)}`,
           t.attempts.length === 0
             ? ''
             : table(
@@ -259,6 +275,19 @@ async function run(
         ]
           .filter((line) => line !== '')
           .join('\n'),
+      );
+      return;
+    }
+    case 'migrate-keys': {
+      const result = await migrateKeys(ctx, command.route, command.dryRun);
+      print(
+        result,
+        () =>
+          `${result.scanned} item(s) scanned, ${result.dryRun ? 'would copy' : 'copied'}:\n` +
+          table(
+            ['route', 'kind', 'items'],
+            result.copied.map((c) => [c.route, c.kind, c.count]),
+          ),
       );
       return;
     }
@@ -292,22 +321,4 @@ async function run(
 /** The replay options of a replay command: its --wait, if given. */
 function waitOf(command: { readonly waitMs?: number }): { waitMs?: number } {
   return command.waitMs === undefined ? {} : { waitMs: command.waitMs };
-}
-
-function replayText(report: ReplayReport): string {
-  const lines = [
-    `route ${report.route}: ${report.records.filter((r) => r.deduplicationId !== undefined).length} record(s) replayed, ${report.removedFromDlq} removed from the DLQ`,
-  ];
-  if (report.records.length > 0) {
-    lines.push(
-      table(
-        ['record id', 'key', 'outcome', 'dedup id'],
-        report.records.map((r) => [r.recordId, r.key, r.outcome, r.deduplicationId ?? null]),
-      ),
-    );
-  }
-  for (const key of report.lifted) lines.push(`quarantine of key ${v(key)} lifted`);
-  for (const { key, reason } of report.stillQuarantined)
-    lines.push(`key ${v(key)} stays quarantined: ${v(reason)}`);
-  return lines.join('\n');
 }

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
@@ -9,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { offsetSortKey, partitionKey } from '../completion/completion.ts';
+import { Ledger } from '../completion/ledger.ts';
 import { CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { REPLAY_MARKER } from '../deliver/deliverer.ts';
@@ -21,9 +23,10 @@ import {
   sha256Base64url,
 } from '../envelope/index.ts';
 import { QuarantineStore, quarantinePartitionKey } from '../quarantine/quarantine.ts';
-import { assertTrusted } from './archive-trust.ts';
+import { assertClaimed, assertTrusted, ClaimCheck } from './archive-trust.ts';
 import { type ArchivedEntry, isPending, listArchived, markReplayed } from './archived.ts';
 import type { CliContext } from './context.ts';
+import { ReplayLock } from './replay-lock.ts';
 
 export type ReplayOutcome =
   /** Sent back into the queue (not waited for). */
@@ -70,6 +73,8 @@ export interface ReplayOptions {
   readonly dryRun?: boolean;
   /** Called with each record's outcome as it is known (the console shows a replay's progress). */
   readonly onRecord?: (record: ReplayedRecord) => void;
+  /** Who replays, shown to a replay refused by the lock (replay-lock.ts). */
+  readonly holder?: string;
 }
 
 /**
@@ -96,6 +101,26 @@ export async function replay(
   selected: readonly ArchivedEntry[],
   options: ReplayOptions = {},
 ): Promise<ReplayReport> {
+  if (options.dryRun === true) return replayUnder(undefined, ctx, route, selected, options);
+  // One replay of the route at a time, whoever runs it (replay-lock.ts).
+  const lock = new ReplayLock(ctx.dynamo, ctx.table, route.name, {
+    holder: options.holder ?? `kafka-bridge on ${hostname()} (pid ${process.pid})`,
+  });
+  await ctx.aws('DynamoDB', () => lock.acquire());
+  try {
+    return await replayUnder(lock, ctx, route, selected, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function replayUnder(
+  lock: ReplayLock | undefined,
+  ctx: CliContext,
+  route: Route,
+  selected: readonly ArchivedEntry[],
+  options: ReplayOptions,
+): Promise<ReplayReport> {
   // Every selected object must be what its key says before anything is sent (archive-trust.ts).
   assertTrusted(ctx, route, selected);
   const now = options.now ?? Date.now;
@@ -107,6 +132,13 @@ export async function replay(
     : new Map();
   if (options.dryRun === true) return dryRun(ctx, route, selected, new Set(quarantined.keys()));
   const completions = new CompletionStore({ client: ctx.dynamo, tableName: ctx.table });
+  const claims = new ClaimCheck(
+    new Ledger({ client: ctx.dynamo, tableName: ctx.table }),
+    completions,
+    route.name,
+  );
+  // Every selected object against its completion before anything is sent.
+  for (const entry of selected) await assertClaimed(ctx, entry, claims);
   const doc = DynamoDBDocumentClient.from(ctx.dynamo);
   const queueUrl = await ctx.queueUrl(route);
   const records: ReplayedRecord[] = [];
@@ -120,8 +152,11 @@ export async function replay(
 
   const send = async (entry: ArchivedEntry, envelope: Envelope): Promise<string | undefined> => {
     const id = entry.record.recordId ?? '';
-    // Objects listed while walking a quarantined key are checked as they come.
+    lock?.assertHeld();
+    // Objects listed while walking a quarantined key are checked as they come, and each
+    // against the completion it claims (its `from`) before its completion is touched.
     assertTrusted(ctx, route, [entry]);
+    await assertClaimed(ctx, entry, claims);
     try {
       await ctx.aws('DynamoDB', () =>
         doc.send(

@@ -113,7 +113,11 @@ export async function trace(ctx: CliContext, id: string, routeName?: string): Pr
           },
     attempts: archived !== undefined && history.count === 0 ? archived.record.attempts : history.attempts,
     attemptCount:
-      archived !== undefined && history.count === 0 ? archived.record.attemptCount : history.count,
+      archived !== undefined && history.count === 0
+        ? archived.record.attemptCount
+        : history.count > 0
+          ? history.count
+          : (completion?.attempts ?? 0),
     archive:
       archived === undefined
         ? null
@@ -127,16 +131,21 @@ export async function trace(ctx: CliContext, id: string, routeName?: string): Pr
   };
 }
 
-export function parseTraceId(id: string, routeName: string | undefined): RecordRef {
+/** A record id as `command` (trace, dlq show) takes it; its errors name that command. */
+export function parseTraceId(
+  id: string,
+  routeName: string | undefined,
+  command: 'trace' | 'dlq show' = 'trace',
+): RecordRef {
   const parts = id.split('/');
   const full = parts.length === 3 ? (routeName === undefined ? undefined : `${routeName}/${id}`) : id;
   if (full === undefined) {
-    throw usageError(`trace ${id}: give the route too: trace <route>/${id}, or --route <name>`);
+    throw usageError(`${command} ${id}: give the route too: ${command} <route>/${id}, or --route <name>`);
   }
   try {
     return parseRecordId(full);
   } catch (error) {
-    if (error instanceof EnvelopeError) throw usageError(`trace: ${error.message}`);
+    if (error instanceof EnvelopeError) throw usageError(`${command}: ${error.message}`);
     throw error;
   }
 }

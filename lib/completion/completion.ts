@@ -1,3 +1,5 @@
+import { parseRouteItemKey, routeItemKey, routeItemPattern } from './table.ts';
+
 /**
  * A completion record says that one forwarded Kafka record is finished: delivered, dead-lettered,
  * or parked behind a quarantined key. The deliverer (and the DLQ consumer) write them; the commit
@@ -27,14 +29,17 @@ export interface Completion {
 /** Offsets are zero-padded to this width in sort keys so that string order equals numeric order. */
 const OFFSET_WIDTH = 19; // int64 max is 9223372036854775807: 19 digits
 
-/** The partition key of a route's partition: one DynamoDB item collection per route/topic/partition. */
+/**
+ * The partition key of a route's partition: one DynamoDB item collection per route/topic/partition,
+ * `completion#<route>#<topic>#<partition>` (lib/completion/table.ts: the kind tag comes first).
+ */
 export function partitionKey(route: string, topic: string, partition: number): string {
-  return `${route}#${topic}#${partition}`;
+  return routeItemKey('completion', route, topic, partition);
 }
 
 /** Every partition key of a route's completions, as an IAM `dynamodb:LeadingKeys` pattern. */
 export function routePartitionKeys(route: string): string {
-  return `${route}#*`;
+  return routeItemPattern('completion', route);
 }
 
 export function offsetSortKey(offset: bigint): string {
@@ -49,14 +54,14 @@ export function parseOffsetSortKey(sortKey: string): bigint {
 
 /**
  * The route, topic and partition of a completion's partition key; undefined for the table's
- * other items (leases, quarantine). Route names and Kafka topics cannot contain '#'.
+ * other items (entries, leases, quarantine, ...). Route names and Kafka topics cannot contain '#'.
  */
 export function parsePartitionKey(
   key: string,
 ): { route: string; topic: string; partition: number } | undefined {
-  const parts = key.split('#');
-  if (parts.length !== 3) return undefined;
-  const [route, topic, partition] = parts as [string, string, string];
-  if (!/^(?:0|[1-9]\d{0,9})$/.test(partition) || route === '' || topic === '') return undefined;
-  return { route, topic, partition: Number(partition) };
+  const parsed = parseRouteItemKey(key);
+  if (parsed?.kind !== 'completion' || parsed.more.length !== 2) return undefined;
+  const [topic, partition] = parsed.more as [string, string];
+  if (!/^(?:0|[1-9]\d{0,9})$/.test(partition)) return undefined;
+  return { route: parsed.route, topic, partition: Number(partition) };
 }

@@ -1,9 +1,10 @@
 import type { CompletionStatus } from './completion.ts';
+import { parseRouteItemKey, routeItemKey } from './table.ts';
 
 /**
  * A ledger entry: what one deliverer batch finished, as one DynamoDB item (docs/architecture.md,
- * Completion ledger). Partition key `<route>#entries` (two '#' parts: never a partition's
- * completion key), sort key `<at, 13 digits>#<random>` so a Query from a time reads them in the
+ * Completion ledger). Partition key `entries#<route>` (its own kind tag, lib/completion/table.ts),
+ * sort key `<at, 13 digits>#<random>` so a Query from a time reads them in the
  * order they were written, TTL `expiresAt`. Entries are never updated: the commit function reads
  * them, merges them into the route's state and leaves them to their TTL.
  *
@@ -32,11 +33,20 @@ const STATUS_LETTER: Record<CompletionStatus, string> = { delivered: 'd', 'dead-
 const LETTER_STATUS = new Map(Object.entries(STATUS_LETTER).map(([status, letter]) => [letter, status]));
 
 export function entriesPartitionKey(route: string): string {
-  return `${route}#entries`;
+  return routeItemKey('entries', route);
 }
 
 /** The route of an entries partition key; undefined for any other key. */
 export function parseEntriesPartitionKey(key: string): string | undefined {
+  const parsed = parseRouteItemKey(key);
+  return parsed?.kind === 'entries' && parsed.more.length === 0 ? parsed.route : undefined;
+}
+
+/**
+ * The entries key of releases before the kind tags (`<route>#entries`), read only by
+ * `kafka-bridge migrate-keys` (lib/cli/migrate-keys.ts). Returns the route, or undefined.
+ */
+export function parseLegacyEntriesPartitionKey(key: string): string | undefined {
   const parts = key.split('#');
   return parts.length === 2 && parts[1] === 'entries' && parts[0] !== '' ? parts[0] : undefined;
 }

@@ -1,5 +1,6 @@
 import type { ChainLink } from '../commit/chain.ts';
 import { partitionOf } from './entry.ts';
+import { routeItemKey } from './table.ts';
 
 /**
  * The commit function's state of a route (docs/architecture.md, Completion ledger), kept in the
@@ -90,7 +91,7 @@ export function isFinished(
  * code exclude each other during an upgrade and one conditional write does both.
  */
 export function stateKey(route: string): { pk: string; sk: string } {
-  return { pk: `lease#${route}`, sk: 'lease' };
+  return { pk: routeItemKey('lease', route), sk: 'lease' };
 }
 
 /** The RouteState of a state item as read from DynamoDB (undefined: no item yet). */

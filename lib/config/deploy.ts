@@ -18,8 +18,26 @@ export type ConfigMode = 'local' | 'deploy';
 
 const LOOPBACK = 'localhost, 127.0.0.0/8, ::1, 0.0.0.0';
 
-/** Why a route's endpoint cannot be deployed; paths relative to the route. */
+/** Why a route cannot be deployed; paths relative to the route. */
 export function deployRouteIssues(route: Route): RuleIssue[] {
+  return [...endpointIssues(route), ...registryIssues(route)];
+}
+
+/** A Confluent-compatible registry the poller must reach from its task: https, not a loopback host. */
+function registryIssues(route: Route): RuleIssue[] {
+  const registry = route.decode?.registry;
+  if (registry?.type !== 'confluent') return [];
+  const url = new URL(registry.url);
+  if (url.protocol === 'https:' && !isLoopbackHost(url.hostname)) return [];
+  return [
+    {
+      path: ['decode', 'registry', 'url'],
+      message: `must use https:// to a host that is not a loopback one (${LOOPBACK}) in a deployed stack: in AWS that is the poller's own task`,
+    },
+  ];
+}
+
+function endpointIssues(route: Route): RuleIssue[] {
   const { endpoint } = route;
   if (endpoint.type !== 'http') return [];
   // The field rules already accepted the URL, so it parses.

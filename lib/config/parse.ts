@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ConfigMode, deployKafkaIssues, deployRouteIssues } from './deploy.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
+import { issueInOwnWords, knownKeys, unknownKeyMessage } from './issue-words.ts';
 import { crossRouteIssues, type IndexedRoute, kafkaIssues, type RuleIssue, routeIssues } from './rules.ts';
 import {
   type BridgeConfig,
@@ -22,9 +23,8 @@ const TopLevelSchema = z.strictObject({
 });
 
 const PARSE_OPTIONS = {
-  // Zod's default for a missing field ("expected string, received undefined") hides the point.
-  error: (issue: z.core.$ZodRawIssue) =>
-    issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
+  // Zod's generic messages ("expected string, received undefined") in the config's own words.
+  error: issueInOwnWords,
 };
 
 export interface ParseOptions {
@@ -44,7 +44,7 @@ export function parseBridgeConfig(input: unknown, options: ParseOptions = {}): B
   const deploy = options.mode === 'deploy';
   const issues: ConfigIssue[] = [];
   const top = TopLevelSchema.safeParse(input, PARSE_OPTIONS);
-  if (!top.success) issues.push(...fromZod(top.error.issues, '', undefined));
+  if (!top.success) issues.push(...fromZod(top.error.issues, '', undefined, TopLevelSchema));
   if (!isRecord(input)) throw new ConfigError(issues);
 
   const kafka = isRecord(input.kafka) ? parseKafka(input.kafka, issues, deploy) : undefined;
@@ -71,7 +71,7 @@ export function parseBridgeConfig(input: unknown, options: ParseOptions = {}): B
     const merged = isRecord(raw) ? withDefaults(defaults, raw) : raw;
     const result = RouteSchema.safeParse(merged, PARSE_OPTIONS);
     if (!result.success) {
-      issues.push(...fromZod(result.error.issues, prefix, name));
+      issues.push(...fromZod(result.error.issues, prefix, name, RouteSchema));
       return;
     }
     issues.push(...fromRules([...routeIssues(result.data), ...explicitIssues(raw)], prefix, name));
@@ -100,7 +100,7 @@ export function parseKafkaConfig(input: unknown): KafkaConfig {
 function parseKafka(raw: PlainObject, issues: ConfigIssue[], deploy: boolean): KafkaConfig | undefined {
   const result = KafkaSchema.safeParse(raw, PARSE_OPTIONS);
   if (!result.success) {
-    issues.push(...fromZod(result.error.issues, 'kafka', undefined));
+    issues.push(...fromZod(result.error.issues, 'kafka', undefined, KafkaSchema));
     return undefined;
   }
   const problems = [...kafkaIssues(result.data), ...(deploy ? deployKafkaIssues(result.data) : [])];
@@ -115,7 +115,7 @@ function parseKafka(raw: PlainObject, issues: ConfigIssue[], deploy: boolean): K
 function parseDefaults(raw: PlainObject, issues: ConfigIssue[]): PlainObject {
   const result = RouteDefaultsSchema.safeParse(raw, PARSE_OPTIONS);
   if (result.success) return raw;
-  issues.push(...fromZod(result.error.issues, 'defaults', undefined));
+  issues.push(...fromZod(result.error.issues, 'defaults', undefined, RouteDefaultsSchema));
   return {};
 }
 
@@ -144,12 +144,21 @@ function routeName(raw: unknown): string | undefined {
   return /^[A-Za-z0-9._-]{1,80}$/.test(raw.name) ? raw.name : undefined;
 }
 
-function fromZod(zodIssues: readonly ZodIssue[], prefix: string, route: string | undefined): ConfigIssue[] {
+function fromZod(
+  zodIssues: readonly ZodIssue[],
+  prefix: string,
+  route: string | undefined,
+  schema: z.core.$ZodType,
+): ConfigIssue[] {
   return zodIssues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? // One line per unknown key, each with its own path: a typo is found by its field name.
         issue.keys.map((key) =>
-          routeIssue(route, fieldPath(prefix, [...issue.path, key]), 'is not a known setting (a typo?)'),
+          routeIssue(
+            route,
+            fieldPath(prefix, [...issue.path, key]),
+            unknownKeyMessage(key, knownKeys(schema, issue.path)),
+          ),
         )
       : [routeIssue(route, fieldPath(prefix, issue.path), issue.message)],
   );

@@ -108,7 +108,13 @@ export function kafkaIssues(kafka: KafkaConfig): RuleIssue[] {
   } else if (sasl.secret === undefined) {
     issues.push({
       path: ['sasl', 'secret'],
-      message: `is required with ${sasl.mechanism}: the secret holds the SCRAM username and password`,
+      message: `is required with ${sasl.mechanism}: the secret holds the username and password`,
+    });
+  }
+  if (sasl.mechanism === 'plain' && !kafka.ssl) {
+    issues.push({
+      path: ['ssl'],
+      message: 'must be true with sasl plain: PLAIN sends the password as it is, so only over TLS',
     });
   }
   return issues;

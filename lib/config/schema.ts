@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DecodeSchema } from '../decode/config.ts';
+import { filterProblem } from '../filter/index.ts';
 import {
   KAFKA_TOPIC_MAX_LENGTH,
   LAMBDA_MAX_TIMEOUT_MS,
@@ -267,6 +269,21 @@ export const AlertsSchema = z.strictObject({
   oncall: z.string().min(1).max(200).optional(),
 });
 
+const PatternSchema = z.record(z.string(), z.unknown(), { error: 'must be a filter pattern object' });
+/** One pattern or a list (any one matching forwards the record); compiled here, so a bad one fails the synth. */
+export const FilterSchema = z
+  .union(
+    [PatternSchema, z.array(PatternSchema).min(1, { error: 'must list at least one pattern', abort: true })],
+    {
+      error: 'must be a filter pattern object or a list of them',
+    },
+  )
+  .superRefine((spec, ctx) => {
+    const problem = filterProblem(spec);
+    if (problem !== undefined)
+      ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
+  });
+
 export const RouteSchema = z.strictObject({
   /** Kebab-case, 1-40 characters; names the route's queues, functions, S3 prefixes and Kafka group ids. */
   name: RouteNameSchema,
@@ -314,6 +331,10 @@ export const RouteSchema = z.strictObject({
   schema: z.record(z.string(), z.unknown(), { error: 'must be a JSON Schema object' }).optional(),
   /** The route's partition count (all its topics together), when known: checked against the SQS look-ahead. */
   partitions: z.int().min(1).optional(),
+  /** Records to forward, by key, headers and value (lib/filter); a record no pattern matches is skipped. */
+  filter: FilterSchema.optional(),
+  /** Values (and keys) in a schema registry's wire format, decoded to JSON before filter and envelope (lib/decode). */
+  decode: DecodeSchema.optional(),
 });
 
 /** Route settings that `defaults` may give every route; a route's own value wins. */
@@ -323,6 +344,7 @@ export const RouteDefaultsSchema = RouteSchema.omit({
   endpoint: true,
   schema: true,
   partitions: true,
+  filter: true,
 }).partial();
 
 export const KafkaSchema = z.strictObject({
@@ -337,9 +359,10 @@ export const KafkaSchema = z.strictObject({
   ssl: z.boolean().default(false),
   sasl: z
     .strictObject({
-      mechanism: z.enum(['scram-sha-256', 'scram-sha-512', 'aws-iam']),
+      mechanism: z.enum(['scram-sha-256', 'scram-sha-512', 'plain', 'aws-iam']),
       /**
-       * For SCRAM: a secret holding `{ "username": ..., "password": ... }` (MSK's format), plus an
+       * For SCRAM and PLAIN: a secret holding `{ "username": ..., "password": ... }` (MSK's
+       * format; for PLAIN the API key and secret of Confluent Cloud, Redpanda or Aiven), plus an
        * optional `caCertificate` (PEM) for brokers whose certificate no public CA signed.
        */
       secret: SecretRefSchema.optional(),

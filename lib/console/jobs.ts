@@ -17,7 +17,9 @@ export interface Job {
 /**
  * Replays run in the background, so the page can show each record's outcome as the replay
  * learns it (a quarantined key is replayed one record at a time, each waited for). One replay
- * per route at a time: two at once could send a key's records past each other.
+ * per route at a time: two at once could send a key's records past each other. This check
+ * answers at once within one console; the durable lock (lib/cli/replay-lock.ts) holds across
+ * consoles and the CLI.
  */
 export class Jobs {
   readonly #jobs = new Map<string, Job>();

@@ -17,7 +17,7 @@ import type { Readings } from './readings.ts';
 
 export type Href = (path: string, params?: Readonly<Record<string, string | undefined>>) => string;
 
-/** What a page handler gets: the CLI's context, the request's URL, links that carry the token. */
+/** What a page handler gets: the CLI's context, the request's URL, links within the console. */
 export interface PageContext {
   readonly ctx: CliContext;
   readonly url: URL;

@@ -1,4 +1,3 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +5,7 @@ import type { CliContext } from '../cli/context.ts';
 import { Jobs } from './jobs.ts';
 import { Readings } from './readings.ts';
 import { type Page, type PageContext, renderPage, route } from './router.ts';
+import { ConsoleAccess } from './session.ts';
 
 export interface ConsoleOptions {
   readonly ctx: CliContext;
@@ -15,10 +15,12 @@ export interface ConsoleOptions {
   readonly allowReplay?: boolean;
   /** How often the per-minute readings are taken (default 15 s). */
   readonly readingsMs?: number;
+  /** How long the session the printed URL opens lasts (default 12 hours, session.ts). */
+  readonly sessionTtlMs?: number;
 }
 
 export interface RunningConsole {
-  /** The URL with the access token, to print. */
+  /** The URL with the one-time access token, to print. */
   readonly url: string;
   readonly origin: string;
   readonly token: string;
@@ -35,7 +37,7 @@ const STATIC: Record<string, string> = {
 /**
  * Every answer carries these: scripts and styles only from the console itself (no inline
  * script, so markup injected through data could not run even if escaping failed), nothing
- * framed, no referrer (the URL holds the token), nothing cached.
+ * framed, no referrer, nothing cached.
  */
 export const SECURITY_HEADERS = {
   'content-security-policy':
@@ -50,12 +52,14 @@ export const SECURITY_HEADERS = {
 
 /**
  * The operator console (docs/console.md): pages built on the CLI's functions, served on the
- * loopback address only. Every request needs the random token (query `token` on GET, header
- * `x-console-token` on POST: a form or link from another site cannot set it), and its Host
- * header must name this address and port, so a DNS name rebound to 127.0.0.1 gets nothing.
+ * loopback address only. The printed URL's token is exchanged once for a session cookie
+ * (session.ts); every other request needs that cookie, a POST also an Origin of this console,
+ * and every request a Host header naming this address and port, so a DNS name rebound to
+ * 127.0.0.1 gets nothing.
  */
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
-  const token = randomBytes(24).toString('base64url');
+  const access = new ConsoleAccess(options.sessionTtlMs === undefined ? {} : { ttlMs: options.sessionTtlMs });
+  const token = access.token;
   const jobs = new Jobs();
   const readings = new Readings(options.ctx, options.readingsMs ?? 15_000);
   let host = '';
@@ -77,16 +81,41 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       );
     }
     const url = new URL(request.url ?? '/', `http://${host}`);
-    const given =
-      request.method === 'POST'
-        ? header(request, 'x-console-token')
-        : (url.searchParams.get('token') ?? undefined);
-    if (!sameSecret(given, token)) {
+    const given = url.searchParams.get('token');
+    if (request.method === 'GET' && given !== null) {
+      const session = access.exchange(given);
+      if (session === undefined) {
+        return send(
+          response,
+          401,
+          'text/plain; charset=utf-8',
+          'unauthorized: this link was used already (it works once) or is wrong; start the console again for a new one\n',
+        );
+      }
+      // The same page without the token: no URL the browser keeps holds it.
+      url.searchParams.delete('token');
+      response.writeHead(303, {
+        ...SECURITY_HEADERS,
+        location: `${url.pathname}${url.search}`,
+        'set-cookie': access.cookie(session),
+      });
+      response.end();
+      return;
+    }
+    if (!access.valid(header(request, 'cookie'))) {
       return send(
         response,
         401,
         'text/plain; charset=utf-8',
-        'unauthorized: open the URL the console printed (it holds the token)\n',
+        'unauthorized: open the URL the console printed (it works once, then the browser keeps a session)\n',
+      );
+    }
+    if (request.method === 'POST' && header(request, 'origin') !== `http://${host}`) {
+      return send(
+        response,
+        403,
+        'text/plain; charset=utf-8',
+        'forbidden: a change must come from the console itself\n',
       );
     }
     const type = STATIC[url.pathname];
@@ -96,7 +125,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     const context: PageContext = {
       ctx: options.ctx,
       url,
-      href: (path, params = {}) => hrefOf(token, path, params),
+      href: (path, params = {}) => hrefOf(path, params),
       allowReplay: options.allowReplay === true,
       jobs,
       readings,
@@ -126,7 +155,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   host = `${HOST}:${port}`;
   readings.start();
   return {
-    url: hrefOf(token, `http://${host}/`, {}),
+    url: `http://${host}/?token=${token}`,
     origin: `http://${host}`,
     token,
     close: async () => {
@@ -137,19 +166,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   };
 }
 
-function hrefOf(token: string, path: string, params: Readonly<Record<string, string | undefined>>): string {
+function hrefOf(path: string, params: Readonly<Record<string, string | undefined>>): string {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params))
     if (value !== undefined && value !== '') query.set(name, value);
-  query.set('token', token);
-  return `${path}?${query}`;
-}
-
-function sameSecret(given: string | undefined, token: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
+  const text = query.toString();
+  return text === '' ? path : `${path}?${text}`;
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

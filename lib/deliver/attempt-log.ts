@@ -4,6 +4,7 @@ import type { ArchivedAttempt } from '../archive/archive.ts';
 import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { offsetSortKey } from '../completion/completion.ts';
+import { routeItemKey, routeItemPattern } from '../completion/table.ts';
 import { BridgeError } from '../errors.ts';
 
 /** The attempts of earlier receives of a record. */
@@ -20,13 +21,10 @@ const MAX_KEPT = 20;
 /** Each kept attempt's answer excerpt is cut to this many characters in the log (the archive's last attempt keeps 4 KiB). */
 const LOG_EXCERPT_CHARS = 1024;
 
-/** The partition key prefix of a route's attempt items. */
-const attemptsPrefix = (route: string): string => `attempts#${route}#`;
-
 /** What the attempt log calls: get, add and delete of the route's attempt items. */
 export const ATTEMPT_LOG_ACCESS: TableAccess = {
   actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-  leadingKeys: (route) => [`${attemptsPrefix(route)}*`],
+  leadingKeys: (route) => [routeItemPattern('attempts', route)],
 };
 
 export class AttemptLogError extends BridgeError {
@@ -42,7 +40,7 @@ export class AttemptLogError extends BridgeError {
  * real calls (a receive cut short by the deadline or held back by the breaker counts only what
  * it tried) and the archive of a dead letter holds every attempt's answer, not only the last
  * receive's. Kept in the completions table: partition key `attempts#<route>#<topic>#<partition>`
- * (four '#' parts, so the commit function's stream filter ignores it), sort key the record's
+ * (its own kind tag, lib/completion/table.ts), sort key the record's
  * `from` as in completions, TTL `expiresAt`.
  *
  * Costs nothing on the happy path: it is read only for a redelivered message
@@ -61,7 +59,7 @@ export class AttemptLog {
   }
 
   static #key(route: string, topic: string, partition: number, from: bigint): { pk: string; sk: string } {
-    return { pk: `${attemptsPrefix(route)}${topic}#${partition}`, sk: offsetSortKey(from) };
+    return { pk: routeItemKey('attempts', route, topic, partition), sk: offsetSortKey(from) };
   }
 
   async get(route: string, topic: string, partition: number, from: bigint): Promise<AttemptHistory> {

@@ -68,3 +68,11 @@ export function retryLaterSeconds(backoffSeconds: number, requestedWaitMs: numbe
   const requested = requestedWaitMs === undefined ? 0 : Math.ceil(requestedWaitMs / 1000);
   return Math.min(MAX_VISIBILITY_SECONDS, Math.max(backoffSeconds, requested));
 }
+
+/** Why a receive's in-process calls ended, as the 'delivery failed' log says it. */
+export const RECEIVE_ENDED: Record<GiveUpInput['stoppedBy'], string> = {
+  exhausted: 'in-process attempts of this receive used',
+  'not-retryable': 'answer not worth retrying',
+  deadline: 'no time left in this invocation',
+  aborted: 'aborted',
+};

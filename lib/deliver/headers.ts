@@ -51,3 +51,29 @@ export function mergeHeaders(
   }
   return merged;
 }
+
+export const REDACTED = '[redacted]';
+/** Shorter values are not searched for: they would blank out ordinary words, and guard nothing. */
+const MIN_REDACTED_LENGTH = 4;
+
+/**
+ * Text from the endpoint (an answer excerpt) with every value of the route's secret headers
+ * replaced: an endpoint that echoes the request's headers would otherwise put the credentials in
+ * the archive, the attempt log, the DLQ attribute and Discord. Values are matched as sent and as
+ * JSON would escape them, and a value cut by the excerpt's end is removed too.
+ */
+export function redactSecretValues(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const value of values) {
+    if (value.length < MIN_REDACTED_LENGTH) continue;
+    for (const form of new Set([value, JSON.stringify(value).slice(1, -1)]))
+      out = out.replaceAll(form, REDACTED);
+    for (let keep = value.length - 1; keep >= MIN_REDACTED_LENGTH; keep--) {
+      if (out.endsWith(value.slice(0, keep))) {
+        out = `${out.slice(0, -keep)}${REDACTED}`;
+        break;
+      }
+    }
+  }
+  return out;
+}

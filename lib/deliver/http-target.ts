@@ -5,7 +5,7 @@ import { parseRetryAfter } from '../retry/index.ts';
 import { parseBatchAnswer } from './batch-body.ts';
 import { EndpointAuthenticator } from './endpoint-auth.ts';
 import { DeliveryError } from './errors.ts';
-import { mergeHeaders, secretHeaders } from './headers.ts';
+import { mergeHeaders, redactSecretValues, secretHeaders } from './headers.ts';
 import { isRedirect, locationOrigin, readExcerpt } from './http-answer.ts';
 import { networkErrorClass } from './network-error.ts';
 import { signatureHeaders } from './signing.ts';
@@ -66,8 +66,7 @@ export class HttpTarget implements Target {
     };
     const traceparent = traceparentOf(envelope);
     if (traceparent !== undefined) own.traceparent = traceparent;
-    const response = await this.#send(body, own, recordId, request.signal);
-    const excerpt = await readExcerpt(response);
+    const { response, excerpt } = await this.#send(body, own, recordId, request.signal);
     const error = this.#answerError(response, excerpt);
     if (error !== undefined) throw error;
     return { status: response.status };
@@ -83,8 +82,8 @@ export class HttpTarget implements Target {
     if (first === undefined) return [];
     const body = `[${items.map((item) => item.json).join(',')}]`;
     const own = { 'content-type': 'application/json', [BATCH_SIZE_HEADER]: String(items.length) };
-    const response = await this.#send(body, own, `${first.recordId}+${items.length}`, undefined);
-    const excerpt = await readExcerpt(response, BATCH_ANSWER_BYTES);
+    const id = `${first.recordId}+${items.length}`;
+    const { response, excerpt } = await this.#send(body, own, id, undefined, BATCH_ANSWER_BYTES);
     const whole = this.#answerError(response, excerpt);
     if (whole !== undefined) return items.map(() => whole);
     const failures = parseBatchAnswer(excerpt, new Set(items.map((item) => item.recordId)));
@@ -135,14 +134,16 @@ export class HttpTarget implements Target {
   /**
    * Sends `body` with the bridge's `own` headers, signed as message `id`, with the secret's
    * headers and the route's authentication. An OAuth2 token the endpoint refuses (401) is
-   * dropped and the request sent once more with a new one.
+   * dropped and the request sent once more with a new one. The answer's first `limit` bytes
+   * come back as its excerpt, without the secret headers' values should the endpoint echo them.
    */
   async #send(
     body: Buffer | string,
     own: Readonly<Record<string, string>>,
     id: string,
     abort: AbortSignal | undefined,
-  ): Promise<Response> {
+    limit?: number,
+  ): Promise<{ response: Response; excerpt: string }> {
     const endpoint = this.#endpoint;
     const signed = { method: endpoint.method, url: endpoint.url, headers: own, body, id };
     const signature = await signatureHeaders(endpoint, this.#secrets, signed, this.#now());
@@ -171,7 +172,10 @@ export class HttpTarget implements Target {
       } catch (error) {
         throw networkError(error, endpoint, timeout.aborted);
       }
-      if (response.status !== 401 || sent > 1 || !(await this.#auth.refused(auth))) return response;
+      if (response.status !== 401 || sent > 1 || !(await this.#auth.refused(auth))) {
+        const excerpt = redactSecretValues(await readExcerpt(response, limit), Object.values(base));
+        return { response, excerpt };
+      }
       await response.body?.cancel().catch(() => undefined);
     }
   }

@@ -6,7 +6,7 @@ import type { AttemptHistory, AttemptLog } from './attempt-log.ts';
 import type { CallResult } from './call.ts';
 import { archiveBase, completionOf, type DeadLetters } from './dead-letter.ts';
 import { DeliveryError } from './errors.ts';
-import { givesUp, rejectAction, retryLaterSeconds } from './give-up.ts';
+import { givesUp, RECEIVE_ENDED, rejectAction, retryLaterSeconds } from './give-up.ts';
 import { type DeliverLogger, METRICS, recordLogFields } from './observability.ts';
 import { type LoadedRecord, loadRecord } from './payload.ts';
 import { PayloadError } from './payload-error.ts';
@@ -66,8 +66,11 @@ export class Settler {
       status: last.status,
       error: last.message,
       attempts: attemptCount,
-      stoppedBy: error.stoppedBy,
-      giveUp,
+      maxAttempts: route.retry.attempts,
+      // Why this receive made no further call, and what becomes of the record: one reading
+      // (an in-process "exhausted" next to "retry later" read as a contradiction).
+      receiveEnded: RECEIVE_ENDED[error.stoppedBy],
+      next: giveUp ? 'dead-letter' : 'retry later',
     });
     if (!giveUp) {
       const { topic, partition, from } = ctx.envelope;

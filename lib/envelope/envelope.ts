@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { jsonSyntaxError, jsonSyntaxProblem } from '../errors.ts';
 import { EnvelopeError } from './errors.ts';
 import { isKafkaTopic, isOffset, isPartition, isRouteName, type RecordRef } from './record-id.ts';
 
@@ -311,8 +312,9 @@ export function decodeEnvelope(body: string): Envelope {
   try {
     json = JSON.parse(body);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new EnvelopeError(`envelope is not JSON: ${reason}`, { cause: error });
+    throw new EnvelopeError(`envelope is not JSON: ${jsonSyntaxProblem(error)}`, {
+      cause: jsonSyntaxError(error),
+    });
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     const got = json === null ? 'null' : Array.isArray(json) ? 'an array' : `a ${typeof json}`;
@@ -398,8 +400,9 @@ export function decodeRecordObject(bytes: Uint8Array, where: string): RecordCont
   try {
     json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new EnvelopeError(`record claim check ${where} is not JSON: ${reason}`, { cause: error });
+    throw new EnvelopeError(`record claim check ${where} is not JSON: ${jsonSyntaxProblem(error)}`, {
+      cause: jsonSyntaxError(error),
+    });
   }
   const parsed = recordObjectSchema.safeParse(json, { reportInput: true });
   if (!parsed.success) {

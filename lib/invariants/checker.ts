@@ -1,19 +1,35 @@
-// The invariant checker of the reliability suite (issue 9): after a run it compares what was
-// produced (the topic, read back), what the endpoint received, the DLQ archive and the progress
-// group's offsets, and counts what docs/architecture.md's invariants forbid. Loss, order and duplicates are
-// counted by lib/local/summary.ts's summarize() (the demo's checks), fed with one "order" per
-// Kafka record; this module adds the commit (I4) and in-flight (I6) checks and the reasons.
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { Kafka } from 'kafkajs';
-import { Archive, type ArchiveRecord } from '../archive/archive.ts';
+// The invariant checker of the reliability suite (issue 9, made as strict as the invariants in
+// issue 25): after a run it compares what was produced (the topic, read back with a digest of
+// each value), every request the endpoint received, the archive, the DLQ, the completions the
+// bridge wrote (recorded from its own calls) and the progress group's offsets, and counts what
+// docs/architecture.md's invariants forbid. Loss, order and duplicates are counted by
+// lib/local/summary.ts's summarize() (the demo's checks), fed with one "order" per Kafka record
+// and every request (order, I2, is judged on every attempt: order.ts); values by digest
+// (values.ts), the commit (I4) against the recorded completion writes and the in-flight bound
+// (I6) in commits.ts.
+import type { ArchiveRecord } from '../archive/archive.ts';
 import type { PartitionCommit } from '../commit/committer.ts';
-import { progressGroupId } from '../config/index.ts';
-import { parseRecordId, recordId } from '../envelope/index.ts';
-import type { KafkaOffsets } from '../kafka/offsets.ts';
+import { recordId } from '../envelope/index.ts';
 import type { ArchivedOrder } from '../local/archive-reader.ts';
 import type { ProducedOrder } from '../local/order-producer.ts';
 import type { SampleDelivery } from '../local/sample-endpoint.ts';
 import { type DemoSummary, summarize } from '../local/summary.ts';
+import {
+  type CommitSample,
+  commitsPastUnfinished,
+  type InFlightSample,
+  inFlightCheck,
+  movedBack,
+} from './commits.ts';
+import { explainDuplicates } from './duplicates.ts';
+import type { OnPoison } from './order.ts';
+import type { RecordedFinish } from './recorded.ts';
+import { valueMismatches } from './values.ts';
+
+export type { CommitSample, InFlightSample } from './commits.ts';
+export { movedBack } from './commits.ts';
+export { readArchive, readDeadLetterQueue, readOffsets, readTopic } from './read.ts';
+export type { RecordedFinish } from './recorded.ts';
 
 /** One record of the topic, as read back. */
 export interface ProducedRecord {
@@ -21,6 +37,8 @@ export interface ProducedRecord {
   readonly offset: bigint;
   /** UTF-8 of the key; null for a null key. */
   readonly key: string | null;
+  /** SHA-256 (hex) of the value's bytes (values.ts valueDigest); null for a tombstone. */
+  readonly valueDigest: string | null;
 }
 
 /** One request the endpoint received (in arrival order). */
@@ -29,8 +47,12 @@ export interface EndpointRequest {
   readonly recordId: string;
   /** ms since the epoch when the request arrived. */
   readonly at: number;
+  /** When the answer left the endpoint (a slow answer: later than `at`); `at` when not known. */
+  readonly answeredAt?: number;
   /** True when the endpoint answered 2xx (the deliverer may still not have seen it: a timeout). */
   readonly accepted: boolean;
+  /** The digest of the value the request carried (values.ts requestValueDigest). */
+  readonly valueDigest: string | null;
   /** Why this request may be a repeat, when the run knows (a fault it injected). */
   readonly note?: string;
 }
@@ -44,33 +66,29 @@ export interface ArchivedRecord {
   readonly archivedAt: number;
 }
 
-/** The progress group's offset of a partition as seen at one moment during the run. */
-export interface CommitSample {
-  readonly at: number;
-  readonly partition: number;
-  readonly committed: bigint;
-}
-
-/** The poller's in-flight count of a partition at one moment (I6). */
-export interface InFlightSample {
-  readonly at: number;
-  readonly partition: number;
-  readonly inFlight: number;
-}
-
 export interface CheckInput {
   readonly route: string;
   readonly topic: string;
   readonly produced: readonly ProducedRecord[];
   readonly requests: readonly EndpointRequest[];
   readonly archived: readonly ArchivedRecord[];
+  /**
+   * The record ids of the messages in the route's DLQ (or of the sends to it the run recorded):
+   * a record counts as dead-lettered only with both an archive object and a DLQ message (I1).
+   */
+  readonly deadLetterQueue: readonly string[];
   /** The progress group's final offsets (partition -> next offset); absent partitions never committed. */
   readonly committed: ReadonlyMap<number, bigint>;
   /** The topic's log end offsets (partition -> high watermark). */
   readonly logEnd: ReadonlyMap<number, bigint>;
+  /** Committed offsets during the run, each timed before its commit (I4); needs `finishes`. */
   readonly commitSamples?: readonly CommitSample[];
+  /** Every completion the bridge wrote, when its write was issued (recorded.ts). */
+  readonly finishes?: readonly RecordedFinish[];
   readonly inFlightSamples?: readonly InFlightSample[];
   readonly maxInFlight?: number;
+  /** The route's onPoison (default 'quarantine'): what may follow a dead letter of a key (I2). */
+  readonly onPoison?: OnPoison;
   readonly durationMs?: number;
 }
 
@@ -90,12 +108,19 @@ export interface InvariantReport {
   readonly lost: number;
   /** Not finished and at or above the committed offset (an unfinished run, not a loss). */
   readonly unfinished: number;
-  /** I2: per-key order broken (or a key delivered past its dead letter). */
+  /**
+   * I2: records with a request (accepted or not) that came before an earlier record of their key
+   * was accepted or dead-lettered, or (quarantine) after one was dead-lettered.
+   */
   readonly orderViolations: number;
+  /** Accepted requests whose value differs from the record's in the topic. */
+  readonly valueMismatches: number;
+  /** I1: archived as dead-lettered without a DLQ message (not counted as dead-lettered). */
+  readonly deadLettersWithoutDlq: number;
   /** I5: 2xx answers beyond the first for one record. */
   readonly duplicates: number;
   readonly duplicateDetails: readonly Duplicate[];
-  /** I4: a sampled committed offset passed a record that was not finished at that moment. */
+  /** I4: a sampled commit passed a record whose completion was not written before it. */
   readonly commitPastUnfinished: number;
   /** I4: sampled committed offsets that were below an earlier sample of the same partition. */
   readonly commitMovedBack: number;
@@ -107,6 +132,8 @@ export interface InvariantReport {
     readonly lost: readonly string[];
     readonly orderViolations: readonly string[];
     readonly commitPastUnfinished: readonly string[];
+    readonly valueMismatches: readonly string[];
+    readonly deadLettersWithoutDlq: readonly string[];
   };
   /** The summary the demo's checks computed, for anything not repeated here. */
   readonly summary: DemoSummary;
@@ -116,40 +143,7 @@ const MAX_EXAMPLES = 10;
 
 /** Pure: computes the report from what a run collected. */
 export function checkInvariants(input: CheckInput): InvariantReport {
-  // One demo "order" per Kafka record: orderId = record id, customer = key (null keys are
-  // ordered per partition), seq = position among the key's records (by offset).
-  const orders = new Map<string, ProducedOrder>();
-  const seqOfKey = new Map<string, number>();
-  const sorted = [...input.produced].sort((a, b) =>
-    a.partition !== b.partition
-      ? a.partition - b.partition
-      : a.offset < b.offset
-        ? -1
-        : a.offset > b.offset
-          ? 1
-          : 0,
-  );
-  for (const record of sorted) {
-    const id = recordId({
-      route: input.route,
-      topic: input.topic,
-      partition: record.partition,
-      offset: String(record.offset),
-    });
-    const customer = record.key === null ? `\u0000p${record.partition}` : `k:${record.key}`;
-    const seq = (seqOfKey.get(customer) ?? 0) + 1;
-    seqOfKey.set(customer, seq);
-    orders.set(id, {
-      orderId: id,
-      customer,
-      seq,
-      amountCents: 0,
-      createdAt: '',
-      partition: record.partition,
-      offset: record.offset,
-    });
-  }
-
+  const orders = ordersOf(input);
   const accepted: SampleDelivery[] = [];
   for (const request of input.requests) {
     if (!request.accepted) continue;
@@ -164,13 +158,115 @@ export function checkInvariants(input: CheckInput): InvariantReport {
       at: request.at,
     });
   }
-  const archived: ArchivedOrder[] = input.archived.map((a) => ({
+  // A dead letter is an archive object and a DLQ message (I1); a parked record is archived only.
+  const inDlq = new Set(input.deadLetterQueue);
+  const withoutDlq = input.archived.filter((a) => a.outcome === 'dead-lettered' && !inDlq.has(a.recordId));
+  const deadLetters = input.archived.filter((a) => !withoutDlq.includes(a));
+  const archived: ArchivedOrder[] = deadLetters.map((a) => ({
     recordId: a.recordId,
     outcome: a.outcome,
     reason: a.reason,
+    archivedAt: a.archivedAt,
     order: orders.get(a.recordId),
   }));
-  const partitions: PartitionCommit[] = [...input.logEnd.entries()].map(([partition, logEnd]) => {
+  const summary = summarize({
+    route: input.route,
+    topic: input.topic,
+    produced: [...orders.values()],
+    accepted,
+    attempts: input.requests,
+    ...(input.onPoison === undefined ? {} : { onPoison: input.onPoison }),
+    failedRequests: input.requests.filter((r) => !r.accepted).length,
+    archived,
+    partitions: partitionsOf(input),
+    durationMs: input.durationMs ?? 0,
+  });
+  const values = valueMismatches(
+    new Map(input.produced.map((p) => [idOf(input, p), p.valueDigest])),
+    input.requests,
+  );
+  const samples = input.commitSamples ?? [];
+  if (samples.length > 0 && input.finishes === undefined)
+    throw new Error('checkInvariants: commit samples need the recorded completion writes (finishes)');
+  const commit = commitsPastUnfinished(
+    [...orders.values()].map((o) => ({ recordId: o.orderId, partition: o.partition, offset: o.offset })),
+    samples,
+    input.finishes ?? [],
+  );
+  return {
+    produced: summary.produced,
+    delivered: summary.delivered,
+    deadLettered: summary.deadLettered,
+    parked: summary.parked,
+    lost: summary.lost,
+    unfinished: summary.unfinished,
+    orderViolations: summary.orderViolations,
+    valueMismatches: values.length,
+    deadLettersWithoutDlq: withoutDlq.length,
+    duplicates: summary.duplicates,
+    duplicateDetails: explainDuplicates(input.requests),
+    commitPastUnfinished: commit.count,
+    commitMovedBack: movedBack(samples),
+    ...inFlightCheck(input.inFlightSamples, input.maxInFlight),
+    lag: summary.lag,
+    examples: {
+      lost: summary.examples.lost,
+      orderViolations: summary.examples.orderViolations,
+      commitPastUnfinished: commit.examples,
+      valueMismatches: values
+        .slice(0, MAX_EXAMPLES)
+        .map((m) => `${m.recordId} at ${m.at}: value ${m.got ?? 'null'}, produced ${m.expected ?? 'null'}`),
+      deadLettersWithoutDlq: withoutDlq.slice(0, MAX_EXAMPLES).map((a) => `${a.recordId}: ${a.reason}`),
+    },
+    summary,
+  };
+}
+
+function idOf(input: CheckInput, record: ProducedRecord): string {
+  return recordId({
+    route: input.route,
+    topic: input.topic,
+    partition: record.partition,
+    offset: String(record.offset),
+  });
+}
+
+/**
+ * One demo "order" per Kafka record: orderId = record id, customer = key (null keys are ordered
+ * per partition), seq = position among the key's records (by offset).
+ */
+function ordersOf(input: CheckInput): Map<string, ProducedOrder> {
+  const orders = new Map<string, ProducedOrder>();
+  const seqOfKey = new Map<string, number>();
+  const sorted = [...input.produced].sort((a, b) =>
+    a.partition !== b.partition
+      ? a.partition - b.partition
+      : a.offset < b.offset
+        ? -1
+        : a.offset > b.offset
+          ? 1
+          : 0,
+  );
+  for (const record of sorted) {
+    const id = idOf(input, record);
+    const customer = record.key === null ? `\u0000p${record.partition}` : `k:${record.key}`;
+    const seq = (seqOfKey.get(customer) ?? 0) + 1;
+    seqOfKey.set(customer, seq);
+    orders.set(id, {
+      orderId: id,
+      customer,
+      seq,
+      amountCents: 0,
+      createdAt: '',
+      partition: record.partition,
+      offset: record.offset,
+    });
+  }
+  return orders;
+}
+
+function partitionsOf(input: CheckInput): PartitionCommit[] {
+  return [...input.logEnd.entries()].map(([partition, logEnd]) => {
     const after = input.committed.get(partition);
     return {
       topic: input.topic,
@@ -183,215 +279,4 @@ export function checkInvariants(input: CheckInput): InvariantReport {
       cleaned: 0,
     };
   });
-  const summary = summarize({
-    route: input.route,
-    topic: input.topic,
-    produced: [...orders.values()],
-    accepted,
-    failedRequests: input.requests.filter((r) => !r.accepted).length,
-    archived,
-    partitions,
-    durationMs: input.durationMs ?? 0,
-  });
-
-  const commit = commitCheck(input, orders);
-  return {
-    produced: summary.produced,
-    delivered: summary.delivered,
-    deadLettered: summary.deadLettered,
-    parked: summary.parked,
-    lost: summary.lost,
-    unfinished: summary.unfinished,
-    orderViolations: summary.orderViolations,
-    duplicates: summary.duplicates,
-    duplicateDetails: explainDuplicates(input.requests),
-    commitPastUnfinished: commit.commitPastUnfinished,
-    commitMovedBack: movedBack(input.commitSamples ?? []),
-    ...inFlightCheck(input),
-    lag: summary.lag,
-    examples: {
-      lost: summary.examples.lost,
-      orderViolations: summary.examples.orderViolations,
-      commitPastUnfinished: commit.examples,
-    },
-    summary,
-  };
-}
-
-/**
- * Why a record was accepted more than once. The deliverer repeats a request only when it did not
- * see the answer (timeout, connection error) or crashed before writing the completion.
- */
-function explainDuplicates(requests: readonly EndpointRequest[]): Duplicate[] {
-  const byRecord = new Map<string, EndpointRequest[]>();
-  for (const request of requests) {
-    const list = byRecord.get(request.recordId) ?? [];
-    list.push(request);
-    byRecord.set(request.recordId, list);
-  }
-  const duplicates: Duplicate[] = [];
-  for (const [id, list] of byRecord) {
-    const acceptedCount = list.filter((r) => r.accepted).length;
-    if (acceptedCount < 2) continue;
-    const firstAccepted = list.findIndex((r) => r.accepted);
-    const noted = list.slice(0, firstAccepted + 1).find((r) => r.note !== undefined)?.note;
-    duplicates.push({
-      recordId: id,
-      accepted: acceptedCount,
-      reason: noted ?? 'unexplained: accepted, then delivered again without a fault noted by the run',
-    });
-  }
-  return duplicates;
-}
-
-/** Samples whose committed offset is below an earlier sample's of the same partition. */
-export function movedBack(samples: readonly CommitSample[]): number {
-  const highest = new Map<number, bigint>();
-  let count = 0;
-  for (const sample of [...samples].sort((a, b) => a.at - b.at)) {
-    const seen = highest.get(sample.partition);
-    if (seen !== undefined && sample.committed < seen) count++;
-    else highest.set(sample.partition, sample.committed);
-  }
-  return count;
-}
-
-function commitCheck(
-  input: CheckInput,
-  orders: ReadonlyMap<string, ProducedOrder>,
-): { commitPastUnfinished: number; examples: string[] } {
-  // When each record finished: its first 2xx answer or its archiving.
-  const finishedAt = new Map<string, number>();
-  const finish = (id: string, at: number) => {
-    const seen = finishedAt.get(id);
-    if (seen === undefined || at < seen) finishedAt.set(id, at);
-  };
-  for (const request of input.requests) if (request.accepted) finish(request.recordId, request.at);
-  for (const archived of input.archived) finish(archived.recordId, archived.archivedAt);
-
-  const byPartition = new Map<number, ProducedOrder[]>();
-  for (const order of orders.values()) {
-    const list = byPartition.get(order.partition) ?? [];
-    list.push(order);
-    byPartition.set(order.partition, list);
-  }
-  const violations = new Set<string>();
-  const examples: string[] = [];
-  for (const sample of input.commitSamples ?? []) {
-    for (const order of byPartition.get(sample.partition) ?? []) {
-      if (order.offset >= sample.committed || violations.has(order.orderId)) continue;
-      const at = finishedAt.get(order.orderId);
-      if (at !== undefined && at <= sample.at) continue;
-      violations.add(order.orderId);
-      if (examples.length < MAX_EXAMPLES) {
-        examples.push(
-          `${order.orderId}: committed ${sample.committed} at ${sample.at}, finished ${at === undefined ? 'never' : `at ${at}`}`,
-        );
-      }
-    }
-  }
-  return { commitPastUnfinished: violations.size, examples };
-}
-
-function inFlightCheck(input: CheckInput): {
-  inFlightExceeded: number | null;
-  maxInFlightSeen: number | null;
-} {
-  const samples = input.inFlightSamples;
-  if (samples === undefined || samples.length === 0 || input.maxInFlight === undefined)
-    return { inFlightExceeded: null, maxInFlightSeen: null };
-  const limit = input.maxInFlight;
-  return {
-    inFlightExceeded: samples.filter((s) => s.inFlight > limit).length,
-    maxInFlightSeen: Math.max(...samples.map((s) => s.inFlight)),
-  };
-}
-
-/** Reads every record of a topic back, from the low to the high watermark of each partition. */
-export async function readTopic(kafka: Kafka, topic: string, groupId: string): Promise<ProducedRecord[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  let ends: Map<number, bigint>;
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    ends = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
-  } finally {
-    await admin.disconnect();
-  }
-  const records: ProducedRecord[] = [];
-  const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([partition]) => partition));
-  if (remaining.size === 0) return records;
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 6_000, rebalanceTimeout: 6_000 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(`readTopic ${topic}: partitions ${[...remaining].join(',')} not read within 60 s`),
-          ),
-        60_000,
-      );
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: async ({ partition, message }) => {
-            const offset = BigInt(message.offset);
-            const high = ends.get(partition) ?? 0n;
-            if (offset < high)
-              records.push({
-                partition,
-                offset,
-                key: message.key === null ? null : message.key.toString('utf8'),
-              });
-            if (offset + 1n >= high) {
-              remaining.delete(partition);
-              if (remaining.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
-            }
-          },
-        })
-        .catch((error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return records;
-}
-
-/** Every archive object of the route: the record id, outcome, reason and when it was archived. */
-export async function readArchive(s3: S3Client, bucket: string, route: string): Promise<ArchivedRecord[]> {
-  const records: ArchivedRecord[] = [];
-  for await (const { key, record } of new Archive(s3, bucket).list(route)) {
-    if (record.recordId === undefined) {
-      throw new Error(
-        `archive object ${key} has no recordId (a malformed message): not a record of the topic`,
-      );
-    }
-    parseRecordId(record.recordId);
-    records.push({
-      recordId: record.recordId,
-      outcome: record.outcome,
-      reason: record.reason,
-      archivedAt: Date.parse(record.archivedAt),
-    });
-  }
-  return records;
-}
-
-/** The progress group's committed offsets and the log ends of the route's topic. */
-export async function readOffsets(
-  offsets: KafkaOffsets,
-  route: { readonly name: string; readonly groupPrefix?: string },
-  topic: string,
-): Promise<{ committed: Map<number, bigint>; logEnd: Map<number, bigint> }> {
-  const committed = await offsets.committed(progressGroupId(route), topic);
-  const watermarks = await offsets.watermarks(topic);
-  return { committed, logEnd: new Map([...watermarks].map(([p, w]) => [p, w.high])) };
 }

@@ -9,8 +9,9 @@ import { BridgeError } from '../errors.ts';
 /**
  * How the bridge authenticates to Kafka, from its config and the secrets it names. The secret
  * formats are documented in docs/deploy.md ("Kafka authentication"):
- * - SCRAM: `{ "username", "password", "caCertificate"? }` (MSK's `AmazonMSK_*` secret format;
- *   `caCertificate` only for brokers whose certificate no public CA signed).
+ * - SCRAM and PLAIN: `{ "username", "password", "caCertificate"? }` (MSK's `AmazonMSK_*` secret
+ *   format; for PLAIN a hosted service's API key and secret; `caCertificate` only for brokers
+ *   whose certificate no public CA signed).
  * - mTLS: `{ "certificate", "privateKey", "caCertificate"? }`, all PEM; `certificate` may hold
  *   the chain (leaf first), `privateKey` must be unencrypted (PKCS#8 or PKCS#1).
  * Messages name the secret and the field, never a value.
@@ -45,7 +46,7 @@ export async function tlsOptions(
   return 'ca' in ca ? ca : true;
 }
 
-const SCRAM_FORMAT = 'expected JSON {"username","password","caCertificate"?}';
+const SASL_FORMAT = 'expected JSON {"username","password","caCertificate"?}';
 
 /** kafkajs's `sasl` option. */
 export async function saslOptions(
@@ -54,15 +55,16 @@ export async function saslOptions(
 ): Promise<SASLOptions> {
   switch (sasl.mechanism) {
     case 'scram-sha-256':
-    case 'scram-sha-512': {
+    case 'scram-sha-512':
+    case 'plain': {
       if (sasl.secret === undefined) {
         throw new BridgeError(
           `kafka.sasl: ${sasl.mechanism} needs kafka.sasl.secret (a secret with username and password)`,
         );
       }
       const fields = await readSecret(secrets, sasl.secret, 'kafka.sasl');
-      const username = requiredField(sasl.secret, fields, 'username', SCRAM_FORMAT);
-      const password = requiredField(sasl.secret, fields, 'password', SCRAM_FORMAT);
+      const username = requiredField(sasl.secret, fields, 'username', SASL_FORMAT);
+      const password = requiredField(sasl.secret, fields, 'password', SASL_FORMAT);
       return { mechanism: sasl.mechanism, username, password };
     }
     case 'aws-iam':

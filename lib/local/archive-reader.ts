@@ -8,6 +8,8 @@ export interface ArchivedOrder {
   readonly recordId: string;
   readonly outcome: ArchiveRecord['outcome'];
   readonly reason: string;
+  /** When it was archived (ms since the epoch). */
+  readonly archivedAt: number;
   /** Undefined when the archived value is not a sample order (another producer's record). */
   readonly order: SampleOrder | undefined;
 }
@@ -24,6 +26,7 @@ export async function readArchivedOrders(
       recordId: record.recordId ?? key,
       outcome: record.outcome,
       reason: record.reason,
+      archivedAt: Date.parse(record.archivedAt),
       order: orderOf(record),
     });
   }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { optionProblem } from '../did-you-mean.ts';
 import { LocalModeError } from './errors.ts';
 
 /*
@@ -16,9 +17,10 @@ config options:
                              bridge.config.ts's routes against the local broker)
   --route <name>             run only this route (repeatable; default: all routes of the file)
   --create-topics <n>        create the routes' missing topics with n partitions
-  --sample-endpoint <port>   also serve the demo's sample endpoint on this port
+  --sample-endpoint <port>   also serve the sample endpoint on this port, accepting any record
                              (bridge.local.config.ts points every route at 8787); --latency-ms,
                              --failure-rate and --poison-rate apply to it
+  (npm start prints the npx kafka-bridge commands for the routes it runs: produce, status, ...)
 
 demo options:
   --records <n>          stop once n records are produced and committed (default: run until Ctrl-C)
@@ -91,7 +93,10 @@ export function parseLocalArgs(argv: readonly string[]): LocalArgs {
   try {
     values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS }).values;
   } catch (error) {
-    throw new UsageError((error as Error).message, 'see npm start -- --help');
+    throw new UsageError(
+      optionProblem((error as Error).message, Object.keys(OPTIONS)),
+      'see npm start -- --help',
+    );
   }
   for (const name of Object.keys(NUMBERS) as (keyof typeof NUMBERS)[]) numberFlag(values, name);
   if (values.demo === true && (values.config !== undefined || values.route !== undefined)) {

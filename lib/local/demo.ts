@@ -10,6 +10,7 @@ import { OrderProducer } from './order-producer.ts';
 import { checkInfrastructure } from './preflight.ts';
 import { ProgressView } from './progress-view.ts';
 import { provision } from './provision.ts';
+import { cliCommandsText, writeRunConfig } from './run-commands.ts';
 import { SampleEndpoint } from './sample-endpoint.ts';
 import { type DemoSummary, summarize } from './summary.ts';
 
@@ -70,7 +71,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const clients = localClients(endpoints);
   let operatorConsole: { close(): Promise<void> } | undefined;
   try {
-    const config = parseBridgeConfig({
+    const input = {
       kafka: { brokers: [...endpoints.kafkaBrokers], clientId: 'kafka-bridge-demo' },
       routes: [
         {
@@ -87,7 +88,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           retry: { attempts: 8, inProcessAttempts: 2, baseMs: 100, maxMs: 2_000 },
         },
       ],
-    });
+    };
+    const config = parseBridgeConfig(input);
+    // The route is named after the run: its config goes to the run folder for the CLI.
+    const configFile = await writeRunConfig(input, routeName);
     // kafkajs logs expected events (rebalances) as errors; the poller reports what matters itself.
     const kafka = await createKafkaClient(config.kafka, { logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
@@ -107,6 +111,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         options.out,
       );
     }
+    options.out.write(cliCommandsText(configFile, config.routes));
     let fatal: Error | undefined;
     const stopNow = new AbortController();
     const bridge = new LocalBridge({
@@ -195,6 +200,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         topic,
         produced: producer.produced,
         accepted: endpoint.accepted,
+        attempts: endpoint.attempts.map((a) => ({ ...a, recordId: a.orderId })),
         failedRequests: endpoint.failures,
         archived,
         partitions: bridge.progress()[0]?.partitions ?? [],

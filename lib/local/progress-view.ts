@@ -60,7 +60,7 @@ export class ProgressView {
             ? ''
             : `produced ${extras.produced}${extras.target === undefined ? '' : `/${extras.target}`} `;
         this.#out.write(
-          `[${seconds}s] ${route.route}: ${produced}forwarded ${t.forwarded} in-flight ${t.inFlight} delivered ${t.delivered} ` +
+          `[${seconds}s] ${route.route}: ${produced}forwarded ${t.forwarded} uncommitted ${t.inFlight} delivered ${t.delivered} ` +
             `retried ${t.retried} dead-lettered ${t.deadLettered} committed ${t.committed} lag ${t.lag}\n`,
         );
       }
@@ -75,14 +75,14 @@ export class ProgressView {
           ? undefined
           : `produced ${extras.produced}${extras.target === undefined ? '' : `/${extras.target}`}`,
         `forwarded ${t.forwarded}`,
-        `in flight ${t.inFlight}`,
+        `uncommitted ${t.inFlight}`,
         `delivered ${t.delivered}`,
         `retried ${t.retried}`,
         `dead-lettered ${t.deadLettered}${t.parked > 0 ? ` (${t.parked} parked)` : ''}`,
       ].filter((part) => part !== undefined);
       lines.push(`  ${head.join('   ')}`);
       lines.push('');
-      const header = ['partition', 'forwarded', 'in flight', 'committed', 'log end', 'lag'];
+      const header = ['partition', 'forwarded', 'uncommitted', 'committed', 'log end', 'lag'];
       const rows = rowsOf(route).map((r) => [
         r.name,
         String(r.forwarded),
@@ -143,9 +143,21 @@ function rowsOf(route: RouteProgress): Row[] {
       logEnd: '-',
       lag: '-',
     };
-    byName.set(key, { ...row, forwarded: p.forwarded, inFlight: p.inFlight });
+    // The log end comes from the last commit run (once a second), the poller's position is live:
+    // a partition never shows more forwarded than its log end holds.
+    const logEnd = freshLogEnd(row.logEnd, p.next);
+    const lag =
+      row.committed === '-' ? row.lag : String(BigInt(logEnd === '-' ? 0 : logEnd) - BigInt(row.committed));
+    byName.set(key, { ...row, forwarded: p.forwarded, inFlight: p.inFlight, logEnd, lag });
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+}
+
+/** The larger of the last commit run's log end and the poller's next offset ('-': unknown). */
+function freshLogEnd(logEnd: string, next: string | undefined): string {
+  if (next === undefined) return logEnd;
+  if (logEnd === '-') return next;
+  return BigInt(next) > BigInt(logEnd) ? next : logEnd;
 }
 
 /** The route's counts; exported for the plain-line output of config mode. */
@@ -168,6 +180,6 @@ export function totals(route: RouteProgress): {
     deadLettered: route.counters.get(METRICS.deadLettered) + parked,
     parked,
     committed: route.partitions.reduce((sum, p) => sum + (p.after ?? 0n), 0n),
-    lag: route.partitions.reduce((sum, p) => sum + p.lag, 0n),
+    lag: rowsOf(route).reduce((sum, r) => sum + (r.lag === '-' ? 0n : BigInt(r.lag)), 0n),
   };
 }

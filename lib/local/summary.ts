@@ -1,4 +1,5 @@
 import type { PartitionCommit } from '../commit/committer.ts';
+import { type Attempt, type OnPoison, orderViolations } from '../invariants/order.ts';
 import type { ArchivedOrder } from './archive-reader.ts';
 import type { ProducedOrder } from './order-producer.ts';
 import type { SampleDelivery } from './sample-endpoint.ts';
@@ -30,7 +31,10 @@ export interface DemoSummary {
   readonly lost: number;
   /** Records not finished yet, at or above the committed offset (an interrupted run). */
   readonly unfinished: number;
-  /** Records delivered out of their key's order, or past an earlier dead letter of their key (I2). */
+  /**
+   * Records attempted (accepted or not) before an earlier record of their key was accepted or
+   * dead-lettered, or (quarantine) after one was dead-lettered (I2, lib/invariants/order.ts).
+   */
   readonly orderViolations: number;
   /** Records between the committed offsets and the log ends, all partitions. */
   readonly lag: number;
@@ -47,6 +51,13 @@ export interface SummaryInput {
   readonly topic: string;
   readonly produced: readonly ProducedOrder[];
   readonly accepted: readonly SampleDelivery[];
+  /**
+   * Every request the endpoint got, accepted or not, by order id (`recordId` = orderId); when
+   * absent, the accepted ones stand for all attempts (a failed attempt is then not judged).
+   */
+  readonly attempts?: readonly Attempt[];
+  /** The route's onPoison (default 'quarantine', the demo route's). */
+  readonly onPoison?: OnPoison;
   readonly failedRequests: number;
   readonly archived: readonly ArchivedOrder[];
   readonly partitions: readonly PartitionCommit[];
@@ -55,9 +66,9 @@ export interface SummaryInput {
 
 /**
  * Compares what was produced with what the endpoint accepted and what the archive holds.
- * Order: per key, the accepted records (first acceptance of each) must come in sequence order,
- * and none may come after an earlier record of the key was dead-lettered or parked (the demo
- * route quarantines keys, so a dead letter holds its key's later records back).
+ * Order is judged on every attempt (lib/invariants/order.ts): no request for a record before an
+ * earlier record of its key was accepted or dead-lettered, and, as the demo route quarantines
+ * keys, none after an earlier record of the key was dead-lettered or parked.
  */
 export function summarize(input: SummaryInput): DemoSummary {
   const committed = new Map<number, bigint | undefined>(input.partitions.map((p) => [p.partition, p.after]));
@@ -87,31 +98,13 @@ export function summarize(input: SummaryInput): DemoSummary {
     }
   }
 
-  // Lowest sequence number of each key that was dead-lettered or parked.
-  const firstArchivedSeq = new Map<string, number>();
-  for (const archived of archivedById.values()) {
-    const order = archived.order;
-    if (order === undefined || !producedIds.has(order.orderId)) continue;
-    const seen = firstArchivedSeq.get(order.customer);
-    if (seen === undefined || order.seq < seen) firstArchivedSeq.set(order.customer, order.seq);
-  }
-  let orderViolations = 0;
-  const orderExamples: string[] = [];
-  const lastSeq = new Map<string, number>();
-  const violation = (text: string) => {
-    orderViolations += 1;
-    if (orderExamples.length < 10) orderExamples.push(text);
-  };
-  for (const delivery of firstAccepted.values()) {
-    if (!producedIds.has(delivery.orderId)) continue;
-    const last = lastSeq.get(delivery.customer) ?? 0;
-    if (delivery.seq < last) violation(`${delivery.customer}: #${delivery.seq} accepted after #${last}`);
-    else lastSeq.set(delivery.customer, delivery.seq);
-    const blockedFrom = firstArchivedSeq.get(delivery.customer);
-    if (blockedFrom !== undefined && delivery.seq > blockedFrom) {
-      violation(`${delivery.customer}: #${delivery.seq} accepted although #${blockedFrom} was dead-lettered`);
-    }
-  }
+  const order = orderViolations(
+    input.produced.map((o) => ({ recordId: o.orderId, orderKey: o.customer, seq: o.seq })),
+    input.attempts ?? input.accepted.map((d) => ({ recordId: d.orderId, at: d.at, accepted: true })),
+    [...archivedById.values()].map((a) => ({ recordId: a.order?.orderId ?? a.recordId, at: a.archivedAt })),
+    input.onPoison,
+  );
+  const orderViolationCount = order.violations;
 
   const partitions = input.partitions.map((p) => ({
     partition: p.partition,
@@ -133,11 +126,11 @@ export function summarize(input: SummaryInput): DemoSummary {
     failedRequests: input.failedRequests,
     lost,
     unfinished,
-    orderViolations,
+    orderViolations: orderViolationCount,
     lag,
     partitions,
     durationMs: input.durationMs,
-    ok: lost === 0 && orderViolations === 0 && lag === 0 && unfinished === 0,
-    examples: { lost: lostExamples, orderViolations: orderExamples },
+    ok: lost === 0 && orderViolationCount === 0 && lag === 0 && unfinished === 0,
+    examples: { lost: lostExamples, orderViolations: order.examples },
   };
 }

@@ -8,6 +8,8 @@ import {
   latestDatapoint,
 } from './alarm.ts';
 import { COLORS, type DiscordEmbed, type DiscordEmbedField } from './discord.ts';
+import { DISCORD_LIMITS, truncate } from './limits.ts';
+import { codeBlock, inlineCode } from './markdown.ts';
 import { alarmKind, runbookUrl } from './runbook.ts';
 
 export const STATE_COLORS: Readonly<Record<AlarmState, number>> = {
@@ -53,7 +55,7 @@ export function alarmEmbed(alarm: AlarmNotification, options: AlarmEmbedOptions)
       value: alarm.OldStateValue ? `${alarm.OldStateValue} → ${alarm.NewStateValue}` : alarm.NewStateValue,
       inline: true,
     },
-    { name: 'Alarm', value: alarm.AlarmName },
+    { name: 'Alarm', value: inlineCode(alarm.AlarmName) },
   ];
   if (metric !== undefined) fields.push({ name: 'Metric', value: metric });
   fields.push({ name: 'Value', value: value ?? 'not in the notification (see the reason)', inline: true });
@@ -81,7 +83,11 @@ export function alarmEmbed(alarm: AlarmNotification, options: AlarmEmbedOptions)
     title: `[${alarm.NewStateValue}] ${where}: ${kind.title}`,
     ...(consoleUrl === undefined ? {} : { url: consoleUrl }),
     color: STATE_COLORS[alarm.NewStateValue],
-    ...(description === '' ? {} : { description }),
+    // Alarm text quotes names and values: in a code block, where Discord renders no markdown.
+    // Cut before the fences are added, so the cut never opens the block.
+    ...(description === ''
+      ? {}
+      : { description: codeBlock(truncate(description, DISCORD_LIMITS.description - 8)) }),
     fields,
     footer: { text: footer },
     ...(timestamp === undefined ? {} : { timestamp }),

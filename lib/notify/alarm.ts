@@ -95,11 +95,16 @@ export function alarmMetricNames(alarm: AlarmNotification): string[] {
   return trigger.MetricName ? [trigger.MetricName, ...names] : names;
 }
 
+const PARTITIONS = new Set(['aws', 'aws-cn', 'aws-us-gov']);
+const REGION_CODE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+
 /** The region code and partition from `arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>`. */
 export function alarmRegion(alarm: AlarmNotification): { partition: string; region: string } | undefined {
   const parts = (alarm.AlarmArn ?? '').split(':');
   const [arn, partition, service, region] = parts;
   if (arn !== 'arn' || service !== 'cloudwatch' || !partition || !region) return undefined;
+  // Both become part of a link's host: only real partitions and region codes.
+  if (!PARTITIONS.has(partition) || !REGION_CODE.test(region)) return undefined;
   return { partition, region };
 }
 

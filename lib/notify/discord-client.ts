@@ -130,6 +130,9 @@ export class DiscordClient {
         },
         body: JSON.stringify(message),
         signal: AbortSignal.timeout(this.#timeoutMs),
+        // Not followed: a 3xx would carry the message (and fetch would keep the method and body
+        // on a 307) to whatever host the answer names. Discord's webhooks do not redirect.
+        redirect: 'manual',
       });
     } catch (error) {
       // The raw error is not kept as `cause`: fetch errors may quote the request URL, and

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonSyntaxError } from '../errors.ts';
 import { type AlarmNotification, AlarmNotificationSchema, looksLikeAlarm } from './alarm.ts';
 import { type DeadLetterEvent, DeadLetterEventSchema, looksLikeDeadLetter } from './dead-letter.ts';
 import { NotifyError } from './notify-error.ts';
@@ -25,7 +26,9 @@ export function parseNotification(body: string): Notification {
   try {
     value = JSON.parse(body);
   } catch (error) {
-    throw new NotifyError(`message is not JSON (${body.length} characters)`, { cause: error });
+    throw new NotifyError(`message is not JSON (${body.length} characters)`, {
+      cause: jsonSyntaxError(error),
+    });
   }
   if (looksLikeAlarm(value)) {
     const parsed = AlarmNotificationSchema.safeParse(value);

@@ -16,22 +16,57 @@ export interface ProcessResult extends NotifyResult {
   readonly invalid: number;
 }
 
-function bodies(event: NotifyEvent): { id: string; body: string; senderId?: string }[] {
+interface Body {
+  readonly id: string;
+  readonly body: string;
+  readonly senderId?: string;
+  /** The SNS topic of an SNS notification; undefined for an SQS message. */
+  readonly topicArn?: string;
+}
+
+function bodies(event: NotifyEvent): Body[] {
   return event.Records.map((record) =>
     'Sns' in record
-      ? { id: record.Sns.MessageId, body: record.Sns.Message }
+      ? {
+          id: record.Sns.MessageId,
+          body: record.Sns.Message,
+          // Only an SNS notification envelope names its topic.
+          ...(record.EventSource === 'aws:sns' && record.Sns.Type === 'Notification'
+            ? { topicArn: record.Sns.TopicArn }
+            : {}),
+        }
       : { id: record.messageId, body: record.body, senderId: record.attributes.SenderId },
   );
 }
 
-/** A dead-letter message keeps only the events its sender may announce (senders.ts). */
+/**
+ * An alarm is the alarm topic's to send: on the events queue any route's function could put an
+ * alarm-shaped message (routed by the dimension it claims, with links of its choice), so alarms
+ * come only from SNS notifications, of the configured topic when one is configured.
+ */
+function alarmOriginProblem(from: Body, alarmTopicArn: string | undefined): string | undefined {
+  if (from.topicArn === undefined) return 'an alarm not from the alarm topic (SNS) is not taken';
+  if (alarmTopicArn !== undefined && from.topicArn !== alarmTopicArn)
+    return `an alarm from topic ${from.topicArn}, not the bridge's alarm topic, is not taken`;
+  return undefined;
+}
+
+/**
+ * A message keeps only what its sender may send: alarms from the alarm topic, dead-letter
+ * events from their route's functions (senders.ts).
+ */
 async function trusted(
   notification: Notification,
-  senderId: string | undefined,
+  from: Body,
   senders: EventSenders | undefined,
+  alarmTopicArn: string | undefined,
 ): Promise<{ kept: Notification | undefined; problem: string | undefined }> {
-  if (notification.type !== 'dead-letters' || senders === undefined)
-    return { kept: notification, problem: undefined };
+  if (notification.type === 'alarm') {
+    const problem = alarmOriginProblem(from, alarmTopicArn);
+    return problem === undefined ? { kept: notification, problem } : { kept: undefined, problem };
+  }
+  const { senderId } = from;
+  if (senders === undefined) return { kept: notification, problem: undefined };
   const problems = await Promise.all(
     notification.events.map((e) => senderProblem(e.route, senderId, senders)),
   );
@@ -55,19 +90,27 @@ export async function processNotifyEvent(
     readonly metrics: NotifyMetrics;
     /** Who may announce each route's dead letters; no check when absent (local mode). */
     readonly senders?: EventSenders;
+    /** The alarm topic: alarms from any other are dropped. Absent: any SNS topic (local mode). */
+    readonly alarmTopicArn?: string;
   },
   deadline?: number,
 ): Promise<ProcessResult> {
   const notifications: Notification[] = [];
   let invalid = 0;
-  for (const { id, body, senderId } of bodies(event)) {
+  for (const from of bodies(event)) {
+    const { id, body } = from;
     try {
-      const { kept, problem } = await trusted(parseNotification(body), senderId, deps.senders);
+      const { kept, problem } = await trusted(
+        parseNotification(body),
+        from,
+        deps.senders,
+        deps.alarmTopicArn,
+      );
       if (kept !== undefined) notifications.push(kept);
       if (problem !== undefined) {
         invalid += 1;
         deps.logger.error(
-          'dead-letter event from a sender not of its route (or of no known route); dropped',
+          'message from a sender that may not send it (an alarm not from the alarm topic, a dead-letter event not from its route); dropped',
           {
             messageId: id,
             problem,

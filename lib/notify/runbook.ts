@@ -122,8 +122,9 @@ export function runbookUrl(anchor: string, baseUrl: string | undefined): string 
  */
 export function alarmRoute(alarm: AlarmNotification, routes: readonly Route[]): string | undefined {
   const dimensions = alarmDimensions(alarm);
+  // Only a route of the config: a dimension naming anything else is no route of this bridge.
   const byDimension = dimensions.find((d) => d.name === 'route')?.value;
-  if (byDimension !== undefined && byDimension !== '') return byDimension;
+  if (byDimension !== undefined && routes.some((r) => r.name === byDimension)) return byDimension;
   for (const d of dimensions) {
     if (d.name !== 'QueueName') continue;
     const route = routes.find((r) => queueName(r) === d.value || deadLetterQueueName(r) === d.value);

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type BatchResultErrorEntry, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ResourceAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
 import { SQS_MAX_MESSAGE_BYTES } from '../envelope/index.ts';
 import { type BackoffPolicy, backoffMs } from '../retry/index.ts';
 import { MessageTooLargeError, SupersededError } from './errors.ts';
 import { type OutgoingMessage, planResend } from './send-plan.ts';
+import { type FailedEntry, type SqsBatchTransport, sdkTransport } from './sqs-transport.ts';
 
 /** What forwarding calls on a route's queue (SendMessageBatch is authorized as sqs:SendMessage). */
 export const FORWARD_ACCESS: ResourceAccess = { actions: ['sqs:SendMessage'] };
@@ -32,7 +33,10 @@ export interface SendProblem {
 }
 
 export interface BatchSenderOptions {
-  readonly sqs: SQSClient;
+  /** The SDK client; sends go through it unless `transport` is given. */
+  readonly sqs: Pick<SQSClient, 'send'>;
+  /** How SendMessageBatch reaches SQS (sqs-transport.ts); default: through `sqs`. */
+  readonly transport?: SqsBatchTransport;
   readonly queueUrl: string;
   /** Told about every failed attempt and every reordering: the caller logs and counts them. */
   readonly onProblem?: (problem: SendProblem) => void;
@@ -59,14 +63,14 @@ const SLICE_MS = 1_000;
  * MessageTooLargeError naming the record, before sending or when SQS says so.
  */
 export class BatchSender {
-  readonly #sqs: SQSClient;
+  readonly #transport: SqsBatchTransport;
   readonly #queueUrl: string;
   readonly #onProblem: (problem: SendProblem) => void;
   readonly #transient: BackoffPolicy;
   readonly #permanent: BackoffPolicy;
 
   constructor(options: BatchSenderOptions) {
-    this.#sqs = options.sqs;
+    this.#transport = options.transport ?? sdkTransport(options.sqs);
     this.#queueUrl = options.queueUrl;
     this.#onProblem =
       options.onProblem ??
@@ -88,19 +92,7 @@ export class BatchSender {
       let message: string;
       let error: unknown;
       try {
-        const output = await this.#sqs.send(
-          new SendMessageBatchCommand({
-            QueueUrl: this.#queueUrl,
-            Entries: remaining.map((m) => ({
-              Id: m.id,
-              MessageBody: m.body,
-              MessageGroupId: m.groupId,
-              MessageDeduplicationId: m.deduplicationId,
-            })),
-          }),
-          control.signal === undefined ? {} : { abortSignal: control.signal },
-        );
-        const failed = output.Failed ?? [];
+        const failed = await this.#transport.sendBatch(this.#queueUrl, remaining, control.signal);
         if (failed.length === 0) return;
         const tooLong = new Set(failed.filter((entry) => isTooLong(entry.Code)).map((entry) => entry.Id));
         if (tooLong.size > 0) {
@@ -167,7 +159,7 @@ export class BatchSender {
   }
 }
 
-function describeFailures(failed: readonly BatchResultErrorEntry[]): string {
+function describeFailures(failed: readonly FailedEntry[]): string {
   const shown = failed
     .slice(0, 3)
     .map(

@@ -2,6 +2,7 @@
 export { BatchSender, type SendControl, type SendProblem, type SendProblemKind } from './batch-sender.ts';
 export { PayloadStore } from './claim-check.ts';
 export { PollerError, SupersededError } from './errors.ts';
+export { LeanSqsTransport, leanSqsTransport } from './lean-sqs.ts';
 export { PartitionProgress } from './partition-progress.ts';
 export {
   type PartitionStatus,
@@ -20,3 +21,19 @@ export {
   type ResendPlan,
 } from './send-plan.ts';
 export { createPollerSqsClient, pollerSqsClientConfig } from './sqs-client.ts';
+export { SqsRequestError, sqsError } from './sqs-errors.ts';
+export {
+  type FailedEntry,
+  pollerTransport,
+  type SendPath,
+  type SqsBatchTransport,
+  sdkTransport,
+} from './sqs-transport.ts';
+export type {
+  DecodedRecord,
+  DecodeOutcome,
+  DecodeStage,
+  FilterStage,
+  PolledRecord,
+  RouteStages,
+} from './stages.ts';

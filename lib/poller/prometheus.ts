@@ -9,11 +9,11 @@
  * strings the status holds (Prometheus reads them as float64: exact up to 2^53).
  */
 import { METRIC } from '../runtime/contract.ts';
-import type { PauseReason, RouteStatus } from './route-poller.ts';
+import type { PauseReason, RouteStatus } from './owned.ts';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-const PAUSE_REASONS: readonly PauseReason[] = ['positioning', 'in-flight', 'rate'];
+const PAUSE_REASONS: readonly PauseReason[] = ['positioning', 'in-flight', 'rate', 'registry'];
 
 type Labels = readonly (readonly [name: string, value: string])[];
 

@@ -102,7 +102,7 @@ const NEEDS_UNICODE_ESCAPES = /[\u0000-\u001f\ud800-\udfff]/;
  * characters or surrogates (an envelope: JSON.stringify escaped those already, and base64 has
  * none) only needs `"` and `\\` escaped, which a native replace does without a copy per character.
  */
-function jsonString(text: string): string {
+export function jsonString(text: string): string {
   if (NEEDS_UNICODE_ESCAPES.test(text)) return JSON.stringify(text);
   return `"${text.replace(/["\\]/g, '\\$&')}"`;
 }

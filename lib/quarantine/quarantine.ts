@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { TableAccess } from '../aws/access.ts';
 import { isRetryableAwsError } from '../aws/errors.ts';
+import { routeItemKey } from '../completion/table.ts';
 import { BridgeError } from '../errors.ts';
 
 /**
@@ -35,7 +36,7 @@ export class QuarantineError extends BridgeError {
 }
 
 export function quarantinePartitionKey(route: string): string {
-  return `quarantine#${route}`;
+  return routeItemKey('quarantine', route);
 }
 
 /** Whether a route quarantines the keys of its dead letters (else nothing reads or writes quarantine items). */

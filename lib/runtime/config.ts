@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BridgeConfig, parseBridgeConfig, type Route } from '../config/index.ts';
-import { BridgeError } from '../errors.ts';
+import { BridgeError, jsonSyntaxError } from '../errors.ts';
 import { ENV } from './contract.ts';
 
 /** The top-level config fields a bundled config file may hold (BRIDGE_CONFIG_FILE). */
@@ -57,7 +57,7 @@ function parseJsonObject(text: string, what: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new BridgeError(`${what} is not valid JSON`, { cause: error });
+    throw new BridgeError(`${what} is not valid JSON`, { cause: jsonSyntaxError(error) });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new BridgeError(`${what} must hold a JSON object`);

@@ -39,6 +39,8 @@ export const ENV = {
    * from, one parameter `<path>/<route>` each (lib/notify/senders.ts).
    */
   eventSendersPath: 'BRIDGE_EVENT_SENDERS_PATH',
+  /** The alarm topic's ARN: the notifier takes alarms from its SNS messages only (lib/notify/process.ts). */
+  alarmTopicArn: 'BRIDGE_ALARM_TOPIC_ARN',
   /** Secret holding the bridge's own Discord webhook URL (notifier). */
   discordWebhookSecret: 'DISCORD_WEBHOOK_SECRET_ARN',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',

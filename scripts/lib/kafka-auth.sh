@@ -73,3 +73,30 @@ PY
   mv "$tmp" "$dir"
   exec 8>&-
 }
+
+# kafka_plain_user DIR: adds DIR/plain.json when missing, the PLAIN listener's one user in the
+# bridge's SASL secret format {"username","password","caCertificate"} (the local CA), so a set
+# of material made before the PLAIN listener existed gains it without being made again.
+kafka_plain_user() {
+  local dir=$1
+  [ -f "$dir/plain.json" ] && return 0
+  exec 8>"$dir.lock"
+  flock -w 120 8 || die "another kafka.sh is still making $dir (lock $dir.lock)"
+  if [ ! -f "$dir/plain.json" ]; then
+    python3 - "$dir" <<'PY' || die "could not write $dir/plain.json"
+import base64, json, os, sys
+d = sys.argv[1]
+value = {
+    "username": "bridge-plain",
+    "password": base64.urlsafe_b64encode(os.urandom(18)).decode(),
+    "caCertificate": open(os.path.join(d, "ca.pem")).read(),
+}
+tmp = os.path.join(d, "plain.json.tmp")
+with open(tmp, "w") as f:
+    json.dump(value, f, indent=2)
+os.chmod(tmp, 0o600)
+os.rename(tmp, os.path.join(d, "plain.json"))
+PY
+  fi
+  exec 8>&-
+}

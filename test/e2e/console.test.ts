@@ -3,7 +3,8 @@
 // value and endpoint answer are hostile markup and terminal escapes. Checks what an operator
 // relies on: lag shown going to 0, the poisoned key in Quarantine, its replay delivering in
 // order after the fix, hostile data shown as text with no script run, and the server refusing
-// requests without the token (401) or with a forged Host (403).
+// requests without the session the printed URL's one-time token opens (401), with a forged Host
+// (403) or a change from another origin (403).
 // With CONSOLE_SCREENSHOTS=<dir> (npm run docs:console) it saves the pages for docs/console.md.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -56,6 +57,8 @@ before(async () => {
   world = await startConsoleWorld();
   page = await world.browser.newPage();
   page.setDefaultTimeout(60_000); // a page waits for its slowest reading; the machine may be loaded
+  // The printed URL, once: its token becomes the browser's session cookie.
+  await open(page, world.console.url);
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
@@ -81,7 +84,7 @@ async function shot(name: string, target: Page = page): Promise<void> {
 }
 
 function url(path: string, params: Record<string, string> = {}): string {
-  const query = new URLSearchParams({ ...params, token: world.console.token });
+  const query = new URLSearchParams(params);
   return `${world.console.origin}${path}?${query}`;
 }
 
@@ -91,9 +94,15 @@ const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs =
 /** A raw HTTP request, so the Host header can be forged (fetch does not let it be set). */
 function raw(
   path: string,
-  options: { method?: string; host?: string; headers?: Record<string, string>; body?: string } = {},
+  options: {
+    method?: string;
+    host?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    origin?: string;
+  } = {},
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
-  const target = new URL(world.console.origin);
+  const target = new URL(options.origin ?? world.console.origin);
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -290,44 +299,54 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
     await phone.close();
   });
 
-  test('token, Host and read-only mode', async () => {
-    assert.equal((await raw('/')).status, 401, 'no token');
+  test('one-time token, session cookie, Host and read-only mode', async () => {
+    assert.equal((await raw('/')).status, 401, 'no session');
     assert.equal((await raw('/?token=wrong')).status, 401, 'a wrong token');
-    assert.equal((await raw('/static/console.js')).status, 401, 'assets need the token too');
-    const ok = await raw(`/?token=${world.console.token}`);
+    assert.equal((await raw('/static/console.js')).status, 401, 'assets need the session too');
+    // The browser exchanged the printed token (before): it works once, and no URL holds it.
+    assert.equal((await raw(`/?token=${world.console.token}`)).status, 401, 'a used token');
+    assert.doesNotMatch(page.url(), /token/);
+    const [session] = await page.context().cookies(world.console.origin);
+    assert.ok(session !== undefined);
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, 'Strict');
+    assert.ok(
+      session.expires > Date.now() / 1000 && session.expires < Date.now() / 1000 + 13 * 3600,
+      'it expires',
+    );
+    const cookie = `${session.name}=${session.value}`;
+    const ok = await raw('/', { headers: { cookie } });
     assert.equal(ok.status, 200);
     const csp = String(ok.headers['content-security-policy']);
     assert.match(csp, /script-src 'self'/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
     const port = new URL(world.console.origin).port;
-    assert.equal(
-      (await raw(`/?token=${world.console.token}`, { host: `rebound.example:${port}` })).status,
-      403,
-    );
-    assert.equal((await raw(`/?token=${world.console.token}`, { host: `localhost:${port}` })).status, 403);
-    // A state change needs the token in a header: in the query (a forged link or form) is refused.
+    assert.equal((await raw('/', { host: `rebound.example:${port}`, headers: { cookie } })).status, 403);
+    assert.equal((await raw('/', { host: `localhost:${port}`, headers: { cookie } })).status, 403);
+    // A state change needs the session and this console's Origin: a form of another site has neither.
     const body = JSON.stringify({ route: world.routeName, group: 'x' });
     const json = { 'content-type': 'application/json' };
-    assert.equal(
-      (
-        await raw(`/api/replay/quarantine?token=${world.console.token}`, {
-          method: 'POST',
-          headers: json,
-          body,
-        })
-      ).status,
-      401,
-    );
-    // Read-only console: no replay links, and the action is refused even with the token.
-    const readOnly = new URL(world.readOnly.origin);
-    const get = await fetch(`${world.readOnly.origin}/dead-letters?token=${world.readOnly.token}`);
-    assert.doesNotMatch(await get.text(), /Replay/);
-    const post = await fetch(`${readOnly.origin}/api/replay/quarantine`, {
-      method: 'POST',
-      headers: { ...json, 'x-console-token': world.readOnly.token },
-      body,
+    const post = (headers: Record<string, string>, origin = world.console.origin) =>
+      raw('/api/replay/quarantine', { method: 'POST', headers: { ...json, ...headers }, body, origin });
+    assert.equal((await post({ origin: world.console.origin })).status, 401, 'no session');
+    assert.equal((await post({ cookie, origin: 'https://evil.example' })).status, 403, 'another origin');
+    // Read-only console: its token exchanged by hand shows the cookie's attributes; no replay.
+    const exchanged = await raw(`/dead-letters?token=${world.readOnly.token}`, {
+      origin: world.readOnly.origin,
     });
-    assert.equal(post.status, 403);
+    assert.equal(exchanged.status, 303);
+    assert.equal(exchanged.headers.location, '/dead-letters');
+    const setCookie = String([exchanged.headers['set-cookie']].flat()[0]);
+    assert.match(setCookie, /; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+$/);
+    const readOnlyCookie = setCookie.split(';')[0] ?? '';
+    const get = await fetch(`${world.readOnly.origin}/dead-letters`, { headers: { cookie: readOnlyCookie } });
+    assert.equal(get.status, 200);
+    assert.doesNotMatch(await get.text(), /Replay/);
+    const refused = await post(
+      { cookie: readOnlyCookie, origin: world.readOnly.origin },
+      world.readOnly.origin,
+    );
+    assert.equal(refused.status, 403);
   });
 });
 
@@ -348,7 +367,10 @@ describe('kafka-bridge console (the CLI command)', () => {
       async () => /console: (http:\/\/127\.0\.0\.1:19121\/\?token=[\w-]{32})\n/.exec(printed)?.[1],
     );
     assert.match(printed, /read-only/);
-    const answer = await fetch(consoleUrl);
+    const opened = await fetch(consoleUrl, { redirect: 'manual' });
+    assert.equal(opened.status, 303);
+    const cookie = String(opened.headers.get('set-cookie')).split(';')[0] ?? '';
+    const answer = await fetch('http://127.0.0.1:19121/', { headers: { cookie } });
     assert.equal(answer.status, 200);
     assert.match(await answer.text(), /<h1>Routes<\/h1>/);
     assert.equal((await fetch('http://127.0.0.1:19121/')).status, 401);

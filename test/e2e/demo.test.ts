@@ -5,17 +5,20 @@
 // The checks read the summary the demo writes, which compares what was produced with what the
 // endpoint accepted and what the archive holds.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import type { PartitionCommit } from '../../lib/commit/committer.ts';
 import type { DemoResult } from '../../lib/local/demo.ts';
 import type { ProducedOrder } from '../../lib/local/order-producer.ts';
 import { summarize } from '../../lib/local/summary.ts';
 
 const ENTRY = new URL('../../functions/local.ts', import.meta.url).pathname;
+const BIN = new URL('../../bin/kafka-bridge.js', import.meta.url).pathname;
+const ROOT = new URL('../..', import.meta.url).pathname;
 let dir: string;
 
 before(async () => {
@@ -99,6 +102,21 @@ describe('demo', () => {
     assert.ok(summary.failedRequests > 0, 'the sample endpoint failed no request');
     assert.ok(summary.deadLettered > 0, 'no record was dead-lettered');
     assert.match(stdout, /Result: OK/);
+    // The CLI commands it printed for its generated route work as pasted, with no AWS variable.
+    const status = /^ {2}(npx kafka-bridge status --config \S+ --route (\S+))$/m.exec(stdout);
+    assert.ok(status, `no status command in the demo's output:\n${stdout.slice(0, 3000)}`);
+    assert.equal(status[2], summary.route);
+    const bare = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^(AWS_|BRIDGE_)/.test(name)),
+    );
+    const { stdout: answer } = await promisify(execFile)(
+      process.execPath,
+      [BIN, ...(status[1] ?? '').split(' ').slice(2), '--json'],
+      { cwd: ROOT, env: bare },
+    );
+    const [route] = JSON.parse(answer) as { route: string; partitions: { lag: string }[] }[];
+    assert.equal(route?.route, summary.route);
+    assert.ok(route?.partitions.every((p) => p.lag === '0'));
   });
 
   test('Ctrl-C stops cleanly: summary written, nothing lost, order held', { timeout: 90_000 }, async () => {
@@ -119,7 +137,9 @@ describe('demo', () => {
     // `npm start` prints the operator console's URL; it serves the demo's route while it runs.
     const consoleUrl = /console: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(printed)?.[1];
     assert.ok(consoleUrl, `no console URL in the demo's output:\n${printed}`);
-    const page = await fetch(consoleUrl);
+    const opened = await fetch(consoleUrl, { redirect: 'manual' });
+    const cookie = String(opened.headers.get('set-cookie')).split(';')[0] ?? '';
+    const page = await fetch(new URL('/', consoleUrl), { headers: { cookie } });
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<a href="\/route\?name=demo-/);
     child.kill('SIGINT');
@@ -134,7 +154,7 @@ describe('demo', () => {
     assert.ok(summary.produced > 0);
     assert.ok(summary.delivered > 0);
     assert.equal(summary.lost, 0);
-    assert.equal(summary.orderViolations, 0);
+    assert.equal(summary.orderViolations, 0, JSON.stringify(summary.examples));
     // Whatever was not finished is above the committed offsets, waiting for the next run.
     assert.equal(summary.delivered + summary.deadLettered + summary.unfinished, summary.produced);
   });
@@ -248,10 +268,24 @@ describe("the demo summary's checks", () => {
       ...base,
       produced: [a1, a2],
       accepted: [accepted(a2, 1)],
-      archived: [{ recordId: 'r/t/0/0', outcome: 'dead-lettered', reason: '422', order: a1 }],
+      archived: [{ recordId: 'r/t/0/0', outcome: 'dead-lettered', reason: '422', archivedAt: 0, order: a1 }],
       partitions: [partition(2, 2)],
     });
     assert.equal(pastDeadLetter.orderViolations, 1);
     assert.equal(pastDeadLetter.deadLettered, 1);
+  });
+
+  test("every attempt counts: a key's later record tried (503) before the earlier one was accepted", () => {
+    const attempt = (o: typeof a1, at: number, ok: boolean) => ({ recordId: o.orderId, at, accepted: ok });
+    const early = summarize({
+      ...base,
+      produced: [a1, a2],
+      accepted: [accepted(a1, 3), accepted(a2, 4)],
+      attempts: [attempt(a1, 1, false), attempt(a2, 2, false), attempt(a1, 3, true), attempt(a2, 4, true)],
+      archived: [],
+      partitions: [partition(2, 2)],
+    });
+    assert.equal(early.orderViolations, 1);
+    assert.equal(early.ok, false);
   });
 });

@@ -1,5 +1,6 @@
 // The bridge through the local broker's authenticated listeners (scripts/kafka.sh): SASL_SSL
-// with SCRAM-SHA-512, and SSL with a client certificate (mTLS). The credentials live in moto's
+// with SCRAM-SHA-512, SSL with a client certificate (mTLS), and SASL_SSL with PLAIN (the hosted
+// services' API key and secret). The credentials live in moto's
 // Secrets Manager in the documented formats (docs/deploy.md, "Kafka authentication") and are
 // read at run time through SecretReader, as deployed. Per listener, one record goes the whole
 // way: produced with auth, forwarded by the poller, delivered to a local endpoint, committed by
@@ -91,7 +92,7 @@ async function authConfig(
 ): Promise<BridgeConfig> {
   const listener = authListener(kind);
   // MSK's SCRAM secrets must be named AmazonMSK_*; the bridge reads any name.
-  const secret = await putSecret(kind === 'scram' ? 'AmazonMSK_bridge' : 'bridge/mtls', secretValue);
+  const secret = await putSecret(kind === 'scram' ? 'AmazonMSK_bridge' : `bridge/${kind}`, secretValue);
   return parseBridgeConfig({
     kafka: listener.kafkaConfig(secret),
     routes: [
@@ -100,8 +101,16 @@ async function authConfig(
   });
 }
 
-for (const kind of ['scram', 'mtls'] as const) {
-  describe(`Kafka over ${kind === 'scram' ? 'SASL_SSL with SCRAM-SHA-512' : 'mTLS'}`, () => {
+const LISTENER_NAMES = { scram: 'SASL_SSL with SCRAM-SHA-512', mtls: 'mTLS', plain: 'SASL_SSL with PLAIN' };
+/** How the bridge names each mechanism in its errors (lib/kafka/auth.ts describeKafkaAuth), as a pattern. */
+const MECHANISMS = {
+  scram: 'SASL/SCRAM-SHA-512 over TLS',
+  mtls: 'mTLS \\(client certificate\\)',
+  plain: 'SASL/PLAIN over TLS',
+};
+
+for (const kind of ['scram', 'mtls', 'plain'] as const) {
+  describe(`Kafka over ${LISTENER_NAMES[kind]}`, () => {
     before(() => assertListening(authListener(kind)));
 
     test('a record is produced, forwarded, delivered and committed through the listener; the CLI reads the commit', {
@@ -190,7 +199,7 @@ for (const kind of ['scram', 'mtls'] as const) {
       assert.equal(status[0]?.partitions[0]?.logEnd, '1');
     });
 
-    test(`a wrong ${kind === 'scram' ? 'password' : 'certificate'} stops the poller process with one line naming the broker and the mechanism`, {
+    test(`a wrong ${kind === 'mtls' ? 'certificate' : 'password'} stops the poller process with one line naming the broker and the mechanism`, {
       timeout: 60_000,
     }, async () => {
       const listener = authListener(kind);
@@ -213,12 +222,12 @@ for (const kind of ['scram', 'mtls'] as const) {
       assert.equal(lines.length, 1, `one error line, got:\n${stderr}`);
       const line = JSON.parse(lines[0] ?? '') as { level: string; message: string; error: string };
       assert.equal(line.message, 'poller failed to start');
-      const mechanism = kind === 'scram' ? 'SASL/SCRAM-SHA-512 over TLS' : 'mTLS \\(client certificate\\)';
+      const mechanism = MECHANISMS[kind];
       assert.match(
         line.error,
         new RegExp(`^kafka: cannot connect to ${listener.broker} with ${mechanism}: `),
       );
-      assert.match(line.error, kind === 'scram' ? /rejected the credentials/ : /refused the TLS handshake/);
+      assert.match(line.error, kind === 'mtls' ? /refused the TLS handshake/ : /rejected the credentials/);
       assert.doesNotMatch(stderr, /not-the-password|BEGIN/);
       assert.equal(stdout.trim(), '', 'nothing else was logged');
 

@@ -70,6 +70,13 @@ export function synth(outdir: string, routes: RouteInput[]): void {
       kafka: { brokers: ['b-1.kafka.example.com:9096'], ssl: true, sasl: { mechanism: 'scram-sha-512', secret: 'kafka/bridge-scram' } },
       routes,
     }),
+    // What each team may name: its own secrets and functions (docs/deploy.md, "Routes per team").
+    limits: {
+      secretPrefixes: Object.fromEntries(routes.map((r) => [r.name, [\`\${r.name.replace(/-orders$/, '')}/\`]])),
+      lambdaTargets: Object.fromEntries(
+        routes.map((r) => [r.name, [\`arn:aws:lambda:eu-west-1:123456789012:function:\${r.name}*\`]]),
+      ),
+    },
   });
   app.synth();
 }
@@ -102,6 +109,13 @@ import broken from './routes/broken.ts';
 import orders from './routes/orders.ts';
 
 synth('cdk.out.broken', [orders, broken]);
+`,
+  // The routes module the app and the operator CLI both read (docs/deploy.md).
+  'bridge.config.ts': `import { defineConfig } from 'kafka-endpoint-bridge/config';
+import orders from './routes/orders.ts';
+import payments from './routes/payments.ts';
+
+export default defineConfig({ kafka: { brokers: ['b-1.kafka.internal.test:9096'], ssl: true }, routes: [orders, payments] });
 `,
   'tsconfig.json': `${JSON.stringify({
     compilerOptions: {
@@ -252,5 +266,20 @@ describe('a platform app with the installed package', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^kafka-bridge <command> \[options\]/);
     assert.match(run.stdout, /dlq replay/);
+  });
+
+  test("the CLI reads the platform app's routes module", () => {
+    // A route it does not have: answered from the config alone, naming the routes it read.
+    const run = spawnSync(
+      'npx',
+      ['--no-install', 'kafka-bridge', 'trace', 'shipping/shipping/0/0', '--config', 'bridge.config.ts'],
+      {
+        cwd: consumer.app,
+        encoding: 'utf8',
+        env: { ...process.env, PATH: NODE_24_PATH, AWS_REGION: 'eu-west-1' },
+      },
+    );
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /unknown route "shipping": the config has orders, payments/);
   });
 });

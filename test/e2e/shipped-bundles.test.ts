@@ -14,7 +14,14 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { parseBridgeConfig, type RouteInput } from '../../index.ts';
-import { checkInvariants, readArchive, readOffsets, readTopic } from '../../lib/invariants/checker.ts';
+import {
+  checkInvariants,
+  readArchive,
+  readDeadLetterQueue,
+  readOffsets,
+  readTopic,
+} from '../../lib/invariants/checker.ts';
+import { requestValueDigest } from '../../lib/invariants/values.ts';
 import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
 import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
 import { provision } from '../../lib/local/provision.ts';
@@ -174,14 +181,18 @@ describe('the synthesized bundles, run', () => {
           recordId: r.recordId,
           at: r.at,
           accepted: accepted.has(r),
+          valueDigest: requestValueDigest(r.body),
         })),
         archived: await readArchive(clients.s3, provisioned.bucket, name),
+        deadLetterQueue: await readDeadLetterQueue(clients.sqs, own.deadLetterQueue.url),
         committed,
         logEnd,
       });
       assert.equal(report.produced, 61);
       assert.equal(report.lost, 0, report.examples.lost.join('\n'));
       assert.equal(report.orderViolations, 0, report.examples.orderViolations.join('\n'));
+      assert.equal(report.valueMismatches, 0, report.examples.valueMismatches.join('\n'));
+      assert.equal(report.deadLettersWithoutDlq, 0, report.examples.deadLettersWithoutDlq.join('\n'));
       assert.equal(report.delivered, 60);
       assert.equal(report.deadLettered, 1, 'the poison record is archived and dead-lettered');
       assert.equal(report.lag, 0);

@@ -7,9 +7,11 @@ import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-
 import { SecretError, SecretReader } from '../../lib/aws/secrets.ts';
 import { parseBridgeConfig, type Route } from '../../lib/config/index.ts';
 import { DeliveryError } from '../../lib/deliver/errors.ts';
+import { REDACTED } from '../../lib/deliver/headers.ts';
 import { HttpTarget } from '../../lib/deliver/http-target.ts';
 import { SIGNATURE_HEADER } from '../../lib/deliver/signature.ts';
 import { SIGNATURE_V2_HEADER } from '../../lib/deliver/signature-v2.ts';
+import { EXCERPT_BYTES } from '../../lib/deliver/target.ts';
 import type { Envelope } from '../../lib/envelope/index.ts';
 import { assertReachable, awsEndpoint, secretsClient, uniqueName } from '../support/aws.ts';
 import { type Script, TestEndpoint } from '../support/endpoint.ts';
@@ -171,6 +173,20 @@ describe('http target: headers from the secret', () => {
       assert.equal(received.received.length, 0, 'nothing was sent');
     });
   }
+
+  test("an endpoint echoing the request: the secret headers' values are redacted from the answer excerpt", async () => {
+    const value = 'Bearer s3cr3t-token-value';
+    const headersSecret = await secret(JSON.stringify({ authorization: value }));
+    const echo = await endpoint((request) => ({ status: 400, body: JSON.stringify(request.headers) }));
+    const error = await deliveryError(targetFor(routeTo(echo.url, { headersSecret })));
+    assert.ok(error.excerpt?.includes(`"authorization":"${REDACTED}"`), error.excerpt);
+    assert.doesNotMatch(String(error.excerpt), /s3cr3t/);
+    // A value cut by the excerpt's end is removed too.
+    const cut = await endpoint(() => ({ status: 400, body: `${'x'.repeat(EXCERPT_BYTES - 10)}${value}` }));
+    const cutError = await deliveryError(targetFor(routeTo(cut.url, { headersSecret })));
+    assert.ok(cutError.excerpt?.endsWith(REDACTED), cutError.excerpt?.slice(-40));
+    assert.doesNotMatch(String(cutError.excerpt), /Bearer s3/);
+  });
 
   test('a secret header name that is not a token is refused by position', async () => {
     const received = await endpoint(() => ({ status: 200 }));

@@ -176,13 +176,13 @@ describe('alarm notifications, as SNS delivers them', () => {
           url: CONSOLE_DLQ,
           color: COLORS.red,
           description:
-            'Route orders: records are in the dead-letter queue\n\nThreshold Crossed: 1 out of the last 1 datapoints [3.0 (23/11/26 09:00:00)] was greater than or equal to the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).',
+            '```\nRoute orders: records are in the dead-letter queue\n\nThreshold Crossed: 1 out of the last 1 datapoints [3.0 (23/11/26 09:00:00)] was greater than or equal to the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).\n```',
           fields: [
             { name: 'Route', value: 'orders', inline: true },
             { name: 'State', value: 'OK → ALARM', inline: true },
             {
               name: 'Alarm',
-              value: 'KafkaBridgeStack-BridgeRouteordersDeadLetterQueueNotEmptyA1B2C3D4-1QW2E3R4T5Y6',
+              value: '`KafkaBridgeStack-BridgeRouteordersDeadLetterQueueNotEmptyA1B2C3D4-1QW2E3R4T5Y6`',
             },
             { name: 'Metric', value: 'AWS/SQS ApproximateNumberOfMessagesVisible (MAXIMUM)' },
             { name: 'Value', value: '3.0 (23/11/26 09:00:00)', inline: true },
@@ -218,7 +218,7 @@ describe('alarm notifications, as SNS delivers them', () => {
     assert.deepEqual(titles, ['[ALARM] payments: Commit lag rising', '[ALARM] bridge: Commit errors']);
   });
 
-  test('a reason longer than 4096 characters arrives cut to 4096, ending in an ellipsis', async () => {
+  test('a reason longer than 4096 characters arrives cut to 4096, ending in an ellipsis inside its code block', async () => {
     // Prepare
     const message = {
       ...JSON.parse(DLQ_ALARM_MESSAGE),
@@ -229,7 +229,7 @@ describe('alarm notifications, as SNS delivers them', () => {
     // Assess
     const embed = (discord.bodies[0] as DiscordMessage).embeds[0];
     assert.equal(embed?.description?.length, 4096);
-    assert.ok(embed?.description?.endsWith(`z${ELLIPSIS}`));
+    assert.ok(embed?.description?.endsWith(`z${ELLIPSIS}\n\`\`\``));
   });
 
   test('many alarms for one webhook are split into messages within 10 embeds and 6000 characters', async () => {
@@ -315,14 +315,17 @@ describe('dead-letter summaries', () => {
     );
   });
 
-  test('an alarm and dead letters of one route in one batch share a message', async () => {
+  test('an alarm on the events queue is dropped (alarms come from the alarm topic); the dead letters beside it go', async () => {
     // Act
-    await run(sqsEvent([DLQ_ALARM_MESSAGE, deadLetterBody('orders', 1, 'HTTP 400', '2026-11-23T09:00:00Z')]));
+    const result = await run(
+      sqsEvent([DLQ_ALARM_MESSAGE, deadLetterBody('orders', 1, 'HTTP 400', '2026-11-23T09:00:00Z')]),
+    );
     // Assess
+    assert.equal(result.invalid, 1);
     assert.equal(discord.requests.length, 1);
     assert.deepEqual(
       (discord.bodies[0] as DiscordMessage).embeds.map((e) => e.title),
-      ['[ALARM] orders: DLQ not empty', '[DEAD LETTERS] orders: 1 record dead-lettered'],
+      ['[DEAD LETTERS] orders: 1 record dead-lettered'],
     );
   });
 });
@@ -383,6 +386,15 @@ describe('when Discord pushes back', () => {
     assert.deepEqual(waits, []);
     assert.deepEqual(recorder.counts, [{ name: 'notify.failure.count', value: 1, route: 'orders' }]);
     assert.match(recorder.text(), /HTTP 404: \{"message":"Unknown Webhook","code":10015\}/);
+  });
+
+  test('a redirect is not followed (the message and the webhook path would go elsewhere): final, one request', async () => {
+    discord.reply({ status: 307, headers: { location: `${bridge.url}?redirected=1` } });
+    const result = await run(snsEvent(DLQ_ALARM_MESSAGE));
+    assert.deepEqual(result, { sent: 0, failed: 1, invalid: 0 });
+    assert.equal(discord.requests.length, 1, 'the Location was not requested');
+    assert.deepEqual(waits, []);
+    assert.match(recorder.text(), /HTTP 307/);
   });
 
   test('a 429 asking for longer than the notifier waits fails at once', async () => {
@@ -522,7 +534,12 @@ describe('webhook URLs never leak', () => {
 
 describe('messages that cannot be sent at all', () => {
   test('a message that is neither an alarm nor a dead letter is logged and counted, the rest still goes', async () => {
-    const result = await run(sqsEvent(['{"Type":"SubscriptionConfirmation"}', DLQ_ALARM_MESSAGE]));
+    const result = await run(
+      sqsEvent([
+        '{"Type":"SubscriptionConfirmation"}',
+        deadLetterBody('orders', 1, 'HTTP 400', '2026-11-23T09:00:00Z'),
+      ]),
+    );
     assert.deepEqual(result, { sent: 1, failed: 0, invalid: 1 });
     assert.deepEqual(recorder.counts, [
       { name: 'notify.invalid.count', value: 1, route: undefined },

@@ -660,13 +660,15 @@ describe('poller', { concurrency: 1 }, () => {
     const elapsedS = (Date.now() - started) / 1000;
     await p.stop();
 
-    // Assess: the burst (5 per partition) plus 40/s, and not far below it either
+    // Assess: at most the burst (5 per partition) plus 40/s, and the bucket refills (more than
+    // the burst went through). How close to the limit it runs is a benchmark
+    // (npm run bench:poller-rate-limit, docs/benchmarks.md).
     const allowed = 10 + 40 * elapsedS;
     assert.ok(
       forwarded <= allowed + 2,
       `forwarded ${forwarded} records in ${elapsedS} s, more than ${allowed}`,
     );
-    assert.ok(forwarded >= 40 * 2, `forwarded only ${forwarded} records in ${elapsedS} s`);
+    assert.ok(forwarded > 10, `forwarded only ${forwarded} records in ${elapsedS} s: no more than the burst`);
   });
 
   test('records deleted before they were forwarded are reported and skipped, and the chain goes on', async () => {

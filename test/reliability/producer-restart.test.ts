@@ -39,7 +39,9 @@ test('broker stopped and started again mid-send: every send resolves, nothing lo
     retry: { attempts: 20, baseMs: 200, maxMs: 5_000 },
     onSuccess: (record) => sent.push(record),
     metrics: {
-      count: (name, value) => void (name === 'retries' && (retries += value)),
+      count: (name, value) => {
+        if (name === 'retries') retries += value;
+      },
       duration: () => undefined,
     },
   });

@@ -22,7 +22,7 @@ import { destroyClients, localClients } from '../../lib/local/clients.ts';
 import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
 import { assertKafkaReachable } from '../support/kafka.ts';
 import { randomInt, seededRandom } from '../unit/envelope/seeded-random.ts';
-import { type NotedResponse, ReliabilityRun, reportLine } from './harness.ts';
+import { LOST_ENTRY, type NotedResponse, ReliabilityRun, reportLine } from './harness.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -210,13 +210,22 @@ async function main(): Promise<void> {
     }
     for (const [kind, count] of kinds) log(`  logged ${count}x: ${kind}`);
     console.log(reportLine(`soak ${minutes} min at ${rate}/s, seed ${seed}`, report));
-    const unexplained = report.duplicateDetails.filter((d) => d.reason !== LATE && d.reason !== CRASHED);
+    const explained = new Set([LATE, CRASHED, LOST_ENTRY]);
+    const unexplained = report.duplicateDetails.filter((d) => !explained.has(d.reason));
     const broken =
-      report.lost + report.orderViolations + report.commitPastUnfinished + (report.inFlightExceeded ?? 0);
+      report.lost +
+      report.orderViolations +
+      report.valueMismatches +
+      report.deadLettersWithoutDlq +
+      report.commitPastUnfinished +
+      report.commitMovedBack +
+      (report.inFlightExceeded ?? 0);
     if (broken > 0 || unexplained.length > 0) {
       for (const line of [
         ...report.examples.lost,
         ...report.examples.orderViolations,
+        ...report.examples.valueMismatches,
+        ...report.examples.deadLettersWithoutDlq,
         ...report.examples.commitPastUnfinished,
         ...unexplained.map(
           (d) =>

@@ -1,13 +1,14 @@
 // The local broker's authenticated listeners (scripts/kafka.sh): SASL_SSL with SCRAM-SHA-512 on
-// KAFKA_PORT+2 and SSL with a required client certificate (mTLS) on KAFKA_PORT+3, and the
-// secrets for them that kafka.sh made under the run folder, in the bridge's secret formats.
+// KAFKA_PORT+2, SSL with a required client certificate (mTLS) on KAFKA_PORT+3 and SASL_SSL with
+// PLAIN on KAFKA_PORT+4, and the secrets for them that kafka.sh made under the run folder, in the
+// bridge's secret formats.
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { logCreator } from 'kafkajs';
 import type { KafkaConfigInput } from '../../lib/config/index.ts';
 
-export type AuthKind = 'scram' | 'mtls';
+export type AuthKind = 'scram' | 'mtls' | 'plain';
 
 export interface AuthListener {
   readonly kind: AuthKind;
@@ -43,6 +44,18 @@ function readJson(file: string): Record<string, string> {
 
 export function authListener(kind: AuthKind): AuthListener {
   const plain = port('KAFKA_PORT', 9092);
+  if (kind === 'plain') {
+    const secret = readJson('plain.json');
+    return {
+      kind,
+      broker: `127.0.0.1:${port('KAFKA_SASL_PLAIN_PORT', plain + 4)}`,
+      secret,
+      wrongSecret: { ...secret, password: 'not-the-password' },
+      kafkaConfig(secretName) {
+        return { brokers: [this.broker], ssl: true, sasl: { mechanism: 'plain', secret: secretName } };
+      },
+    };
+  }
   if (kind === 'scram') {
     const secret = readJson('scram.json');
     return {

@@ -8,11 +8,15 @@
 // RUNNER_QUEUE_ARN    sqs: passed on as eventSourceARN
 // RUNNER_CONCURRENCY  sqs: batches at once (the mapping's maximum concurrency)
 // RUNNER_TIMEOUT_MS   the function's timeout (getRemainingTimeInMillis)
-// RUNNER_EVERY_MS     schedule: the interval between invocations
+// RUNNER_EVERY_MS     schedule: the interval between invocations (fixed rate, as EventBridge's
+//                     rate(), at the start of each period of the epoch clock)
+// RUNNER_TIME_SCALE   the run's clocks are divided by this (default 1): the vended metrics'
+//                     minute (test/support/metrics/vended.ts)
 import { pathToFileURL } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { LocalEventSource, lambdaContext, type SqsBatchHandler } from '../../lib/local/event-source.ts';
+import { withVendedMetrics } from './metrics/vended.ts';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -21,7 +25,14 @@ function env(name: string): string {
 }
 
 const timeoutMs = Number(env('RUNNER_TIMEOUT_MS'));
-const { handler } = (await import(pathToFileURL(env('RUNNER_BUNDLE')).href)) as { handler: SqsBatchHandler };
+const bundle = (await import(pathToFileURL(env('RUNNER_BUNDLE')).href)) as { handler: SqsBatchHandler };
+// What AWS would publish about the invocations (Lambda Errors, SQS age), as EMF on stdout.
+const { handler } = withVendedMetrics(bundle.handler, {
+  functionName: env('AWS_LAMBDA_FUNCTION_NAME'),
+  timeoutMs,
+  timeScale: Number(process.env.RUNNER_TIME_SCALE ?? 1),
+  write: (line) => process.stdout.write(`${line}\n`),
+});
 const report = (error: unknown) =>
   process.stderr.write(
     `invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
@@ -51,7 +62,7 @@ if (env('RUNNER_TRIGGER') === 'sqs') {
     running = (handler as unknown as (e: unknown, c: Context) => Promise<unknown>)(event, context())
       .catch(report)
       .finally(() => {
-        timer = setTimeout(tick, every);
+        timer = setTimeout(tick, every - (Date.now() % every) + every / 10);
       });
   };
   tick();

@@ -28,6 +28,7 @@ const progress = (n: number): RouteProgress[] => [
         inFlight: partition,
         paused: [],
         forwarded: n * 10 + partition,
+        filtered: 0,
         lost: '0',
         lastError: undefined,
       })),

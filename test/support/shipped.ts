@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { App, type NestedStack } from 'aws-cdk-lib';
 import { BridgeStack, type RouteInput } from '../../index.ts';
 import { emulatorEnv } from './aws.ts';
+import { runRecorder } from './metrics/recorder.ts';
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties: Json };
@@ -142,6 +143,8 @@ export class ShippedApp {
     const props = template.Resources[id]?.Properties as Json;
     const environment: NodeJS.ProcessEnv = {
       ...lambdaEnvironment(),
+      // The function's logical id: the local value of its FunctionName (metric dimension).
+      AWS_LAMBDA_FUNCTION_NAME: id,
       LAMBDA_TASK_ROOT: this.#asset(props.Code),
     };
     for (const [name, value] of Object.entries((props.Environment as { Variables: Json }).Variables))
@@ -198,7 +201,6 @@ function localAws(): NodeJS.ProcessEnv {
 function lambdaEnvironment(): NodeJS.ProcessEnv {
   return {
     ...localAws(),
-    AWS_LAMBDA_FUNCTION_NAME: 'shipped-bundle',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
   };
 }
@@ -209,6 +211,8 @@ export async function startProcess(
   env: NodeJS.ProcessEnv,
   ready: RegExp,
   log: string[],
+  /** Also gets every chunk of stdout: the EMF lines' recorder (default: the run's, `.run/metrics/shipped-*`). */
+  onStdout: (chunk: Buffer) => void = runRecorder('shipped').feeder(),
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk: Buffer) => {
@@ -216,6 +220,7 @@ export async function startProcess(
     if (log.length > 400) log.splice(0, log.length - 400);
   };
   child.stderr?.on('data', keep);
+  child.stdout?.on('data', onStdout);
   await new Promise<void>((resolvePromise, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {

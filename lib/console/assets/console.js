@@ -1,9 +1,7 @@
 // The console's only script (served from the console itself; the Content-Security-Policy allows
-// no other). It turns each confirm form into a POST that carries the access token in a header,
-// which a form or link from another site cannot do, then opens the replay's progress page.
+// no other). It turns each confirm form into a same-origin JSON POST (the session cookie is
+// SameSite=Strict, and the server checks the Origin), then opens the replay's progress page.
 // Nothing from the server is ever inserted as markup: messages go in through textContent.
-
-const token = new URLSearchParams(window.location.search).get('token') ?? '';
 
 for (const form of document.querySelectorAll('form.confirm')) {
   const output = form.querySelector('output');
@@ -19,7 +17,7 @@ for (const form of document.querySelectorAll('form.confirm')) {
     try {
       const response = await fetch(form.dataset.action, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-console-token': token },
+        headers: { 'content-type': 'application/json' },
         body: form.dataset.body,
       });
       const answer = await response.json();

@@ -19,7 +19,6 @@ export async function deadLettersPage(page: PageContext): Promise<Page> {
   return {
     title: 'Dead letters',
     body: html`<form method="get" action="/dead-letters" class="filters">
-<input type="hidden" name="token" value="${url.searchParams.get('token')}">
 <label>Route <select name="route"><option value="">every route</option>${ctx.config.routes.map((r) => html`<option${r.name === routeName ? html` selected` : ''}>${r.name}</option>`)}</select></label>
 <label>Key <input name="key" value="${query.key}" placeholder="text or base64:..."></label>
 <label>Since <input name="since" value="${query.since}" placeholder="2026-11-23T09:00:00Z"></label>
@@ -123,7 +122,7 @@ export async function replayDeadLettersPost(page: PageContext, body: unknown): P
   const name = text(route, 'route');
   const ids = stringList(recordIds, 'recordIds');
   return startReplay(page, name, `Replay of ${ids.length} dead letter(s) of ${name}`, (onRecord) =>
-    dlqReplay(page.ctx, name, { recordIds: ids }, { onRecord }),
+    dlqReplay(page.ctx, name, { recordIds: ids }, { onRecord, holder: 'the operator console' }),
   );
 }
 

@@ -57,6 +57,6 @@ export async function replayQuarantinePost(page: PageContext, body: unknown): Pr
   const name = text(route, 'route');
   const key = text(group, 'group');
   return startReplay(page, name, `Replay of quarantined message group ${key} of ${name}`, (onRecord) =>
-    quarantineReplay(page.ctx, name, key, { onRecord }),
+    quarantineReplay(page.ctx, name, key, { onRecord, holder: 'the operator console' }),
   );
 }

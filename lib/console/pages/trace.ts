@@ -7,7 +7,6 @@ export async function tracePage(page: PageContext): Promise<Page> {
   const { ctx, url, href } = page;
   const id = url.searchParams.get('id') ?? '';
   const form = html`<form method="get" action="/trace" class="filters">
-<input type="hidden" name="token" value="${url.searchParams.get('token')}">
 <label>Record id <input name="id" value="${id}" placeholder="route/topic/partition/offset" size="50" required></label>
 <button type="submit">Trace</button>
 </form>`;

@@ -68,6 +68,7 @@ export class TemplateResolver {
       'AWS::Lambda::Function:Arn': `arn:aws:lambda:${region}:${account}:function:${name}`,
       'AWS::IAM::Role:Arn': `arn:aws:iam::${account}:role/${name}`,
       'AWS::Logs::LogGroup:Arn': `arn:aws:logs:${region}:${account}:log-group:${name}:*`,
+      'AWS::Events::Rule:Arn': `arn:aws:events:${region}:${account}:rule/${name}`,
     };
     const arn = arns[`${type}:${attribute}`];
     if (arn === undefined) throw new Error(`cannot resolve Fn::GetAtt ${id}.${attribute} (${type})`);
@@ -83,6 +84,10 @@ export class TemplateResolver {
     };
     const value = pseudo[id];
     if (value !== undefined) return value;
+    if (this.#resource(id).Type === 'AWS::SNS::Topic') {
+      const { region, account } = this.#deployment;
+      return `arn:aws:sns:${region}:${account}:${this.physicalName(id)}`;
+    }
     if (this.#resource(id).Type === 'AWS::SQS::Queue') {
       const { region, account } = this.#deployment;
       return `https://sqs.${region}.amazonaws.com/${account}/${this.physicalName(id)}`;

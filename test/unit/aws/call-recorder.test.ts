@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { asComponent, type RecordedCall, recordCalls, sinkFromEnv } from '../../../lib/aws/call-recorder.ts';
+import {
+  asComponent,
+  type ObservedCall,
+  observeCalls,
+  type RecordedCall,
+  recordCalls,
+  sinkFromEnv,
+} from '../../../lib/aws/call-recorder.ts';
 
 function offlineClient(): SQSClient {
   const client = new SQSClient({
@@ -71,5 +78,30 @@ describe('call recorder', () => {
       recordCalls(offlineClient(), { component: 'dlq' }, sinkFromEnv({ BRIDGE_RECORD_CALLS: perProcess })),
     );
     assert.deepEqual(readdirSync(perProcess), [`calls-${process.pid}.jsonl`]);
+  });
+
+  test('observeCalls reports each call that succeeded, with its input and when it was issued; never a failed one', async () => {
+    const seen: ObservedCall[] = [];
+    const answered = new SQSClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    answered.middlewareStack.add(
+      () => async () => ({ output: { QueueUrl: 'http://q', $metadata: {} }, response: {} }),
+      {
+        step: 'finalizeRequest',
+        name: 'answerWithoutSending',
+        priority: 'low',
+      },
+    );
+    const before = Date.now();
+    await observeCalls(answered, (c) => seen.push(c)).send(
+      new GetQueueUrlCommand({ QueueName: 'orders.fifo' }),
+    );
+    await call(observeCalls(offlineClient(), (c) => seen.push(c)));
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]?.operation, 'GetQueueUrl');
+    assert.deepEqual(seen[0]?.input, { QueueName: 'orders.fifo' });
+    assert.ok((seen[0]?.startedAt ?? 0) >= before && (seen[0]?.endedAt ?? 0) >= (seen[0]?.startedAt ?? 0));
   });
 });

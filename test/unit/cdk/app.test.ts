@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -46,5 +46,21 @@ describe('cdk/bin/app.ts', () => {
     assert.notEqual(status, 0);
     assert.match(stderr, /\n {2}- kafka\.brokers\[1\]: must not be a loopback address/);
     assert.doesNotMatch(stderr, /kafka\.brokers\[0\]/);
+  });
+
+  test('an explicit account and region synthesize with no credentials: no lookup is left for the CLI', {
+    timeout: 120_000,
+  }, () => {
+    // The CDK CLI sets CDK_DEFAULT_ACCOUNT/REGION from the profile; a context lookup left in the
+    // manifest ("missing") is what makes it call AWS (and fail without credentials).
+    const { status, stderr } = synth({
+      CDK_DEFAULT_ACCOUNT: '123456789012',
+      CDK_DEFAULT_REGION: 'eu-west-1',
+    });
+    assert.equal(status, 0, stderr);
+    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
+      missing?: unknown[];
+    };
+    assert.deepEqual(manifest.missing ?? [], [], 'no context lookup (availability zones, VPC) is needed');
   });
 });

@@ -32,7 +32,7 @@ const config = { kafka: { brokers: ['b-1.msk.example.com:9098'], ssl: true }, ro
 
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 const stack = new BridgeStack(app, 'MskBridge', {
-  bridge: { config, kafka: { auth: { kind: 'msk-iam', clusterArn: CLUSTER } } },
+  bridge: { config, kafka: { auth: { kind: 'msk-iam', clusterArn: CLUSTER } }, limits: { groupPrefix: '' } },
 });
 const template = Template.fromStack(stack);
 const roleId = (role: IResource | undefined): string => {
@@ -119,53 +119,73 @@ describe('MSK IAM grants in the synthesized template', () => {
   });
 });
 
-describe('mTLS from the config', () => {
-  const mtlsApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const mtlsStack = new BridgeStack(mtlsApp, 'MtlsBridge', {
-    bridge: {
-      config: {
-        kafka: { brokers: ['b-1.msk.example.com:9094'], ssl: true, mtls: { secret: 'kafka/bridge-mtls' } },
-        routes: ROUTES,
-      },
+// The secret-based auth kinds from the config: mTLS, and SASL/PLAIN (which follows SCRAM's path).
+const SECRET_AUTH = [
+  {
+    name: 'mTLS',
+    id: 'MtlsBridge',
+    secret: 'kafka/bridge-mtls',
+    kafka: { brokers: ['b-1.msk.example.com:9094'], ssl: true, mtls: { secret: 'kafka/bridge-mtls' } },
+    runtime: (kafka: Record<string, unknown>) => kafka.mtls,
+    expected: { secret: 'kafka/bridge-mtls' },
+  },
+  {
+    name: 'SASL/PLAIN',
+    id: 'PlainBridge',
+    secret: 'kafka/bridge-plain',
+    kafka: {
+      brokers: ['pkc-1.eu-west-1.aws.confluent.cloud:9092'],
+      ssl: true,
+      sasl: { mechanism: 'plain' as const, secret: 'kafka/bridge-plain' },
     },
-  });
-  const mtls = Template.fromStack(mtlsStack);
-  const json = JSON.stringify(mtls.toJSON());
+    runtime: (kafka: Record<string, unknown>) => kafka.sasl,
+    expected: { mechanism: 'plain', secret: 'kafka/bridge-plain' },
+  },
+];
 
-  test('the poller and the commit function get the secret in their config, which they read at run time', () => {
-    const commit = mtls.findResources('AWS::Lambda::Function', {
-      Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'kafka-bridge-commit' } } },
+for (const auth of SECRET_AUTH)
+  describe(`${auth.name} from the config`, () => {
+    const mtlsApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const mtlsStack = new BridgeStack(mtlsApp, auth.id, {
+      bridge: { config: { kafka: auth.kafka, routes: ROUTES }, limits: { groupPrefix: '' } },
     });
-    const commitConfig = Object.values(commit)[0]?.Properties.Environment.Variables
-      .BRIDGE_CONFIG_JSON as string;
-    assert.deepEqual(JSON.parse(commitConfig).kafka.mtls, { secret: 'kafka/bridge-mtls' });
-    const [task] = Object.values(mtls.findResources('AWS::ECS::TaskDefinition'));
-    const env = (task?.Properties.ContainerDefinitions[0].Environment ?? []) as {
-      Name: string;
-      Value: unknown;
-    }[];
-    const pollerConfig = env.find((e) => e.Name === 'BRIDGE_CONFIG_JSON')?.Value;
-    assert.equal(typeof pollerConfig, 'string');
-    assert.deepEqual(JSON.parse(pollerConfig as string).kafka.mtls, { secret: 'kafka/bridge-mtls' });
-    assert.doesNotMatch(json, /KAFKA_MTLS_SECRET_ARN/, 'no variable that nothing reads');
-  });
+    const mtls = Template.fromStack(mtlsStack);
+    const json = JSON.stringify(mtls.toJSON());
 
-  test('both roles may read the secret', () => {
-    const readers = new Set<string>();
-    for (const policy of Object.values(mtls.findResources('AWS::IAM::Policy'))) {
-      for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
-        const actions = [statement.Action].flat();
-        if (
-          actions.includes('secretsmanager:GetSecretValue') &&
-          JSON.stringify(statement.Resource).includes('kafka/bridge-mtls')
-        ) {
-          for (const { Ref } of policy.Properties.Roles as { Ref: string }[]) readers.add(Ref);
+    test('the poller and the commit function get the secret in their config, which they read at run time', () => {
+      const commit = mtls.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'kafka-bridge-commit' } } },
+      });
+      const commitConfig = Object.values(commit)[0]?.Properties.Environment.Variables
+        .BRIDGE_CONFIG_JSON as string;
+      assert.deepEqual(auth.runtime(JSON.parse(commitConfig).kafka), auth.expected);
+      const [task] = Object.values(mtls.findResources('AWS::ECS::TaskDefinition'));
+      const env = (task?.Properties.ContainerDefinitions[0].Environment ?? []) as {
+        Name: string;
+        Value: unknown;
+      }[];
+      const pollerConfig = env.find((e) => e.Name === 'BRIDGE_CONFIG_JSON')?.Value;
+      assert.equal(typeof pollerConfig, 'string');
+      assert.deepEqual(auth.runtime(JSON.parse(pollerConfig as string).kafka), auth.expected);
+      assert.doesNotMatch(json, /KAFKA_MTLS_SECRET_ARN/, 'no variable that nothing reads');
+    });
+
+    test('both roles may read the secret', () => {
+      const readers = new Set<string>();
+      for (const policy of Object.values(mtls.findResources('AWS::IAM::Policy'))) {
+        for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+          const actions = [statement.Action].flat();
+          if (
+            actions.includes('secretsmanager:GetSecretValue') &&
+            JSON.stringify(statement.Resource).includes(auth.secret)
+          ) {
+            for (const { Ref } of policy.Properties.Roles as { Ref: string }[]) readers.add(Ref);
+          }
         }
       }
-    }
-    const id = (role: IResource | undefined) =>
-      mtlsStack.getLogicalId(role?.node.defaultChild as CfnResource);
-    assert.ok(readers.has(id(mtlsStack.bridge.poller.taskRole)), 'the poller task role');
-    assert.ok(readers.has(id(mtlsStack.bridge.commitFunction.role)), 'the commit function role');
+      const id = (role: IResource | undefined) =>
+        mtlsStack.getLogicalId(role?.node.defaultChild as CfnResource);
+      assert.ok(readers.has(id(mtlsStack.bridge.poller.taskRole)), 'the poller task role');
+      assert.ok(readers.has(id(mtlsStack.bridge.commitFunction.role)), 'the commit function role');
+    });
   });
-});

@@ -68,6 +68,15 @@ function manyRoutes(count: number): RouteInput[] {
 }
 
 describe('bad props fail at synth, naming route and field', () => {
+  test('an invalid filter pattern', () => {
+    const filter = { value: { total: [{ numeric: ['>', 'ten'] }] } };
+    assertConfigError(() => build(config([ROUTE, { ...ROUTE, name: 'payments', filter }])), {
+      route: 'payments',
+      field: 'routes[payments].filter.value.total[0].numeric[1]',
+      message: /must be a number/,
+    });
+  });
+
   test('a route concurrency below the event source minimum', () => {
     assertConfigError(() => build(config([ROUTE, { ...ROUTE, name: 'payments', concurrency: 1 }])), {
       route: 'payments',

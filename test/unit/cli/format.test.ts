@@ -22,7 +22,13 @@ for (const [what, input, shown] of HOSTILE) {
     assert.equal(isVisible(shown), true);
     assert.equal(isVisible(short(input, 500)), true);
     assert.ok(table(['h'], [[input]]).includes(shown));
-    assert.equal(json({ v: input }), JSON.stringify({ v: input }, null, 2), '--json stays exact');
+    // --json: the same data when parsed, and nothing a terminal acts on in the text itself.
+    assert.deepEqual(JSON.parse(json({ v: input })), { v: input }, '--json stays exact');
+    assert.equal(
+      isVisible(json({ v: input }).replaceAll('\n', ' ')),
+      true,
+      `--json is inert: ${json({ v: input })}`,
+    );
   });
 }
 

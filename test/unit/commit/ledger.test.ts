@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { linksByPartition, mergePartition } from '../../../lib/commit/merge.ts';
+import { partitionKey } from '../../../lib/completion/completion.ts';
 import {
   decodeRecords,
   encodeRecords,
+  entriesPartitionKey,
   entrySortKey,
   type LedgerEntry,
   type LedgerRecord,
@@ -53,8 +55,10 @@ describe('ledger entries', () => {
 
   test('sort keys are in write order; entry keys are told apart from completion keys', () => {
     assert.ok(entrySortKey(999, 'b') < entrySortKey(1000, 'a'));
-    assert.equal(parseEntriesPartitionKey('orders#entries'), 'orders');
-    assert.equal(parseEntriesPartitionKey('orders#orders#0'), undefined);
+    assert.equal(parseEntriesPartitionKey(entriesPartitionKey('orders')), 'orders');
+    assert.equal(parseEntriesPartitionKey(partitionKey('orders', 'orders', 0)), undefined);
+    // The key of releases before the kind tags is no entries key any more.
+    assert.equal(parseEntriesPartitionKey('orders#entries'), undefined);
   });
 });
 

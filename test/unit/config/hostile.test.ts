@@ -75,12 +75,17 @@ describe('absurd numbers are rejected with the field named', () => {
       message: /at most 995/,
     },
     { rule: 'negative', overrides: { concurrency: -5 }, field: 'concurrency', message: /at least 2/ },
-    { rule: 'fractional', overrides: { concurrency: 2.5 }, field: 'concurrency', message: /int/ },
+    {
+      rule: 'fractional',
+      overrides: { concurrency: 2.5 },
+      field: 'concurrency',
+      message: /must be a whole number, got the number 2.5/,
+    },
     {
       rule: 'a number as a string',
       overrides: { maxInFlight: '10' },
       field: 'maxInFlight',
-      message: /expected number/,
+      message: /must be a number, got the string "10"/,
     },
     {
       rule: '-Infinity as a rate',
@@ -102,7 +107,7 @@ describe('absurd numbers are rejected with the field named', () => {
     assertRejected(config([httpRoute({ timeoutMs: -1 })]), {
       route: 'orders',
       field: 'routes[orders].endpoint.timeoutMs',
-      message: />=1/,
+      message: /must be at least 1, got the number -1/,
     });
   });
 });
@@ -164,13 +169,12 @@ describe('duplicate route names', () => {
 });
 
 describe('huge configs', () => {
-  test('2,000 valid routes parse within 5 s', () => {
-    const started = performance.now();
+  // How long it takes is a benchmark (npm run bench:config-parse, docs/benchmarks.md).
+  test('2,000 valid routes parse', () => {
     const parsed = parseBridgeConfig(
       config(Array.from({ length: 2_000 }, (_, i) => route({ name: `route-${i}`, topics: [`topic-${i}`] }))),
     );
     assert.equal(parsed.routes.length, 2_000);
-    assert.ok(performance.now() - started < 5_000, `took ${performance.now() - started} ms`);
   });
 
   test('2,000 routes with a typo each: every one is listed under its route', () => {

@@ -85,9 +85,27 @@ describe('kafka settings', () => {
     assertRejected(kafkaConfig({ ssl: 'yes' }), { field: 'kafka.ssl' });
   });
 
-  test("sasl.mechanism is 'scram-sha-256', 'scram-sha-512' or 'aws-iam'", () => {
-    assertRejected(kafkaConfig({ sasl: { mechanism: 'plain', secret: 'bridge' } }), {
+  test("sasl.mechanism is 'scram-sha-256', 'scram-sha-512', 'plain' or 'aws-iam'", () => {
+    assertRejected(kafkaConfig({ ssl: true, sasl: { mechanism: 'gssapi', secret: 'bridge' } }), {
       field: 'kafka.sasl.mechanism',
+      message: /must be one of "scram-sha-256", "scram-sha-512", "plain", "aws-iam", got the string "gssapi"/,
+    });
+  });
+
+  test('PLAIN with its secret over TLS is accepted; it needs both', () => {
+    const plain = {
+      brokers: ['pkc-1.eu-west-1.aws.confluent.cloud:9092'],
+      ssl: true,
+      sasl: { mechanism: 'plain', secret: 'kafka/confluent' },
+    };
+    assert.deepEqual(parseBridgeConfig(config([route()], { kafka: plain })).kafka, plain);
+    assertRejected(kafkaConfig({ ssl: false, sasl: { mechanism: 'plain', secret: 'kafka/confluent' } }), {
+      field: 'kafka.ssl',
+      message: /must be true with sasl plain: PLAIN sends the password as it is/,
+    });
+    assertRejected(kafkaConfig({ ssl: true, sasl: { mechanism: 'plain' } }), {
+      field: 'kafka.sasl.secret',
+      message: /is required with plain: the secret holds the username and password/,
     });
   });
 

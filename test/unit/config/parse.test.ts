@@ -163,7 +163,7 @@ describe('parseBridgeConfig', () => {
   });
 
   test('the config must be an object', () => {
-    assertRejected(null, { field: '(config)', message: /expected object/ });
+    assertRejected(null, { field: '(config)', message: /must be an object, got null/ });
   });
 
   test('routes must list at least one route', () => {

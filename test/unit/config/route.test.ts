@@ -416,7 +416,7 @@ const rejected: Case[] = [
     rule: 'a route that is not an object is named by its index',
     input: config([route(), 'payments' as unknown as Raw]),
     field: 'routes[1]',
-    message: /expected object/,
+    message: /must be an object, got the string "payments"/,
   },
 ];
 

@@ -109,7 +109,15 @@ export class Fakes {
     count: (name, value) => this.counts.set(name, (this.counts.get(name) ?? 0) + value),
     duration: () => undefined,
   };
-  readonly logger: DeliverLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  /** What the code under test logged as warnings, with their fields. */
+  readonly warnings: { message: string; details: unknown }[] = [];
+  readonly logger: DeliverLogger = {
+    info: () => undefined,
+    warn: (message: string, details?: unknown) => {
+      this.warnings.push({ message, details });
+    },
+    error: () => undefined,
+  };
 
   batch(): BatchState {
     return {

@@ -154,6 +154,14 @@ describe('Settler: settle failure and success', () => {
     assert.equal(log.added, 1);
     assert.deepEqual(fakes.completions, []);
     assert.equal(fakes.sent.length, 1, 'one visibility change');
+    // One reading of what happens: not "stoppedBy exhausted" beside "giveUp false".
+    const details = (fakes.warnings[0]?.details ?? {}) as Record<string, unknown>;
+    assert.equal(fakes.warnings[0]?.message, 'delivery failed');
+    assert.deepEqual(
+      [details.receiveEnded, details.next, details.maxAttempts],
+      ['in-process attempts of this receive used', 'retry later', routeWith().retry.attempts],
+    );
+    assert.ok(!('giveUp' in details) && !('stoppedBy' in details));
   });
 
   test('a failure with its attempts spent is dead-lettered with every attempt, and the key quarantined', async () => {
@@ -168,6 +176,7 @@ describe('Settler: settle failure and success', () => {
       failed('exhausted', 503, 2),
     );
     assert.equal(outcome, 'dead-lettered');
+    assert.equal((fakes.warnings[0]?.details as { next?: string } | undefined)?.next, 'dead-letter');
     assert.equal(fakes.archived[0]?.record.attemptCount, 8);
     assert.equal(fakes.completions[0]?.status, 'dead-lettered');
     assert.equal(ctx.batch.quarantined.get('k1')?.behind, 'orders/orders/0/1');

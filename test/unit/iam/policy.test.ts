@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { evaluate, type Statement, wildcardMatch } from '../../support/iam/policy.ts';
+import { decide } from '../../support/iam/resource-policies.ts';
 
 const TABLE = 'arn:aws:dynamodb:us-east-1:123456789012:table/completions';
 const leading = (...keys: string[]) => ({ 'dynamodb:LeadingKeys': keys });
@@ -99,5 +100,83 @@ describe('IAM evaluator', () => {
       Condition: { IpAddress: { 'aws:SourceIp': '1.2.3.4' } },
     };
     assert.throws(() => evaluate([ip], { action: 'x:Y', resource: '*' }), /IpAddress/);
+  });
+
+  test('resource policies: a Principal names who a statement is about; ArnLike on the source', () => {
+    const topic = 'arn:aws:sns:us-east-1:123456789012:alarms';
+    const allowAlarms: Statement = {
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: topic,
+      Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Stack-*' } },
+    };
+    const sslOnly: Statement = {
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sns:Publish',
+      Resource: topic,
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    };
+    const publish = (principal: string, alarm: string, secure = 'true') => ({
+      principal: { type: 'Service' as const, id: principal },
+      action: 'sns:Publish',
+      resource: topic,
+      context: {
+        'aws:SourceArn': [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarm}`],
+        'aws:SecureTransport': [secure],
+      },
+    });
+    const account = '123456789012';
+    assert.equal(
+      decide(publish('cloudwatch.amazonaws.com', 'Stack-a'), [allowAlarms, sslOnly], undefined, account)
+        .decision,
+      'allowed',
+    );
+    assert.equal(
+      decide(publish('events.amazonaws.com', 'Stack-a'), [allowAlarms], undefined, account).decision,
+      'implicit-deny',
+    );
+    assert.equal(
+      decide(publish('cloudwatch.amazonaws.com', 'Other-a'), [allowAlarms], undefined, account).decision,
+      'implicit-deny',
+    );
+    // `{ AWS: '*' }` is every principal, services included.
+    assert.equal(
+      decide(
+        publish('cloudwatch.amazonaws.com', 'Stack-a', 'false'),
+        [allowAlarms, sslOnly],
+        undefined,
+        account,
+      ).decision,
+      'explicit-deny',
+    );
+    // With only a Deny, a service principal has no Allow: the missing alarm-topic statement.
+    assert.equal(
+      decide(publish('cloudwatch.amazonaws.com', 'Stack-a'), [sslOnly], undefined, account).decision,
+      'implicit-deny',
+    );
+  });
+
+  test('resource policies with identity policies: same account needs either Allow, another account the resource’s', () => {
+    const queue = 'arn:aws:sqs:us-east-1:123456789012:orders.fifo';
+    const identity: Statement[] = [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queue }];
+    const send = (role: string) => ({
+      principal: { type: 'AWS' as const, id: role },
+      action: 'sqs:SendMessage',
+      resource: queue,
+    });
+    const own = 'arn:aws:iam::123456789012:role/poller';
+    const foreign = 'arn:aws:iam::999999999999:role/poller';
+    assert.equal(decide(send(own), [], identity, '123456789012').decision, 'allowed');
+    assert.equal(decide(send(own), [], [], '123456789012').decision, 'implicit-deny');
+    assert.equal(decide(send(foreign), [], identity, '123456789012').decision, 'implicit-deny');
+    const admitAccount: Statement = {
+      Effect: 'Allow',
+      Principal: { AWS: '999999999999' },
+      Action: 'sqs:*',
+      Resource: queue,
+    };
+    assert.equal(decide(send(foreign), [admitAccount], identity, '123456789012').decision, 'allowed');
   });
 });

@@ -144,6 +144,22 @@ describe('SCRAM secret', () => {
   });
 });
 
+test("PLAIN reads the same {username, password} secret (a hosted service's API key and secret)", async () => {
+  const plain: KafkaConfig = {
+    brokers: ['b:9092'],
+    ssl: true,
+    sasl: { mechanism: 'plain', secret: 'kafka/confluent' },
+  };
+  const secrets = reader({ 'kafka/confluent': { username: 'API-KEY', password: 'api-secret' } });
+  assert.equal(await tlsOptions(plain, secrets), true);
+  assert.deepEqual(await saslOptions(plain.sasl ?? assert.fail(), secrets), {
+    mechanism: 'plain',
+    username: 'API-KEY',
+    password: 'api-secret',
+  });
+  assert.equal(describeKafkaAuth(plain), 'SASL/PLAIN over TLS');
+});
+
 test('the auth description names mechanism and transport', () => {
   assert.equal(describeKafkaAuth(MTLS), 'mTLS (client certificate)');
   assert.equal(

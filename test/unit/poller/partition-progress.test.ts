@@ -53,4 +53,30 @@ describe('PartitionProgress', () => {
     assert.equal(progress.inFlight, 10);
     assert.equal(progress.next, 50_000n);
   });
+
+  test('filtered records move next but not chain: the next forwarded record covers them (I4)', () => {
+    const progress = new PartitionProgress('t', 0, 10n);
+    progress.forwarded(10n);
+    progress.filtered(13n); // 11-13 filtered out
+    const afterFilter = [progress.next, progress.chain];
+    const from = progress.forwarded(14n);
+    assert.deepEqual(afterFilter, [14n, 11n]);
+    assert.equal(from, 11n);
+    assert.equal(progress.inFlight, 2, 'filtered records are not in flight');
+    assert.throws(() => progress.filtered(12n), /filtered behind position 15/);
+  });
+
+  test('a filtered tail may be passed only once every forwarded record is committed', () => {
+    const progress = new PartitionProgress('t', 0, 0n);
+    progress.forwarded(0n);
+    progress.filtered(5n);
+    const whileInFlight = progress.filteredTail();
+    progress.updateCommitted(1n);
+    const committedUpToChain = progress.filteredTail();
+    progress.updateCommitted(6n);
+    assert.equal(whileInFlight, undefined);
+    assert.equal(committedUpToChain, 6n);
+    assert.equal(progress.filteredTail(), undefined, 'passed already');
+    assert.equal(new PartitionProgress('t', 0, 3n).filteredTail(), undefined, 'nothing filtered');
+  });
 });

@@ -1,0 +1,186 @@
+/**
+ * The envelope step of the forwarding pipeline: one record to the SQS message that carries it.
+ * Its value goes to S3 first when it does not fit SQS (value claim check); when key and headers
+ * alone leave no room, the whole record does (record claim check), so no record is too large to
+ * forward. Group and deduplication ids come from the real key and coordinates either way, so
+ * per-key order holds. Synchronous for a record that fits SQS (nearly all of them).
+ */
+import type { KafkaMessage } from 'kafkajs';
+import type { Route } from '../config/index.ts';
+import {
+  deduplicationId,
+  type Envelope,
+  encodeEnvelope,
+  encodeRecordObject,
+  type KafkaHeader,
+  messageGroupId,
+  placement,
+  type RecordRef,
+  type S3Pointer,
+} from '../envelope/index.ts';
+import { type BackoffPolicy, backoffMs } from '../retry/index.ts';
+import type { SendControl } from './batch-sender.ts';
+import type { ClaimKind, PayloadStore } from './claim-check.ts';
+import { PollerError, SupersededError } from './errors.ts';
+import { messageOf, type PollerLog } from './owned.ts';
+import type { OutgoingMessage } from './send-plan.ts';
+import type { DecodedRecord } from './stages.ts';
+
+const STORE_TRANSIENT: BackoffPolicy = { baseMs: 100, maxMs: 5_000, jitter: 'full' };
+const STORE_PERMANENT: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000, jitter: 'full' };
+
+/** Bytes of key, headers and value below which a message fits SQS whatever its envelope fields. */
+const CLEARLY_FITS_BYTES = 512 * 1024;
+
+/** A well-formed SHA-256 in base64 standing in for one not computed yet (only its length matters). */
+const PLACEHOLDER_SHA256 = `${'A'.repeat(43)}=`;
+
+/** kafkajs headers (an object; repeated names become arrays) as the envelope's list of pairs. */
+export function envelopeHeaders(message: KafkaMessage): KafkaHeader[] {
+  const headers: KafkaHeader[] = [];
+  for (const [name, raw] of Object.entries(message.headers ?? {})) {
+    const values = Array.isArray(raw) ? raw : [raw];
+    for (const value of values) {
+      headers.push([name, value === undefined || value === null ? null : Buffer.from(value)]);
+    }
+  }
+  return headers;
+}
+
+/**
+ * A cheap bound that spares most records the exact size check (which encodes the envelope a
+ * second time): base64 grows bytes by 4/3, so 512 KiB of key, headers and value take at most
+ * 683 KiB, and the envelope's other fields (ids, offsets, names) stay far below the rest of 1 MiB.
+ */
+function clearlyFits(record: KafkaMessage, headers: readonly KafkaHeader[]): boolean {
+  let bytes = (record.key?.byteLength ?? 0) + (record.value?.byteLength ?? 0);
+  for (const [name, value] of headers) bytes += Buffer.byteLength(name) * 6 + (value?.byteLength ?? 0);
+  return bytes <= CLEARLY_FITS_BYTES;
+}
+
+export interface EnvelopeStepOptions {
+  readonly route: Route;
+  /** Where values too large for SQS go; a record that needs it fails loudly when undefined. */
+  readonly payloads: PayloadStore | undefined;
+  readonly log: PollerLog;
+}
+
+export class EnvelopeStep {
+  readonly #o: EnvelopeStepOptions;
+
+  constructor(options: EnvelopeStepOptions) {
+    this.#o = options;
+  }
+
+  /** The SQS message of `record`, whose `from` (I4) is given; a promise only when a claim check is stored. */
+  prepare(
+    record: DecodedRecord,
+    from: bigint,
+    control: SendControl,
+  ): OutgoingMessage | Promise<OutgoingMessage> {
+    const { message, topic, partition, offset } = record;
+    const ref: RecordRef = { route: this.#o.route.name, topic, partition, offset: offset.toString() };
+    if (record.deadLetter !== undefined) {
+      // Envelope version 1 has no field for it yet: the partition stops here, loudly, rather than lose the record.
+      throw new PollerError(
+        ref.route,
+        `${topic}/${partition}/${ref.offset}: the decode stage dead-letters it (${record.deadLetter.reason}: ${record.deadLetter.message}), and this envelope version cannot carry a dead-letter mark to the deliverer`,
+      );
+    }
+    const head: Omit<Envelope, 'value'> = {
+      ...ref,
+      from: from.toString(),
+      timestamp: message.timestamp === '' ? '-1' : message.timestamp,
+      key: message.key,
+      headers: envelopeHeaders(message),
+    };
+    if (clearlyFits(message, head.headers)) {
+      return this.#outgoing(ref, record, from, {
+        ...head,
+        value: message.value === null ? null : { inline: message.value },
+      });
+    }
+    return this.#claimChecked(ref, record, from, head, control);
+  }
+
+  async #claimChecked(
+    ref: RecordRef,
+    record: DecodedRecord,
+    from: bigint,
+    head: Omit<Envelope, 'value'>,
+    control: SendControl,
+  ): Promise<OutgoingMessage> {
+    const { message } = record;
+    const store = this.#o.payloads;
+    // Only the pointer's length counts: the SHA-256's base64 is always 44 characters.
+    const valuePointer: S3Pointer = {
+      bucket: store?.bucket ?? 'unconfigured',
+      key: store?.objectKey(ref) ?? 'unconfigured',
+      size: message.value?.byteLength ?? 0,
+      sha256: PLACEHOLDER_SHA256,
+    };
+    const where = placement(head, message.value, valuePointer);
+    if (where !== 'inline' && store === undefined) {
+      throw new PollerError(
+        this.#o.route.name,
+        `${ref.topic}/${ref.partition}/${ref.offset}: the record (value ${message.value?.byteLength ?? 0} bytes, key ${message.key?.byteLength ?? 0} bytes, ${head.headers.length} headers) does not fit SQS and no payload bucket is configured`,
+      );
+    }
+    let envelope: Envelope = { ...head, value: message.value === null ? null : { inline: message.value } };
+    if (where === 's3' && store !== undefined && message.value !== null) {
+      envelope = { ...head, value: { s3: await this.#store(store, ref, message.value, 'value', control) } };
+    } else if (where === 'record' && store !== undefined) {
+      const object = encodeRecordObject({ key: head.key, headers: head.headers, value: message.value });
+      const pointer = await this.#store(store, ref, object, 'record', control);
+      envelope = { ...head, key: null, headers: [], value: { record: pointer } };
+    }
+    return this.#outgoing(ref, record, from, envelope);
+  }
+
+  #outgoing(ref: RecordRef, record: DecodedRecord, from: bigint, envelope: Envelope): OutgoingMessage {
+    const body = encodeEnvelope(envelope);
+    return {
+      id: ref.offset,
+      groupId: messageGroupId({
+        key: record.message.key,
+        partition: ref.partition,
+        offset: ref.offset,
+        ordering: this.#o.route.ordering,
+      }),
+      deduplicationId: deduplicationId(ref),
+      body,
+      bytes: Buffer.byteLength(body),
+      offset: record.offset,
+      from,
+      record: `${ref.route}/${ref.topic}/${ref.partition}/${ref.offset}`,
+    };
+  }
+
+  /** Stores a claim check in S3, retrying like a send: the record cannot be skipped, so it waits. */
+  async #store(
+    store: PayloadStore,
+    ref: RecordRef,
+    bytes: Buffer,
+    kind: ClaimKind,
+    control: SendControl,
+  ): Promise<S3Pointer> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await store.put(ref, bytes, control.signal, kind);
+      } catch (error) {
+        if (!control.isCurrent() || control.signal?.aborted) throw new SupersededError('claim check upload');
+        const retryable = error instanceof PollerError && error.retryable;
+        const waitMs = backoffMs(Math.min(attempt, 20), retryable ? STORE_TRANSIENT : STORE_PERMANENT);
+        this.#o.log.error('claim check upload failed; retrying', {
+          route: this.#o.route.name,
+          record: `${ref.topic}/${ref.partition}/${ref.offset}`,
+          error: messageOf(error),
+          attempt,
+          waitMs,
+        });
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        await control.keepAlive();
+      }
+    }
+  }
+}
