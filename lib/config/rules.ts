@@ -50,6 +50,13 @@ export function routeIssues(route: Route): RuleIssue[] {
         `${SQS_FIFO_LOOKAHEAD} messages of a FIFO queue, so blocked keys could starve the others; lower maxInFlight`,
     });
   }
+  const deadLetterTopic = route.deadLetter?.kafkaTopic;
+  if (deadLetterTopic !== undefined && route.topics.includes(deadLetterTopic)) {
+    issues.push({
+      path: ['deadLetter', 'kafkaTopic'],
+      message: `must not be one of the route's own topics (${deadLetterTopic}): the route would read its dead letters back`,
+    });
+  }
   const seen = new Set<string>();
   route.topics.forEach((topic, index) => {
     if (seen.has(topic)) issues.push({ path: ['topics', index], message: `lists topic ${topic} twice` });

@@ -335,6 +335,8 @@ export const RouteSchema = z.strictObject({
   filter: FilterSchema.optional(),
   /** Values (and keys) in a schema registry's wire format, decoded to JSON before filter and envelope (lib/decode). */
   decode: DecodeSchema.optional(),
+  /** Where dead letters go besides the S3 archive and the DLQ (docs/deliver.md, Kafka failure destination). */
+  deadLetter: z.strictObject({ kafkaTopic: KafkaTopicSchema }).optional(),
 });
 
 /** Route settings that `defaults` may give every route; a route's own value wins. */

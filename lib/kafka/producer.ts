@@ -4,7 +4,8 @@ import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 export interface OutgoingRecord {
   readonly key: Buffer | string | null;
   readonly value: Buffer | string | null;
-  readonly headers?: Readonly<Record<string, Buffer | string>>;
+  /** A name may repeat: its values as a list, in order. */
+  readonly headers?: Readonly<Record<string, Buffer | string | (Buffer | string)[]>>;
 }
 
 /** Where a written record landed. */

@@ -12,10 +12,16 @@ import { deliverConcurrency, type Route } from '../config/index.ts';
 import { deliverBatch } from '../deliver/batch.ts';
 import { createDeliverer } from '../deliver/create.ts';
 import { DeadLetterEvents } from '../deliver/dead-letter-events.ts';
+import {
+  DeadLetterTopic,
+  deadLetterProducer,
+  deliverersDeadLetterQueue,
+} from '../deliver/dead-letter-topic.ts';
 import type { DeliverLogger } from '../deliver/observability.ts';
 import { RedriveConsumer } from '../deliver/redrive.ts';
 import { KafkaOffsets } from '../kafka/offsets.ts';
 import { RoutePoller, type RouteStatus } from '../poller/index.ts';
+import type { BridgeProducer } from '../producer/producer.ts';
 import { QuarantineStore } from '../quarantine/quarantine.ts';
 import type { LocalClients } from './clients.ts';
 import { MetricCounters } from './counters.ts';
@@ -107,6 +113,8 @@ export class LocalBridge {
   readonly #committer: Committer;
   readonly #instrument: InvocationHook;
   #commitTimer: NodeJS.Timeout | undefined;
+  /** The failure topics' writer (routes with deadLetter.kafkaTopic), on the bridge's client. */
+  #producer: BridgeProducer | undefined;
   #committing: Promise<void> = Promise.resolve();
   #started = false;
   #stopped = false;
@@ -141,7 +149,10 @@ export class LocalBridge {
       const deliverer = createDeliverer({
         route,
         queueUrl: resources.queue.url,
-        deadLetterQueueUrl: resources.deadLetterQueue.url,
+        deadLetterQueueUrl: deliverersDeadLetterQueue(route, {
+          deadLetter: resources.deadLetterQueue,
+          redrive: resources.redriveQueue,
+        }).url,
         bucket: provisioned.bucket,
         completionTable: provisioned.tableName,
         clients,
@@ -158,6 +169,7 @@ export class LocalBridge {
         sqs: clients.sqs,
         forwardQueueUrl: resources.deadLetterQueue.url,
         ...events,
+        ...this.#deadLetterTopic(route),
         metrics: counters,
         logger: deliverLog,
       });
@@ -241,6 +253,15 @@ export class LocalBridge {
    * event sources finish the batches they hold, then one last commit so the progress group shows
    * everything finished. What is still queued stays in SQS for the next run.
    */
+  /** The DLQ consumer's failure topic, as functions/dlq.ts makes it. */
+  #deadLetterTopic(route: Route): { deadLetterTopic?: DeadLetterTopic } {
+    if (route.deadLetter === undefined) return {};
+    this.#producer ??= deadLetterProducer({ client: this.#o.kafka });
+    return {
+      deadLetterTopic: new DeadLetterTopic(route.deadLetter.kafkaTopic, this.#producer, this.#o.clients.s3),
+    };
+  }
+
   async stop(): Promise<void> {
     if (!this.#started || this.#stopped) return;
     this.#stopped = true;
@@ -251,6 +272,7 @@ export class LocalBridge {
     };
     await settle(Promise.allSettled(this.#routes.map((r) => r.poller.stop())));
     await settle(Promise.allSettled(this.#routes.flatMap((r) => [r.deliver.stop(), r.redrive.stop()])));
+    await settle(Promise.allSettled([this.#producer?.close()]));
     await this.#committing;
     try {
       await this.commitNow();

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { SecretReader } from '../aws/secrets.ts';
 import { parseKafkaConfig } from '../config/parse.ts';
 import type { KafkaConfig, KafkaConfigInput } from '../config/schema.ts';
+import { BridgeError } from '../errors.ts';
 import { createKafkaClient, type KafkaLogLevel, kafkaLogLevel } from '../kafka/client.ts';
 import { IdempotentWriter, type OutgoingRecord, type WrittenRecord } from '../kafka/producer.ts';
 import { TokenBucket } from '../rate-limit/index.ts';
@@ -40,21 +41,23 @@ export interface ProducerMetrics {
 }
 
 export interface ProducerOptions {
-  /** The cluster, as the bridge config's `kafka` section (auth included: SCRAM, mTLS, MSK IAM). */
-  readonly kafka: KafkaConfigInput;
+  /** The cluster, as the bridge config's `kafka` section (auth included: SCRAM, mTLS, MSK IAM); required without `client`. */
+  readonly kafka?: KafkaConfigInput;
   /** Reads the SCRAM or mTLS secret the config names. */
   readonly secrets?: SecretReader;
   readonly clientId?: string;
   /** kafkajs's own log lines (connection errors while a broker restarts, ...); 'warn' by default. */
   readonly kafkaLog?: KafkaLogLevel;
   readonly retry?: ProducerRetryPolicy;
+  /** How long kafkajs's own retries of one attempt go on (a broker restart, a leader move); 30 s by default. */
+  readonly kafkaRetryForMs?: number;
   readonly rateLimit?: PartitionRateLimit;
   readonly onSuccess?: (record: SentRecord) => void;
   readonly onFailure?: (failure: FailedSend) => void;
   /** A Discord alert when a record's retries are exhausted (through the notifier's client and limits). */
   readonly alert?: FailureAlert;
   readonly metrics?: ProducerMetrics;
-  /** For tests: an existing client instead of one made from `kafka`. */
+  /** An existing client instead of one made from `kafka` (local mode's, tests'). */
   readonly client?: Kafka;
 }
 
@@ -129,15 +132,15 @@ export class BridgeProducer {
 
   #connected(): Promise<IdempotentWriter> {
     this.#writer ??= (async () => {
-      const config: KafkaConfig = parseKafkaConfig(this.#o.kafka);
       const client =
         this.#o.client ??
-        (await createKafkaClient(config, {
+        (await createKafkaClient(this.#config(), {
           ...(this.#o.secrets === undefined ? {} : { secrets: this.#o.secrets }),
           clientId: this.#o.clientId ?? 'kafka-endpoint-bridge-producer',
           logLevel: kafkaLogLevel(this.#o.kafkaLog ?? 'warn'),
         }));
-      const writer = new IdempotentWriter(client);
+      const retryForMs = this.#o.kafkaRetryForMs;
+      const writer = new IdempotentWriter(client, retryForMs === undefined ? {} : { retryForMs });
       await writer.connect();
       return writer;
     })();
@@ -145,6 +148,11 @@ export class BridgeProducer {
       this.#writer = undefined;
     });
     return this.#writer;
+  }
+
+  #config(): KafkaConfig {
+    if (this.#o.kafka === undefined) throw new BridgeError('producer: give kafka (the cluster) or client');
+    return parseKafkaConfig(this.#o.kafka);
   }
 
   /** Waits for a token of the partition's bucket. */
