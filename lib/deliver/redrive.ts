@@ -6,16 +6,17 @@ import { LEDGER_ACCESS, type Ledger } from '../completion/ledger.ts';
 import { findFinished } from '../completion/lookup.ts';
 import { COMPLETION_ACCESS, type CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
-import { recordId } from '../envelope/index.ts';
+import { type Envelope, recordId } from '../envelope/index.ts';
 import { QUARANTINE_ACCESS, type QuarantineStore, quarantinesKeys } from '../quarantine/quarantine.ts';
 import { coordinatesOf } from './coordinates.ts';
 import { DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_MARKER, DeadLetters } from './dead-letter.ts';
 import type { DeadLetterEvents } from './dead-letter-events.ts';
-import type { DeadLetterTopic } from './dead-letter-topic.ts';
+import type { DeadLetterFacts, DeadLetterTopic } from './dead-letter-topic.ts';
 import { forwardDeadLetter } from './forward-dead-letter.ts';
 import {
   type DeliverLogger,
   type DeliverMetrics,
+  METRICS,
   noMetrics,
   recordLogFields,
   silentLogger,
@@ -137,7 +138,7 @@ export class RedriveConsumer {
       });
       return 'already-done';
     }
-    await this.#o.deadLetterTopic?.write(envelope, { route: route.name, reason: REDRIVEN, attempts: 0 });
+    await this.#toTopic(envelope, { route: route.name, reason: REDRIVEN, attempts: 0 });
     await this.#deadLetters.record({
       record,
       envelope,
@@ -166,7 +167,7 @@ export class RedriveConsumer {
     const envelope = decodeFor(record, route.name);
     if (typeof envelope !== 'string') {
       const attribute = (name: string) => record.messageAttributes[name]?.stringValue;
-      await topic.write(envelope, {
+      await this.#toTopic(envelope, {
         route: route.name,
         reason: attribute(DEAD_LETTER_ATTRIBUTES.reason) ?? 'dead-lettered',
         attempts: Number(attribute(DEAD_LETTER_ATTRIBUTES.attempts) ?? 0),
@@ -174,5 +175,24 @@ export class RedriveConsumer {
     }
     await forwardDeadLetter(this.#o.sqs, forwardTo, record);
     return 'forwarded';
+  }
+
+  /** Writes to the failure topic (when the route has one), counted and logged either way. */
+  async #toTopic(envelope: Envelope, facts: DeadLetterFacts): Promise<void> {
+    const topic = this.#o.deadLetterTopic;
+    if (topic === undefined) return;
+    const metrics = this.#o.metrics ?? noMetrics;
+    try {
+      await topic.write(envelope, facts);
+    } catch (error) {
+      metrics.count(METRICS.deadLetterTopicFailed, 1);
+      this.#log.error('dead letter not written to the failure topic; it stays queued and comes back', {
+        ...recordLogFields(recordId(envelope), envelope),
+        kafkaTopic: topic.topic,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+    metrics.count(METRICS.deadLetterTopicWritten, 1);
   }
 }

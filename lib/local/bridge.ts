@@ -42,6 +42,8 @@ export interface LocalBridgeOptions {
   readonly kafka: Kafka;
   /** The commit logic's own client (deployed, it is another process); default `kafka`. */
   readonly commitKafka?: Kafka;
+  /** The DLQ consumer's own client for failure topics (deployed, it is another function); default `kafka`. */
+  readonly deadLetterKafka?: Kafka;
   readonly log: LocalLog;
   /** How often the commit function runs (the deployed one runs on the table's stream). Default 1000. */
   readonly commitIntervalMs?: number;
@@ -256,7 +258,7 @@ export class LocalBridge {
   /** The DLQ consumer's failure topic, as functions/dlq.ts makes it. */
   #deadLetterTopic(route: Route): { deadLetterTopic?: DeadLetterTopic } {
     if (route.deadLetter === undefined) return {};
-    this.#producer ??= deadLetterProducer({ client: this.#o.kafka });
+    this.#producer ??= deadLetterProducer({ client: this.#o.deadLetterKafka ?? this.#o.kafka });
     return {
       deadLetterTopic: new DeadLetterTopic(route.deadLetter.kafkaTopic, this.#producer, this.#o.clients.s3),
     };

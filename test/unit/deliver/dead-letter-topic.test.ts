@@ -45,6 +45,8 @@ function consumer(fakes: Fakes, topic: DeadLetterTopic) {
     sqs: fakes.sqs as never,
     forwardQueueUrl: 'dlq-url',
     deadLetterTopic: topic,
+    metrics: fakes.metrics,
+    logger: fakes.logger,
     now: () => 1_000,
   });
 }
@@ -125,6 +127,7 @@ describe('RedriveConsumer with a failure topic', () => {
       record,
     );
     assert.equal(outcome, 'forwarded');
+    assert.equal(fakes.counts.get('mps.dlq.topic.written.count'), 1);
     assert.deepEqual(fakes.steps, ['topic', 'sqs']);
     const headers = written.written[0]?.headers ?? {};
     assert.equal(headers[DEAD_LETTER_HEADERS.reason], 'HTTP 422');
@@ -144,6 +147,7 @@ describe('RedriveConsumer with a failure topic', () => {
       const topic = new DeadLetterTopic('orders-failed', sender(fakes, new Error('ECONNREFUSED')), noS3);
       await assert.rejects(consumer(fakes, topic).process(record), /Kafka topic orders-failed/);
       assert.deepEqual(fakes.steps, ['topic']);
+      assert.equal(fakes.counts.get('mps.dlq.topic.failure.count'), 1);
     }
   });
 });
