@@ -27,6 +27,7 @@ import {
 } from '../../lib/config/index.ts';
 import { delivererAccess } from '../../lib/deliver/create.ts';
 import { DEAD_LETTER_EVENTS_ACCESS } from '../../lib/deliver/dead-letter-events.ts';
+import { deliverersDeadLetterQueue } from '../../lib/deliver/dead-letter-topic.ts';
 import { LAMBDA_TARGET_ACCESS } from '../../lib/deliver/lambda-target.ts';
 import { DEAD_LETTER_QUEUE_ACCESS, redriveAccess } from '../../lib/deliver/redrive.ts';
 import { SQS_MAX_MESSAGE_BYTES } from '../../lib/envelope/size.ts';
@@ -40,7 +41,7 @@ import {
   ROUTE_DIMENSION,
   SERVICE_DIMENSION,
 } from '../../lib/runtime/contract.ts';
-import { BridgeFunction } from './bridge-function.ts';
+import { BridgeFunction, type BridgeFunctionProps } from './bridge-function.ts';
 import { configDelivery } from './config-delivery.ts';
 import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
 import { secretFromRef } from './kafka-access.ts';
@@ -91,6 +92,14 @@ export interface RouteResourcesProps {
   /** Where the route's functions publish an event per dead letter, for the notifier's summaries. */
   readonly deadLetterEvents: sqs.Queue;
   readonly logRetention: logs.RetentionDays;
+  /**
+   * For a route with a failure topic (deadLetter.kafkaTopic): the Kafka clients' network for
+   * the DLQ consumer, and what grants it the cluster (secrets, MSK IAM for its topic).
+   */
+  readonly kafkaWriter?: {
+    readonly network: NonNullable<BridgeFunctionProps['network']>;
+    grant(fn: lambda.IFunction, route: Route): void;
+  };
 }
 
 /**
@@ -167,7 +176,7 @@ export class RouteResources extends Construct {
       environment: {
         ...common,
         [ENV.queueUrl]: this.queue.queueUrl,
-        [ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+        [ENV.deadLetterQueueUrl]: this.#deliverersDeadLetterQueue().queueUrl,
         [ENV.serviceName]: 'kafka-bridge-deliver',
       },
       logRetention: props.logRetention,
@@ -183,8 +192,11 @@ export class RouteResources extends Construct {
       }),
     );
 
+    // With a failure topic the DLQ consumer writes to Kafka: it runs in the Kafka clients' VPC.
+    const writer = route.deadLetter === undefined ? undefined : props.kafkaWriter;
     const deadLetter = new BridgeFunction(this, 'DeadLetter', {
       bundle: 'dead-letter',
+      ...(writer === undefined ? {} : { network: writer.network }),
       description: `Archives, completes and dead-letters the records SQS redrove from route ${route.name}`,
       timeout: DEAD_LETTER_FUNCTION_TIMEOUT,
       environment: {
@@ -196,6 +208,7 @@ export class RouteResources extends Construct {
       config,
     });
     this.deadLetterFunction = deadLetter.function;
+    writer?.grant(deadLetter.function, route);
     eventSendersList(this, route.name, [deliver.function, deadLetter.function]);
     deadLetter.function.addEventSource(
       new eventSources.SqsEventSource(this.redriveQueue, {
@@ -230,10 +243,20 @@ export class RouteResources extends Construct {
   ): void {
     const { route } = this;
     // Both send to the DLQ: the deliverer its own dead letters, the consumer what it archived.
-    this.deadLetterQueue.grant(fn, ...DEAD_LETTER_QUEUE_ACCESS.actions);
+    // With a failure topic the deliverer sends its own to the redrive queue instead.
+    const queue = fn === this.deliverFunction ? this.#deliverersDeadLetterQueue() : this.deadLetterQueue;
+    queue.grant(fn, ...DEAD_LETTER_QUEUE_ACCESS.actions);
     props.deadLetterEvents.grant(fn, ...DEAD_LETTER_EVENTS_ACCESS.actions);
     grantBucketAccess(fn, props.bucket, access, route.name, `${who} of route ${route.name}`);
     grantTableAccess(fn, props.table, access.table, [route.name]);
+  }
+
+  /** Where the deliverer sends its dead letters (lib/deliver/dead-letter-topic.ts). */
+  #deliverersDeadLetterQueue(): sqs.Queue {
+    return deliverersDeadLetterQueue(this.route, {
+      deadLetter: this.deadLetterQueue,
+      redrive: this.redriveQueue,
+    });
   }
 
   /** The endpoint's secrets and, for a Lambda endpoint, the right to invoke exactly that function. */
