@@ -81,6 +81,7 @@ async function prepare(setup: RunSetup): Promise<Prepared> {
   await producer.connect();
   for (const route of routes) {
     await createTopic(topicOf(route.name), 1);
+    if (route.deadLetter !== undefined) await createTopic(route.deadLetter.kafkaTopic, 1);
     await producer.send({
       topic: topicOf(route.name),
       messages: [
@@ -91,6 +92,8 @@ async function prepare(setup: RunSetup): Promise<Prepared> {
         { key: 'poison', value: '{"n":3}' },
         // Parked behind the quarantined key (route A); dead-lettered too (route B).
         { key: 'poison', value: '{"n":4}' },
+        // A claim check refused for good: route A-eu's DLQ consumer reads it for its failure topic.
+        { key: 'poison-big', value: Buffer.alloc(1_100_000, 'y') },
       ],
     });
   }
@@ -187,13 +190,13 @@ export async function runBridge(setup: RunSetup): Promise<RunResult> {
     for (const route of routes) await replayed(clients, route, provisioned);
     const completions = new CompletionStore({ client: clients.dynamo, tableName: provisioned.tableName });
     for (const route of [a, b]) {
-      for (const offset of [0n, 1n, 2n, 3n, 4n, 1_000_000n, 1_000_001n, 2_000_000n])
+      for (const offset of [0n, 1n, 2n, 3n, 4n, 5n, 1_000_000n, 1_000_001n, 2_000_000n])
         await wait(`${route} offset ${offset}`, () =>
           ledgerCompletion(completions, route, topicOf(route), 0, offset),
         );
     }
     await wait('the commit of both routes', async () =>
-      bridge.progress().every((p) => p.partitions[0]?.after === 5n) ? true : undefined,
+      bridge.progress().every((p) => p.partitions[0]?.after === 6n) ? true : undefined,
     );
     // An alarm arrives by SNS (no role involved) and goes to the bridge's own webhook.
     await asComponent({ component: 'notifier' }, () =>

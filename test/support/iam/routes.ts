@@ -6,6 +6,8 @@ import { OAUTH_CLIENT, OAUTH_SCOPE } from '../oauth2.ts';
 import type { RunSetup } from './bridge-run.ts';
 
 export const topicOf = (route: string): string => `${route}-topic`;
+/** Route A-eu's failure topic (deadLetter.kafkaTopic): its DLQ consumer writes every dead letter there. */
+export const failureTopicOf = (route: string): string => `${route}-failed`;
 export const bridgeWebhookSecret = (a: string): string => `${a}/bridge-discord`;
 /** The Discord webhook ids: each route's team and the bridge's own. */
 export const WEBHOOK = { a: '111111111111111111', b: '222222222222222222', bridge: '999999999999999999' };
@@ -22,7 +24,8 @@ export function endpointScript(request: { key: string | null; nth: number }): {
 
 /**
  * The two routes, their endpoints at `url`: A quarantines and has a breaker, A-eu neither and
- * authenticates with OAuth2 client credentials at `tokenUrl` (its credentials secret).
+ * authenticates with OAuth2 client credentials at `tokenUrl` (its credentials secret) and writes
+ * its dead letters to a failure topic.
  */
 export function routeInputs(
   a: string,
@@ -61,6 +64,7 @@ export function routeInputs(
       },
       onPoison: 'dlq',
       retry: { attempts: 4, inProcessAttempts: 1, baseMs: 100, maxMs: 1_000 },
+      deadLetter: { kafkaTopic: failureTopicOf(b) },
     },
   ];
 }
