@@ -32,6 +32,7 @@ import {
 import { createSecrets, endpointScript } from '../support/iam/routes.ts';
 import { DEPLOYMENT, synthesize } from '../support/iam/stack.ts';
 import { assertKafkaReachable, createKafka } from '../support/kafka.ts';
+import { serverTls } from '../support/kafka-auth.ts';
 import { AuthorizationServer } from '../support/oauth2.ts';
 
 /** The whole suite's recording directory (scripts/test.sh), when this file runs inside it. */
@@ -102,7 +103,8 @@ before(async () => {
   await assertKafkaReachable();
   clients = localClients();
   discord = await FakeDiscord.start();
-  endpoint = await TestEndpoint.start(endpointScript);
+  // HTTPS requiring a client certificate: both routes present theirs (endpoint.auth).
+  endpoint = await TestEndpoint.start(endpointScript, 0, serverTls());
   authorization = await AuthorizationServer.start();
 });
 

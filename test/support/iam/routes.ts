@@ -2,6 +2,7 @@
 // in the emulator and the endpoint's answers: the same routes run locally and are synthesized.
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { RouteInput } from '../../../lib/config/index.ts';
+import { authListener } from '../kafka-auth.ts';
 import { OAUTH_CLIENT, OAUTH_SCOPE } from '../oauth2.ts';
 import type { RunSetup } from './bridge-run.ts';
 
@@ -23,7 +24,8 @@ export function endpointScript(request: { key: string | null; nth: number }): {
 }
 
 /**
- * The two routes, their endpoints at `url`: A quarantines and has a breaker, A-eu neither and
+ * The two routes, their endpoints at `url` (HTTPS, each route presenting its own client
+ * certificate): A quarantines and has a breaker, A-eu neither and
  * authenticates with OAuth2 client credentials at `tokenUrl` (its credentials secret) and writes
  * its dead letters to a failure topic.
  */
@@ -42,6 +44,7 @@ export function routeInputs(
       headersSecret: `${name}/headers`,
       signingSecret: `${name}/signing`,
       timeoutMs: 2_000,
+      auth: { clientCertificateSecret: `${name}/certificate` },
     },
     alerts: { discordWebhookSecret: `${name}/discord` },
   });
@@ -60,7 +63,10 @@ export function routeInputs(
       ...common(b),
       endpoint: {
         ...common(b).endpoint,
-        auth: { oauth2: { tokenUrl, credentialsSecret: `${b}/oauth`, scope: OAUTH_SCOPE } },
+        auth: {
+          ...common(b).endpoint.auth,
+          oauth2: { tokenUrl, credentialsSecret: `${b}/oauth`, scope: OAUTH_SCOPE },
+        },
       },
       onPoison: 'dlq',
       retry: { attempts: 4, inProcessAttempts: 1, baseMs: 100, maxMs: 1_000 },
@@ -75,6 +81,7 @@ export async function createSecrets(setup: RunSetup): Promise<void> {
     const values: Record<string, string> = {
       [`${route}/headers`]: JSON.stringify({ 'x-api-key': `key-of-${route}` }),
       [`${route}/signing`]: `signing-key-of-${route}`,
+      [`${route}/certificate`]: JSON.stringify(authListener('mtls').secret),
       [`${route}/discord`]: discord.webhook(route === a ? WEBHOOK.a : WEBHOOK.b).url,
       ...(route === b ? { [`${route}/oauth`]: JSON.stringify(OAUTH_CLIENT) } : {}),
     };
