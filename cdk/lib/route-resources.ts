@@ -45,6 +45,7 @@ import { BridgeFunction, type BridgeFunctionProps } from './bridge-function.ts';
 import { configDelivery } from './config-delivery.ts';
 import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
 import { secretFromRef } from './kafka-access.ts';
+import { acknowledgeStarResource } from './nag.ts';
 
 /** AWS recommends a queue visibility timeout of at least six times the consuming function's timeout. */
 export const VISIBILITY_PER_FUNCTION_TIMEOUT = 6;
@@ -208,7 +209,13 @@ export class RouteResources extends Construct {
       config,
     });
     this.deadLetterFunction = deadLetter.function;
-    writer?.grant(deadLetter.function, route);
+    if (writer !== undefined) {
+      writer.grant(deadLetter.function, route);
+      acknowledgeStarResource(
+        deadLetter.function,
+        'The network-interface actions Lambda needs to place the function in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) have no resource-level permissions: AWS only grants them on *.',
+      );
+    }
     eventSendersList(this, route.name, [deliver.function, deadLetter.function]);
     deadLetter.function.addEventSource(
       new eventSources.SqsEventSource(this.redriveQueue, {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { App, type CfnResource, type IResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { BridgeStack } from '../../../cdk/lib/bridge-stack.ts';
 import { type MskGrant, mskGrants } from '../../../cdk/lib/msk-iam.ts';
 import { parseBridgeConfig, type RouteInput } from '../../../lib/config/index.ts';
@@ -147,6 +148,14 @@ describe('MSK IAM grants of a failure topic (deadLetter.kafkaTopic)', () => {
       Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'kafka-bridge-dlq' } },
       VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
     });
+  });
+
+  test('cdk-nag AwsSolutions: nothing unacknowledged about the DLQ consumer in the VPC', () => {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const left = report.violations
+      .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`))
+      .filter((finding) => finding.includes('/DeadLetter/'));
+    assert.deepEqual(left, []);
   });
 
   test('a route without one: no Kafka grant, no VPC for its DLQ consumer', () => {
