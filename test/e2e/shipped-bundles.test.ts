@@ -86,7 +86,7 @@ describe('the synthesized bundles, run', () => {
     const name = uniqueName('shipped');
     const topic = uniqueName('shipped-topic').replaceAll('.', '-');
     await createTopic(topic, 3);
-    await createTopic(`${topic}-failed`, 1);
+    await createTopic(`${name}.failed`, 1);
     const accepted = new WeakSet<object>();
     endpoint = await TestEndpoint.start((request) => {
       if (request.key === 'poison') return { status: 422, body: 'unprocessable' };
@@ -102,7 +102,7 @@ describe('the synthesized bundles, run', () => {
       retry: { attempts: 5, inProcessAttempts: 2, baseMs: 50, maxMs: 500 },
       concurrency: 4,
       // The DLQ consumer's bundle writes the dead letter to Kafka before sending it on to the DLQ.
-      deadLetter: { kafkaTopic: `${topic}-failed` },
+      deadLetter: { kafkaTopic: `${name}.failed` },
     };
     const shipped = new ShippedApp(route, [PLACEHOLDER_BROKER]);
     outdir = shipped.outdir;
@@ -200,7 +200,7 @@ describe('the synthesized bundles, run', () => {
       assert.equal(report.delivered, 60);
       assert.equal(report.deadLettered, 1, 'the poison record is archived and dead-lettered');
       assert.equal(report.lag, 0);
-      const [failed] = await readWritten(`${topic}-failed`, 1, { settleMs: 0 });
+      const [failed] = await readWritten(`${name}.failed`, 1, { settleMs: 0 });
       assert.equal(failed?.key, 'poison');
       assert.equal(failed?.value, '{"n":"poison"}');
       assert.equal(failed?.headers['bridge-route'], name);

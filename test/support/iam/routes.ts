@@ -8,7 +8,7 @@ import type { RunSetup } from './bridge-run.ts';
 
 export const topicOf = (route: string): string => `${route}-topic`;
 /** Route A-eu's failure topic (deadLetter.kafkaTopic): its DLQ consumer writes every dead letter there. */
-export const failureTopicOf = (route: string): string => `${route}-failed`;
+export const failureTopicOf = (route: string): string => `${route}.failed`;
 export const bridgeWebhookSecret = (a: string): string => `${a}/bridge-discord`;
 /** The Discord webhook ids: each route's team and the bridge's own. */
 export const WEBHOOK = { a: '111111111111111111', b: '222222222222222222', bridge: '999999999999999999' };
