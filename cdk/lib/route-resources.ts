@@ -198,7 +198,10 @@ export class RouteResources extends Construct {
     const deadLetter = new BridgeFunction(this, 'DeadLetter', {
       bundle: 'dead-letter',
       ...(writer === undefined ? {} : { network: writer.network }),
-      description: `Archives, completes and dead-letters the records SQS redrove from route ${route.name}`,
+      description:
+        route.deadLetter === undefined
+          ? `Archives, completes and dead-letters the records SQS redrove from route ${route.name}`
+          : `Dead-letters the records SQS redrove from route ${route.name}; writes its dead letters to Kafka topic ${route.deadLetter.kafkaTopic}`,
       timeout: DEAD_LETTER_FUNCTION_TIMEOUT,
       environment: {
         ...common,
