@@ -201,7 +201,8 @@ export class RouteResources extends Construct {
       description:
         route.deadLetter === undefined
           ? `Archives, completes and dead-letters the records SQS redrove from route ${route.name}`
-          : `Dead-letters the records SQS redrove from route ${route.name}; writes its dead letters to Kafka topic ${route.deadLetter.kafkaTopic}`,
+          : // Not the topic's name: a description holds 256 characters, a topic name 249.
+            `Dead-letters the records SQS redrove from route ${route.name}; writes its dead letters to its Kafka failure topic`,
       timeout: DEAD_LETTER_FUNCTION_TIMEOUT,
       environment: {
         ...common,
