@@ -362,6 +362,17 @@ export class RouteResources extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    // A failure topic Kafka refuses: the dead letters wait in the redrive queue (docs/deliver.md).
+    if (route.deadLetter !== undefined) {
+      add('DeadLetterTopicWriteFailed', {
+        alarmDescription: `Route ${route.name}: dead letters could not be written to its Kafka failure topic; they wait in the redrive queue`,
+        metric: routeMetric(route, METRIC.deadLetterTopicFailed, 'Sum', Duration.minutes(5)),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     // The poller publishes 1 per interval while the route's poller runs: a 0 (stopped) and no
     // data at all (no task, or a task that hangs) both mean nobody is polling the route.
     add('PollerHeartbeatMissing', {
