@@ -34,7 +34,8 @@ export interface TeamLimits {
   /**
    * Kafka topics each route may write its dead letters to (deadLetter.kafkaTopic), by route
    * name; `*` matches any run of characters. Default for a route not listed: `<route>.*`, its
-   * own prefix ('.' is not in route names). No route may name a topic a route of the bridge reads.
+   * own prefix ('.' is not in route names). A topic a route of the bridge reads is refused by
+   * the config itself, whatever this says.
    */
   readonly deadLetterTopics?: Readonly<Record<string, readonly string[]>>;
 }
@@ -127,13 +128,8 @@ export function teamLimitIssues(
     const deadLetterTopic = route.deadLetter?.kafkaTopic;
     if (deadLetterTopic !== undefined) {
       const allowed = limits.deadLetterTopics?.[route.name] ?? [`${route.name}.*`];
-      const reader = config.routes.find((other) => other.topics.includes(deadLetterTopic));
-      if (reader !== undefined) {
-        issue(
-          'deadLetter.kafkaTopic',
-          `${deadLetterTopic} is a topic route ${reader.name} reads: its dead letters would become that route's records`,
-        );
-      } else if (!allowed.some((pattern) => wildcard(pattern, deadLetterTopic))) {
+      // A topic a route reads is refused by the config itself (lib/config/rules.ts).
+      if (!allowed.some((pattern) => wildcard(pattern, deadLetterTopic))) {
         issue(
           'deadLetter.kafkaTopic',
           `${deadLetterTopic} is not a topic the platform allows route ${route.name} to write (${allowed.join(', ')}; props.limits.deadLetterTopics)`,

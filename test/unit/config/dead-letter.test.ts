@@ -24,7 +24,14 @@ describe('route.deadLetter', () => {
     assertRejected(config([{ ...own, deadLetter: { kafkaTopic: (own.topics as string[])[0] } }]), {
       route: 'orders',
       field: 'routes[orders].deadLetter.kafkaTopic',
-      message: /read its dead letters back/,
+      message: /route orders reads/,
+    });
+    // Another route's topic: its dead letters would become that route's records.
+    const other = { ...route(), name: 'payments', topics: ['payments'] };
+    assertRejected(config([route(), { ...other, deadLetter: { kafkaTopic: (own.topics as string[])[0] } }]), {
+      route: 'payments',
+      field: 'routes[payments].deadLetter.kafkaTopic',
+      message: /route orders reads/,
     });
   });
 });
