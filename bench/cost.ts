@@ -5,8 +5,12 @@
 // of records against the sample endpoint; the run must lose nothing and keep every key's order.
 //   npm run bench:cost -- [--records 2000] [--latency-ms 20] [--failure-rate 0] [--poison-rate 0]
 //                         [--label current] [--partitions 4] [--keys 200] [--calls-in-flight 0]
+//                         [--batch N]
+// Without --batch, two runs one after the other: `batch-1` (one record a call, the default
+// route) and `batch-10` (deliver.batch maxRecords 10), each a child process of this script.
 // Results are merged into bench/results/cost.json under `runs.<label>`; the top-level
-// `usdPerMillion` and `breakdown` are those of the label written last.
+// `usdPerMillion` and `breakdown` are `batch-1`'s when there is one, else the label written last.
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +44,7 @@ const { values: args } = parseArgs({
     'poison-rate': { type: 'string', default: '0' },
     label: { type: 'string', default: 'current' },
     'timeout-s': { type: 'string', default: '420' },
+    batch: { type: 'string' },
   },
 });
 
@@ -65,6 +70,8 @@ const parameters = {
   failureRate: numberArg('failure-rate', 0, 0.5),
   poisonRate: numberArg('poison-rate', 0, 0.5),
   label: String(args.label),
+  // deliver.batch.maxRecords (1: one record a call, no deliver.batch).
+  batch: args.batch === undefined ? 1 : numberArg('batch', 1, 10),
   // As the CDK stack deploys them (cdk/lib/bridge-function.ts, cdk/lib/poller.ts).
   lambdaMemoryMb: 512,
   lambdaArchitecture: 'arm64',
@@ -73,6 +80,16 @@ const parameters = {
   fargateTask: { vcpu: 0.5, memoryGb: 1, architecture: 'x86_64' },
 };
 exitIfArgsCheck();
+if (args.batch === undefined) {
+  // One run of the command: one record a call, then batches of 10, each labelled by its size.
+  for (const size of [1, 10]) {
+    const label = args.label === 'current' ? `batch-${size}` : `${args.label}-batch-${size}`;
+    const argv = [...process.argv.slice(2), '--batch', String(size), '--label', label];
+    const child = spawnSync(process.execPath, [import.meta.filename, ...argv], { stdio: 'inherit' });
+    if (child.status !== 0) process.exit(child.status ?? 1);
+  }
+  process.exit(0);
+}
 const timeoutMs = numberArg('timeout-s', 10, 3_600) * 1000;
 
 /** One function's invocations as Lambda would bill them. */
@@ -148,7 +165,11 @@ const config = parseBridgeConfig({
       // With maxCallsInFlight the deliverer's concurrency is derived from it (set only one).
       ...(parameters.maxCallsInFlight === 0
         ? { concurrency: Math.max(2, parameters.deliverConcurrency) }
-        : { deliver: { maxCallsInFlight: parameters.maxCallsInFlight } }),
+        : {}),
+      deliver: {
+        ...(parameters.maxCallsInFlight === 0 ? {} : { maxCallsInFlight: parameters.maxCallsInFlight }),
+        ...(parameters.batch === 1 ? {} : { batch: { maxRecords: parameters.batch } }),
+      },
       partitions: parameters.partitions,
       retry: { attempts: 8, inProcessAttempts: 2, baseMs: 100, maxMs: 2_000 },
     },
@@ -347,6 +368,10 @@ const detail = {
     storageAssumption: `items not deleted by the commit are kept ${TTL_DAYS} days (their TTL) at 100 bytes overhead each`,
   },
   sqs: { requestsPerRecord: sqsRequests / records, emptyReceives },
+  endpoint: {
+    callsPerMillion: Math.round(perMillion(endpoint.requests)),
+    recordsPerCall: records / Math.max(1, endpoint.requests),
+  },
   lambda: {
     deliver: { ...deliverLambda, usdPerMillion: round(perMillion(deliverLambda.usd)) },
     redrive: { ...redriveLambda, usdPerMillion: round(perMillion(redriveLambda.usd)) },
@@ -357,6 +382,8 @@ const detail = {
     },
     durationModel: `measured wall time minus measured AWS call time, plus the counted calls at ${JSON.stringify(ASSUMED_CALL_MS)} ms each`,
     deliverModelledMsPerRecord: modelledMs('deliver') / Math.max(1, functions.deliver.records),
+    /** Deliver Lambda time (modelled) per million records, in seconds. */
+    deliverSecondsPerMillion: Math.round(perMillion(modelledMs('deliver')) / 1000),
     deliverAndRedriveUsdPerMillionAsMeasured: round(measuredLambdaUsd),
     deliverMsPerRecord: functions.deliver.billedMs / Math.max(1, functions.deliver.records),
     /** Of the deliver time, the share spent waiting for DynamoDB, SQS and S3 (the emulators here). */
@@ -408,14 +435,17 @@ const previous = await readPrevious();
 const runs: Record<string, unknown> = { ...previous, [parameters.label]: run };
 // The headline is the clean run after the savings ('after') when there is one, else this run;
 // 'before' and 'after' side by side give the savings.
-const headline = (runs.after ?? run) as { usdPerMillion: number; breakdown: Record<string, number> };
+const headline = (runs['batch-1'] ?? runs.after ?? run) as {
+  usdPerMillion: number;
+  breakdown: Record<string, number>;
+};
 const beforeRun = runs.before as { usdPerMillion: number; breakdown: Record<string, number> } | undefined;
 await writeResult('cost', {
   description:
     'AWS cost per million records (USD, us-east-1 list prices) from the calls, units and Lambda durations counted in a local run; see docs/benchmarks.md',
   pricesAsOf: PRICES_AS_OF,
   prices: PRICES,
-  label: runs.after === undefined ? parameters.label : 'after',
+  label: runs['batch-1'] !== undefined ? 'batch-1' : runs.after === undefined ? parameters.label : 'after',
   usdPerMillion: headline.usdPerMillion,
   breakdown: headline.breakdown,
   ...(beforeRun === undefined || runs.after === undefined
@@ -433,6 +463,9 @@ console.log(
 console.log(`usd per million records: ${usdPerMillion}  ${JSON.stringify(breakdown)}`);
 console.log(
   `per record: SQS ${detail.sqs.requestsPerRecord.toFixed(3)} req, WRU ${detail.dynamodb.wruPerRecord.toFixed(3)}, RRU ${detail.dynamodb.rruPerRecord.toFixed(3)}, deliver ${detail.lambda.deliverModelledMsPerRecord.toFixed(1)} ms modelled (${detail.lambda.deliverMsPerRecord.toFixed(1)} measured); records per contiguous run in a batch ${detail.contiguity.recordsPerRun.toFixed(2)}`,
+);
+console.log(
+  `endpoint calls per million records: ${detail.endpoint.callsPerMillion}; deliver Lambda s per million: ${detail.lambda.deliverSecondsPerMillion}`,
 );
 console.log(
   `invariants: lost ${summary.lost}, order violations ${summary.orderViolations}, duplicates ${summary.duplicates}, lag ${summary.lag}`,

@@ -1,6 +1,7 @@
 // DLQ consumer (Lambda, one per route): archives and completes the records SQS redrove to the
 // route's DLQ by itself (maxReceiveCount, after deliverer crashes or timeouts), so the commit
-// is never stuck behind them. Logic in lib/deliver/redrive.ts.
+// is never stuck behind them; with deadLetter.kafkaTopic it writes every dead letter to that
+// topic before the DLQ. Logic in lib/deliver/redrive.ts.
 
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -9,14 +10,17 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Archive } from '../lib/archive/archive.ts';
 import { recordCalls } from '../lib/aws/call-recorder.ts';
+import { SecretReader } from '../lib/aws/secrets.ts';
 import { Ledger } from '../lib/completion/ledger.ts';
 import { CompletionStore } from '../lib/completion/store.ts';
 import { DeadLetterEvents } from '../lib/deliver/dead-letter-events.ts';
+import { DeadLetterTopic, deadLetterProducer } from '../lib/deliver/dead-letter-topic.ts';
 import { RedriveConsumer } from '../lib/deliver/redrive.ts';
 import { QuarantineStore } from '../lib/quarantine/quarantine.ts';
 import { bridgeConfigFromEnv, requiredEnv, routeFromEnv } from '../lib/runtime/config.ts';
@@ -37,10 +41,25 @@ const table = requiredEnv(ENV.completionTable);
 const forwardQueueUrl = process.env[ENV.forwardQueueUrl];
 
 const sqs = recordCalls(new SQSClient({}), caller);
+const s3 = recordCalls(new S3Client({}), caller);
+// deadLetter.kafkaTopic: every dead letter is written there (this function runs in the VPC then).
+const topic = route.deadLetter?.kafkaTopic;
+const deadLetterTopic =
+  topic === undefined
+    ? undefined
+    : new DeadLetterTopic(
+        topic,
+        deadLetterProducer({
+          kafka: config.kafka,
+          secrets: new SecretReader(recordCalls(new SecretsManagerClient({}), caller)),
+        }),
+        s3,
+      );
 const consumer = new RedriveConsumer({
   route,
   deadLetterEvents: new DeadLetterEvents(sqs, requiredEnv(ENV.deadLetterEventsQueueUrl)),
-  archive: new Archive(recordCalls(new S3Client({}), caller), requiredEnv(ENV.bucket)),
+  archive: new Archive(s3, requiredEnv(ENV.bucket)),
+  ...(deadLetterTopic === undefined ? {} : { deadLetterTopic }),
   completions: new CompletionStore({ client: dynamo, tableName: table }),
   ledger: new Ledger({ client: dynamo, tableName: table }),
   quarantine: new QuarantineStore(dynamo, table),

@@ -12,7 +12,7 @@ import { createKafka, kafkaBrokers } from '../../test/support/kafka.ts';
 export interface BenchRouteOptions {
   readonly topic: string;
   readonly endpointUrl: string;
-  /** The route's `concurrency`; the route default when absent. */
+  /** The endpoint's concurrency (`deliver.maxCallsInFlight`, from which the route's `concurrency` is derived); the route default when absent. */
   readonly concurrency?: number;
   readonly retry?: RetryPolicyInput;
   /** Per partition (the route's default is 1000). */
@@ -41,7 +41,9 @@ export function benchRoute(options: BenchRouteOptions): Route {
         name: uniqueName('bench'),
         topics: [options.topic],
         endpoint: { type: 'http', url: options.endpointUrl, timeoutMs: 10_000 },
-        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        // The endpoint's concurrency, as the partition-ordered consumer is given it: the route's
+        // invocations call the groups of their batches at once (the default), within it.
+        ...(options.concurrency === undefined ? {} : { deliver: { maxCallsInFlight: options.concurrency } }),
         ...(options.retry === undefined ? {} : { retry: options.retry }),
         ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
       },

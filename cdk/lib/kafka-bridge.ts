@@ -206,6 +206,15 @@ export class KafkaBridge extends Construct {
           alarmTopic: this.alarmTopic,
           deadLetterEvents: this.deadLetterEvents,
           logRetention,
+          kafkaWriter: {
+            network,
+            grant: (fn, writerRoute) => {
+              for (const secret of kafkaSecrets(kafka.auth))
+                grantSecretValue(fn, secret, 'Kafka client credentials');
+              for (const statement of mskIamStatements(kafka.auth, 'dead-letter-writer', [writerRoute]))
+                fn.addToRolePolicy(statement);
+            },
+          },
         }).resources,
     );
 

@@ -1,7 +1,13 @@
 import { Arn, ArnFormat } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { membershipGroupId, progressGroupId, type Route } from '../../lib/config/index.ts';
-import { KAFKA_APIS, type KafkaApi, type KafkaClientRole, type RouteGroup } from '../../lib/kafka/apis.ts';
+import {
+  KAFKA_APIS,
+  type KafkaApi,
+  type KafkaClientRole,
+  type RouteGroup,
+  roleTopics,
+} from '../../lib/kafka/apis.ts';
 
 /** The MSK resource an action applies to. */
 export type MskResource = 'cluster' | 'topic' | 'group';
@@ -37,6 +43,9 @@ export const MSK_PERMISSIONS: Readonly<Record<KafkaApi, readonly MskPermission[]
     ['group', 'AlterGroup'],
     ['topic', 'ReadData'],
   ],
+  // An idempotent producer's id: IDEMPOTENT_WRITE on the cluster; MSK's WriteDataIdempotently.
+  InitProducerId: [['cluster', 'WriteDataIdempotently']],
+  Produce: [['topic', 'WriteData']],
 };
 
 /**
@@ -45,6 +54,7 @@ export const MSK_PERMISSIONS: Readonly<Record<KafkaApi, readonly MskPermission[]
  */
 const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   ReadData: ['DescribeTopic'],
+  WriteData: ['DescribeTopic'],
   AlterGroup: ['DescribeGroup'],
 };
 
@@ -75,7 +85,12 @@ export function mskActionsByScope(role: KafkaClientRole): Map<Scope, string[]> {
 }
 
 /** The ARNs of a scope: topics and groups live under the cluster's `<name>/<uuid>`. */
-function scopeArns(clusterArn: string, scope: Scope, routes: readonly Route[]): string[] {
+function scopeArns(
+  role: KafkaClientRole,
+  clusterArn: string,
+  scope: Scope,
+  routes: readonly Route[],
+): string[] {
   if (scope === 'cluster') return [clusterArn];
   const cluster = Arn.split(clusterArn, ArnFormat.SLASH_RESOURCE_NAME);
   const arnOf = (resource: 'topic' | 'group', name: string): string =>
@@ -89,7 +104,7 @@ function scopeArns(clusterArn: string, scope: Scope, routes: readonly Route[]): 
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
   if (scope === 'topic')
-    return [...new Set(routes.flatMap((route) => route.topics))].map((t) => arnOf('topic', t));
+    return [...new Set(routes.flatMap((route) => roleTopics(role, route)))].map((t) => arnOf('topic', t));
   const groupOf = scope === 'membership' ? membershipGroupId : progressGroupId;
   return routes.map((route) => arnOf('group', groupOf(route)));
 }
@@ -97,7 +112,7 @@ function scopeArns(clusterArn: string, scope: Scope, routes: readonly Route[]): 
 /** Every (action, resource) the role is granted: what the template must hold, no more. */
 export function mskGrants(role: KafkaClientRole, clusterArn: string, routes: readonly Route[]): MskGrant[] {
   return [...mskActionsByScope(role)].flatMap(([scope, actions]) =>
-    scopeArns(clusterArn, scope, routes).flatMap((resource) =>
+    scopeArns(role, clusterArn, scope, routes).flatMap((resource) =>
       actions.map((action) => ({ action: `kafka-cluster:${action}`, resource })),
     ),
   );
@@ -113,7 +128,7 @@ export function mskStatements(
     ([scope, actions]) =>
       new iam.PolicyStatement({
         actions: actions.map((action) => `kafka-cluster:${action}`),
-        resources: scopeArns(clusterArn, scope, routes),
+        resources: scopeArns(role, clusterArn, scope, routes),
       }),
   );
 }

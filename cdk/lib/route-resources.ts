@@ -28,6 +28,7 @@ import {
 } from '../../lib/config/index.ts';
 import { delivererAccess } from '../../lib/deliver/create.ts';
 import { DEAD_LETTER_EVENTS_ACCESS } from '../../lib/deliver/dead-letter-events.ts';
+import { deliverersDeadLetterQueue } from '../../lib/deliver/dead-letter-topic.ts';
 import { LAMBDA_TARGET_ACCESS } from '../../lib/deliver/lambda-target.ts';
 import { DEAD_LETTER_QUEUE_ACCESS, redriveAccess } from '../../lib/deliver/redrive.ts';
 import { SQS_MAX_MESSAGE_BYTES } from '../../lib/envelope/size.ts';
@@ -41,10 +42,11 @@ import {
   ROUTE_DIMENSION,
   SERVICE_DIMENSION,
 } from '../../lib/runtime/contract.ts';
-import { BridgeFunction } from './bridge-function.ts';
+import { BridgeFunction, type BridgeFunctionProps } from './bridge-function.ts';
 import { configDelivery } from './config-delivery.ts';
 import { grantBucketAccess, grantSecretValue, grantTableAccess } from './grants.ts';
 import { secretFromRef } from './kafka-access.ts';
+import { acknowledgeStarResource } from './nag.ts';
 
 /**
  * AWS recommends a queue visibility timeout of at least six times the consuming function's
@@ -96,6 +98,14 @@ export interface RouteResourcesProps {
   /** Where the route's functions publish an event per dead letter, for the notifier's summaries. */
   readonly deadLetterEvents: sqs.Queue;
   readonly logRetention: logs.RetentionDays;
+  /**
+   * For a route with a failure topic (deadLetter.kafkaTopic): the Kafka clients' network for
+   * the DLQ consumer, and what grants it the cluster (secrets, MSK IAM for its topic).
+   */
+  readonly kafkaWriter?: {
+    readonly network: NonNullable<BridgeFunctionProps['network']>;
+    grant(fn: lambda.IFunction, route: Route): void;
+  };
 }
 
 /**
@@ -173,7 +183,7 @@ export class RouteResources extends Construct {
       environment: {
         ...common,
         [ENV.queueUrl]: this.queue.queueUrl,
-        [ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+        [ENV.deadLetterQueueUrl]: this.#deliverersDeadLetterQueue().queueUrl,
         [ENV.serviceName]: 'kafka-bridge-deliver',
       },
       logRetention: props.logRetention,
@@ -189,9 +199,16 @@ export class RouteResources extends Construct {
       }),
     );
 
+    // With a failure topic the DLQ consumer writes to Kafka: it runs in the Kafka clients' VPC.
+    const writer = route.deadLetter === undefined ? undefined : props.kafkaWriter;
     const deadLetter = new BridgeFunction(this, 'DeadLetter', {
       bundle: 'dead-letter',
-      description: `Archives, completes and dead-letters the records SQS redrove from route ${route.name}`,
+      ...(writer === undefined ? {} : { network: writer.network }),
+      description:
+        route.deadLetter === undefined
+          ? `Archives, completes and dead-letters the records SQS redrove from route ${route.name}`
+          : // Not the topic's name: a description holds 256 characters, a topic name 249.
+            `Dead-letters the records SQS redrove from route ${route.name}; writes its dead letters to its Kafka failure topic`,
       timeout: DEAD_LETTER_FUNCTION_TIMEOUT,
       environment: {
         ...common,
@@ -202,6 +219,13 @@ export class RouteResources extends Construct {
       config,
     });
     this.deadLetterFunction = deadLetter.function;
+    if (writer !== undefined) {
+      writer.grant(deadLetter.function, route);
+      acknowledgeStarResource(
+        deadLetter.function,
+        'The network-interface actions Lambda needs to place the function in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) have no resource-level permissions: AWS only grants them on *.',
+      );
+    }
     eventSendersList(this, route.name, [deliver.function, deadLetter.function]);
     deadLetter.function.addEventSource(
       new eventSources.SqsEventSource(this.redriveQueue, {
@@ -236,10 +260,20 @@ export class RouteResources extends Construct {
   ): void {
     const { route } = this;
     // Both send to the DLQ: the deliverer its own dead letters, the consumer what it archived.
-    this.deadLetterQueue.grant(fn, ...DEAD_LETTER_QUEUE_ACCESS.actions);
+    // With a failure topic the deliverer sends its own to the redrive queue instead.
+    const queue = fn === this.deliverFunction ? this.#deliverersDeadLetterQueue() : this.deadLetterQueue;
+    queue.grant(fn, ...DEAD_LETTER_QUEUE_ACCESS.actions);
     props.deadLetterEvents.grant(fn, ...DEAD_LETTER_EVENTS_ACCESS.actions);
     grantBucketAccess(fn, props.bucket, access, route.name, `${who} of route ${route.name}`);
     grantTableAccess(fn, props.table, access.table, [route.name]);
+  }
+
+  /** Where the deliverer sends its dead letters (lib/deliver/dead-letter-topic.ts). */
+  #deliverersDeadLetterQueue(): sqs.Queue {
+    return deliverersDeadLetterQueue(this.route, {
+      deadLetter: this.deadLetterQueue,
+      redrive: this.redriveQueue,
+    });
   }
 
   /** The endpoint's secrets and, for a Lambda endpoint, the right to invoke exactly that function. */
@@ -249,6 +283,11 @@ export class RouteResources extends Construct {
     const refs: [string, string | undefined][] = [
       ['HeadersSecret', endpoint.type === 'http' ? endpoint.headersSecret : undefined],
       ['SigningSecret', endpoint.type === 'http' ? endpoint.signingSecret : undefined],
+      ['OAuth2Secret', endpoint.type === 'http' ? endpoint.auth?.oauth2?.credentialsSecret : undefined],
+      [
+        'ClientCertificateSecret',
+        endpoint.type === 'http' ? endpoint.auth?.clientCertificateSecret : undefined,
+      ],
     ];
     for (const [id, ref] of refs) {
       if (ref === undefined) continue;
@@ -329,6 +368,17 @@ export class RouteResources extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    // A failure topic Kafka refuses: the dead letters wait in the redrive queue (docs/deliver.md).
+    if (route.deadLetter !== undefined) {
+      add('DeadLetterTopicWriteFailed', {
+        alarmDescription: `Route ${route.name}: dead letters could not be written to its Kafka failure topic; they wait in the redrive queue`,
+        metric: routeMetric(route, METRIC.deadLetterTopicFailed, 'Sum', Duration.minutes(5)),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     // The poller publishes 1 per interval while the route's poller runs: a 0 (stopped) and no
     // data at all (no task, or a task that hangs) both mean nobody is polling the route.
     add('PollerHeartbeatMissing', {

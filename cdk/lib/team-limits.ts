@@ -31,6 +31,13 @@ export interface TeamLimits {
    * then no route may set `groupPrefix` (its groups are its name).
    */
   readonly groupPrefix?: string;
+  /**
+   * Kafka topics each route may write its dead letters to (deadLetter.kafkaTopic), by route
+   * name; `*` matches any run of characters. Default for a route not listed: `<route>.*`, its
+   * own prefix ('.' is not in route names). A topic a route of the bridge reads is refused by
+   * the config itself, whatever this says.
+   */
+  readonly deadLetterTopics?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A secret's name from a config reference: the name, or the ARN's name without Secrets Manager's suffix. */
@@ -48,6 +55,14 @@ function routeSecrets(route: Route): [string, string][] {
   const refs: [string, string | undefined][] = [
     ['endpoint.headersSecret', endpoint.type === 'http' ? endpoint.headersSecret : undefined],
     ['endpoint.signingSecret', endpoint.type === 'http' ? endpoint.signingSecret : undefined],
+    [
+      'endpoint.auth.oauth2.credentialsSecret',
+      endpoint.type === 'http' ? endpoint.auth?.oauth2?.credentialsSecret : undefined,
+    ],
+    [
+      'endpoint.auth.clientCertificateSecret',
+      endpoint.type === 'http' ? endpoint.auth?.clientCertificateSecret : undefined,
+    ],
     ['alerts.discordWebhookSecret', route.alerts?.discordWebhookSecret],
   ];
   return refs.filter((ref): ref is [string, string] => ref[1] !== undefined);
@@ -107,6 +122,17 @@ export function teamLimitIssues(
         issue(
           'endpoint.functionArn',
           `${route.endpoint.functionArn} is not a function the platform allows route ${route.name} to invoke (props.limits.lambdaTargets${allowed.length === 0 ? ': none listed' : `: ${allowed.join(', ')}`})`,
+        );
+      }
+    }
+    const deadLetterTopic = route.deadLetter?.kafkaTopic;
+    if (deadLetterTopic !== undefined) {
+      const allowed = limits.deadLetterTopics?.[route.name] ?? [`${route.name}.*`];
+      // A topic a route reads is refused by the config itself (lib/config/rules.ts).
+      if (!allowed.some((pattern) => wildcard(pattern, deadLetterTopic))) {
+        issue(
+          'deadLetter.kafkaTopic',
+          `${deadLetterTopic} is not a topic the platform allows route ${route.name} to write (${allowed.join(', ')}; props.limits.deadLetterTopics)`,
         );
       }
     }

@@ -23,13 +23,15 @@ export interface DeliverConcurrency {
 }
 
 /**
- * Without `deliver.maxCallsInFlight`: `concurrency` invocations, one call at a time each. With
- * it (E): each invocation calls up to min(10, E / 2) groups at once, and there are as many
- * invocations as fit in E, at least the event source's 2, so invocations x calls <= E.
+ * Without `deliver.maxCallsInFlight`: `concurrency` invocations, each calling the message groups
+ * of its batch at once (up to 10, each group in order), so the endpoint sees up to
+ * 10 x concurrency calls. With it (E): each invocation calls up to min(10, E / 2) groups at once,
+ * and there are as many invocations as fit in E, at least the event source's 2, so
+ * invocations x calls <= E.
  */
 export function deliverConcurrency(route: Pick<Route, 'concurrency' | 'deliver'>): DeliverConcurrency {
   const most = route.deliver.maxCallsInFlight;
-  if (most === undefined) return { invocations: route.concurrency, callsPerInvocation: 1 };
+  if (most === undefined) return { invocations: route.concurrency, callsPerInvocation: DELIVER_BATCH_SIZE };
   const callsPerInvocation = Math.max(
     1,
     Math.min(DELIVER_BATCH_SIZE, Math.floor(most / MIN_DELIVER_CONCURRENCY)),

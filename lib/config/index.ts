@@ -31,6 +31,7 @@ export type {
   BridgeConfig,
   BridgeConfigInput,
   Endpoint,
+  EndpointAuth,
   EndpointInput,
   HttpEndpoint,
   HttpEndpointInput,

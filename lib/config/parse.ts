@@ -88,6 +88,15 @@ export function parseBridgeConfig(input: unknown, options: ParseOptions = {}): B
   return { kafka, routes: parsed.map(({ route }) => route) };
 }
 
+/** The `kafka` section alone (the producer API's cluster), validated as parseBridgeConfig does. */
+export function parseKafkaConfig(input: unknown): KafkaConfig {
+  const issues: ConfigIssue[] = [];
+  const raw = typeof input === 'object' && input !== null ? (input as PlainObject) : {};
+  const kafka = parseKafka(raw, issues, false);
+  if (issues.length > 0 || kafka === undefined) throw new ConfigError(issues);
+  return kafka;
+}
+
 function parseKafka(raw: PlainObject, issues: ConfigIssue[], deploy: boolean): KafkaConfig | undefined {
   const result = KafkaSchema.safeParse(raw, PARSE_OPTIONS);
   if (!result.success) {

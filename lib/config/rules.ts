@@ -1,4 +1,5 @@
 import { RecordSchema } from '../schema/record-schema.ts';
+import { endpointIssues } from './endpoint-rules.ts';
 import { MAX_ROUTE_IN_FLIGHT, SQS_FIFO_LOOKAHEAD } from './limits.ts';
 import {
   deadLetterQueueName,
@@ -26,7 +27,7 @@ export interface RuleIssue {
 
 /** Rules between the fields of one route. */
 export function routeIssues(route: Route): RuleIssue[] {
-  const issues: RuleIssue[] = [];
+  const issues: RuleIssue[] = [...endpointIssues(route)];
   const { retry } = route;
   if (retry.inProcessAttempts > retry.attempts) {
     issues.push({
@@ -127,7 +128,7 @@ export interface IndexedRoute {
 
 /**
  * Rules between routes (duplicate names are checked by parse.ts, which also sees routes that
- * failed their own rules). Two routes must not share a Kafka group id: with different group
+ * failed their own rules). No route's failure topic is a topic a route reads. Two routes must not share a Kafka group id: with different group
  * prefixes, `a-` + `b-orders` and `a-b-` + `orders` are the same group, and the second route's
  * pollers would join the first one's group.
  */
@@ -135,7 +136,19 @@ export function crossRouteIssues(routes: readonly IndexedRoute[]): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const groups = new Map<string, { readonly name: string; readonly role: string }>();
   const topics = new Map<string, { readonly topic: string; readonly name: string }>();
+  const readers = new Map(routes.flatMap(({ route }) => route.topics.map((t) => [t, route.name] as const)));
   for (const { index, route } of routes) {
+    // A failure topic a route reads would turn dead letters into that route's records (a loop
+    // for the route itself).
+    const deadLetterTopic = route.deadLetter?.kafkaTopic;
+    const reader = deadLetterTopic === undefined ? undefined : readers.get(deadLetterTopic);
+    if (reader !== undefined) {
+      issues.push({
+        routeIndex: index,
+        path: ['deadLetter', 'kafkaTopic'],
+        message: `${deadLetterTopic} is a topic route ${reader} reads: its dead letters would become that route's records`,
+      });
+    }
     // Every name derived from the route that lives in a shared namespace: Kafka group ids, and
     // SQS queue names (route `orders-dlq`'s queue would be route `orders`'s DLQ).
     const own: [string, string][] = [

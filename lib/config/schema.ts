@@ -94,6 +94,25 @@ const TimeoutMsSchema = z
   })
   .default(10_000);
 
+/** How the bridge authenticates to an HTTP endpoint (docs/deliver.md, Endpoint authentication). */
+export const EndpointAuthSchema = z.strictObject({
+  /** OAuth2 client credentials: a bearer token from `tokenUrl`, cached until shortly before it expires. */
+  oauth2: z
+    .strictObject({
+      tokenUrl: z.string().superRefine((url, ctx) => {
+        const problem = endpointUrlProblem(url);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+      /** A secret holding `{"clientId","clientSecret"}`. */
+      credentialsSecret: SecretRefSchema,
+      scope: z.string().min(1).max(1000).optional(),
+      audience: z.string().min(1).max(1000).optional(),
+    })
+    .optional(),
+  /** mTLS: a secret holding `{"certificate","privateKey","caCertificate"?}` in PEM. */
+  clientCertificateSecret: SecretRefSchema.optional(),
+});
+
 export const HttpEndpointSchema = z.strictObject({
   type: z.literal('http'),
   /** https://, or http:// to localhost, 127.0.0.0/8 or ::1 (local mode); never credentials. */
@@ -106,10 +125,15 @@ export const HttpEndpointSchema = z.strictObject({
   timeoutMs: TimeoutMsSchema,
   /** A secret holding a JSON object of extra request headers (an API key, a bearer token). */
   headersSecret: SecretRefSchema.optional(),
-  /** A secret holding the key for the HMAC signature header of each request. */
+  /** A secret holding the key(s) for the HMAC signature headers of each request. */
   signingSecret: SecretRefSchema.optional(),
+  /** The signature scheme, 'bridge-v2' when absent (docs/deliver.md, Signature; rules in endpoint-rules.ts). */
+  signing: z.enum(['bridge-v2', 'standard-webhooks']).optional(),
+  /** Also send the legacy v1 header (timestamp and body only) beside bridge-v2; off unless true. */
+  signingV1: z.boolean().optional(),
   /** 'envelope': the record with its key, headers and coordinates, as JSON; 'raw': the record value alone. */
   body: z.enum(['envelope', 'raw']).default('envelope'),
+  auth: EndpointAuthSchema.optional(),
 });
 
 export const LambdaEndpointSchema = z.strictObject({
@@ -207,9 +231,9 @@ export const BreakerSchema = z.strictObject({
 export const DeliverSchema = z.strictObject({
   /**
    * The endpoint's concurrency: calls in flight to it at most, across the route's deliverer
-   * invocations. When set, each invocation calls the message groups of its batch concurrently
-   * (each group in order) and the deliverer's concurrency is derived from it
-   * (lib/config/derived.ts deliverConcurrency), instead of `concurrency` with one call at a time.
+   * invocations. Each invocation calls the message groups of its batch concurrently (each group
+   * in order); when set, the deliverer's concurrency is derived from it (lib/config/derived.ts
+   * deliverConcurrency) instead of `concurrency` invocations of up to 10 calls each.
    */
   maxCallsInFlight: z
     .int()
@@ -218,6 +242,22 @@ export const DeliverSchema = z.strictObject({
     })
     .max(MAX_DELIVER_CONCURRENCY * 10, {
       error: `must be at most ${MAX_DELIVER_CONCURRENCY * 10}: 1000 invocations of 10 calls`,
+    })
+    .optional(),
+  /** Several records in one request (docs/deliver.md, Batched calls); one record a call when absent. */
+  batch: z
+    .strictObject({
+      maxRecords: z
+        .int()
+        .min(1)
+        .max(10, { error: 'must be at most 10: an SQS FIFO batch hands the deliverer at most 10 records' })
+        .default(10),
+      /** The request body's size at most; a single record larger than this is sent alone. */
+      maxBytes: z
+        .int()
+        .min(1024)
+        .max(6 * 1024 * 1024)
+        .default(1024 * 1024),
     })
     .optional(),
 });
@@ -295,6 +335,8 @@ export const RouteSchema = z.strictObject({
   filter: FilterSchema.optional(),
   /** Values (and keys) in a schema registry's wire format, decoded to JSON before filter and envelope (lib/decode). */
   decode: DecodeSchema.optional(),
+  /** Where dead letters go besides the S3 archive and the DLQ (docs/deliver.md, Kafka failure destination). */
+  deadLetter: z.strictObject({ kafkaTopic: KafkaTopicSchema }).optional(),
 });
 
 /** Route settings that `defaults` may give every route; a route's own value wins. */
@@ -336,6 +378,7 @@ export const KafkaSchema = z.strictObject({
 });
 
 export type HttpEndpoint = z.output<typeof HttpEndpointSchema>;
+export type EndpointAuth = z.output<typeof EndpointAuthSchema>;
 export type HttpEndpointInput = z.input<typeof HttpEndpointSchema>;
 export type LambdaEndpoint = z.output<typeof LambdaEndpointSchema>;
 export type LambdaEndpointInput = z.input<typeof LambdaEndpointSchema>;

@@ -12,6 +12,7 @@ import { COMPLETION_ACCESS, CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
 import { QUARANTINE_ACCESS, QuarantineStore, quarantinesKeys } from '../quarantine/quarantine.ts';
 import { ATTEMPT_LOG_ACCESS, AttemptLog } from './attempt-log.ts';
+import { BatchingTarget } from './batching-target.ts';
 import { DeadLetterEvents } from './dead-letter-events.ts';
 import { Deliverer } from './deliverer.ts';
 import { HttpTarget } from './http-target.ts';
@@ -45,7 +46,11 @@ export interface DelivererWiring {
 /** The route's target: its HTTP endpoint or Lambda function. */
 export function targetOf(route: Route, secrets: SecretReader, lambda: LambdaClient): Target {
   const endpoint = route.endpoint;
-  if (endpoint.type === 'http') return new HttpTarget({ endpoint, responses: route.responses, secrets });
+  if (endpoint.type === 'http') {
+    const target = new HttpTarget({ endpoint, responses: route.responses, secrets });
+    const batch = route.deliver.batch;
+    return batch === undefined ? target : new BatchingTarget(target, batch);
+  }
   return new LambdaTarget(lambda, endpoint);
 }
 

@@ -13,6 +13,12 @@ import { sqsAttributeText } from './sqs-text.ts';
 
 /** The message attribute on every dead letter the bridge sends: where its archive object is. */
 export const DEAD_LETTER_MARKER = 'bridge-archive';
+/** The other attributes of a dead letter: why, which record, and the endpoint attempts made. */
+export const DEAD_LETTER_ATTRIBUTES = {
+  reason: 'bridge-reason',
+  recordId: 'bridge-record-id',
+  attempts: 'bridge-attempts',
+} as const;
 
 const SQS_ATTRIBUTE_MAX = 1000;
 
@@ -88,7 +94,12 @@ export class DeadLetters {
       attemptCount: input.attemptCount,
     });
     const dedupId = record.attributes.MessageDeduplicationId ?? deduplicationId(envelope);
-    await this.#send(record, dedupId, { reason: input.reason, recordId: id, archiveKey: key });
+    await this.#send(record, dedupId, {
+      reason: input.reason,
+      recordId: id,
+      archiveKey: key,
+      attempts: input.attemptCount,
+    });
     const entry =
       quarantinesKeys(route) && groupId !== ''
         ? await this.#o.quarantine.mark(route.name, groupId, id, now())
@@ -130,7 +141,7 @@ export class DeadLetters {
       attemptCount: 0,
     });
     const dedupId = record.attributes.MessageDeduplicationId ?? record.messageId;
-    await this.#send(record, dedupId, { reason, archiveKey: key });
+    await this.#send(record, dedupId, { reason, archiveKey: key, attempts: 0 });
     if (input.coordinates !== undefined) {
       await input.ledger.put(completionOf(route.name, input.coordinates, 'dead-lettered', 0, now()));
     }
@@ -145,11 +156,11 @@ export class DeadLetters {
   async #send(
     record: SQSRecord,
     dedupId: string,
-    attributes: { reason: string; recordId?: string; archiveKey: string },
+    attributes: { reason: string; recordId?: string; archiveKey: string; attempts: number },
   ): Promise<void> {
     if (this.#o.deadLetterQueueUrl === undefined) return;
-    const messageAttributes: Record<string, { DataType: 'String'; StringValue: string }> = {
-      'bridge-reason': {
+    const messageAttributes: Record<string, { DataType: 'String' | 'Number'; StringValue: string }> = {
+      [DEAD_LETTER_ATTRIBUTES.reason]: {
         DataType: 'String',
         StringValue: sqsAttributeText(attributes.reason, SQS_ATTRIBUTE_MAX),
       },
@@ -157,9 +168,13 @@ export class DeadLetters {
         DataType: 'String',
         StringValue: `s3://${this.#o.archive.bucket}/${attributes.archiveKey}`,
       },
+      [DEAD_LETTER_ATTRIBUTES.attempts]: { DataType: 'Number', StringValue: String(attributes.attempts) },
     };
     if (attributes.recordId !== undefined) {
-      messageAttributes['bridge-record-id'] = { DataType: 'String', StringValue: attributes.recordId };
+      messageAttributes[DEAD_LETTER_ATTRIBUTES.recordId] = {
+        DataType: 'String',
+        StringValue: attributes.recordId,
+      };
     }
     try {
       await this.#o.sqs.send(

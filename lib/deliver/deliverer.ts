@@ -26,8 +26,8 @@ export type { DelivererOptions } from './parts.ts';
 export { type BatchState, REPLAY_MARKER, type RecordOutcome } from './record-context.ts';
 
 /**
- * Delivers one route's SQS messages (docs/architecture.md, Delivery), one record at a time, in
- * named steps over one record context:
+ * Delivers one route's SQS messages (docs/architecture.md, Delivery), each record in named
+ * steps over one record context (the groups of a batch run at once, each in order: batch.ts):
  * 1. decode the envelope (malformed: dead-lettered with the decoder's reason);
  * 2. skip it if finished: its completion exists (a redelivery after a crash, I5; read for the
  *    whole batch at its start);

@@ -26,7 +26,15 @@ export async function secretHeaders(secrets: SecretReader, secret: string): Prom
       );
     }
   }
-  return map;
+  // The signing headers of every scheme are the bridge's alone: a route that does not send one
+  // (v1 off, another scheme) must not send a forged or stale one from the secret either.
+  return Object.fromEntries(Object.entries(map).filter(([name]) => !isSignatureHeader(name)));
+}
+
+/** `x-bridge-*` and `webhook-*` (Standard Webhooks) headers, any case. */
+export function isSignatureHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower.startsWith('x-bridge-') || lower.startsWith('webhook-');
 }
 
 /**

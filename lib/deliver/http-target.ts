@@ -2,14 +2,27 @@ import type { SecretReader } from '../aws/secrets.ts';
 import { classifyStatus, type HttpEndpoint, type Responses } from '../config/index.ts';
 import { type Envelope, endpointBody } from '../envelope/index.ts';
 import { parseRetryAfter } from '../retry/index.ts';
+import { parseBatchAnswer } from './batch-body.ts';
+import { EndpointAuthenticator } from './endpoint-auth.ts';
 import { DeliveryError } from './errors.ts';
 import { mergeHeaders, redactSecretValues, secretHeaders } from './headers.ts';
+import { isRedirect, locationOrigin, readExcerpt } from './http-answer.ts';
 import { networkErrorClass } from './network-error.ts';
-import { signHeaders, signingKeys } from './signature-v2.ts';
+import { signatureHeaders } from './signing.ts';
 import { type DeliveryRequest, type DeliveryResponse, EXCERPT_BYTES, type Target } from './target.ts';
 
 /** The idempotency key header (docs/architecture.md I5): `route/topic/partition/offset`. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** On a batched call: the number of records in its body. */
+export const BATCH_SIZE_HEADER = 'x-bridge-batch-size';
+/** A batched call's answer is read this far for its failure list. */
+const BATCH_ANSWER_BYTES = 64 * 1024;
+
+/** One record of a batched call: its idempotency key and its item of the body (batch-body.ts). */
+export interface BatchItem {
+  readonly recordId: string;
+  readonly json: string;
+}
 
 // W3C Trace Context: version 00, 32 hex trace id, 16 hex parent id, 2 hex flags; all-zero ids are invalid.
 const TRACEPARENT = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -34,12 +47,14 @@ export class HttpTarget implements Target {
   readonly #responses: Responses;
   readonly #secrets: SecretReader;
   readonly #now: () => number;
+  readonly #auth: EndpointAuthenticator;
 
   constructor(options: HttpTargetOptions) {
     this.#endpoint = options.endpoint;
     this.#responses = options.responses;
     this.#secrets = options.secrets;
     this.#now = options.now ?? Date.now;
+    this.#auth = new EndpointAuthenticator(options.endpoint.auth, options.secrets, { now: this.#now });
   }
 
   async deliver(request: DeliveryRequest): Promise<DeliveryResponse> {
@@ -51,53 +66,118 @@ export class HttpTarget implements Target {
     };
     const traceparent = traceparentOf(envelope);
     if (traceparent !== undefined) own.traceparent = traceparent;
-    const signing = this.#endpoint.signingSecret;
-    if (signing !== undefined) {
-      const keys = signingKeys(signing, await this.#secrets.text(signing));
-      const request = { method: this.#endpoint.method, url: this.#endpoint.url, headers: own, body };
-      Object.assign(own, signHeaders(keys, request, this.#now()));
-    }
-    // The secret's headers first, merged by lower-cased name: the bridge's own headers win.
-    const secret = this.#endpoint.headersSecret;
-    const secretValues = secret === undefined ? {} : await secretHeaders(this.#secrets, secret);
-    const headers = mergeHeaders(secretValues, own);
+    const { response, excerpt } = await this.#send(body, own, recordId, request.signal);
+    const error = this.#answerError(response, excerpt);
+    if (error !== undefined) throw error;
+    return { status: response.status };
+  }
 
-    const timeout = AbortSignal.timeout(this.#endpoint.timeoutMs);
-    const signal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
-    let response: Response;
-    try {
-      // Redirects are not followed: a 3xx to another origin would carry the body, the secret
-      // headers and the signature there, and an https URL could be sent on to plain http.
-      response = await fetch(this.#endpoint.url, {
-        method: this.#endpoint.method,
-        headers,
-        body,
-        signal,
-        redirect: 'manual',
+  /**
+   * One request carrying every record of `items` (deliver.batch; docs/deliver.md, Batched
+   * calls): a JSON array of envelopes (batch-body.ts). Each record's outcome, in order: its
+   * answer, or the DeliveryError of the whole call, or the one its partial-failure item says.
+   */
+  async deliverMany(items: readonly BatchItem[]): Promise<(DeliveryResponse | DeliveryError)[]> {
+    const first = items[0];
+    if (first === undefined) return [];
+    const body = `[${items.map((item) => item.json).join(',')}]`;
+    const own = { 'content-type': 'application/json', [BATCH_SIZE_HEADER]: String(items.length) };
+    const id = `${first.recordId}+${items.length}`;
+    const { response, excerpt } = await this.#send(body, own, id, undefined, BATCH_ANSWER_BYTES);
+    const whole = this.#answerError(response, excerpt);
+    if (whole !== undefined) return items.map(() => whole);
+    const failures = parseBatchAnswer(excerpt, new Set(items.map((item) => item.recordId)));
+    const where = `${this.#endpoint.method} ${this.#endpoint.url} answered ${response.status}`;
+    if (typeof failures === 'string') {
+      const error = new DeliveryError(`${where} with a malformed failure list: ${failures}`, {
+        retryable: true,
+        status: response.status,
+        excerpt: excerpt.slice(0, EXCERPT_BYTES),
       });
-    } catch (error) {
-      throw networkError(error, this.#endpoint, timeout.aborted);
+      return items.map(() => error);
     }
-    // Never the secret headers' values, should the endpoint echo the request.
-    const excerpt = redactSecretValues(await readExcerpt(response), Object.values(secretValues));
+    return items.map(({ recordId }) => {
+      const failure = failures.get(recordId);
+      if (failure === undefined) return { status: response.status };
+      const verdict =
+        failure.status === undefined ? 'retryable' : classifyStatus(this.#responses, failure.status);
+      if (verdict === 'success') return { status: response.status };
+      const status = failure.status ?? response.status;
+      return new DeliveryError(
+        `${where} listing the record as failed${failure.status === undefined ? '' : ` (${failure.status})`} (${verdict})`,
+        { retryable: verdict === 'retryable', status },
+      );
+    });
+  }
+
+  /** The DeliveryError of an answer the route does not count as success; undefined for success. */
+  #answerError(response: Response, excerpt: string): DeliveryError | undefined {
+    const { method, url } = this.#endpoint;
+    const shown = excerpt.slice(0, EXCERPT_BYTES);
     if (isRedirect(response.status)) {
-      throw new DeliveryError(
-        `${this.#endpoint.method} ${this.#endpoint.url} answered ${response.status}, a redirect to ${locationOrigin(response, this.#endpoint.url)} (not followed)`,
-        { retryable: false, status: response.status, excerpt },
+      return new DeliveryError(
+        `${method} ${url} answered ${response.status}, a redirect to ${locationOrigin(response, url)} (not followed)`,
+        { retryable: false, status: response.status, excerpt: shown },
       );
     }
     const verdict = classifyStatus(this.#responses, response.status);
-    if (verdict === 'success') return { status: response.status };
+    if (verdict === 'success') return undefined;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#now());
-    throw new DeliveryError(
-      `${this.#endpoint.method} ${this.#endpoint.url} answered ${response.status} (${verdict})`,
-      {
-        retryable: verdict === 'retryable',
-        status: response.status,
-        excerpt,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      },
-    );
+    return new DeliveryError(`${method} ${url} answered ${response.status} (${verdict})`, {
+      retryable: verdict === 'retryable',
+      status: response.status,
+      excerpt: shown,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+
+  /**
+   * Sends `body` with the bridge's `own` headers, signed as message `id`, with the secret's
+   * headers and the route's authentication. An OAuth2 token the endpoint refuses (401) is
+   * dropped and the request sent once more with a new one. The answer's first `limit` bytes
+   * come back as its excerpt, without the secret headers' values should the endpoint echo them.
+   */
+  async #send(
+    body: Buffer | string,
+    own: Readonly<Record<string, string>>,
+    id: string,
+    abort: AbortSignal | undefined,
+    limit?: number,
+  ): Promise<{ response: Response; excerpt: string }> {
+    const endpoint = this.#endpoint;
+    const signed = { method: endpoint.method, url: endpoint.url, headers: own, body, id };
+    const signature = await signatureHeaders(endpoint, this.#secrets, signed, this.#now());
+    // The secret's headers first, merged by lower-cased name: the bridge's own headers win.
+    const secret = endpoint.headersSecret;
+    const base = secret === undefined ? {} : await secretHeaders(this.#secrets, secret);
+    for (let sent = 1; ; sent++) {
+      const auth = await this.#auth.prepare();
+      const headers = mergeHeaders(base, own, signature, auth.headers);
+      const timeout = AbortSignal.timeout(endpoint.timeoutMs);
+      const signal = abort === undefined ? timeout : AbortSignal.any([timeout, abort]);
+      let response: Response;
+      try {
+        // Redirects are not followed: a 3xx to another origin would carry the body, the secret
+        // headers and the signature there, and an https URL could be sent on to plain http.
+        response = await fetch(endpoint.url, {
+          method: endpoint.method,
+          headers,
+          body,
+          signal,
+          redirect: 'manual',
+          ...(auth.dispatcher === undefined ? {} : { dispatcher: auth.dispatcher }),
+          // An undici Agent (the package pinned to the undici inside Node 24) for node's fetch;
+          // their type declarations differ, not the dispatcher interface.
+        } as unknown as RequestInit);
+      } catch (error) {
+        throw networkError(error, endpoint, timeout.aborted);
+      }
+      if (response.status !== 401 || sent > 1 || !(await this.#auth.refused(auth))) {
+        const excerpt = redactSecretValues(await readExcerpt(response, limit), Object.values(base));
+        return { response, excerpt };
+      }
+      await response.body?.cancel().catch(() => undefined);
+    }
   }
 
   #body(envelope: Envelope, payload: Buffer | null): Buffer | string {
@@ -131,20 +211,6 @@ export function traceparentOf(envelope: Envelope): string | undefined {
   return undefined;
 }
 
-/** 3xx answers: never followed, never success, whatever the route's response classes say. */
-function isRedirect(status: number): boolean {
-  return status >= 300 && status <= 399;
-}
-
-/** Where a redirect pointed, as an origin only: its path and query may carry tokens. */
-function locationOrigin(response: Response, base: string): string {
-  const location = response.headers.get('location');
-  if (location === null) return 'nowhere (no Location header)';
-  const url = URL.parse(location, base);
-  if (url === null) return 'an invalid Location';
-  return url.origin === 'null' ? `a ${url.protocol} URL` : url.origin;
-}
-
 /**
  * Timeouts and connection errors are retryable (docs/architecture.md, Delivery). The message
  * holds a safe class of the error, never fetch's own text, and the error is not kept as cause.
@@ -161,26 +227,4 @@ function networkError(error: unknown, endpoint: HttpEndpoint, timedOut: boolean)
   return new DeliveryError(`${endpoint.method} ${endpoint.url} failed: ${networkErrorClass(error)}`, {
     retryable: true,
   });
-}
-
-/** Up to EXCERPT_BYTES of the body; the rest is not read (the connection is released by cancelling). */
-async function readExcerpt(response: Response): Promise<string> {
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // A body cut off mid-way still leaves the status, which is what classifies the answer;
-    // the excerpt is informative only, so what was read so far is kept.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
 }

@@ -1,4 +1,5 @@
 import type { Envelope } from '../envelope/index.ts';
+import { METRIC } from '../runtime/contract.ts';
 import { traceparentOf } from './http-target.ts';
 
 /**
@@ -20,6 +21,10 @@ export const METRICS = {
   duplicate: 'mps.writer.duplicate.count',
   /** Messages sent back to the queue uncalled because the route's circuit breaker is open. */
   held: 'mps.breaker.held.count',
+  /** Dead letters the DLQ consumer could not write to the route's failure topic (they stay queued). */
+  deadLetterTopicFailed: METRIC.deadLetterTopicFailed,
+  /** Dead letters written to the route's failure topic. */
+  deadLetterTopicWritten: 'mps.dlq.topic.written.count',
   /** ms of one successful call to the endpoint. */
   latency: 'mps.writer.latency',
 } as const;

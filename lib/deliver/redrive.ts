@@ -6,18 +6,22 @@ import { LEDGER_ACCESS, type Ledger } from '../completion/ledger.ts';
 import { findFinished } from '../completion/lookup.ts';
 import { COMPLETION_ACCESS, type CompletionStore } from '../completion/store.ts';
 import type { Route } from '../config/index.ts';
-import { recordId } from '../envelope/index.ts';
+import { type Envelope, recordId } from '../envelope/index.ts';
 import { QUARANTINE_ACCESS, type QuarantineStore, quarantinesKeys } from '../quarantine/quarantine.ts';
 import { coordinatesOf } from './coordinates.ts';
-import { DEAD_LETTER_MARKER, DeadLetters } from './dead-letter.ts';
+import { DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_MARKER, DeadLetters } from './dead-letter.ts';
 import type { DeadLetterEvents } from './dead-letter-events.ts';
+import type { DeadLetterFacts, DeadLetterTopic } from './dead-letter-topic.ts';
+import { forwardDeadLetter } from './forward-dead-letter.ts';
 import {
   type DeliverLogger,
   type DeliverMetrics,
+  METRICS,
   noMetrics,
   recordLogFields,
   silentLogger,
 } from './observability.ts';
+import { CLAIM_CHECK_READ_ACCESS } from './payload.ts';
 import { decodeFor, groupIdOf, receiveCountOf } from './record-context.ts';
 
 export { DEAD_LETTER_MARKER } from './dead-letter.ts';
@@ -41,7 +45,8 @@ export function redriveAccess(route: Route): RouteDataAccess {
       LEDGER_ACCESS.readState,
       ...(quarantinesKeys(route) ? [QUARANTINE_ACCESS.mark] : []),
     ],
-    bucket: [ARCHIVE_ACCESS.write],
+    // The failure topic gets the value, read from its claim check when the poller made one.
+    bucket: [ARCHIVE_ACCESS.write, ...(route.deadLetter === undefined ? [] : [CLAIM_CHECK_READ_ACCESS])],
   };
 }
 
@@ -61,12 +66,14 @@ export interface RedriveConsumerOptions {
   readonly forwardQueueUrl?: string;
   /** Where dead-letter events go for the notifier's summaries (I7). */
   readonly deadLetterEvents?: DeadLetterEvents;
+  /** The route's failure topic (`deadLetter.kafkaTopic`): every dead letter is written there first. */
+  readonly deadLetterTopic?: DeadLetterTopic;
   readonly metrics?: DeliverMetrics;
   readonly logger?: DeliverLogger;
   readonly now?: () => number;
 }
 
-export type RedriveOutcome = 'dead-lettered' | 'already-done' | 'malformed';
+export type RedriveOutcome = 'dead-lettered' | 'already-done' | 'malformed' | 'forwarded';
 
 const REDRIVEN = 'redriven by SQS (maxReceiveCount): the deliverer crashed or timed out on it every time';
 
@@ -101,7 +108,7 @@ export class RedriveConsumer {
   }
 
   async process(record: SQSRecord): Promise<RedriveOutcome> {
-    if (record.messageAttributes[DEAD_LETTER_MARKER] !== undefined) return 'already-done';
+    if (record.messageAttributes[DEAD_LETTER_MARKER] !== undefined) return this.#finished(record);
     const route = this.#o.route;
     const receiveCount = receiveCountOf(record);
     const ledger = this.#o.completions;
@@ -131,6 +138,7 @@ export class RedriveConsumer {
       });
       return 'already-done';
     }
+    await this.#toTopic(envelope, { route: route.name, reason: REDRIVEN, attempts: 0 });
     await this.#deadLetters.record({
       record,
       envelope,
@@ -143,5 +151,48 @@ export class RedriveConsumer {
       ledger,
     });
     return 'dead-lettered';
+  }
+
+  /**
+   * A dead letter the deliverer finished itself. Without a failure topic it is done (it sits
+   * in the DLQ already). With one, the deliverer sent it here instead of the DLQ: it is written
+   * to the topic, then sent on to the DLQ. A failed write throws, so the message stays here and
+   * comes back; a malformed one (no record to write) goes straight on.
+   */
+  async #finished(record: SQSRecord): Promise<RedriveOutcome> {
+    const topic = this.#o.deadLetterTopic;
+    const forwardTo = this.#o.forwardQueueUrl;
+    if (topic === undefined || forwardTo === undefined) return 'already-done';
+    const route = this.#o.route;
+    const envelope = decodeFor(record, route.name);
+    if (typeof envelope !== 'string') {
+      const attribute = (name: string) => record.messageAttributes[name]?.stringValue;
+      await this.#toTopic(envelope, {
+        route: route.name,
+        reason: attribute(DEAD_LETTER_ATTRIBUTES.reason) ?? 'dead-lettered',
+        attempts: Number(attribute(DEAD_LETTER_ATTRIBUTES.attempts) ?? 0),
+      });
+    }
+    await forwardDeadLetter(this.#o.sqs, forwardTo, record);
+    return 'forwarded';
+  }
+
+  /** Writes to the failure topic (when the route has one), counted and logged either way. */
+  async #toTopic(envelope: Envelope, facts: DeadLetterFacts): Promise<void> {
+    const topic = this.#o.deadLetterTopic;
+    if (topic === undefined) return;
+    const metrics = this.#o.metrics ?? noMetrics;
+    try {
+      await topic.write(envelope, facts);
+    } catch (error) {
+      metrics.count(METRICS.deadLetterTopicFailed, 1);
+      this.#log.error('dead letter not written to the failure topic; it stays queued and comes back', {
+        ...recordLogFields(recordId(envelope), envelope),
+        kafkaTopic: topic.topic,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+    metrics.count(METRICS.deadLetterTopicWritten, 1);
   }
 }

@@ -13,7 +13,8 @@ import { SIGNATURE_HEADER, signatureOf, TIMESTAMP_HEADER } from './signature.ts'
  *   v2, <timestamp>, <METHOD>, <path?query>, one `name:value` line per signed header (sorted by
  *   name), <lowercase hex SHA-256 of the body>.
  * Signed headers: `idempotency-key` and every `x-kafka-*` header of the request (raw body mode).
- * v1 (`x-bridge-signature`, timestamp and body only) is still sent, with the first key.
+ * v1 (`x-bridge-signature`, timestamp and body only) is sent too, with the first key, only on a
+ * route that sets `endpoint.signingV1` (a weaker check an endpoint should not fall back to).
  */
 export const SIGNATURE_V2_HEADER = 'x-bridge-signature-v2';
 
@@ -86,11 +87,15 @@ function hmacHex(secret: string, text: string): string {
   return createHmac('sha256', secret).update(text).digest('hex');
 }
 
-/** The signing headers (timestamp, v1 with the first key, v2 with each key) for `request` at `nowMs`. */
+/**
+ * The signing headers (timestamp, v2 with each key, and with `v1` the legacy v1 header with the
+ * first key) for `request` at `nowMs`.
+ */
 export function signHeaders(
   keys: readonly SigningKey[],
   request: SignedRequest,
   nowMs: number,
+  options: { readonly v1: boolean },
 ): Record<string, string> {
   const [first] = keys;
   if (first === undefined) throw new Error('signHeaders needs a key');
@@ -98,7 +103,7 @@ export function signHeaders(
   const canonical = canonicalV2(timestamp, request);
   return {
     [TIMESTAMP_HEADER]: timestamp,
-    [SIGNATURE_HEADER]: signatureOf(first.secret, timestamp, request.body),
+    ...(options.v1 ? { [SIGNATURE_HEADER]: signatureOf(first.secret, timestamp, request.body) } : {}),
     [SIGNATURE_V2_HEADER]: keys.map((key) => `${key.id}=${hmacHex(key.secret, canonical)}`).join(', '),
   };
 }

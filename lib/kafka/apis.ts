@@ -1,3 +1,5 @@
+import type { Route } from '../config/schema.ts';
+
 /**
  * The Kafka protocol APIs each Kafka client of the bridge sends, and on which group: the source
  * of the MSK IAM grants (cdk/lib/msk-iam.ts maps each API to its `kafka-cluster:` actions). A
@@ -19,7 +21,9 @@ export type KafkaApi =
   | 'Heartbeat'
   | 'LeaveGroup'
   | 'OffsetFetch'
-  | 'OffsetCommit';
+  | 'OffsetCommit'
+  | 'InitProducerId'
+  | 'Produce';
 
 /** The API keys of Kafka's protocol (kafkajs names a few differently, e.g. GroupCoordinator). */
 export const KAFKA_API_KEYS: Readonly<Record<KafkaApi, number>> = {
@@ -36,6 +40,8 @@ export const KAFKA_API_KEYS: Readonly<Record<KafkaApi, number>> = {
   LeaveGroup: 13,
   OffsetFetch: 9,
   OffsetCommit: 8,
+  InitProducerId: 22,
+  Produce: 0,
 };
 
 /** Which of a route's two groups an API call names (docs/architecture.md). */
@@ -48,7 +54,16 @@ export interface KafkaApiUse {
 }
 
 /** A Kafka client of the bridge. */
-export type KafkaClientRole = 'poller' | 'committer' | 'cli';
+export type KafkaClientRole = 'poller' | 'committer' | 'cli' | 'dead-letter-writer';
+
+/**
+ * The topics a role's topic APIs name, per route: the route's own topics, or for the DLQ
+ * consumer's writer its failure topic (deadLetter.kafkaTopic) alone.
+ */
+export function roleTopics(role: KafkaClientRole, route: Route): readonly string[] {
+  if (role !== 'dead-letter-writer') return route.topics;
+  return route.deadLetter === undefined ? [] : [route.deadLetter.kafkaTopic];
+}
 
 /** Every connection: version negotiation and, with SASL, the handshake. */
 const CONNECT: readonly KafkaApiUse[] = [
@@ -86,4 +101,7 @@ export const KAFKA_APIS: Readonly<Record<KafkaClientRole, readonly KafkaApiUse[]
   committer: [...CONNECT, ...PROGRESS],
   // lib/cli (status, trace, reset) through KafkaOffsets, with the operator's own identity.
   cli: [...CONNECT, ...PROGRESS],
+  // lib/deliver/dead-letter-topic.ts through the producer API (lib/producer): an idempotent
+  // producer gets its producer id, then writes the failure topic.
+  'dead-letter-writer': [...CONNECT, { api: 'InitProducerId' }, { api: 'Produce' }],
 };

@@ -1,8 +1,8 @@
-import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import type { SASLOptions } from 'kafkajs';
-import { SecretError, type SecretReader } from '../aws/secrets.ts';
+import { caOption, clientCertificateOf, requiredField } from '../aws/client-certificate.ts';
+import type { SecretReader } from '../aws/secrets.ts';
 import type { KafkaConfig } from '../config/index.ts';
 import { BridgeError } from '../errors.ts';
 
@@ -37,15 +37,7 @@ export async function tlsOptions(
   if (!config.ssl) return false;
   if (config.mtls !== undefined) {
     const secret = config.mtls.secret;
-    const fields = await readSecret(secrets, secret, 'kafka.mtls');
-    const cert = requiredField(secret, fields, 'certificate', MTLS_FORMAT);
-    const key = requiredField(secret, fields, 'privateKey', MTLS_FORMAT);
-    const certificate = parseCertificate(secret, 'certificate', cert);
-    const privateKey = parsePrivateKey(secret, key);
-    if (!certificate.checkPrivateKey(privateKey)) {
-      throw new SecretError(secret, 'field "privateKey" is not the key of the certificate in "certificate"');
-    }
-    return { cert, key, ...caOption(secret, fields) };
+    return clientCertificateOf(secret, await readSecret(secrets, secret, 'kafka.mtls'));
   }
   const scramSecret = config.sasl?.mechanism === 'aws-iam' ? undefined : config.sasl?.secret;
   if (scramSecret === undefined) return true;
@@ -54,7 +46,6 @@ export async function tlsOptions(
   return 'ca' in ca ? ca : true;
 }
 
-const MTLS_FORMAT = 'expected JSON {"certificate","privateKey","caCertificate"?} in PEM';
 const SASL_FORMAT = 'expected JSON {"username","password","caCertificate"?}';
 
 /** kafkajs's `sasl` option. */
@@ -94,39 +85,6 @@ async function readSecret(
 ): Promise<Record<string, string>> {
   if (secrets === undefined) throw new BridgeError(`${field}: a SecretReader is needed to read ${secret}`);
   return secrets.stringMap(secret);
-}
-
-function requiredField(secret: string, fields: Record<string, string>, name: string, format: string): string {
-  const value = fields[name];
-  if (value === undefined || value.trim() === '') {
-    throw new SecretError(secret, `field "${name}" is missing or empty (${format})`);
-  }
-  return value;
-}
-
-function caOption(secret: string, fields: Record<string, string>): { ca?: string } {
-  const ca = fields.caCertificate;
-  if (ca === undefined || ca.trim() === '') return {};
-  parseCertificate(secret, 'caCertificate', ca);
-  return { ca };
-}
-
-function parseCertificate(secret: string, field: string, pem: string): X509Certificate {
-  try {
-    return new X509Certificate(pem);
-  } catch (error) {
-    throw new SecretError(secret, `field "${field}" is not a PEM certificate`, { cause: error });
-  }
-}
-
-function parsePrivateKey(secret: string, pem: string): KeyObject {
-  try {
-    return createPrivateKey({ key: pem, format: 'pem' });
-  } catch (error) {
-    throw new SecretError(secret, 'field "privateKey" is not an unencrypted PEM private key', {
-      cause: error,
-    });
-  }
 }
 
 /** The region MSK IAM tokens are signed for: the one the code runs in. */

@@ -5,6 +5,19 @@ import { saslOptions, tlsOptions } from './auth.ts';
 
 export { mskIamTokenProvider } from './auth.ts';
 
+/** kafkajs's log levels by name, for callers that do not import kafkajs. */
+export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+export function kafkaLogLevel(name: KafkaLogLevel): logLevel {
+  const levels = {
+    nothing: logLevel.NOTHING,
+    error: logLevel.ERROR,
+    warn: logLevel.WARN,
+    info: logLevel.INFO,
+    debug: logLevel.DEBUG,
+  };
+  return levels[name];
+}
+
 export interface KafkaClientOptions {
   /** Reads the SCRAM or mTLS secret; needed only when the config names one. */
   readonly secrets?: SecretReader;

@@ -13,10 +13,16 @@ import { createRegistryClients } from '../decode/index.ts';
 import { deliverBatch } from '../deliver/batch.ts';
 import { createDeliverer } from '../deliver/create.ts';
 import { DeadLetterEvents } from '../deliver/dead-letter-events.ts';
+import {
+  DeadLetterTopic,
+  deadLetterProducer,
+  deliverersDeadLetterQueue,
+} from '../deliver/dead-letter-topic.ts';
 import type { DeliverLogger } from '../deliver/observability.ts';
 import { RedriveConsumer } from '../deliver/redrive.ts';
 import { KafkaOffsets } from '../kafka/offsets.ts';
 import { RoutePoller, type RouteStatus } from '../poller/index.ts';
+import type { BridgeProducer } from '../producer/producer.ts';
 import { QuarantineStore } from '../quarantine/quarantine.ts';
 import { ENV } from '../runtime/contract.ts';
 import type { LocalClients } from './clients.ts';
@@ -39,6 +45,8 @@ export interface LocalBridgeOptions {
   readonly kafka: Kafka;
   /** The commit logic's own client (deployed, it is another process); default `kafka`. */
   readonly commitKafka?: Kafka;
+  /** The DLQ consumer's own client for failure topics (deployed, it is another function); default `kafka`. */
+  readonly deadLetterKafka?: Kafka;
   readonly log: LocalLog;
   /** How often the poller reads the progress group (backpressure). Default 500. */
   readonly progressPollMs?: number;
@@ -109,6 +117,8 @@ export class LocalBridge {
   readonly #committer: Committer;
   readonly #instrument: InvocationHook;
   readonly #commit: FunctionTriggers;
+  /** The failure topics' writer (routes with deadLetter.kafkaTopic), on the bridge's client. */
+  #producer: BridgeProducer | undefined;
   #committing: Promise<void> = Promise.resolve();
   #started = false;
   #stopped = false;
@@ -191,6 +201,7 @@ export class LocalBridge {
         sqs: clients.sqs,
         forwardQueueUrl: need(redriveEnv, ENV.forwardQueueUrl),
         ...events,
+        ...this.#deadLetterTopic(route),
         metrics: counters,
         logger: deliverLog,
       });
@@ -310,6 +321,15 @@ export class LocalBridge {
    * event sources finish the batches they hold, then one last commit so the progress group shows
    * everything finished. What is still queued stays in SQS for the next run.
    */
+  /** The DLQ consumer's failure topic, as functions/dlq.ts makes it. */
+  #deadLetterTopic(route: Route): { deadLetterTopic?: DeadLetterTopic } {
+    if (route.deadLetter === undefined) return {};
+    this.#producer ??= deadLetterProducer({ client: this.#o.deadLetterKafka ?? this.#o.kafka });
+    return {
+      deadLetterTopic: new DeadLetterTopic(route.deadLetter.kafkaTopic, this.#producer, this.#o.clients.s3),
+    };
+  }
+
   async stop(): Promise<void> {
     if (!this.#started || this.#stopped) return;
     this.#stopped = true;
@@ -320,6 +340,7 @@ export class LocalBridge {
     await settle(Promise.allSettled(this.#routes.map((r) => r.poller.stop())));
     await settle(Promise.allSettled(this.#routes.flatMap((r) => [r.deliver.stop(), r.redrive.stop()])));
     await this.#commit.stop();
+    await settle(Promise.allSettled([this.#producer?.close()]));
     await this.#committing.catch(() => undefined);
     try {
       await this.commitNow();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeEnvelope } from '../envelope/index.ts';
+import { decodeEnvelope, type Envelope } from '../envelope/index.ts';
 import { LocalModeError } from './errors.ts';
 import { parseSampleOrder } from './sample-order.ts';
 
@@ -22,6 +22,14 @@ export interface SampleEndpointOptions {
    * records are the team's own); such deliveries have empty order fields.
    */
   readonly acceptAny?: boolean;
+}
+
+/** The answer to a request; a batched call's has one per record, in `items`. */
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+  readonly orderId?: string | undefined;
+  readonly items?: readonly Answer[];
 }
 
 /** A record the endpoint accepted (answered 2xx). */
@@ -75,9 +83,10 @@ export class SampleEndpoint {
         const latency = this.#o.latencyMs * (0.5 + Math.random());
         setTimeout(() => {
           // Logged as the answer leaves (the clock of the next request's arrival, to the ms).
-          if (answer.orderId !== undefined) {
-            const accepted = answer.status === 200 && !response.destroyed;
-            this.attempts.push({ orderId: answer.orderId, at, answeredAt: Date.now(), accepted });
+          for (const { orderId, status } of answer.items ?? [answer]) {
+            if (orderId === undefined) continue;
+            const accepted = status === 200 && !response.destroyed;
+            this.attempts.push({ orderId, at, answeredAt: Date.now(), accepted });
           }
           if (response.destroyed) return;
           response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
@@ -111,14 +120,13 @@ export class SampleEndpoint {
     return hash / 0x1_0000_0000 < this.#o.poisonRate;
   }
 
-  #answer(recordId: string, body: Buffer): { status: number; body: string; orderId?: string | undefined } {
+  #answer(recordId: string, body: Buffer): Answer {
     this.requests += 1;
-    let order: ReturnType<typeof parseSampleOrder>;
+    const text = body.toString('utf8');
+    if (text.startsWith('[')) return this.#batch(text);
+    let envelope: Envelope;
     try {
-      const envelope = decodeEnvelope(body.toString('utf8'));
-      order = parseSampleOrder(
-        envelope.value !== null && 'inline' in envelope.value ? envelope.value.inline : null,
-      );
+      envelope = decodeEnvelope(text);
     } catch (error) {
       this.failures += 1;
       return {
@@ -126,6 +134,41 @@ export class SampleEndpoint {
         body: JSON.stringify({ error: `not a bridge envelope: ${(error as Error).message}` }),
       };
     }
+    return this.#record(recordId, envelope);
+  }
+
+  /**
+   * A batched call (docs/deliver.md, Batched calls): each record answered as alone; the failed
+   * ones listed in `batchItemFailures`, a 503 as retryable (no status), others with theirs.
+   */
+  #batch(text: string): Answer {
+    const failures: { itemIdentifier: string; status?: number }[] = [];
+    const answers: Answer[] = [];
+    let items: unknown[];
+    try {
+      items = JSON.parse(text) as unknown[];
+      for (const item of items) {
+        const { idempotencyKey, ...envelope } = item as { idempotencyKey: string };
+        const answer = this.#record(idempotencyKey, decodeEnvelope(JSON.stringify(envelope)));
+        answers.push(answer);
+        if (answer.status === 503) failures.push({ itemIdentifier: idempotencyKey });
+        else if (answer.status >= 300)
+          failures.push({ itemIdentifier: idempotencyKey, status: answer.status });
+      }
+    } catch (error) {
+      this.failures += 1;
+      return {
+        status: 400,
+        body: JSON.stringify({ error: `not a batch of envelopes: ${(error as Error).message}` }),
+      };
+    }
+    return { status: 200, body: JSON.stringify({ batchItemFailures: failures }), items: answers };
+  }
+
+  #record(recordId: string, envelope: Envelope): Answer {
+    const order = parseSampleOrder(
+      envelope.value !== null && 'inline' in envelope.value ? envelope.value.inline : null,
+    );
     if (order === undefined && !this.#o.acceptAny) {
       this.failures += 1;
       return {

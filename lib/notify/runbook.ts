@@ -47,6 +47,12 @@ export const ALARM_KINDS = [
     metrics: ['mps.commit.lag'],
   },
   {
+    anchor: 'failure-topic-writes-failed',
+    title: 'Failure topic writes failed',
+    names: ['DeadLetterTopicWriteFailed'],
+    metrics: [METRIC.deadLetterTopicFailed],
+  },
+  {
     anchor: 'dlq-consumer-errors',
     title: 'DLQ consumer errors',
     names: ['DeadLetterErrors', 'DlqConsumerErrors'],

@@ -92,6 +92,8 @@ export const METRIC = {
   writerSuccess: 'mps.writer.success.count',
   writerFailure: 'mps.writer.failure.count',
   bufferSize: 'mps.buffer.size',
+  /** Dead letters the DLQ consumer could not write to the route's failure topic (deadLetter.kafkaTopic). */
+  deadLetterTopicFailed: 'mps.dlq.topic.failure.count',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -108,6 +110,7 @@ export const METRIC_PUBLISHER: Readonly<Record<MetricName, (typeof SERVICE)[keyo
   [METRIC.bufferSize]: SERVICE.poller,
   [METRIC.writerSuccess]: SERVICE.deliver,
   [METRIC.writerFailure]: SERVICE.deliver,
+  [METRIC.deadLetterTopicFailed]: SERVICE.dlq,
 };
 
 /** The poller's health endpoint port (the Dockerfile's HEALTHCHECK uses the same). */

@@ -13,16 +13,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { logLevel } from 'kafkajs';
 import { SecretReader } from '../../lib/aws/secrets.ts';
 import { main } from '../../lib/cli/main.ts';
-import { type BridgeConfig, parseBridgeConfig, progressGroupId } from '../../lib/config/index.ts';
+import { type BridgeConfig, parseBridgeConfig, progressGroupId, type Route } from '../../lib/config/index.ts';
+import { deduplicationId, type Envelope, encodeEnvelope } from '../../lib/envelope/index.ts';
 import { KAFKA_API_KEYS, KAFKA_APIS } from '../../lib/kafka/apis.ts';
 import { createKafkaClient } from '../../lib/kafka/client.ts';
 import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
 import { LocalBridge } from '../../lib/local/bridge.ts';
 import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
-import { provision } from '../../lib/local/provision.ts';
+import { type Provisioned, provision } from '../../lib/local/provision.ts';
 import { assertReachable, awsEndpoint, cliEnv, sqsEndpoint, uniqueName } from '../support/aws.ts';
 import { TestEndpoint } from '../support/endpoint.ts';
 import { assertKafkaReachable, createTopic } from '../support/kafka.ts';
@@ -34,6 +36,7 @@ import {
   requestRecorder,
 } from '../support/kafka-auth.ts';
 import { pollerProcessEnv } from '../support/poller-process.ts';
+import { readTopic } from '../support/topic-reader.ts';
 import { eventually, problemLog } from '../support/wait.ts';
 
 let clients: LocalClients;
@@ -102,9 +105,37 @@ async function authConfig(
   return parseBridgeConfig({
     kafka: listener.kafkaConfig(secret),
     routes: [
-      { name: uniqueName(`auth-${kind}`), topics: [topic], endpoint: { type: 'http', url: endpoint.url } },
+      {
+        name: uniqueName(`auth-${kind}`),
+        topics: [topic],
+        endpoint: { type: 'http', url: endpoint.url },
+        deadLetter: { kafkaTopic: `${topic}-failed` },
+      },
     ],
   });
+}
+
+/** A message SQS redrove to the route's redrive queue by itself, as after a deliverer crashed on it. */
+async function redriven(route: Route, provisioned: Provisioned): Promise<void> {
+  const envelope: Envelope = {
+    route: route.name,
+    topic: route.topics[0] ?? '',
+    partition: 0,
+    offset: '1000000',
+    from: '1000000',
+    timestamp: String(Date.now()),
+    key: Buffer.from('crashed'),
+    headers: [],
+    value: { inline: Buffer.from('{"crashed":true}') },
+  };
+  await clients.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: provisioned.routes.get(route.name)?.redriveQueue.url,
+      MessageBody: encodeEnvelope(envelope),
+      MessageGroupId: 'crashed',
+      MessageDeduplicationId: deduplicationId(envelope),
+    }),
+  );
 }
 
 const LISTENER_NAMES = { scram: 'SASL_SSL with SCRAM-SHA-512', mtls: 'mTLS', plain: 'SASL_SSL with PLAIN' };
@@ -124,6 +155,7 @@ for (const kind of AUTH_KINDS) {
     }, async (t) => {
       const topic = uniqueName(`auth-${kind}`);
       await createTopic(topic, 1);
+      await createTopic(`${topic}-failed`, 1);
       const config = await authConfig(kind, authListener(kind).secret, topic);
       const route = config.routes[0];
       assert.ok(route);
@@ -133,8 +165,13 @@ for (const kind of AUTH_KINDS) {
       });
       const secrets = new SecretReader(clients.secrets);
       const kafka = await createKafkaClient(config.kafka, { secrets, logLevel: logLevel.NOTHING });
-      // The poller's and the commit logic's own clients, recording the Kafka APIs each sends.
-      const sent = { poller: new Set<number>(), committer: new Set<number>() };
+      // The poller's, the commit logic's and the DLQ consumer's own clients, recording the Kafka
+      // APIs each sends.
+      const sent = {
+        poller: new Set<number>(),
+        committer: new Set<number>(),
+        'dead-letter-writer': new Set<number>(),
+      };
       const recording = (role: keyof typeof sent) =>
         createKafkaClient(config.kafka, {
           secrets,
@@ -153,6 +190,7 @@ for (const kind of AUTH_KINDS) {
         provisioned,
         kafka: await recording('poller'),
         commitKafka: await recording('committer'),
+        deadLetterKafka: await recording('dead-letter-writer'),
         log,
       });
       await bridge.start();
@@ -161,11 +199,16 @@ for (const kind of AUTH_KINDS) {
         await waitFor('the commit past the record', async () =>
           bridge.progress()[0]?.partitions[0]?.after === 1n ? true : undefined,
         );
+        // A record SQS redrove (a crashed deliverer): the DLQ consumer writes it to the failure
+        // topic through the listener.
+        await redriven(route, provisioned);
+        const [failed] = await readTopic(`${topic}-failed`, 1, { settleMs: 0 });
+        assert.equal(failed?.key, 'crashed');
       } finally {
         await bridge.stop();
       }
       // Every API a role sent is one its MSK IAM grants are derived from (lib/kafka/apis.ts).
-      for (const role of ['poller', 'committer'] as const) {
+      for (const role of ['poller', 'committer', 'dead-letter-writer'] as const) {
         const declared = new Map(KAFKA_APIS[role].map(({ api }) => [KAFKA_API_KEYS[api], api]));
         const undeclared = [...sent[role]].filter((key) => !declared.has(key));
         assert.deepEqual(undeclared, [], `${role} sent API keys missing from KAFKA_APIS.${role}`);
@@ -179,6 +222,9 @@ for (const kind of AUTH_KINDS) {
       }
       for (const api of ['OffsetFetch', 'OffsetCommit', 'ListOffsets'] as const) {
         assert.ok(sent.committer.has(KAFKA_API_KEYS[api]), `the commit logic sent ${api}`);
+      }
+      for (const api of ['InitProducerId', 'Produce'] as const) {
+        assert.ok(sent['dead-letter-writer'].has(KAFKA_API_KEYS[api]), `the DLQ consumer sent ${api}`);
       }
 
       const delivered = endpoint.requestsOf(`k-${kind}`)[0];

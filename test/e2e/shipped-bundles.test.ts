@@ -35,6 +35,7 @@ import {
   uniqueName,
 } from '../support/kafka.ts';
 import { type LocalWorld, ShippedApp, type ShippedFunction, startProcess } from '../support/shipped.ts';
+import { readTopic as readWritten } from '../support/topic-reader.ts';
 
 const RUNNER = fileURLToPath(new URL('../support/lambda-runner.ts', import.meta.url));
 const PLACEHOLDER_ENDPOINT = 'https://shipped.example.com/kafka';
@@ -71,6 +72,7 @@ describe('the synthesized bundles, run', () => {
     const name = uniqueName('shipped');
     const topic = uniqueName('shipped-topic').replaceAll('.', '-');
     await createTopic(topic, 3);
+    await createTopic(`${name}.failed`, 1);
     const accepted = new WeakSet<object>();
     endpoint = await TestEndpoint.start((request) => {
       if (request.key === 'poison') return { status: 422, body: 'unprocessable' };
@@ -85,6 +87,8 @@ describe('the synthesized bundles, run', () => {
       endpoint: { type: 'http', url: PLACEHOLDER_ENDPOINT, timeoutMs: 2_000 },
       retry: { attempts: 5, inProcessAttempts: 2, baseMs: 50, maxMs: 500 },
       concurrency: 4,
+      // The DLQ consumer's bundle writes the dead letter to Kafka before sending it on to the DLQ.
+      deadLetter: { kafkaTopic: `${name}.failed` },
     };
     const shipped = new ShippedApp(route, [PLACEHOLDER_BROKER]);
     outdir = shipped.outdir;
@@ -187,6 +191,11 @@ describe('the synthesized bundles, run', () => {
       assert.equal(report.delivered, 60);
       assert.equal(report.deadLettered, 1, 'the poison record is archived and dead-lettered');
       assert.equal(report.lag, 0);
+      const [failed] = await readWritten(`${name}.failed`, 1, { settleMs: 0 });
+      assert.equal(failed?.key, 'poison');
+      assert.equal(failed?.value, '{"n":"poison"}');
+      assert.equal(failed?.headers['bridge-route'], name);
+      assert.match(failed?.headers['bridge-reason'] ?? '', /422/);
     } finally {
       await offsets.disconnect();
     }

@@ -2,12 +2,13 @@
 // runner against ElasticMQ (SQS FIFO), moto (S3, DynamoDB, Secrets Manager) and a real local
 // HTTP endpoint. Backoffs are short through the route config, so the suite stays fast.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Message, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { ArchiveRecord } from '../../lib/archive/archive.ts';
 import type { Completion } from '../../lib/completion/completion.ts';
 import { CompletionStore } from '../../lib/completion/store.ts';
@@ -107,6 +108,8 @@ interface Harness {
 interface EndpointExtra {
   readonly timeoutMs?: number;
   readonly signingSecret?: string;
+  readonly signing?: 'bridge-v2' | 'standard-webhooks';
+  readonly signingV1?: boolean;
   readonly headersSecret?: string;
   readonly body?: 'envelope' | 'raw';
 }
@@ -654,7 +657,7 @@ describe('deliver: malformed messages', () => {
 });
 
 describe('deliver: request contents', () => {
-  test('the signature verifies with the documented algorithm; secret headers and traceparent are sent', async () => {
+  test('the legacy v1 signature (signingV1) verifies with the documented algorithm; secret headers and traceparent are sent', async () => {
     // Prepare
     const signingSecret = uniqueName('signing');
     const headersSecret = uniqueName('headers');
@@ -667,7 +670,7 @@ describe('deliver: request contents', () => {
       }),
     );
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const h = await harness(() => ({ status: 200 }), {}, { signingSecret, headersSecret });
+    const h = await harness(() => ({ status: 200 }), {}, { signingSecret, signingV1: true, headersSecret });
     await h.send('k1', 0, { headers: [['traceparent', Buffer.from(traceparent)]] });
     // Act
     h.runner.start();
@@ -699,6 +702,57 @@ describe('deliver: request contents', () => {
       ],
       "the record's log line carries its record id and the trace id of its traceparent",
     );
+  });
+
+  test('Standard Webhooks: the standardwebhooks library verifies with either key of a rotation; no bridge headers', async () => {
+    // Prepare: a rotation in progress, the new key first.
+    const signingSecret = uniqueName('whsec');
+    const [newKey, oldKey] = [randomBytes(32), randomBytes(32)].map((b) => `whsec_${b.toString('base64')}`);
+    const keys = [
+      { id: 'new', secret: newKey },
+      { id: 'old', secret: oldKey },
+    ];
+    await secrets.send(
+      new CreateSecretCommand({ Name: signingSecret, SecretString: JSON.stringify({ keys }) }),
+    );
+    const h = await harness(() => ({ status: 200 }), {}, { signingSecret, signing: 'standard-webhooks' });
+    await h.send('k1', 0);
+    // Act
+    h.runner.start();
+    await waitForCompletion(h, 0);
+    await h.stop();
+    // Assess: the endpoint verifies as docs/deliver.md tells endpoint teams to.
+    const request = h.endpoint.received[0];
+    assert.ok(request);
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([n, v]) => [n, String(v)]));
+    const body = request.body.toString('utf8');
+    for (const key of [newKey, oldKey]) {
+      assert.equal((new Webhook(key ?? '').verify(body, headers) as { offset: string }).offset, '0');
+    }
+    assert.throws(
+      () => new Webhook(`whsec_${randomBytes(32).toString('base64')}`).verify(body, headers),
+      WebhookVerificationError,
+    );
+    assert.equal(headers['webhook-id'], `${h.route.name}/${TOPIC}/0/0`);
+    assert.deepEqual(
+      Object.keys(headers).filter((name) => name.startsWith('x-bridge-')),
+      [],
+      'neither the v1 nor the v2 header',
+    );
+  });
+
+  test('bridge-v2 signing by default sends no legacy v1 header', async () => {
+    const signingSecret = uniqueName('signing');
+    await secrets.send(new CreateSecretCommand({ Name: signingSecret, SecretString: 'kd8Jx1-signing-key' }));
+    const h = await harness(() => ({ status: 200 }), {}, { signingSecret });
+    await h.send('k1', 0);
+    h.runner.start();
+    await waitForCompletion(h, 0);
+    await h.stop();
+    const request = h.endpoint.received[0];
+    assert.ok(request);
+    assert.match(String(request.headers['x-bridge-signature-v2']), /^default=[0-9a-f]{64}$/);
+    assert.equal(request.headers[SIGNATURE_HEADER], undefined);
   });
 
   test('a claim-check payload is fetched from S3 and sent inline; raw body mode sends the value alone', async () => {

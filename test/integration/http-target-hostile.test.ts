@@ -10,6 +10,7 @@ import { DeliveryError } from '../../lib/deliver/errors.ts';
 import { REDACTED } from '../../lib/deliver/headers.ts';
 import { HttpTarget } from '../../lib/deliver/http-target.ts';
 import { SIGNATURE_HEADER } from '../../lib/deliver/signature.ts';
+import { SIGNATURE_V2_HEADER } from '../../lib/deliver/signature-v2.ts';
 import { EXCERPT_BYTES } from '../../lib/deliver/target.ts';
 import type { Envelope } from '../../lib/envelope/index.ts';
 import { assertReachable, awsEndpoint, secretsClient, uniqueName } from '../support/aws.ts';
@@ -109,7 +110,7 @@ describe('http target: redirects', () => {
     assert.doesNotMatch(error.message, /collect|token/, 'neither the path nor the query of the Location');
     assert.equal(first.received.length, 1);
     assert.equal(first.received[0]?.headers.authorization, 'Bearer redirect-secret');
-    assert.ok(first.received[0]?.headers[SIGNATURE_HEADER]);
+    assert.ok(first.received[0]?.headers[SIGNATURE_V2_HEADER]);
     assert.equal(elsewhere.received.length, 0, 'the body, secret headers and signature went nowhere else');
   });
 
@@ -135,6 +136,7 @@ describe('http target: headers from the secret', () => {
         'Idempotency-Key': 'forged-id',
         'Content-Type': 'text/forged',
         'X-Bridge-Signature': 'v1=forged',
+        'Webhook-Signature': 'v1,forged',
         Authorization: 'Bearer kept',
       }),
     );
@@ -146,7 +148,9 @@ describe('http target: headers from the secret', () => {
     assert.ok(headers);
     assert.equal(headers['idempotency-key'], 'orders/orders/0/7');
     assert.equal(headers['content-type'], 'application/json');
-    assert.match(String(headers[SIGNATURE_HEADER]), /^v1=[0-9a-f]{64}$/);
+    assert.match(String(headers[SIGNATURE_V2_HEADER]), /^default=[0-9a-f]{64}$/);
+    assert.equal(headers[SIGNATURE_HEADER], undefined, 'v1 is off, and the forged one is not sent instead');
+    assert.equal(headers['webhook-signature'], undefined);
     assert.equal(headers.authorization, 'Bearer kept');
   });
 

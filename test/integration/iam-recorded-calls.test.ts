@@ -34,7 +34,8 @@ import {
 import { createSecrets, endpointScript, glueRegistryOf, RUN_KAFKA_AUTH } from '../support/iam/routes.ts';
 import { DEPLOYMENT, synthesize } from '../support/iam/stack.ts';
 import { assertKafkaReachable, createKafka } from '../support/kafka.ts';
-import { AUTH_KINDS, assertListening, authListener } from '../support/kafka-auth.ts';
+import { AUTH_KINDS, assertListening, authListener, serverTls } from '../support/kafka-auth.ts';
+import { AuthorizationServer } from '../support/oauth2.ts';
 
 /** The whole suite's recording directory (scripts/test.sh), when this file runs inside it. */
 const suiteRecording = process.env[RECORD_CALLS_ENV];
@@ -86,6 +87,7 @@ const b = `${a}-eu`;
 let clients: LocalClients;
 let endpoint: TestEndpoint;
 let discord: FakeDiscord;
+let authorization: AuthorizationServer;
 let calls: RecordedCall[] = [];
 let roles: ComponentRole[] = [];
 let run: RunResult;
@@ -105,11 +107,14 @@ before(async () => {
   await assertListening(authListener(RUN_KAFKA_AUTH));
   clients = localClients();
   discord = await FakeDiscord.start();
-  endpoint = await TestEndpoint.start(endpointScript);
+  // HTTPS requiring a client certificate: both routes present theirs (endpoint.auth).
+  endpoint = await TestEndpoint.start(endpointScript, 0, serverTls());
+  authorization = await AuthorizationServer.start();
 });
 
 after(async () => {
   await endpoint?.stop();
+  await authorization?.stop();
   await discord?.stop();
   // An account holds at most 10 Glue registries (moto enforces it too): leave none behind.
   await clients?.glue
@@ -121,7 +126,8 @@ after(async () => {
 describe('IAM from recorded calls', () => {
   before(
     async () => {
-      const setup = { a, b, clients, discord, endpoint, kafka: createKafka('iam-recorded-calls') };
+      const kafka = createKafka('iam-recorded-calls');
+      const setup = { a, b, clients, discord, endpoint, kafka, tokenUrl: authorization.tokenUrl };
       await createSecrets(setup);
       run = await runBridge(setup);
       calls = await glueSchemasOf(readCalls(recording), clients.glue);

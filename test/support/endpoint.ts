@@ -1,13 +1,15 @@
 // A real local HTTP server playing a business endpoint for the deliverer's tests: it answers
 // as a script says (per record, per repeat) and records every request it received.
 
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import {
   type AddressInfo,
   createServer as createTcpServer,
   type Socket,
   type Server as TcpServer,
 } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { decodeEnvelope } from '../../lib/envelope/index.ts';
 
 export interface ReceivedRequest {
@@ -24,6 +26,15 @@ export interface ReceivedRequest {
   readonly offset: string;
   /** 1 for the first request of this record id, 2 for its first retry, ... */
   readonly nth: number;
+  /** Over TLS: the CN of the client certificate presented (the server requires one). */
+  readonly clientCertificate?: string;
+}
+
+/** An HTTPS endpoint that requires a client certificate signed by `ca`. */
+export interface EndpointTls {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
 }
 
 /**
@@ -110,21 +121,23 @@ export class TestEndpoint {
   #server: Server;
   #port = 0;
   readonly #seen = new Map<string, number>();
+  readonly #tls: EndpointTls | undefined;
 
-  private constructor(script: Script) {
+  private constructor(script: Script, tls: EndpointTls | undefined) {
     this.script = script;
+    this.#tls = tls;
     this.#server = this.#create();
   }
 
-  /** Starts on a free port (or `port`). */
-  static async start(script: Script = alwaysOk, port = 0): Promise<TestEndpoint> {
-    const endpoint = new TestEndpoint(script);
+  /** Starts on a free port (or `port`); with `tls`, serves HTTPS and requires a client certificate. */
+  static async start(script: Script = alwaysOk, port = 0, tls?: EndpointTls): Promise<TestEndpoint> {
+    const endpoint = new TestEndpoint(script, tls);
     await endpoint.#listen(port);
     return endpoint;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.#port}/hook`;
+    return `${this.#tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.#port}/hook`;
   }
 
   get port(): number {
@@ -152,7 +165,8 @@ export class TestEndpoint {
   }
 
   #create(): Server {
-    return createServer((req, res) => {
+    const tls = this.#tls;
+    const handler: RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       this.inFlight += 1;
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -186,6 +200,9 @@ export class TestEndpoint {
           key,
           offset,
           nth,
+          ...(tls === undefined
+            ? {}
+            : { clientCertificate: String((req.socket as TLSSocket).getPeerCertificate().subject?.CN) }),
         };
         this.received.push(request);
         const answer = this.script(request);
@@ -201,7 +218,9 @@ export class TestEndpoint {
         if (answer.delayMs === undefined) send();
         else setTimeout(send, answer.delayMs);
       });
-    });
+    };
+    if (tls === undefined) return createServer(handler);
+    return createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: true }, handler);
   }
 
   async #listen(port: number): Promise<void> {

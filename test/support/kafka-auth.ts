@@ -85,6 +85,16 @@ export function authListener(kind: AuthKind): AuthListener {
   };
 }
 
+/**
+ * The broker's server certificate (127.0.0.1, signed by the local CA) and that CA, in PEM: for a
+ * local HTTPS server that requires the client certificates of `authListener('mtls')`.
+ */
+export function serverTls(): { cert: string; key: string; ca: string } {
+  const read = (file: string) => readFileSync(join(authDir(), file), 'utf8');
+  readJson('mtls-client.json'); // the clear error when kafka.sh has not made the material yet
+  return { cert: read('broker.pem'), key: read('broker.key'), ca: read('ca.pem') };
+}
+
 /** Fails with the command to run when the broker serves no such listener (an older kafka.sh). */
 export async function assertListening(listener: AuthListener): Promise<void> {
   const [host, portText] = listener.broker.split(':');

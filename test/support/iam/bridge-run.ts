@@ -53,6 +53,8 @@ export interface RunSetup {
   readonly kafka: Kafka;
   readonly discord: FakeDiscord;
   readonly endpoint: TestEndpoint;
+  /** Route A-eu's OAuth2 token endpoint. */
+  readonly tokenUrl: string;
 }
 
 /** What the run created, for the stack's names. */
@@ -90,7 +92,7 @@ async function prepare(setup: RunSetup): Promise<Prepared> {
   const { a, b, clients, kafka, endpoint } = setup;
   const { routes, kafka: kafkaConfig } = parseBridgeConfig({
     kafka: kafkaInput(a),
-    routes: routeInputs(a, b, (route) => `${endpoint.url}/${route}`),
+    routes: routeInputs(a, b, (route) => `${endpoint.url}/${route}`, setup.tokenUrl),
   });
   const provisioned = await provision({ kafka: { brokers: kafkaBrokers(), ssl: false }, routes }, clients, {
     tableName: uniqueName('iam-completions'),
@@ -110,6 +112,7 @@ async function prepare(setup: RunSetup): Promise<Prepared> {
   for (const route of routes) {
     const frame = route.name === b ? frameB : (json: string) => Buffer.from(json);
     await createTopic(topicOf(route.name), 1);
+    if (route.deadLetter !== undefined) await createTopic(route.deadLetter.kafkaTopic, 1);
     await producer.send({
       topic: topicOf(route.name),
       messages: [
@@ -120,6 +123,8 @@ async function prepare(setup: RunSetup): Promise<Prepared> {
         { key: 'poison', value: frame('{"n":3}') },
         // Parked behind the quarantined key (route A); dead-lettered too (route B).
         { key: 'poison', value: frame('{"n":4}') },
+        // A claim check refused for good: route A-eu's DLQ consumer reads it for its failure topic.
+        { key: 'poison-big', value: frame(JSON.stringify('y'.repeat(1_100_000))) },
       ],
     });
   }
@@ -232,13 +237,13 @@ export async function runBridge(setup: RunSetup): Promise<RunResult> {
     for (const route of routes) await replayed(clients, route, provisioned);
     const completions = new CompletionStore({ client: clients.dynamo, tableName: provisioned.tableName });
     for (const route of [a, b]) {
-      for (const offset of [0n, 1n, 2n, 3n, 4n, 1_000_000n, 1_000_001n, 2_000_000n])
+      for (const offset of [0n, 1n, 2n, 3n, 4n, 5n, 1_000_000n, 1_000_001n, 2_000_000n])
         await wait(`${route} offset ${offset}`, () =>
           ledgerCompletion(completions, route, topicOf(route), 0, offset),
         );
     }
     await wait('the commit of both routes', async () =>
-      bridge.progress().every((p) => p.partitions[0]?.after === 5n) ? true : undefined,
+      bridge.progress().every((p) => p.partitions[0]?.after === 6n) ? true : undefined,
     );
     // An alarm arrives by SNS (no role involved) and goes to the bridge's own webhook.
     await asComponent({ component: 'notifier' }, () =>

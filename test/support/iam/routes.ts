@@ -3,11 +3,14 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { KafkaConfigInput, RouteInput } from '../../../lib/config/index.ts';
 import { type AuthKind, authListener } from '../kafka-auth.ts';
+import { OAUTH_CLIENT, OAUTH_SCOPE } from '../oauth2.ts';
 import type { RunSetup } from './bridge-run.ts';
 
 export const topicOf = (route: string): string => `${route}-topic`;
 /** Route B decodes its values through this Glue registry (moto's in the run, the stack's grant). */
 export const glueRegistryOf = (route: string): string => `${route}-schemas`;
+/** Route A-eu's failure topic (deadLetter.kafkaTopic): its DLQ consumer writes every dead letter there. */
+export const failureTopicOf = (route: string): string => `${route}.failed`;
 export const bridgeWebhookSecret = (a: string): string => `${a}/bridge-discord`;
 /** The Discord webhook ids: each route's team and the bridge's own. */
 export const WEBHOOK = { a: '111111111111111111', b: '222222222222222222', bridge: '999999999999999999' };
@@ -41,8 +44,18 @@ export function endpointScript(request: { key: string | null; nth: number }): {
   return { status: 200, body: 'ok' };
 }
 
-/** The two routes, their endpoints at `url`: A quarantines and has a breaker, A-eu neither. */
-export function routeInputs(a: string, b: string, url: (route: string) => string): RouteInput[] {
+/**
+ * The two routes, their endpoints at `url` (HTTPS, each route presenting its own client
+ * certificate): A quarantines and has a breaker, A-eu neither and
+ * authenticates with OAuth2 client credentials at `tokenUrl` (its credentials secret) and writes
+ * its dead letters to a failure topic.
+ */
+export function routeInputs(
+  a: string,
+  b: string,
+  url: (route: string) => string,
+  tokenUrl: string,
+): RouteInput[] {
   const common = (name: string) => ({
     name,
     topics: [topicOf(name)],
@@ -52,6 +65,7 @@ export function routeInputs(a: string, b: string, url: (route: string) => string
       headersSecret: `${name}/headers`,
       signingSecret: `${name}/signing`,
       timeoutMs: 2_000,
+      auth: { clientCertificateSecret: `${name}/certificate` },
     },
     alerts: { discordWebhookSecret: `${name}/discord` },
   });
@@ -70,8 +84,16 @@ export function routeInputs(a: string, b: string, url: (route: string) => string
     {
       ...common(b),
       decode: { registry: { type: 'glue' as const, registryName: glueRegistryOf(b) } },
+      endpoint: {
+        ...common(b).endpoint,
+        auth: {
+          ...common(b).endpoint.auth,
+          oauth2: { tokenUrl, credentialsSecret: `${b}/oauth`, scope: OAUTH_SCOPE },
+        },
+      },
       onPoison: 'dlq',
       retry: { attempts: 4, inProcessAttempts: 1, baseMs: 100, maxMs: 1_000 },
+      deadLetter: { kafkaTopic: failureTopicOf(b) },
     },
   ];
 }
@@ -82,7 +104,9 @@ export async function createSecrets(setup: RunSetup): Promise<void> {
     const values: Record<string, string> = {
       [`${route}/headers`]: JSON.stringify({ 'x-api-key': `key-of-${route}` }),
       [`${route}/signing`]: `signing-key-of-${route}`,
+      [`${route}/certificate`]: JSON.stringify(authListener('mtls').secret),
       [`${route}/discord`]: discord.webhook(route === a ? WEBHOOK.a : WEBHOOK.b).url,
+      ...(route === b ? { [`${route}/oauth`]: JSON.stringify(OAUTH_CLIENT) } : {}),
     };
     for (const [Name, SecretString] of Object.entries(values))
       await clients.secrets.send(new CreateSecretCommand({ Name, SecretString }));

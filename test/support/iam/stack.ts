@@ -28,7 +28,12 @@ export function synthesize(
   const stack = new Stack(app, IAM_STACK_NAME, { env: DEPLOYMENT });
   const config: BridgeConfigInput = {
     kafka: kafkaInput(a, ['b-1.kafka.example.com:9096'], auth),
-    routes: routeInputs(a, b, (route) => `https://${route}.example.com/kafka`),
+    routes: routeInputs(
+      a,
+      b,
+      (route) => `https://${route}.example.com/kafka`,
+      'https://auth.example.com/token',
+    ),
   };
   const bridge = new KafkaBridge(stack, 'Bridge', {
     config,

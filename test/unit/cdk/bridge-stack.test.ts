@@ -11,6 +11,7 @@ import type { IConstruct } from 'constructs';
 import { NONCURRENT_VERSION_DAYS } from '../../../cdk/lib/kafka-bridge.ts';
 import { type BridgeConfig, parseBridgeConfig, type RouteResources } from '../../../index.ts';
 import { completionTableDefinition } from '../../../lib/completion/table.ts';
+import { deliverersDeadLetterQueue } from '../../../lib/deliver/dead-letter-topic.ts';
 import { bridgeConfigFromEnv } from '../../../lib/runtime/config.ts';
 import { METRIC, METRICS_NAMESPACE, SERVICE } from '../../../lib/runtime/contract.ts';
 import { twoRouteApp } from './two-route-app.ts';
@@ -145,7 +146,12 @@ describe('per-route functions', () => {
       const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
       assert.equal(env.ROUTE_NAME, route.route.name);
       assert.deepEqual(env.QUEUE_URL, { Ref: bridge.logicalId(route.queue) });
-      assert.deepEqual(env.DEAD_LETTER_QUEUE_URL, { Ref: bridge.logicalId(route.deadLetterQueue) });
+      // With a failure topic the deliverer's dead letters go through the redrive queue.
+      const deadLetters = deliverersDeadLetterQueue(route.route, {
+        deadLetter: route.deadLetterQueue,
+        redrive: route.redriveQueue,
+      });
+      assert.deepEqual(env.DEAD_LETTER_QUEUE_URL, { Ref: bridge.logicalId(deadLetters) });
       assert.deepEqual(env.BUCKET_NAME, bridge.ref(stack.bridge.bucket, route));
       assert.deepEqual(env.COMPLETION_TABLE, bridge.ref(stack.bridge.completionTable, route));
       assert.equal(env.POWERTOOLS_METRICS_NAMESPACE, METRICS_NAMESPACE);
@@ -252,9 +258,18 @@ describe('IAM: each route reaches only its own resources', () => {
         assert.ok(!text.includes(`"${other.route.name}#`), `no table items of ${other.route.name}`);
         assert.ok(!text.includes('payments-handler') || own.route.name === 'payments', 'no other endpoint');
         // ...and what it needs of its own route.
-        assert.ok(text.includes(`"${bridge.logicalId(own.deadLetterQueue)}"`), 'sends to its own DLQ');
-        // The DLQ consumer archives the message as it came: it never reads claim checks.
-        assert.equal(text.includes(`/payloads/${own.route.name}/*`), which === 'deliver', 'payloads read');
+        const sendsTo =
+          which === 'deliver'
+            ? deliverersDeadLetterQueue(own.route, {
+                deadLetter: own.deadLetterQueue,
+                redrive: own.redriveQueue,
+              })
+            : own.deadLetterQueue;
+        assert.ok(text.includes(`"${bridge.logicalId(sendsTo)}"`), 'sends to its own DLQ (or redrive queue)');
+        // The DLQ consumer archives the message as it came: it reads claim checks only to write
+        // the value to the route's failure topic.
+        const readsPayloads = which === 'deliver' || own.route.deadLetter !== undefined;
+        assert.equal(text.includes(`/payloads/${own.route.name}/*`), readsPayloads, 'payloads read');
         assert.ok(text.includes(`/archive/${own.route.name}/*`), 'writes its own archive');
       });
     }

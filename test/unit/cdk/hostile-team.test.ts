@@ -177,6 +177,63 @@ describe('hostile team: secrets, functions and groups beyond its route', () => {
     );
   });
 
+  test("a failure topic outside the route's own, or one a route reads", () => {
+    const deadLetter = (kafkaTopic: string) => ({ deadLetter: { kafkaTopic } });
+    refused(
+      () => synth([route('orders'), route('evil', deadLetter('orders-events'))]),
+      'evil',
+      'deadLetter.kafkaTopic',
+      /route orders reads/,
+    );
+    const limits = { deadLetterTopics: { evil: ['*'] } };
+    refused(
+      () => synth([route('orders'), route('evil', deadLetter('orders-events'))], limits),
+      'evil',
+      'deadLetter.kafkaTopic',
+      /route orders reads/,
+    );
+    refused(
+      () => synth([route('evil', deadLetter('billing.failed'))]),
+      'evil',
+      'deadLetter.kafkaTopic',
+      /evil\.\*/,
+    );
+    assert.ok(synth([route('evil', deadLetter('evil.failed'))]).length > 0, 'its own prefix synthesizes');
+    assert.ok(
+      synth([route('evil', deadLetter('billing.failed'))], limits).length > 0,
+      'as the platform allows',
+    );
+  });
+
+  test("endpoint.auth naming another route's secret", () => {
+    const auth = (ref: string) => ({
+      endpoint: {
+        type: 'http' as const,
+        url: 'https://evil.example.com/kafka',
+        auth: { clientCertificateSecret: ref },
+      },
+    });
+    refused(
+      () => synth([route('orders'), route('evil', auth('orders/headers'))]),
+      'evil',
+      'endpoint.auth.clientCertificateSecret',
+      /route orders uses/,
+    );
+    const oauth = {
+      endpoint: {
+        type: 'http' as const,
+        url: 'https://evil.example.com/kafka',
+        auth: { oauth2: { tokenUrl: 'https://idp.example.com/token', credentialsSecret: 'orders/oauth' } },
+      },
+    };
+    refused(
+      () => synth([route('orders'), route('evil', oauth)]),
+      'evil',
+      'endpoint.auth.oauth2.credentialsSecret',
+      /outside the prefixes/,
+    );
+  });
+
   test("a group outside the bridge's namespace", () => {
     // No namespace: the team may not choose a prefix (billing. + consumer = another app's group).
     refused(

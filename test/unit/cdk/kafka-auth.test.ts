@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { App, type CfnResource, type IResource } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, type CfnResource, type IResource, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { BridgeStack } from '../../../cdk/lib/bridge-stack.ts';
 import { type MskGrant, mskGrants } from '../../../cdk/lib/msk-iam.ts';
 import { parseBridgeConfig, type RouteInput } from '../../../lib/config/index.ts';
@@ -26,6 +27,7 @@ const ROUTES: RouteInput[] = [
     name: 'payments',
     topics: ['payments', 'refunds'],
     endpoint: { type: 'http', url: 'https://payments.example.com/kafka' },
+    deadLetter: { kafkaTopic: 'payments.failed' },
   },
 ];
 const config = { kafka: { brokers: ['b-1.msk.example.com:9098'], ssl: true }, routes: ROUTES };
@@ -51,9 +53,9 @@ interface Statement {
 }
 
 /** Every kafka-cluster (action, resource) the template's policies grant, per role logical id. */
-function templateGrants(): Map<string, string[]> {
+function templateGrants(of: Template = template): Map<string, string[]> {
   const byRole = new Map<string, string[]>();
-  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+  for (const policy of Object.values(of.findResources('AWS::IAM::Policy'))) {
     const props = policy.Properties as {
       Roles: { Ref: string }[];
       PolicyDocument: { Statement: Statement[] };
@@ -116,6 +118,52 @@ describe('MSK IAM grants in the synthesized template', () => {
     assert.ok(grants.has(`kafka-cluster:ReadData ${UNDER}:topic/${ID}/refunds`));
     assert.ok(grants.has(`kafka-cluster:Connect ${CLUSTER}`));
     assert.ok(![...grants].some((g) => g.startsWith('kafka-cluster:WriteData')), 'never writes records');
+  });
+});
+
+describe('MSK IAM grants of a failure topic (deadLetter.kafkaTopic)', () => {
+  const [orders, payments] = stack.bridge.routes;
+  assert.ok(orders && payments);
+  const nested = (resources: typeof orders) => Template.fromStack(Stack.of(resources));
+  const dlqRole = (resources: typeof orders) =>
+    Stack.of(resources).getLogicalId(resources.deadLetterFunction.role?.node.defaultChild as CfnResource);
+
+  test("the route's DLQ consumer holds exactly what writing its failure topic needs, in the VPC", () => {
+    const granted = templateGrants(nested(payments));
+    assert.deepEqual([...granted.keys()], [dlqRole(payments)], 'no other role of the route');
+    const route = routes.find((r) => r.name === 'payments');
+    assert.ok(route);
+    assert.deepEqual(
+      [...new Set(granted.get(dlqRole(payments)))].sort(),
+      key(mskGrants('dead-letter-writer', CLUSTER, [route])),
+    );
+    const grants = new Set(granted.get(dlqRole(payments)));
+    assert.ok(grants.has(`kafka-cluster:WriteData ${UNDER}:topic/${ID}/payments.failed`));
+    assert.ok(grants.has(`kafka-cluster:WriteDataIdempotently ${CLUSTER}`));
+    assert.ok(
+      ![...grants].some((g) => g.includes(':topic/') && !g.endsWith('/payments.failed')),
+      'its topic only',
+    );
+    nested(payments).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'kafka-bridge-dlq' } },
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+    });
+  });
+
+  test('cdk-nag AwsSolutions: nothing unacknowledged about the DLQ consumer in the VPC', () => {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const left = report.violations
+      .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`))
+      .filter((finding) => finding.includes('/DeadLetter/'));
+    assert.deepEqual(left, []);
+  });
+
+  test('a route without one: no Kafka grant, no VPC for its DLQ consumer', () => {
+    assert.deepEqual([...templateGrants(nested(orders)).keys()], []);
+    const functions = nested(orders).findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'kafka-bridge-dlq' } } },
+    });
+    assert.equal(Object.values(functions)[0]?.Properties.VpcConfig, undefined);
   });
 });
 

@@ -27,6 +27,8 @@ export const TWO_ROUTES: BridgeConfigInput = {
       concurrency: 20,
       retry: { attempts: 6 },
       alerts: { discordWebhookSecret: 'orders/discord-webhook', oncall: '@orders-oncall' },
+      // Its dead letters go to Kafka too: the DLQ consumer writes them (docs/deliver.md).
+      deadLetter: { kafkaTopic: 'orders.failed' },
     },
     {
       name: 'payments',

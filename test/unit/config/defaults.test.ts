@@ -178,10 +178,10 @@ describe('deliverConcurrency: the endpoint concurrency split into invocations an
     parseBridgeConfig(config([route({ concurrency: 20 })]));
   });
 
-  test('without maxCallsInFlight: `concurrency` invocations, one call each', () => {
+  test('without maxCallsInFlight: `concurrency` invocations, each calling the groups of its batch at once', () => {
     assert.deepEqual(deliverConcurrency({ concurrency: 10, deliver: {} }), {
       invocations: 10,
-      callsPerInvocation: 1,
+      callsPerInvocation: 10,
     });
   });
   test('with it: invocations x calls never above it, at least the event source minimum of 2 invocations', () => {

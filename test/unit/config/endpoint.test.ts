@@ -25,6 +25,8 @@ describe('http endpoint', () => {
       timeoutMs: 900_000,
       headersSecret: 'bridge/orders/headers',
       signingSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bridge/orders/hmac-AbCdEf',
+      signing: 'bridge-v2',
+      signingV1: true,
       body: 'raw',
     };
     const parsed = parseBridgeConfig(config([route({ endpoint })]));
@@ -116,6 +118,92 @@ describe('http endpoint', () => {
       field: 'routes[orders].endpoint.signingSecret',
       message: /Secrets Manager secret name/,
     });
+  });
+
+  test('signing: standard-webhooks and signingV1 need a signing secret; v1 goes with bridge-v2 only', () => {
+    assertRejected(config([httpRoute({ signing: 'standard-webhooks' })]), {
+      route: 'orders',
+      field: 'routes[orders].endpoint.signingSecret',
+      message: /required with signing 'standard-webhooks'/,
+    });
+    assertRejected(config([httpRoute({ signingV1: true })]), {
+      route: 'orders',
+      field: 'routes[orders].endpoint.signingV1',
+      message: /needs signingSecret/,
+    });
+    assertRejected(
+      config([httpRoute({ signing: 'standard-webhooks', signingSecret: 's', signingV1: true })]),
+      {
+        route: 'orders',
+        field: 'routes[orders].endpoint.signingV1',
+        message: /bridge-v2' only/,
+      },
+    );
+    assertRejected(config([httpRoute({ signing: 'v3', signingSecret: 's' })]), {
+      route: 'orders',
+      field: 'routes[orders].endpoint.signing',
+    });
+  });
+
+  test('auth: oauth2 needs a token URL and a credentials secret; a client certificate needs https', () => {
+    const oauth2 = { tokenUrl: 'https://auth.example.com/token', credentialsSecret: 'team/oauth' };
+    const parsed = parseBridgeConfig(
+      config([httpRoute({ auth: { oauth2: { ...oauth2, scope: 'orders:write' } } })]),
+    );
+    const endpoint = parsed.routes[0]?.endpoint;
+    assert.deepEqual(endpoint?.type === 'http' ? endpoint.auth : undefined, {
+      oauth2: { ...oauth2, scope: 'orders:write' },
+    });
+    assertRejected(
+      config([httpRoute({ auth: { oauth2: { ...oauth2, tokenUrl: 'http://auth.example.com/t' } } })]),
+      {
+        route: 'orders',
+        field: 'routes[orders].endpoint.auth.oauth2.tokenUrl',
+        message: /must use https/,
+      },
+    );
+    assertRejected(config([httpRoute({ auth: { oauth2: { tokenUrl: oauth2.tokenUrl } } })]), {
+      route: 'orders',
+      field: 'routes[orders].endpoint.auth.oauth2.credentialsSecret',
+    });
+    assertRejected(config([httpRoute({ auth: {} })]), {
+      route: 'orders',
+      field: 'routes[orders].endpoint.auth',
+      message: /must set oauth2 or clientCertificateSecret/,
+    });
+    assertRejected(
+      config([
+        httpRoute({ url: 'http://127.0.0.1:8080/hook', auth: { clientCertificateSecret: 'team/cert' } }),
+      ]),
+      {
+        route: 'orders',
+        field: 'routes[orders].endpoint.auth.clientCertificateSecret',
+        message: /needs an https:\/\/ url/,
+      },
+    );
+  });
+
+  test("deliver.batch needs body 'envelope'; maxRecords is at most the FIFO batch of 10", () => {
+    assertRejected(
+      config([
+        route({
+          endpoint: { type: 'http', url: 'https://o.example.com/k', body: 'raw' },
+          deliver: { batch: {} },
+        }),
+      ]),
+      {
+        route: 'orders',
+        field: 'routes[orders].deliver.batch',
+        message: /body 'envelope'/,
+      },
+    );
+    assertRejected(config([route({ deliver: { batch: { maxRecords: 11 } } })]), {
+      route: 'orders',
+      field: 'routes[orders].deliver.batch.maxRecords',
+      message: /at most 10/,
+    });
+    const parsed = parseBridgeConfig(config([route({ deliver: { batch: {} } })]));
+    assert.deepEqual(parsed.routes[0]?.deliver.batch, { maxRecords: 10, maxBytes: 1024 * 1024 });
   });
 
   test("body is 'envelope' or 'raw'", () => {

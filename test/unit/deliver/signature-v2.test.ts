@@ -28,8 +28,8 @@ const REQUEST: SignedRequest = {
 };
 
 /** What the endpoint receives: the request and the bridge's signing headers. */
-function received(keys = [NEW, OLD], request = REQUEST) {
-  const headers = { ...request.headers, ...signHeaders(keys, request, AT) };
+function received(keys = [NEW, OLD], request = REQUEST, v1 = false) {
+  const headers = { ...request.headers, ...signHeaders(keys, request, AT, { v1 }) };
   return {
     ...request,
     headers,
@@ -68,8 +68,9 @@ describe('request signature v2', () => {
     );
   });
 
-  test('v1 is still sent, with the first key', () => {
-    const got = received();
+  test('v1 is sent, with the first key, only when the route asks for it (endpoint.signingV1)', () => {
+    assert.equal(received().headers['x-bridge-signature'], undefined);
+    const got = received([NEW, OLD], REQUEST, true);
     assert.ok(
       verifySignature(NEW.secret, got.timestamp, REQUEST.body, got.headers['x-bridge-signature'] ?? '', AT),
     );
