@@ -38,8 +38,8 @@ const SOURCES = ['cdk/lib', 'lib', 'package.json'];
 const neutralRoute = (index: number) => `route-${index}`;
 
 /**
- * The config as the synth gets it: deploy-time hosts in place of local ones (https endpoints, a
- * placeholder broker), routes and topics named by position.
+ * The config as the synth gets it: deploy-time hosts in place of local ones (https endpoints and
+ * registries, a placeholder broker), routes and topics named by position.
  */
 export function deployableConfig(config: BridgeConfig | BridgeConfigInput): BridgeConfigInput {
   const plain = JSON.parse(JSON.stringify(config)) as BridgeConfigInput;
@@ -54,6 +54,14 @@ export function deployableConfig(config: BridgeConfig | BridgeConfigInput): Brid
         route.endpoint.type === 'http'
           ? { ...route.endpoint, url: `https://${neutralRoute(i)}.wiring.example.com/` }
           : route.endpoint,
+      ...(route.decode?.registry.type === 'confluent'
+        ? {
+            decode: {
+              ...route.decode,
+              registry: { ...route.decode.registry, url: `https://registry-${i}.wiring.example.com/` },
+            },
+          }
+        : {}),
     })),
   };
 }
@@ -107,6 +115,23 @@ function renameRoutes(wiring: Wiring, routes: readonly { name: string }[]): Wiri
   };
 }
 
+/**
+ * Team limits that let every route name what it names: limits are the platform's, checked when
+ * its own app synthesizes (cdk/lib/team-limits.ts), and nothing of the wiring depends on them;
+ * here the routes carry neutral names, so their defaults (`<route>/` secrets, `<route>.*` failure
+ * topics) would refuse a config the platform allows. The secret rules that are not limits (the
+ * Kafka client's secret, another route's secret) still apply.
+ */
+function openLimits(config: BridgeConfigInput) {
+  const each = <T>(value: T) => Object.fromEntries(config.routes.map((route) => [route.name, value]));
+  return {
+    secretPrefixes: each(['']),
+    lambdaTargets: each(['*']),
+    deadLetterTopics: each(['*']),
+    groupPrefix: '',
+  };
+}
+
 /** The folded template of the stack a deployable config makes (the synth's own files, removed after). */
 export async function synthesizeTemplate(config: BridgeConfigInput): Promise<CfnTemplate> {
   const { App, NestedStack, Stack } = await import('aws-cdk-lib');
@@ -115,7 +140,7 @@ export async function synthesizeTemplate(config: BridgeConfigInput): Promise<Cfn
   try {
     const app = new App({ outdir });
     const stack = new Stack(app, 'Wiring', { env: { account: '123456789012', region: 'us-east-1' } });
-    new KafkaBridge(stack, 'Bridge', { config });
+    new KafkaBridge(stack, 'Bridge', { config, limits: openLimits(config) });
     app.synth();
     const read = (file: string) => JSON.parse(readFileSync(join(outdir, file), 'utf8')) as TemplateJson;
     const nested = stack.node

@@ -7,7 +7,12 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { GetQueueAttributesCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseBridgeConfig, type Route } from '../../lib/config/index.ts';
 import { DEAD_LETTER_HEADERS } from '../../lib/deliver/dead-letter-topic.ts';
@@ -15,6 +20,7 @@ import { DEAD_LETTER_MARKER } from '../../lib/deliver/redrive.ts';
 import { LocalBridge } from '../../lib/local/bridge.ts';
 import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
 import { type Provisioned, provision } from '../../lib/local/provision.ts';
+import { queueWiring, wiringKey } from '../../lib/local/wiring.ts';
 import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
 import { TestEndpoint } from '../support/endpoint.ts';
 import {
@@ -222,6 +228,18 @@ describe('deadLetter.kafkaTopic', () => {
       logLevel: logLevel.NOTHING,
     });
     await produce(w.source);
+    // The redrive queue's visibility is the template's (minutes, as deployed): scaled to about
+    // 10 s so the failed message comes back within the test. What is asserted (kept, then
+    // written once Kafka answers) does not depend on how long it stays invisible.
+    const deployed = Number(
+      queueWiring(w.provisioned.wiring, wiringKey('redrive', w.route.name)).attributes.VisibilityTimeout,
+    );
+    await clients.sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: resources.redriveQueue.url,
+        Attributes: { VisibilityTimeout: String(Math.max(1, Math.min(deployed, 10))) },
+      }),
+    );
     const bridge = bridgeOf(w, deadLetterKafka);
     await bridge.start();
     try {
@@ -246,7 +264,7 @@ describe('deadLetter.kafkaTopic', () => {
       assert.equal(await messagesIn(resources.deadLetterQueue.url), 0, 'not sent on to the DLQ unwritten');
       assert.equal(await messagesIn(resources.redriveQueue.url), 1, 'kept in the redrive queue');
       relay.open = true;
-      // It comes back after the redrive queue's visibility timeout (60 s locally) and lands.
+      // It comes back after the redrive queue's (scaled) visibility timeout and lands.
       const [written] = await readTopic(w.failures, 1, { timeoutMs: 120_000 });
       assertWritten(w, written);
       await eventually('the dead letter in the DLQ', () => deadLetterOf(resources.deadLetterQueue.url), {
