@@ -153,7 +153,6 @@ export class LocalBridge {
     }
     const world: TriggerWorld = {
       sqs: clients.sqs,
-      dynamo: clients.dynamo,
       streams: clients.streams,
       tableName: provisioned.tableName,
       queue: (key) => {

@@ -1,9 +1,9 @@
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  ListStreamsCommand,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -13,7 +13,6 @@ import { matchesFilter, parseFilter } from './stream-filter.ts';
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<unknown>;
 
 export interface LocalStreamSourceOptions {
-  readonly dynamo: DynamoDBClient;
   readonly streams: DynamoDBStreamsClient;
   readonly tableName: string;
   readonly handler: StreamHandler;
@@ -76,8 +75,10 @@ export class LocalStreamSource {
 
   /** Finds the stream and positions every open shard; resolves once reading began. */
   async start(): Promise<void> {
-    const table = await this.#o.dynamo.send(new DescribeTableCommand({ TableName: this.#o.tableName }));
-    const arn = table.Table?.LatestStreamArn;
+    // Through the streams API, as the event source mapping does (the function's own role is not
+    // asked): the table's newest stream.
+    const listed = await this.#o.streams.send(new ListStreamsCommand({ TableName: this.#o.tableName }));
+    const arn = listed.Streams?.at(-1)?.StreamArn;
     if (arn === undefined) throw new Error(`table ${this.#o.tableName} has no stream`);
     this.#arn = arn;
     await this.#scanShards(this.#o.startingPosition);

@@ -3,7 +3,6 @@
 // (lib/local/stream-source.ts) and each schedule, all sharing the function's reserved
 // concurrency, each invocation held to the function's timeout and Lambda's payload limit. A
 // setting the local runners cannot reproduce makes the build fail naming it.
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent } from 'aws-lambda';
@@ -13,7 +12,6 @@ import { functionWiring, mappingsOf, type Wiring, type WiringKey } from './wirin
 
 export interface TriggerWorld {
   readonly sqs: SQSClient;
-  readonly dynamo: DynamoDBClient;
   readonly streams: DynamoDBStreamsClient;
   readonly tableName: string;
   /** The local queue a template queue stands for. */
@@ -128,7 +126,6 @@ export class FunctionTriggers {
         if (position !== 'LATEST' && position !== 'TRIM_HORIZON') refuse(`StartingPosition ${position}`);
         this.streams.push(
           new LocalStreamSource({
-            dynamo: world.dynamo,
             streams: world.streams,
             tableName: world.tableName,
             handler,

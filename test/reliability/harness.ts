@@ -334,7 +334,6 @@ export class ReliabilityRun {
     });
     const world: TriggerWorld = {
       sqs: clients.sqs,
-      dynamo: this.#clients.dynamo,
       streams: this.#clients.streams,
       tableName: provisioned.tableName,
       queue: (key) => {

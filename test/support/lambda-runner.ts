@@ -61,7 +61,6 @@ const triggers = new FunctionTriggers(
   given.key,
   {
     sqs: new SQSClient(at(given.endpoints.sqs)),
-    dynamo: new DynamoDBClient(at(given.endpoints.dynamodb)),
     streams: new DynamoDBStreamsClient(at(given.endpoints.dynamodb)),
     tableName: given.tableName,
     queue: (key) => {

@@ -226,6 +226,8 @@ export async function runBridge(setup: RunSetup): Promise<RunResult> {
     provisioned,
     kafka: await kafkaFor(setup, prepared, { component: 'poller' }),
     commitKafka: await kafkaFor(setup, prepared, { component: 'commit' }),
+    // Route B's DLQ consumer writes its failure topic: its client reads the Kafka secret as it.
+    deadLetterKafka: await kafkaFor(setup, prepared, { component: 'dlq', route: b }),
     log,
     progressPollMs: 300,
     deadLetterEventsQueueUrl: prepared.events.url,
