@@ -3,7 +3,8 @@
  * (docs/testing.md, "Alarms from emitted metrics"): every metric it reads was recorded in
  * exactly its series (the bridge's own EMF for its namespace, the stand-ins for AWS's), and
  * evaluated over the run it reached ALARM; an alarm whose missing data breaches must reach it
- * only once its publisher went silent (`silentFrom`), not because nothing was published yet.
+ * only once its publisher went silent (`silentFrom`), not because nothing was published yet
+ * (evaluated from the publisher's first datapoint).
  */
 import { type EvaluationWindow, evaluateAlarm } from './alarm-eval.ts';
 import { type Datapoint, inSeries } from './datapoints.ts';
@@ -27,7 +28,14 @@ export function alarmProblems(
       `${alarm.name} (${query.id}): no ${origin} datapoint of ${stat.namespace} ${stat.metric} ${JSON.stringify(stat.dimensions)}; recorded dimension sets of it: ${sets || 'none'}`,
     );
   }
-  const evaluation = evaluateAlarm(alarm, datapoints, window);
+  // Evaluated from the publisher's first datapoint: periods before it are the start of the run
+  // (a deployed alarm is created before its publisher runs too), and under load the first one
+  // can land a period late. Whether silence brings ALARM is judged after that.
+  const published = datapoints
+    .filter((p) => alarm.queries.some((q) => q.metricStat !== undefined && inSeries(p, q.metricStat)))
+    .reduce((min, p) => Math.min(min, p.timestamp), Number.POSITIVE_INFINITY);
+  const from = Number.isFinite(published) ? Math.max(window.from, published) : window.from;
+  const evaluation = evaluateAlarm(alarm, datapoints, { ...window, from });
   const firstAlarm = evaluation.states.find((s) => s.state === 'ALARM');
   const series = JSON.stringify(evaluation.series);
   if (firstAlarm === undefined) problems.push(`${alarm.name} never reached ALARM; its series: ${series}`);
