@@ -8,16 +8,12 @@ import { CommitLease } from '../commit/lease.ts';
 import { commitRoutes, routesOfStreamEvent } from '../commit/run.ts';
 import { Ledger } from '../completion/ledger.ts';
 import { CompletionStore } from '../completion/store.ts';
-import { deliverConcurrency, type Route } from '../config/index.ts';
+import type { Route } from '../config/index.ts';
 import { createRegistryClients } from '../decode/index.ts';
 import { deliverBatch } from '../deliver/batch.ts';
 import { createDeliverer } from '../deliver/create.ts';
 import { DeadLetterEvents } from '../deliver/dead-letter-events.ts';
-import {
-  DeadLetterTopic,
-  deadLetterProducer,
-  deliverersDeadLetterQueue,
-} from '../deliver/dead-letter-topic.ts';
+import { DeadLetterTopic, deadLetterProducer } from '../deliver/dead-letter-topic.ts';
 import type { DeliverLogger } from '../deliver/observability.ts';
 import { RedriveConsumer } from '../deliver/redrive.ts';
 import { KafkaOffsets } from '../kafka/offsets.ts';

@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { RouteInput } from '../../index.ts';
-import { deduplicationId, type Envelope, encodeEnvelope } from '../../lib/envelope/index.ts';
 import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
 import { METRIC } from '../../lib/runtime/contract.ts';
 import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
@@ -16,6 +15,7 @@ import { uniqueName } from '../support/kafka.ts';
 import { alarmProblems } from '../support/metrics/alarm-check.ts';
 import { provisionWorld, RecordedRun } from '../support/metrics/recorded-run.ts';
 import { templateAlarms } from '../support/metrics/template-alarms.ts';
+import { sendQueuedRecord } from '../support/redriven.ts';
 import { ShippedApp } from '../support/shipped.ts';
 
 const PLACEHOLDER_ENDPOINT = 'https://alarms.example.com/kafka';
@@ -70,25 +70,13 @@ describe('the failure topic alarm, over the metrics the shipped DLQ consumer emi
     const from = Date.now();
     await run.fn(shipped, shipped.deadLetter(world), world);
     // A record SQS redrove (a crashed deliverer's): the DLQ consumer must write it to Kafka first.
-    const envelope: Envelope = {
+    await sendQueuedRecord(clients.sqs, resources.redriveQueue.url, {
       route: name,
       topic: `${name}-src`,
-      partition: 0,
       offset: '0',
-      from: '0',
-      timestamp: String(Date.now()),
-      key: Buffer.from('k'),
-      headers: [],
-      value: { inline: Buffer.from('{}') },
-    };
-    await clients.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: resources.redriveQueue.url,
-        MessageBody: encodeEnvelope(envelope),
-        MessageGroupId: 'k',
-        MessageDeduplicationId: deduplicationId(envelope),
-      }),
-    );
+      key: 'k',
+      value: '{}',
+    });
     await run.recorded(
       'a failed failure-topic write',
       (p) => p.metric === METRIC.deadLetterTopicFailed && p.value >= 1,

@@ -13,12 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { logLevel } from 'kafkajs';
 import { SecretReader } from '../../lib/aws/secrets.ts';
 import { main } from '../../lib/cli/main.ts';
 import { type BridgeConfig, parseBridgeConfig, progressGroupId, type Route } from '../../lib/config/index.ts';
-import { deduplicationId, type Envelope, encodeEnvelope } from '../../lib/envelope/index.ts';
 import { KAFKA_API_KEYS, KAFKA_APIS } from '../../lib/kafka/apis.ts';
 import { createKafkaClient } from '../../lib/kafka/client.ts';
 import { KafkaOffsets } from '../../lib/kafka/offsets.ts';
@@ -36,6 +34,7 @@ import {
   requestRecorder,
 } from '../support/kafka-auth.ts';
 import { pollerProcessEnv } from '../support/poller-process.ts';
+import { sendQueuedRecord } from '../support/redriven.ts';
 import { readTopic } from '../support/topic-reader.ts';
 import { eventually, problemLog } from '../support/wait.ts';
 
@@ -117,25 +116,14 @@ async function authConfig(
 
 /** A message SQS redrove to the route's redrive queue by itself, as after a deliverer crashed on it. */
 async function redriven(route: Route, provisioned: Provisioned): Promise<void> {
-  const envelope: Envelope = {
+  const queue = provisioned.routes.get(route.name)?.redriveQueue ?? assert.fail('no redrive queue');
+  await sendQueuedRecord(clients.sqs, queue.url, {
     route: route.name,
     topic: route.topics[0] ?? '',
-    partition: 0,
     offset: '1000000',
-    from: '1000000',
-    timestamp: String(Date.now()),
-    key: Buffer.from('crashed'),
-    headers: [],
-    value: { inline: Buffer.from('{"crashed":true}') },
-  };
-  await clients.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: provisioned.routes.get(route.name)?.redriveQueue.url,
-      MessageBody: encodeEnvelope(envelope),
-      MessageGroupId: 'crashed',
-      MessageDeduplicationId: deduplicationId(envelope),
-    }),
-  );
+    key: 'crashed',
+    value: '{"crashed":true}',
+  });
 }
 
 const LISTENER_NAMES = { scram: 'SASL_SSL with SCRAM-SHA-512', mtls: 'mTLS', plain: 'SASL_SSL with PLAIN' };

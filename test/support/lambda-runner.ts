@@ -12,7 +12,6 @@
 // RUNNER_TIME_SCALE   the run's clocks are divided by this (default 1): the schedules' rates and
 //                     the vended metrics' minute
 import { pathToFileURL } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';

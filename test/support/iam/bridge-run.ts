@@ -3,7 +3,7 @@
 // with the other's), the poller, deliverers, DLQ consumers, commit runs and the notifier.
 import assert from 'node:assert/strict';
 import { CreateRegistryCommand, CreateSchemaCommand } from '@aws-sdk/client-glue';
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type Kafka, logLevel } from 'kafkajs';
 import { asComponent, type Caller, recordCalls } from '../../../lib/aws/call-recorder.ts';
@@ -11,7 +11,7 @@ import { SecretReader } from '../../../lib/aws/secrets.ts';
 import { CompletionStore } from '../../../lib/completion/store.ts';
 import { type KafkaConfig, parseBridgeConfig, type Route } from '../../../lib/config/index.ts';
 import { REPLAY_MARKER } from '../../../lib/deliver/deliverer.ts';
-import { deduplicationId, type Envelope, encodeEnvelope, recordId } from '../../../lib/envelope/index.ts';
+import { recordId } from '../../../lib/envelope/index.ts';
 import { createKafkaClient } from '../../../lib/kafka/client.ts';
 import { LocalBridge, type LocalLog } from '../../../lib/local/bridge.ts';
 import type { LocalClients } from '../../../lib/local/clients.ts';
@@ -33,6 +33,7 @@ import { ledgerCompletion } from '../completions.ts';
 import type { FakeDiscord } from '../discord.ts';
 import type { TestEndpoint } from '../endpoint.ts';
 import { createTopic, kafkaBrokers } from '../kafka.ts';
+import { queuedEnvelope, sendQueuedRecord } from '../redriven.ts';
 import { glueFramed } from '../schemas.ts';
 import { eventually } from '../wait.ts';
 import {
@@ -272,27 +273,14 @@ export async function runBridge(setup: RunSetup): Promise<RunResult> {
  */
 async function redrive(clients: LocalClients, route: Route, provisioned: Provisioned): Promise<void> {
   const queue = provisioned.routes.get(route.name)?.redriveQueue ?? assert.fail('no redrive queue');
-  for (const offset of ['1000000', '1000001']) {
-    const envelope: Envelope = {
+  for (const offset of ['1000000', '1000001'])
+    await sendQueuedRecord(clients.sqs, queue.url, {
       route: route.name,
       topic: topicOf(route.name),
-      partition: 0,
       offset,
-      from: offset,
-      timestamp: String(Date.now()),
-      key: Buffer.from('crashed'),
-      headers: [],
-      value: { inline: Buffer.from('{"crashed":true}') },
-    };
-    await clients.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: queue.url,
-        MessageBody: encodeEnvelope(envelope),
-        MessageGroupId: 'crashed',
-        MessageDeduplicationId: deduplicationId(envelope),
-      }),
-    );
-  }
+      key: 'crashed',
+      value: '{"crashed":true}',
+    });
 }
 
 /**
@@ -301,24 +289,15 @@ async function redrive(clients: LocalClients, route: Route, provisioned: Provisi
  */
 async function replayed(clients: LocalClients, route: Route, provisioned: Provisioned): Promise<void> {
   const queue = provisioned.routes.get(route.name)?.queue ?? assert.fail('no queue');
-  const envelope: Envelope = {
+  const record = {
     route: route.name,
     topic: topicOf(route.name),
-    partition: 0,
     offset: '2000000',
-    from: '2000000',
-    timestamp: String(Date.now()),
-    key: Buffer.from('replayed'),
-    headers: [],
-    value: { inline: Buffer.from('{"replayed":true}') },
+    key: 'replayed',
+    value: '{"replayed":true}',
   };
-  await clients.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: queue.url,
-      MessageBody: encodeEnvelope(envelope),
-      MessageGroupId: 'replayed',
-      MessageDeduplicationId: `${deduplicationId(envelope)}-replay`,
-      MessageAttributes: { [REPLAY_MARKER]: { DataType: 'String', StringValue: recordId(envelope) } },
-    }),
-  );
+  await sendQueuedRecord(clients.sqs, queue.url, record, {
+    dedupSuffix: '-replay',
+    attributes: { [REPLAY_MARKER]: { DataType: 'String', StringValue: recordId(queuedEnvelope(record)) } },
+  });
 }
