@@ -2,7 +2,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { ArchiveRecord } from '../../../lib/archive/archive.ts';
 import type { Completion } from '../../../lib/completion/completion.ts';
-import { parseBridgeConfig, type Route } from '../../../lib/config/index.ts';
 import { BatchLedger } from '../../../lib/deliver/batch-ledger.ts';
 import type { DeadLetterEventInput } from '../../../lib/deliver/dead-letter-events.ts';
 import type { DeliverLogger, DeliverMetrics } from '../../../lib/deliver/observability.ts';
@@ -10,20 +9,7 @@ import type { BatchState, RecordContext } from '../../../lib/deliver/record-cont
 import { type Envelope, encodeEnvelope, recordId } from '../../../lib/envelope/index.ts';
 import type { QuarantineEntry } from '../../../lib/quarantine/quarantine.ts';
 
-export function routeWith(overrides: Record<string, unknown> = {}): Route {
-  const config = parseBridgeConfig({
-    kafka: { brokers: ['127.0.0.1:9092'] },
-    routes: [
-      {
-        name: 'orders',
-        topics: ['orders'],
-        endpoint: { type: 'http', url: 'https://a.example.com/' },
-        ...overrides,
-      },
-    ],
-  });
-  return config.routes[0] as Route;
-}
+export { ordersRoute as routeWith } from '../../support/unit-route.ts';
 
 export function envelopeAt(offset: number, from = offset, key = 'k1'): Envelope {
   return {

@@ -1,24 +1,11 @@
 // Plain fakes for the route poller's parts: a consumer that records pauses, resumes and seeks;
 // progress-group offsets in a map; a log that keeps its lines; a kafkajs batch payload.
 import type { KafkaMessage } from 'kafkajs';
-import { parseBridgeConfig, type Route } from '../../../lib/config/index.ts';
+import type { Route } from '../../../lib/config/index.ts';
 import { Backpressure } from '../../../lib/poller/backpressure.ts';
 import type { Owned, PartitionConsumer, PollerLog, ProgressOffsets } from '../../../lib/poller/owned.ts';
 
-export function pollerRoute(overrides: Record<string, unknown> = {}): Route {
-  const config = parseBridgeConfig({
-    kafka: { brokers: ['127.0.0.1:9092'] },
-    routes: [
-      {
-        name: 'orders',
-        topics: ['orders'],
-        endpoint: { type: 'http', url: 'https://a.example.com/' },
-        ...overrides,
-      },
-    ],
-  });
-  return config.routes[0] as Route;
-}
+export { ordersRoute as pollerRoute } from '../../support/unit-route.ts';
 
 export class FakeConsumer implements PartitionConsumer {
   readonly calls: string[] = [];
