@@ -8,6 +8,8 @@ import { IdempotentWriter, type OutgoingRecord, type WrittenRecord } from '../ka
 import { TokenBucket } from '../rate-limit/index.ts';
 import { type BackoffPolicy, RetryError, retry } from '../retry/index.ts';
 import type { FailureAlert } from './alert.ts';
+import { type Generation, Generations } from './generations.ts';
+import { Turns } from './turns.ts';
 
 /** The retry policy of one send: attempts in all, exponential backoff with full jitter between them. */
 export interface ProducerRetryPolicy extends Partial<BackoffPolicy> {
@@ -66,7 +68,8 @@ const noMetrics: ProducerMetrics = { count: () => undefined, duration: () => und
 
 /**
  * One producer API for teams (docs/producer.md): `send(topic, key, value, headers)` writes with
- * an idempotent producer (acks=all: no duplicate from a retry of a lost answer), retries with
+ * an idempotent producer (acks=all: no duplicate from a retry of a lost answer), one send at a
+ * time per partition (turns.ts: sends to a partition land in the order they were made), retries with
  * exponential backoff and full jitter, waits for a per-partition token bucket, reports each
  * outcome to the callbacks and metrics, and posts a Discord alert when it gives up. Resolves
  * with where the record landed; rejects with the last error once the attempts are spent.
@@ -76,7 +79,8 @@ export class BridgeProducer {
   readonly #retry: typeof DEFAULT_RETRY | (BackoffPolicy & { attempts: number });
   readonly #metrics: ProducerMetrics;
   readonly #buckets = new Map<string, TokenBucket>();
-  #writer: Promise<IdempotentWriter> | undefined;
+  readonly #turns = new Turns();
+  readonly #generations = new Generations(() => this.#open());
 
   constructor(options: ProducerOptions) {
     this.#o = options;
@@ -92,14 +96,26 @@ export class BridgeProducer {
   ): Promise<SentRecord> {
     const started = performance.now();
     let attempts = 0;
+    let generation: Generation | undefined;
+    let release: (() => void) | undefined;
+    let partition = 0;
     try {
       const written = await retry(
         async () => {
           attempts += 1;
           if (attempts > 1) this.#metrics.count('retries', 1);
-          const writer = await this.#connected();
-          const partition = await writer.partitionFor(topic, key);
-          if (attempts === 1) await this.#admit(topic, partition);
+          if (release === undefined) {
+            partition = await this.#partitionFor(topic, key);
+            await this.#admit(topic, partition);
+            release = await this.#turns.take(`${topic}/${partition}`);
+          }
+          // Joined in the partition's turn, so a send before it that gave up has retired its generation.
+          generation ??= this.#generations.join();
+          const writer = await generation.writer.catch((error: unknown) => {
+            if (generation !== undefined) this.#generations.leave(generation);
+            generation = undefined;
+            throw error;
+          });
           return writer.write(topic, partition, { key, value, headers });
         },
         { attempts: this.#retry.attempts, policy: this.#retry, shouldRetry: () => true },
@@ -110,6 +126,8 @@ export class BridgeProducer {
       this.#o.onSuccess?.(sent);
       return sent;
     } catch (caught) {
+      // A write may have landed without its answer: this producer id is not used again (Generations).
+      if (generation !== undefined && release !== undefined) this.#generations.retire(generation);
       const error = caught instanceof RetryError ? caught.lastError : caught;
       const failure = {
         topic,
@@ -121,33 +139,37 @@ export class BridgeProducer {
       this.#o.onFailure?.(failure);
       await this.#o.alert?.post(failure).catch(() => undefined);
       throw failure.error;
+    } finally {
+      release?.();
+      if (generation !== undefined) this.#generations.leave(generation);
     }
   }
 
-  async close(): Promise<void> {
-    const writer = this.#writer;
-    this.#writer = undefined;
-    if (writer !== undefined) await (await writer).disconnect();
+  close(): Promise<void> {
+    return this.#generations.close();
   }
 
-  #connected(): Promise<IdempotentWriter> {
-    this.#writer ??= (async () => {
-      const client =
-        this.#o.client ??
-        (await createKafkaClient(this.#config(), {
-          ...(this.#o.secrets === undefined ? {} : { secrets: this.#o.secrets }),
-          clientId: this.#o.clientId ?? 'kafka-endpoint-bridge-producer',
-          logLevel: kafkaLogLevel(this.#o.kafkaLog ?? 'warn'),
-        }));
-      const retryForMs = this.#o.kafkaRetryForMs;
-      const writer = new IdempotentWriter(client, retryForMs === undefined ? {} : { retryForMs });
-      await writer.connect();
-      return writer;
-    })();
-    this.#writer.catch(() => {
-      this.#writer = undefined;
-    });
-    return this.#writer;
+  async #partitionFor(topic: string, key: OutgoingRecord['key']): Promise<number> {
+    const generation = this.#generations.join();
+    try {
+      return await (await generation.writer).partitionFor(topic, key);
+    } finally {
+      this.#generations.leave(generation);
+    }
+  }
+
+  async #open(): Promise<IdempotentWriter> {
+    const client =
+      this.#o.client ??
+      (await createKafkaClient(this.#config(), {
+        ...(this.#o.secrets === undefined ? {} : { secrets: this.#o.secrets }),
+        clientId: this.#o.clientId ?? 'kafka-endpoint-bridge-producer',
+        logLevel: kafkaLogLevel(this.#o.kafkaLog ?? 'warn'),
+      }));
+    const retryForMs = this.#o.kafkaRetryForMs;
+    const writer = new IdempotentWriter(client, retryForMs === undefined ? {} : { retryForMs });
+    await writer.connect();
+    return writer;
   }
 
   #config(): KafkaConfig {
