@@ -389,6 +389,20 @@ export class RouteResources extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
+    // A decoding route's schema registry does not answer: the poller holds the partitions that
+    // wait for it (retried with backoff, nothing dead-lettered). Sampled once per interval per
+    // task, so held in 4 of 5 minutes; a silent poller is the heartbeat alarm's.
+    if (route.decode !== undefined) {
+      add('RegistryUnavailable', {
+        alarmDescription: `Route ${route.name}: its schema registry does not answer; the poller holds partitions (${METRIC.pollerRegistryHeld})`,
+        metric: routeMetric(route, METRIC.pollerRegistryHeld, 'Maximum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 4,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     // Stuck: finished records have waited behind an unfinished one for 30 minutes while the lag
     // never went down. The route-level series cannot say which partition; the CLI can.
     add('StuckPartition', {

@@ -71,6 +71,12 @@ export const ALARM_KINDS = [
     metrics: [METRIC.pollerHeartbeat],
   },
   {
+    anchor: 'schema-registry-unavailable',
+    title: 'Schema registry unavailable',
+    names: ['RegistryUnavailable'],
+    metrics: [METRIC.pollerRegistryHeld],
+  },
+  {
     anchor: 'commit-errors',
     title: 'Commit errors',
     names: ['CommitErrors'],

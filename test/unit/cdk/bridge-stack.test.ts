@@ -728,6 +728,26 @@ describe('alarms and dashboard', () => {
     });
   }
 
+  test('a decoding route alarms on partitions its registry holds; a route without decode has no such alarm', () => {
+    const payments = routeNamed('payments');
+    assert.ok(payments.route.decode !== undefined, 'payments decodes (two-route-app.ts)');
+    const held = alarmOf(payments, 'RegistryUnavailable');
+    assert.equal(held.AlarmName, 'TestBridge-payments-RegistryUnavailable');
+    assert.ok(String(held.AlarmDescription).startsWith('Route payments: '));
+    assert.equal(held.MetricName, METRIC.pollerRegistryHeld);
+    assert.equal(held.Namespace, METRICS_NAMESPACE);
+    assert.deepEqual(held.Dimensions, [
+      { Name: 'route', Value: 'payments' },
+      { Name: 'service', Value: SERVICE.poller },
+    ]);
+    assert.equal(held.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+    assert.equal(held.Threshold, 1);
+    assert.equal(held.TreatMissingData, 'notBreaching', 'a silent poller is the heartbeat alarm');
+    assert.deepEqual(held.AlarmActions, [topicRef(payments)]);
+    assert.deepEqual(held.OKActions, [topicRef(payments)]);
+    assert.equal(routeNamed('orders').node.tryFindChild('RegistryUnavailable'), undefined);
+  });
+
   test('dashboards: the shared one (commit, poller) and a page with a row per route', () => {
     const shared = JSON.stringify(props(stack.bridge.dashboard));
     assert.ok(shared.includes('commit function') && shared.includes('poller'));

@@ -5,8 +5,9 @@ import { type BridgeConfigInput, BridgeStack } from '../../../index.ts';
 
 /**
  * The two routes every CDK test synthesizes: an HTTP endpoint with a headers secret, and a
- * Lambda endpoint on two topics with `onPoison: 'block'`, over SASL/SCRAM. Synthesis bundles
- * six functions with esbuild, so one synthesized app serves every assertion of a test file.
+ * Lambda endpoint on two topics with `onPoison: 'block'` whose records are decoded through a
+ * schema registry, over SASL/SCRAM. Synthesis bundles six functions with esbuild, so one
+ * synthesized app serves every assertion of a test file.
  */
 export const TWO_ROUTES: BridgeConfigInput = {
   kafka: {
@@ -40,6 +41,8 @@ export const TWO_ROUTES: BridgeConfigInput = {
       // The endpoint's concurrency: 3 invocations of 10 calls (lib/config/derived.ts).
       deliver: { maxCallsInFlight: 30 },
       onPoison: 'block',
+      // Its records are decoded through a Confluent-compatible registry (docs/decoding.md).
+      decode: { registry: { type: 'confluent', url: 'https://registry.example.com' } },
     },
   ],
 };
