@@ -29,17 +29,12 @@ import { SecretReader } from '../lib/aws/secrets.ts';
 import { createRegistryClients } from '../lib/decode/index.ts';
 import { createKafkaClient } from '../lib/kafka/client.ts';
 import { checkKafkaConnection } from '../lib/kafka/connection.ts';
-import {
-  createPollerSqsClient,
-  type PartitionStatus,
-  PollerError,
-  type PollerLog,
-  RoutePoller,
-} from '../lib/poller/index.ts';
+import { createPollerSqsClient, PollerError, type PollerLog, RoutePoller } from '../lib/poller/index.ts';
 import { ForwardedTotals, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../lib/poller/prometheus.ts';
 import { routeQueueUrl } from '../lib/poller/queue-url.ts';
+import { type EmittedCounters, emittedCounters, routeMetricValues } from '../lib/poller/route-metrics.ts';
 import { loadBridgeConfig } from '../lib/runtime/config.ts';
-import { METRIC, SERVICE } from '../lib/runtime/contract.ts';
+import { SERVICE } from '../lib/runtime/contract.ts';
 import { bridgeMetrics } from '../lib/runtime/metrics.ts';
 
 /** One JSON line per event: CloudWatch Logs and the local runner both read it as is. */
@@ -111,50 +106,14 @@ function healthServer(pollers: readonly RoutePoller[], port: number): Promise<Se
   });
 }
 
-/** A counter's growth since the last emission; counters restart with a reassignment (then: all of it). */
-function growth(before: Map<string, number>, route: string, now: number): number {
-  const delta = Math.max(0, now - (before.get(route) ?? 0));
-  before.set(route, now);
-  return delta;
-}
-
-/**
- * Per route, as CloudWatch EMF lines on stdout: `mps.poller.heartbeat` (the alarm "poller
- * heartbeat missing" watches it), `mps.buffer.size` (records in flight), `mps.reader.poll.count`
- * (records forwarded since the last emission), `mps.poller.filtered.count` (records the route's
- * filter kept from SQS since then) and `mps.poller.registry.held` (partitions held because the
- * route's schema registry does not answer).
- */
-function emitMetrics(
-  pollers: readonly RoutePoller[],
-  before: { readonly forwarded: Map<string, number>; readonly filtered: Map<string, number> },
-): void {
+/** Per route, as CloudWatch EMF lines on stdout: what lib/poller/route-metrics.ts says the poller publishes. */
+function emitMetrics(pollers: readonly RoutePoller[], before: EmittedCounters): void {
   for (const poller of pollers) {
     const status = poller.status();
-    const sum = (of: (p: PartitionStatus) => number): number =>
-      status.partitions.reduce((total, p) => total + of(p), 0);
     // One EMF line per route and emission, {service, route} on all of them.
     const routeMetrics = bridgeMetrics(SERVICE.poller, status.route);
-    routeMetrics.addMetric(METRIC.pollerHeartbeat, MetricUnit.Count, status.running ? 1 : 0);
-    routeMetrics.addMetric(
-      METRIC.bufferSize,
-      MetricUnit.Count,
-      sum((p) => p.inFlight),
-    );
-    const forwarded = growth(
-      before.forwarded,
-      status.route,
-      sum((p) => p.forwarded),
-    );
-    routeMetrics.addMetric(METRIC.pollCount, MetricUnit.Count, forwarded);
-    const filtered = growth(
-      before.filtered,
-      status.route,
-      sum((p) => p.filtered),
-    );
-    routeMetrics.addMetric(METRIC.pollerFiltered, MetricUnit.Count, filtered);
-    const held = sum((p) => (p.paused.includes('registry') ? 1 : 0));
-    routeMetrics.addMetric(METRIC.pollerRegistryHeld, MetricUnit.Count, held);
+    for (const [name, value] of routeMetricValues(status, before))
+      routeMetrics.addMetric(name, MetricUnit.Count, value);
     routeMetrics.publishStoredMetrics();
   }
 }
@@ -244,7 +203,7 @@ async function main(): Promise<void> {
     log.info('stopped', { signal });
     process.exit(failed.length === 0 ? 0 : 1);
   };
-  const before = { forwarded: new Map<string, number>(), filtered: new Map<string, number>() };
+  const before = emittedCounters();
   const metricsTimer = setInterval(
     () => emitMetrics(pollers, before),
     intEnv('METRICS_INTERVAL_MS', 60_000) || 60_000,

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -57,6 +58,8 @@ export class CliContext {
   readonly s3: S3Client;
   readonly dynamo: DynamoDBClient;
   readonly secrets: SecretsManagerClient;
+  /** The poller's metrics (lib/cli/filtered.ts); local mode puts them into the emulator's. */
+  readonly cloudwatch: CloudWatchClient;
   readonly #table: string | undefined;
   readonly #bucket: string | undefined;
   readonly endpoints: { readonly aws: string; readonly sqs: string };
@@ -108,6 +111,9 @@ export class CliContext {
     );
     this.secrets = record(
       new SecretsManagerClient({ ...base, ...(aws === undefined ? {} : { endpoint: aws }) }),
+    );
+    this.cloudwatch = record(
+      new CloudWatchClient({ ...base, ...(aws === undefined ? {} : { endpoint: aws }) }),
     );
     this.endpoints = { aws: aws ?? 'AWS', sqs: sqs ?? 'AWS' };
     // The local names are defaults in emulator mode only: against AWS a global bucket name
@@ -225,7 +231,7 @@ export class CliContext {
   }
 
   /** Wraps an AWS call of `service`, so an emulator that is down is one line with the fix. */
-  async aws<T>(service: 'SQS' | 'S3' | 'DynamoDB', fn: () => Promise<T>): Promise<T> {
+  async aws<T>(service: 'SQS' | 'S3' | 'DynamoDB' | 'CloudWatch', fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
@@ -242,6 +248,7 @@ export class CliContext {
     this.s3.destroy();
     this.dynamo.destroy();
     this.secrets.destroy();
+    this.cloudwatch.destroy();
   }
 }
 

@@ -159,7 +159,8 @@ async function run(
           .map(
             (r) =>
               `route ${r.route} (progress group ${r.progressGroup}): in flight ${r.inFlight} ` +
-              `(queue ${r.queue.visible} waiting, ${r.queue.inFlight} being delivered or backing off), DLQ ${r.deadLetters}\n` +
+              `(queue ${r.queue.visible} waiting, ${r.queue.inFlight} being delivered or backing off), DLQ ${r.deadLetters}, ` +
+              `filtered out in the last hour ${r.filtered ?? 'unknown (no poller metric)'}\n` +
               table(
                 ['topic', 'partition', 'committed', 'log end', 'lag'],
                 r.partitions.map((p) => [p.topic, p.partition, p.committed, p.logEnd, p.lag]),

@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { progressGroupId, type Route } from '../config/index.ts';
 import { KafkaOffsets } from '../kafka/offsets.ts';
 import type { CliContext } from './context.ts';
+import { filteredLastHour } from './filtered.ts';
 
 export interface QueueDepth {
   /** Messages waiting to be received (ApproximateNumberOfMessages). */
@@ -30,9 +31,14 @@ export interface RouteStatus {
   readonly queue: QueueDepth;
   /** Dead letters waiting in the DLQ. */
   readonly deadLetters: number;
+  /**
+   * Records the route's filter left out over the last hour (committed, never sent), from the
+   * poller's metric (lib/cli/filtered.ts); null when no poller published it in that hour.
+   */
+  readonly filtered: number | null;
 }
 
-/** Per route and partition: committed offset, log end, lag; per route: queue and DLQ depth. */
+/** Per route and partition: committed offset, log end, lag; per route: queue and DLQ depth, filtered records. */
 export async function status(ctx: CliContext, routeName?: string): Promise<RouteStatus[]> {
   const routes = ctx.routes(routeName);
   const kafka = await ctx.kafka();
@@ -69,9 +75,10 @@ async function routeStatus(ctx: CliContext, offsets: KafkaOffsets, route: Route)
     }
     return rows;
   });
-  const [queue, dlq] = await Promise.all([
+  const [queue, dlq, filtered] = await Promise.all([
     depth(ctx, await ctx.queueUrl(route)),
     depth(ctx, await ctx.deadLetterQueueUrl(route)),
+    filteredLastHour(ctx, route),
   ]);
   return {
     route: route.name,
@@ -80,6 +87,7 @@ async function routeStatus(ctx: CliContext, offsets: KafkaOffsets, route: Route)
     inFlight: queue.visible + queue.inFlight,
     queue,
     deadLetters: dlq.visible + dlq.inFlight,
+    filtered,
   };
 }
 

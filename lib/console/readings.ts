@@ -12,7 +12,7 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Successive readings of every route's committed offsets, taken by the console while it runs
- * (local mode has no CloudWatch, and the same numbers work against AWS): the records finished
+ * (they need no CloudWatch metric, and the same numbers work against AWS): the records finished
  * per minute are the committed offsets' advance over the minute. Kept for an hour, in memory.
  */
 export class Readings {

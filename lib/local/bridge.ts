@@ -23,6 +23,7 @@ import { QuarantineStore } from '../quarantine/quarantine.ts';
 import { ENV } from '../runtime/contract.ts';
 import type { LocalClients } from './clients.ts';
 import { MetricCounters } from './counters.ts';
+import { LocalPollerMetrics } from './poller-metrics.ts';
 import type { Provisioned, RouteResources } from './provision.ts';
 import { FunctionTriggers, type TriggerWorld } from './triggers.ts';
 import { functionWiring, localEnvironment, wiringKey } from './wiring.ts';
@@ -63,6 +64,8 @@ export interface LocalBridgeOptions {
    * benchmark runs one at a time so each invocation's timing is its own.
    */
   readonly deliverInvocations?: number;
+  /** How often the pollers' metrics go to the emulator's CloudWatch (lib/local/poller-metrics.ts). Default 5 s. */
+  readonly metricsIntervalMs?: number;
 }
 
 /** The functions that run as Lambda when deployed. */
@@ -109,6 +112,7 @@ interface RunningRoute {
 export class LocalBridge {
   readonly #o: LocalBridgeOptions;
   readonly #routes: RunningRoute[] = [];
+  readonly #metrics: LocalPollerMetrics;
   readonly #offsets: KafkaOffsets;
   readonly #committer: Committer;
   readonly #instrument: InvocationHook;
@@ -121,6 +125,11 @@ export class LocalBridge {
 
   constructor(options: LocalBridgeOptions) {
     this.#o = options;
+    this.#metrics = new LocalPollerMetrics(
+      options.clients.cloudwatch,
+      () => this.#routes.map((r) => r.poller.status()),
+      (error) => options.log.warn('poller metrics not put into CloudWatch', { error: messageOf(error) }),
+    );
     this.#instrument = options.instrument ?? uninstrumented;
     const instrument = this.#instrument;
     const { clients, provisioned } = options;
@@ -297,6 +306,7 @@ export class LocalBridge {
         await asComponent({ component: 'poller' }, () => running.poller.start());
       }
       await asComponent({ component: 'commit' }, () => this.#commit.start());
+      this.#metrics.start(this.#o.metricsIntervalMs);
     } catch (error) {
       // Consumers that joined their group and running event sources must not outlive the failure.
       await this.stop().catch((stopError: unknown) => {
@@ -332,6 +342,7 @@ export class LocalBridge {
     const settle = async (results: Promise<PromiseSettledResult<unknown>[]>) => {
       for (const result of await results) if (result.status === 'rejected') problems.push(result.reason);
     };
+    await this.#metrics.stop(); // what the pollers filtered and forwarded since the last interval
     await settle(Promise.allSettled(this.#routes.map((r) => r.poller.stop())));
     await settle(Promise.allSettled(this.#routes.flatMap((r) => [r.deliver.stop(), r.redrive.stop()])));
     await this.#commit.stop();

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { GlueClient } from '@aws-sdk/client-glue';
@@ -15,6 +16,11 @@ export interface LocalClients {
   readonly dynamo: DynamoDBClient;
   /** The completions table's stream (the commit function's trigger), where DynamoDB answers. */
   readonly streams: DynamoDBStreamsClient;
+  /**
+   * Local mode's stand-in for CloudWatch Logs turning the poller's EMF lines into metrics
+   * (lib/local/poller-metrics.ts): not a call the poller makes, so never recorded as one.
+   */
+  readonly cloudwatch: CloudWatchClient;
   readonly secrets: SecretsManagerClient;
   readonly lambda: LambdaClient;
   /** The Glue Schema Registry of decoding routes (route.decode), moto's. */
@@ -78,6 +84,7 @@ export function localClients(endpoints: LocalEndpoints = localEndpoints()): Loca
     s3: record(new S3Client({ ...base, endpoint: endpoints.aws, forcePathStyle: true })),
     dynamo: record(new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb })),
     streams: new DynamoDBStreamsClient({ ...base, endpoint: endpoints.dynamodb }),
+    cloudwatch: new CloudWatchClient({ ...base, endpoint: endpoints.aws }),
     secrets: record(new SecretsManagerClient({ ...base, endpoint: endpoints.aws })),
     lambda: record(new LambdaClient({ ...base, endpoint: endpoints.aws })),
     glue: record(new GlueClient({ ...base, endpoint: endpoints.aws })),
@@ -89,6 +96,7 @@ export function destroyClients(clients: LocalClients): void {
   clients.s3.destroy();
   clients.dynamo.destroy();
   clients.streams.destroy();
+  clients.cloudwatch.destroy();
   clients.secrets.destroy();
   clients.lambda.destroy();
   clients.glue.destroy();

@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
 import {
   type ConsoleWorld,
+  FILTERED_PREFIX,
   HOSTILE,
   HOSTILE_KEY,
   type Message,
@@ -27,6 +28,8 @@ import { assertKafkaReachable } from '../support/kafka.ts';
 import { eventually } from '../support/wait.ts';
 
 const SHOTS = process.env.CONSOLE_SCREENSHOTS;
+/** Records the console world's route filters out (keys FILTERED_PREFIX...). */
+const FILTERED = 3;
 const BIN = new URL('../../bin/kafka-bridge.ts', import.meta.url).pathname;
 let world: ConsoleWorld;
 let page: Page;
@@ -123,11 +126,13 @@ function raw(
 }
 
 describe('operator console in Chromium', { timeout: 170_000 }, () => {
-  test('routes page: the route lag goes to 0', async () => {
+  test('routes page: the route lag goes to 0, the filtered records counted', async () => {
     const messages: Message[] = [];
     for (let seq = 0; seq < 120; seq++)
       messages.push({ key: `customer-${seq % 12}`, value: JSON.stringify({ seq }) });
     for (let seq = 0; seq < 4; seq++) messages.push({ key: POISON_KEY, value: JSON.stringify({ seq }) });
+    for (let seq = 0; seq < FILTERED; seq++)
+      messages.push({ key: `${FILTERED_PREFIX}${seq}`, value: JSON.stringify({ seq }) });
     messages.push({
       key: HOSTILE_KEY,
       value: `{"note":"${HOSTILE}"}`, // raw: JSON.stringify would write the escapes as text
@@ -148,6 +153,17 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
       `the lag was never above 0: ${lags.join(', ')}`,
     );
     assert.equal(await row.locator('td').nth(5).textContent(), 'closed');
+    // The route's filter left FILTERED records out: counted from the poller's metric, never sent.
+    await until('the filtered records counted', async () => {
+      await page.reload();
+      const text = await row.locator('[data-field=filtered]').textContent();
+      return text === String(FILTERED) ? true : undefined;
+    });
+    assert.equal(
+      world.endpoint.requestsOf(`${FILTERED_PREFIX}0`).length,
+      0,
+      'a filtered record is never sent',
+    );
     // A route that cannot be read says why, in its own row.
     const broken = page.locator('tr', { hasText: UNREADABLE_ROUTE });
     assert.match((await broken.locator('td').nth(1).textContent()) ?? '', /cannot read: .*does not exist/);
@@ -270,6 +286,11 @@ describe('operator console in Chromium', { timeout: 170_000 }, () => {
     assert.match(
       (await page.locator('main').textContent()) ?? '',
       /Finished: the advance of the committed offsets/,
+    );
+    assert.equal(await page.locator('[data-field=filtered]').textContent(), String(FILTERED));
+    assert.match(
+      (await page.locator('main').textContent()) ?? '',
+      /left out in the last hour; committed, never sent/,
     );
     await shot('route');
     const id = world.acceptedOf('customer-1')[0]?.recordId ?? '';

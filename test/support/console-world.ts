@@ -40,6 +40,7 @@ export const HOSTILE_ANSWER = '<script>alert(2)</script>\x1b[31mred';
 export const POISON_KEY = 'customer-poison';
 /** A route the consoles know and nothing else has: no topic, no queues. */
 export const UNREADABLE_ROUTE = 'never-provisioned';
+export const FILTERED_PREFIX = 'filtered-out-';
 
 export interface Message {
   readonly key: string;
@@ -90,6 +91,8 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
         onPoison: 'quarantine',
         retry: { attempts: 3, inProcessAttempts: 1, baseMs: 100, maxMs: 500 },
         breaker: { failureRatio: 0.9, minCalls: 1000, windowMs: 60_000, cooldownMs: 5_000 },
+        // Records keyed FILTERED_PREFIX... are left out (committed, never sent): the pages count them.
+        filter: { key: [{ 'anything-but': { prefix: FILTERED_PREFIX } }] },
       },
     ],
   });

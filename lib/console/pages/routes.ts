@@ -24,12 +24,14 @@ export async function routesPage(page: PageContext): Promise<Page> {
     shown(o.lastDeadLetter, (d) =>
       d === null ? 'none' : html`<a href="${href('/dead-letter', { id: d.recordId })}">${d.reason}</a>`,
     ),
+    elided(o.status, (s) => filteredCell(s.filtered)),
   ]);
   return {
     title: 'Routes',
     refresh: 5,
     body: html`<p class="note">Refreshes every 5 s. Read ${new Date().toISOString()}.</p>
-${table(['route', 'lag', 'in flight', 'DLQ depth', 'quarantined keys', 'breaker', 'last dead letter'], rows)}`,
+${table(['route', 'lag', 'in flight', 'DLQ depth', 'quarantined keys', 'breaker', 'last dead letter', 'filtered (1 h)'], rows)}
+<p class="note">${FILTERED_NOTE}</p>`,
   };
 }
 
@@ -64,7 +66,12 @@ export async function routePage(page: PageContext): Promise<Page> {
       ['progress group', routeStatus?.progressGroup],
       ['in flight', routeStatus?.inFlight],
       ['DLQ depth', routeStatus?.deadLetters],
+      [
+        'filtered out (last hour)',
+        routeStatus === undefined ? undefined : filteredCell(routeStatus.filtered),
+      ],
     ])}
+<p class="note">${FILTERED_NOTE}</p>
 <h2>Partitions</h2>
 ${table(
   ['topic', 'partition', 'committed', 'log end', 'lag'],
@@ -78,6 +85,13 @@ Delivered: finished minus dead-lettered, so approximate where a minute's commit 
 ${readings.lastError === undefined ? '' : html`<span class="error">Last reading failed: ${readings.lastError}</span>`}</p>
 ${table(['minute', 'delivered', 'dead-lettered', 'finished', ''], minuteRows)}`,
   };
+}
+
+const FILTERED_NOTE =
+  "Filtered: records the route's filter left out in the last hour; committed, never sent. From the poller's metric mps.poller.filtered.count (unknown: no poller published it in that hour).";
+
+function filteredCell(filtered: number | null): Html {
+  return html`<span class="num" data-field="filtered">${filtered ?? 'unknown'}</span>`;
 }
 
 function breakerText(reading: BreakerReading): string {
