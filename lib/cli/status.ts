@@ -39,20 +39,31 @@ export interface RouteStatus {
 }
 
 /** Per route and partition: committed offset, log end, lag; per route: queue and DLQ depth, filtered records. */
-export async function status(ctx: CliContext, routeName?: string): Promise<RouteStatus[]> {
+export async function status(
+  ctx: CliContext,
+  routeName?: string,
+  /** `filtered: false` leaves the CloudWatch read out (filtered is then null): for callers that only need offsets. */
+  options: { readonly filtered?: boolean } = {},
+): Promise<RouteStatus[]> {
   const routes = ctx.routes(routeName);
   const kafka = await ctx.kafka();
   const offsets = new KafkaOffsets(kafka);
   try {
     const result: RouteStatus[] = [];
-    for (const route of routes) result.push(await routeStatus(ctx, offsets, route));
+    for (const route of routes)
+      result.push(await routeStatus(ctx, offsets, route, options.filtered !== false));
     return result;
   } finally {
     await offsets.disconnect();
   }
 }
 
-async function routeStatus(ctx: CliContext, offsets: KafkaOffsets, route: Route): Promise<RouteStatus> {
+async function routeStatus(
+  ctx: CliContext,
+  offsets: KafkaOffsets,
+  route: Route,
+  withFiltered: boolean,
+): Promise<RouteStatus> {
   const group = progressGroupId(route);
   const partitions = await ctx.withKafka(async () => {
     await offsets.connect();
@@ -78,7 +89,7 @@ async function routeStatus(ctx: CliContext, offsets: KafkaOffsets, route: Route)
   const [queue, dlq, filtered] = await Promise.all([
     depth(ctx, await ctx.queueUrl(route)),
     depth(ctx, await ctx.deadLetterQueueUrl(route)),
-    filteredLastHour(ctx, route),
+    withFiltered ? filteredLastHour(ctx, route) : null,
   ]);
   return {
     route: route.name,

@@ -51,7 +51,7 @@ export class Readings {
     const problems: string[] = [];
     for (const route of this.#ctx.config.routes) {
       try {
-        const [reading] = await status(this.#ctx, route.name);
+        const [reading] = await status(this.#ctx, route.name, { filtered: false });
         if (reading === undefined) continue;
         const committed = reading.partitions.reduce((sum, p) => sum + BigInt(p.committed ?? '0'), 0n);
         const samples = this.#samples.get(route.name) ?? [];
