@@ -18,12 +18,14 @@ export const FILTERED_WINDOW_MS = 3_600_000;
  * publishes every interval, 0 included) in CloudWatch; local mode puts the same series into the
  * emulator's CloudWatch (lib/local/poller-metrics.ts). Null when the series has no datapoint in
  * the hour: no poller published for the route (none running, or not yet), so the count is unknown.
+ * A route without a filter leaves nothing out: 0, without reading CloudWatch.
  */
 export async function filteredLastHour(
   ctx: CliContext,
   route: Route,
   now: number = Date.now(),
 ): Promise<number | null> {
+  if (route.filter === undefined) return 0;
   const out = await ctx.aws('CloudWatch', () =>
     ctx.cloudwatch.send(
       new GetMetricDataCommand({

@@ -114,6 +114,9 @@ describe('status: records the route filter left out', () => {
       const [route] = config.routes;
       assert.ok(route);
       assert.equal(await filteredLastHour(ctx, { ...route, name: `${name}-idle` }), null);
+      // The same route without a filter: nothing is left out, whatever its series says.
+      const { filter: _filter, ...unfiltered } = route;
+      assert.equal(await filteredLastHour(ctx, unfiltered), 0);
     } finally {
       ctx.destroy();
     }
