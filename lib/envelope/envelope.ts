@@ -309,6 +309,18 @@ export function encodeEnvelope(envelope: Envelope): string {
   );
 }
 
+/**
+ * An encodeEnvelope text as a JSON string literal, the same text as JSON.stringify(body): for a
+ * request that carries the body inside its own JSON (the poller's SendMessageBatch). The text
+ * holds no control character and no lone surrogate (JSON.stringify escaped those in every
+ * string field; base64, digits and the fixed names have none), so only `\` and `"` need
+ * escaping and the text is not scanned for the rest (docs/benchmarks.md, poller). Only for
+ * encodeEnvelope's output: any other text goes through JSON.stringify.
+ */
+export function envelopeJsonString(body: string): string {
+  return `"${body.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
 // ---- decoding ----
 
 /**

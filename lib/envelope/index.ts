@@ -14,6 +14,7 @@ export {
   type EnvelopeValue,
   encodeEnvelope,
   encodeRecordObject,
+  envelopeJsonString,
   type KafkaHeader,
   type RecordContent,
   resolveRecord,
