@@ -13,9 +13,8 @@ import {
   DEAD_LETTER_DETAIL_MAX,
   deduplicationId,
   type Envelope,
-  encodeEnvelope,
+  encodeEnvelopeText,
   encodeRecordObject,
-  envelopeJsonString,
   type KafkaHeader,
   messageGroupId,
   placement,
@@ -171,7 +170,7 @@ export class EnvelopeStep {
   }
 
   #outgoing(ref: RecordRef, record: DecodedRecord, from: bigint, envelope: Envelope): OutgoingMessage {
-    const body = encodeEnvelope(envelope);
+    const { body, bodyJson } = encodeEnvelopeText(envelope);
     return {
       id: ref.offset,
       groupId: messageGroupId({
@@ -182,7 +181,7 @@ export class EnvelopeStep {
       }),
       deduplicationId: deduplicationId(ref),
       body,
-      bodyJson: envelopeJsonString(body),
+      bodyJson,
       bytes: Buffer.byteLength(body),
       offset: record.offset,
       from,
