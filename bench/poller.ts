@@ -2,7 +2,7 @@
 // plain kafkajs consumer reading the same records and doing nothing (the read floor), at two
 // value sizes (1 KiB and 64 KiB by default) in one run. Writes bench/results/poller.json.
 // Needs the local broker and emulators (`npm run infra:up`). Run:
-//   npm run bench:poller -- [records1KiB=20000] [records64KiB=1000] [partitions=4] [--clients=lean,lean-filter,sdk] [--warmup=0]
+//   npm run bench:poller -- [records1KiB=20000] [records64KiB=1000] [partitions=4] [--clients=lean,lean-filter,sdk,lean-avro] [--warmup=0]
 // 0 records skips that size. BENCH_PROFILE_DIR=dir writes a CPU profile of each poller run
 // (that run only) into dir.
 // `--warmup` records (of the first size, at most as many as measured, on a topic of their own)
@@ -106,7 +106,7 @@ function parseArgs(argv: readonly string[]): {
       throw new Error(`${what} must be an integer >= 0, got ${text}`);
     return value;
   };
-  let clients: ClientSetup[] = ['lean', 'lean-filter', 'sdk'];
+  let clients: ClientSetup[] = ['lean', 'lean-filter', 'sdk', 'lean-avro'];
   let warmup = 0;
   for (const arg of argv.filter((a) => a.startsWith('--'))) {
     const [name, value = ''] = arg.slice(2).split('=', 2);
