@@ -170,7 +170,7 @@ export class EnvelopeStep {
   }
 
   #outgoing(ref: RecordRef, record: DecodedRecord, from: bigint, envelope: Envelope): OutgoingMessage {
-    const { body, bodyJson } = encodeEnvelopeText(envelope);
+    const { body, bodyJson, bytes } = encodeEnvelopeText(envelope);
     return {
       id: ref.offset,
       groupId: messageGroupId({
@@ -182,7 +182,7 @@ export class EnvelopeStep {
       deduplicationId: deduplicationId(ref),
       body,
       bodyJson,
-      bytes: Buffer.byteLength(body),
+      bytes,
       offset: record.offset,
       from,
       record: `${ref.route}/${ref.topic}/${ref.partition}/${ref.offset}`,

@@ -124,7 +124,7 @@ describe('encodeEnvelope', () => {
 });
 
 describe('encodeEnvelopeText', () => {
-  test("is encodeEnvelope's body and JSON.stringify of it, whatever the fields hold: control characters, lone surrogates, quotes, backslashes", () => {
+  test("is encodeEnvelope's body, JSON.stringify of it and its UTF-8 length, whatever the fields hold: control characters, lone surrogates, quotes, backslashes", () => {
     const random = seededRandom(2027);
     const odd = 'a"\\\u0000\u001f\n\ud800\udc00😀\u2028\ufffe\uffffé';
     for (let i = 0; i < 300; i++) {
@@ -157,6 +157,7 @@ describe('encodeEnvelopeText', () => {
       const body = encodeEnvelope(envelope);
       const text = encodeEnvelopeText(envelope);
       assert.equal(text.body, body);
+      assert.equal(text.bytes, Buffer.byteLength(body));
       assert.equal(text.bodyJson, JSON.stringify(body), `for ${JSON.stringify(body)}`);
     }
   });
