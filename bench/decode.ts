@@ -7,85 +7,18 @@
 // Writes bench/results/decode.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import avro from 'avsc';
-import { createRegistryClients, createRouteDecoder } from '../lib/decode/index.ts';
+import { createRouteDecoder } from '../lib/decode/index.ts';
 import { deduplicationId, encodeEnvelope, messageGroupId } from '../lib/envelope/index.ts';
 import { exitIfArgsCheck, numericArgs } from './lib/args.ts';
+import { avroOrder, memoryOrderRegistry, ORDER_DECODE } from './lib/avro-orders.ts';
 
 const args = numericArgs({ records: 20_000, runs: 5 });
 exitIfArgsCheck();
 
-const SCHEMA_ID = 42;
-/** An order with line items: strings, longs, doubles, an enum, an array and a map, as teams write them. */
-const SCHEMA = {
-  type: 'record',
-  name: 'Order',
-  namespace: 'bench',
-  fields: [
-    { name: 'orderId', type: 'string' },
-    { name: 'customerId', type: 'long' },
-    { name: 'createdAt', type: { type: 'long', logicalType: 'timestamp-millis' } },
-    { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['NEW', 'PAID', 'SHIPPED'] } },
-    { name: 'currency', type: 'string' },
-    { name: 'total', type: 'double' },
-    { name: 'note', type: ['null', 'string'], default: null },
-    {
-      name: 'lines',
-      type: {
-        type: 'array',
-        items: {
-          type: 'record',
-          name: 'Line',
-          fields: [
-            { name: 'sku', type: 'string' },
-            { name: 'title', type: 'string' },
-            { name: 'quantity', type: 'int' },
-            { name: 'price', type: 'double' },
-          ],
-        },
-      },
-    },
-    { name: 'attributes', type: { type: 'map', values: 'string' } },
-  ],
-};
+const { clients, fetched } = memoryOrderRegistry();
+const decoder = createRouteDecoder(ORDER_DECODE, clients);
 
-const type = avro.Type.forSchema(SCHEMA as avro.Schema);
-/** About 1 KiB of Avro, like the 1 KiB values of bench:poller. */
-function order(i: number): Buffer {
-  const payload = type.toBuffer({
-    orderId: `order-${i}`,
-    customerId: 1_000_000 + (i % 5_000),
-    createdAt: 1_765_000_000_000 + i,
-    status: ['NEW', 'PAID', 'SHIPPED'][i % 3],
-    currency: 'EUR',
-    total: 1234.5 + i,
-    note: i % 2 === 0 ? null : 'leave at the door, ring twice',
-    lines: Array.from({ length: 15 }, (_, j) => ({
-      sku: `SKU-${(i + j) % 997}-ABCDEFGH`,
-      title: `Product number ${j} of order ${i}, a title`,
-      quantity: 1 + (j % 4),
-      price: 9.99 + j,
-    })),
-    attributes: { channel: 'web', campaign: `winter-${i % 7}`, region: 'eu-central' },
-  });
-  const header = Buffer.alloc(5);
-  header.writeUInt8(0, 0); // Confluent magic byte
-  header.writeUInt32BE(SCHEMA_ID, 1);
-  return Buffer.concat([header, payload]);
-}
-
-/** The registry, from memory: one schema, fetched once (createRouteDecoder caches it). */
-let fetched = 0;
-const registryFetch = (async () => {
-  fetched++;
-  return new Response(JSON.stringify({ schema: JSON.stringify(SCHEMA) }), { status: 200 });
-}) as typeof fetch;
-const decoder = createRouteDecoder(
-  { registry: { type: 'confluent', url: 'http://127.0.0.1:1', timeoutMs: 5_000 }, key: false },
-  createRegistryClients({ fetch: registryFetch }),
-);
-
-const values = Array.from({ length: 1_000 }, (_, i) => order(i));
+const values = Array.from({ length: 1_000 }, (_, i) => avroOrder(i));
 const keys = Array.from({ length: 2_000 }, (_, i) => Buffer.from(`key-${i}`));
 const ROUTE = 'bench-route';
 const TOPIC = 'bench-orders';
@@ -152,7 +85,7 @@ for (const [name, perRun] of Object.entries(runs)) {
   results[name] = { cpuUsPerRecord, runs: perRun.map((x) => Number(x.toFixed(2))) };
   console.log(`| ${name} | ${cpuUsPerRecord} | ${perRun.map((x) => x.toFixed(1)).join(' / ')} |`);
 }
-if (fetched !== 1) throw new Error(`the schema was fetched ${fetched} times, not once`);
+if (fetched() !== 1) throw new Error(`the schema was fetched ${fetched()} times, not once`);
 const added =
   (results['Avro decode + JSON + envelope']?.cpuUsPerRecord ?? 0) -
   (results['envelope only (no decode stage)']?.cpuUsPerRecord ?? 0);

@@ -2,7 +2,7 @@
 // plain kafkajs consumer reading the same records and doing nothing (the read floor), at two
 // value sizes (1 KiB and 64 KiB by default) in one run. Writes bench/results/poller.json.
 // Needs the local broker and emulators (`npm run infra:up`). Run:
-//   npm run bench:poller -- [records1KiB=20000] [records64KiB=1000] [partitions=4] [--clients=lean,lean-filter,sdk] [--warmup=0]
+//   npm run bench:poller -- [records1KiB=20000] [records64KiB=1000] [partitions=4] [--clients=lean,lean-filter,sdk,lean-avro] [--warmup=0]
 // 0 records skips that size. BENCH_PROFILE_DIR=dir writes a CPU profile of each poller run
 // (that run only) into dir.
 // `--warmup` records (of the first size, at most as many as measured, on a topic of their own)
@@ -11,6 +11,10 @@
 // `--clients` lists the SQS setups to run the poller with, each on its own queue (CLIENT_SETUPS
 // below): `lean` is what the poller task uses (the lean SendMessageBatch, no stages), the others
 // add a filter stage or go through the SDK client, for a before/after in the same run.
+// `lean-avro` is a route with `decode` (Confluent wire format, Avro; the registry answers from
+// memory): it reads a topic of its own, Avro orders of about 1 KiB (bench/lib/avro-orders.ts),
+// at the 1 KiB size only, and its ratio is to the same read floor as the other setups (the
+// plain 1 KiB topic, read first: a floor read second runs with kafkajs's code already compiled).
 //
 // CPU is this process's own (user + system, process.cpuUsage), measured the same way for the
 // floor and the poller: from the moment the reader owns its partitions (before its first fetch)
@@ -46,6 +50,7 @@ import {
 } from '../test/support/aws.ts';
 import { createKafka, createTopic, deleteTopics, kafkaBrokers, uniqueName } from '../test/support/kafka.ts';
 import { exitIfArgsCheck } from './lib/args.ts';
+import { avroOrder, memoryOrderRegistry, ORDER_DECODE } from './lib/avro-orders.ts';
 
 /**
  * SQS setups: the lean SendMessageBatch the poller uses (`lean`), the same with a pass-through
@@ -58,6 +63,8 @@ interface Setup {
   readonly sendPath: SendPath;
   readonly stages?: RouteStages;
   readonly transport?: SqsBatchTransport;
+  /** A route decoding Avro (route.decode), reading the Avro topic. */
+  readonly avro?: boolean;
 }
 /** Answers every SendMessageBatch at once, sending nothing: what the poller costs without SQS. */
 const NO_SQS: SqsBatchTransport = { sendBatch: () => new Promise((resolve) => setImmediate(resolve, [])) };
@@ -65,6 +72,7 @@ const pollerClient = (): SQSClient => createPollerSqsClient(emulatorClientConfig
 const CLIENT_SETUPS: Record<string, Setup> = {
   lean: { client: pollerClient, sendPath: 'lean' },
   'lean-filter': { client: pollerClient, sendPath: 'lean', stages: { filter: () => true } },
+  'lean-avro': { client: pollerClient, sendPath: 'lean', avro: true },
   sdk: { client: pollerClient, sendPath: 'sdk' },
   'no-sqs': { client: pollerClient, sendPath: 'lean', transport: NO_SQS },
   'md5-off': {
@@ -98,7 +106,7 @@ function parseArgs(argv: readonly string[]): {
       throw new Error(`${what} must be an integer >= 0, got ${text}`);
     return value;
   };
-  let clients: ClientSetup[] = ['lean', 'lean-filter', 'sdk'];
+  let clients: ClientSetup[] = ['lean', 'lean-filter', 'sdk', 'lean-avro'];
   let warmup = 0;
   for (const arg of argv.filter((a) => a.startsWith('--'))) {
     const [name, value = ''] = arg.slice(2).split('=', 2);
@@ -204,21 +212,28 @@ async function measure(
   };
 }
 
-async function produce(topic: string, valueBytes: number, records: number): Promise<void> {
+/** Produces `records` values of `valueBytes` bytes, or Avro orders (about 1 KiB) when `avro`. */
+async function produce(topic: string, valueBytes: number, records: number, avro = false): Promise<void> {
   const producer = createKafka('bench-producer').producer();
   await producer.connect();
   // Printable bytes, different per record (its index up front), like a JSON document.
   const filler = Buffer.alloc(valueBytes, 'abcdefghijklmnopqrstuvwxyz0123456789');
+  const valueAt = (i: number): Buffer => {
+    if (avro) return avroOrder(i);
+    const value = Buffer.from(filler);
+    value.write(`${i}:`);
+    return value;
+  };
   // A produce request holds one record batch per partition, which the broker caps at about 1 MiB.
   const perSend = Math.max(1, Math.min(1_000, Math.floor((partitions * 800_000) / valueBytes)));
   for (let i = 0; i < records; i += perSend) {
     await producer.send({
       topic,
-      messages: Array.from({ length: Math.min(perSend, records - i) }, (_, j) => {
-        const value = Buffer.from(filler);
-        value.write(`${i + j}:`);
-        return { partition: (i + j) % partitions, key: `key-${(i + j) % KEYS}`, value };
-      }),
+      messages: Array.from({ length: Math.min(perSend, records - i) }, (_, j) => ({
+        partition: (i + j) % partitions,
+        key: `key-${(i + j) % KEYS}`,
+        value: valueAt(i + j),
+      })),
     });
   }
   await producer.disconnect();
@@ -261,6 +276,8 @@ async function forward(
   profiled = true,
 ): Promise<Measured> {
   const name = awsName('bench');
+  const chosen = CLIENT_SETUPS[setup];
+  if (chosen === undefined) throw new Error(`unknown setup ${setup}`);
   const route = parseBridgeConfig({
     kafka: { brokers: kafkaBrokers() },
     routes: [
@@ -270,12 +287,12 @@ async function forward(
         endpoint: { type: 'http', url: 'http://127.0.0.1:8787/unused' },
         // No commit function runs here: every forwarded record stays in flight.
         maxInFlight: Math.ceil(records / partitions) + 1_000,
+        ...(chosen.avro === true ? { decode: ORDER_DECODE } : {}),
       },
     ],
   }).routes[0];
   if (route === undefined) throw new Error('no route parsed');
-  const chosen = CLIENT_SETUPS[setup];
-  if (chosen === undefined) throw new Error(`unknown setup ${setup}`);
+  const registry = chosen.avro === true ? memoryOrderRegistry() : undefined;
   const sqs = chosen.client();
   // As the CDK stack creates them: high-throughput FIFO.
   const queue = await createFifoQueue(sqs, name, {
@@ -292,6 +309,7 @@ async function forward(
     sendPath: chosen.sendPath,
     ...(chosen.stages === undefined ? {} : { stages: chosen.stages }),
     ...(chosen.transport === undefined ? {} : { transport: chosen.transport }),
+    ...(registry === undefined ? {} : { registries: registry.clients }),
   });
   // ElasticMQ keeps messages on its small heap (a 64 KiB value is about 88 KB of body):
   // purging twice a second keeps it from filling up. One small call per 500 ms, in the CPU.
@@ -308,7 +326,7 @@ async function forward(
     await session.post('Profiler.start');
   }
   try {
-    return await measure(
+    const measured = await measure(
       records,
       async () => {
         await poller.start();
@@ -321,6 +339,10 @@ async function forward(
       },
       () => poller.status().partitions.reduce((sum, p) => sum + p.forwarded, 0),
     );
+    // Every record decoded: none was dead-lettered for want of its schema (fetched once, cached).
+    if (registry !== undefined && registry.fetched() !== 1)
+      throw new Error(`the Avro schema was fetched ${registry.fetched()} times, not once`);
+    return measured;
   } finally {
     if (session !== undefined && profile !== undefined) {
       const { profile: taken } = await session.post('Profiler.stop');
@@ -405,43 +427,58 @@ console.log(
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 // A size with 0 records is skipped (for profiling one size alone).
 let warmed = false;
+const isAvro = (setup: ClientSetup): boolean => CLIENT_SETUPS[setup]?.avro === true;
 for (const { valueBytes, records } of sizes.filter((size) => size.records > 0)) {
+  // The Avro orders are about 1 KiB: an Avro setup runs at that size only.
+  const setups = clients.filter((setup) => !isAvro(setup) || valueBytes === 1024);
+  if (setups.length === 0) continue;
+  const plain = setups.some((setup) => !isAvro(setup));
+  const avro = setups.some(isAvro);
   if (warmup > 0 && !warmed) {
     // Not measured: every reader's code is compiled and warm before its measured runs, as in a
     // poller that has been running for a while (a fixed cost, like the group join left out).
     // Once, with the first size's values: the code is the same for every size.
     warmed = true;
     const warm = uniqueName('bench-warmup');
+    const warmAvro = uniqueName('bench-warmup-avro');
     const warmRecords = Math.min(warmup, records);
     await createTopic(warm, partitions);
+    if (avro) await createTopic(warmAvro, partitions);
     try {
       await produce(warm, valueBytes, warmRecords);
+      if (avro) await produce(warmAvro, valueBytes, warmRecords, true);
       await readFloor(warm, warmRecords);
-      for (const setup of clients) await forward(warm, valueBytes, warmRecords, setup, false);
+      for (const setup of setups)
+        await forward(isAvro(setup) ? warmAvro : warm, valueBytes, warmRecords, setup, false);
     } finally {
-      await deleteTopics([warm]);
+      await deleteTopics(avro ? [warm, warmAvro] : [warm]);
     }
   }
   const topic = uniqueName('bench');
-  await createTopic(topic, partitions);
+  const avroTopic = uniqueName('bench-avro');
+  const topics = [...(plain ? [topic] : []), ...(avro ? [avroTopic] : [])];
+  for (const t of topics) await createTopic(t, partitions);
   try {
-    await produce(topic, valueBytes, records);
-    const floor = await readFloor(topic, records);
+    if (plain) await produce(topic, valueBytes, records);
+    if (avro) await produce(avroTopic, valueBytes, records, true);
     const size = `${valueBytes / 1024} KiB`;
+    // The floor reads the plain topic (the Avro topic when no other setup runs at this size).
+    const floor = await readFloor(plain ? topic : avroTopic, records);
     console.log(row(size, 'kafkajs consumer, no work (read floor)', floor, floor));
     const pollers: Record<string, ReturnType<typeof figures>> = {};
-    for (const setup of clients) {
-      const poller = await forward(topic, valueBytes, records, setup);
+    for (const setup of setups) {
+      const poller = await forward(isAvro(setup) ? avroTopic : topic, valueBytes, records, setup);
       console.log(row(size, `poller, SQS client ${setup}`, poller, floor));
       pollers[setup] = figures(poller, floor);
     }
-    const main = pollers[clients[0] as ClientSetup];
+    const first = setups[0] as ClientSetup;
+    const main = pollers[first];
     if (main === undefined) throw new Error('no poller run');
     const floorFigures = figures(floor, floor);
     results.push({
       valueBytes,
       records,
-      sqsClient: clients[0],
+      sqsClient: first,
       recordsPerSec: main.recordsPerSec,
       cpuUsPerRecord: main.cpuUsPerRecord,
       readFloorCpuUsPerRecord: floorFigures.cpuUsPerRecord,
@@ -454,7 +491,7 @@ for (const { valueBytes, records } of sizes.filter((size) => size.records > 0)) 
       pollers,
     });
   } finally {
-    await deleteTopics([topic]);
+    await deleteTopics(topics);
   }
 }
 

@@ -280,15 +280,63 @@ function sqsSafeJson(value: unknown): string {
  * The text is the same as JSON.stringify's, field order included.
  */
 export function encodeEnvelope(envelope: Envelope): string {
+  return envelopeSegments(envelope).join('');
+}
+
+/**
+ * The SQS message body for `envelope` (encodeEnvelope's text) and that body as a JSON string
+ * literal, the same text as JSON.stringify(body): for a request that carries the body inside
+ * its own JSON (the poller's SendMessageBatch), so the body is never escaped as a whole
+ * (docs/benchmarks.md, poller). The body holds no control character and no lone surrogate
+ * (JSON.stringify escaped those in every string field; base64, digits and the fixed names have
+ * none), so escaping `\` and `"` is all JSON.stringify would do; and the base64 of the key and
+ * the inline value (most of the body) hold neither, so only the JSON between them is escaped.
+ * `bytes` is the body's UTF-8 length, counted by piece: the two texts share the base64 pieces,
+ * and measuring the body as a whole would copy it into one string of its own (twice the memory
+ * per message waiting to be sent).
+ */
+export function encodeEnvelopeText(envelope: Envelope): {
+  readonly body: string;
+  readonly bodyJson: string;
+  readonly bytes: number;
+} {
+  const [head, key, middle, value, tail] = envelopeSegments(envelope);
+  return {
+    body: `${head}${key}${middle}${value}${tail}`,
+    bodyJson: `"${escapeJsonText(head)}${key}${escapeJsonText(middle)}${value}${escapeJsonText(tail)}"`,
+    // base64 is ASCII: one byte per character.
+    bytes:
+      Buffer.byteLength(head) +
+      key.length +
+      Buffer.byteLength(middle) +
+      value.length +
+      Buffer.byteLength(tail),
+  };
+}
+
+/** `\` and `"` escaped, as in a JSON string literal (for text without control characters or lone surrogates). */
+function escapeJsonText(text: string): string {
+  return text.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
+}
+
+/**
+ * The envelope's JSON text in five segments, JSON and base64 alternating: JSON up to the key's
+ * base64, the key's base64 (or ''), JSON up to the inline value's base64, its base64 (or ''),
+ * the rest. The base64 segments hold no `"` or `\` (its alphabet is A-Z a-z 0-9 + / =).
+ */
+function envelopeSegments(envelope: Envelope): [string, string, string, string, string] {
   if (!plainlyEncodable(envelope)) {
     const checked = encodableSchema.safeParse(envelope);
     if (!checked.success) throw new EnvelopeError(`cannot encode envelope: ${describeIssues(checked.error)}`);
   }
   const { value } = envelope;
   let wireValue: string;
+  let inline: string | undefined;
   if (value === null) wireValue = 'null';
-  else if ('inline' in value) wireValue = `{"inline":"${base64(value.inline)}"}`;
-  else if ('s3' in value) wireValue = `{"s3":${sqsSafeJson(wirePointer(value.s3, 's3'))}}`;
+  else if ('inline' in value) {
+    wireValue = '{"inline":"';
+    inline = base64(value.inline);
+  } else if ('s3' in value) wireValue = `{"s3":${sqsSafeJson(wirePointer(value.s3, 's3'))}}`;
   else {
     if (envelope.key !== null || envelope.headers.length > 0) {
       throw new EnvelopeError(`cannot encode envelope: key: ${RECORD_CLAIM_NOT_BARE_MESSAGE}`);
@@ -299,14 +347,18 @@ export function encodeEnvelope(envelope: Envelope): string {
     envelope.headers.length === 0
       ? '[]'
       : sqsSafeJson(envelope.headers.map(([name, bytes]) => [name, bytes === null ? null : base64(bytes)]));
+  const key = envelope.key === null ? null : base64(envelope.key);
   // Route and topic are visible ASCII (checked above) and offsets and timestamp are digits, so
   // JSON.stringify of the first two is all the escaping they need, and the rest needs none.
-  return (
+  return [
     `{"v":${ENVELOPE_VERSION},"route":${JSON.stringify(envelope.route)},"topic":${JSON.stringify(envelope.topic)},` +
-    `"partition":${envelope.partition},"offset":"${envelope.offset}","from":"${envelope.from}",` +
-    `"timestamp":"${envelope.timestamp}","key":${envelope.key === null ? 'null' : `"${base64(envelope.key)}"`},` +
-    `"headers":${headers},"value":${wireValue}${encodeMarks(envelope, sqsSafeJson)}}`
-  );
+      `"partition":${envelope.partition},"offset":"${envelope.offset}","from":"${envelope.from}",` +
+      `"timestamp":"${envelope.timestamp}","key":${key === null ? 'null' : '"'}`,
+    key ?? '',
+    `${key === null ? '' : '"'},"headers":${headers},"value":${wireValue}`,
+    inline ?? '',
+    `${inline === undefined ? '' : '"}'}${encodeMarks(envelope, sqsSafeJson)}}`,
+  ];
 }
 
 // ---- decoding ----

@@ -13,6 +13,7 @@ export {
   type Envelope,
   type EnvelopeValue,
   encodeEnvelope,
+  encodeEnvelopeText,
   encodeRecordObject,
   type KafkaHeader,
   type RecordContent,

@@ -13,7 +13,7 @@ import {
   DEAD_LETTER_DETAIL_MAX,
   deduplicationId,
   type Envelope,
-  encodeEnvelope,
+  encodeEnvelopeText,
   encodeRecordObject,
   type KafkaHeader,
   messageGroupId,
@@ -170,7 +170,7 @@ export class EnvelopeStep {
   }
 
   #outgoing(ref: RecordRef, record: DecodedRecord, from: bigint, envelope: Envelope): OutgoingMessage {
-    const body = encodeEnvelope(envelope);
+    const { body, bodyJson, bytes } = encodeEnvelopeText(envelope);
     return {
       id: ref.offset,
       groupId: messageGroupId({
@@ -181,7 +181,8 @@ export class EnvelopeStep {
       }),
       deduplicationId: deduplicationId(ref),
       body,
-      bytes: Buffer.byteLength(body),
+      bodyJson,
+      bytes,
       offset: record.offset,
       from,
       record: `${ref.route}/${ref.topic}/${ref.partition}/${ref.offset}`,

@@ -3,7 +3,8 @@
  * serialization, middleware stack, signing and HTTP handling were most of the poller's CPU).
  *
  * - The request: SQS's JSON protocol (`X-Amz-Target: AmazonSQS.SendMessageBatch`), its body
- *   written by string building, each MessageBody escaped natively (jsonString).
+ *   written by string building, each MessageBody escaped once when its envelope was made
+ *   (OutgoingMessage.bodyJson), else natively here (jsonString).
  * - Signing: SigV4 (sigv4.ts, the signing key cached per day), with the client's own
  *   credential provider (the SDK's chain, memoized and refreshed before expiry) and region.
  * - Transport: an undici connection pool per endpoint (keep-alive, 50 connections), each call
@@ -71,7 +72,8 @@ export class LeanSqsTransport implements SqsBatchTransport {
   readonly #endpoint: string | undefined;
   readonly #signer: PostSigner;
   readonly #record: CallRecord | undefined;
-  readonly #pools = new Map<string, Pool>();
+  /** A connection pool and the Host header per origin. */
+  readonly #pools = new Map<string, { readonly pool: Pool; readonly host: string }>();
   #refreshCredentials = false;
 
   constructor(
@@ -125,10 +127,10 @@ export class LeanSqsTransport implements SqsBatchTransport {
     const forceRefresh = this.#refreshCredentials;
     this.#refreshCredentials = false;
     const credentials = await this.#config.credentials(forceRefresh ? { forceRefresh } : undefined);
-    const pool = this.#pool(origin);
+    const { pool, host } = this.#pool(origin);
     const headers = this.#signer.sign(
       {
-        host: new URL(origin).host,
+        host,
         headers: {
           'content-type': 'application/x-amz-json-1.0',
           'x-amz-target': 'AmazonSQS.SendMessageBatch',
@@ -145,18 +147,18 @@ export class LeanSqsTransport implements SqsBatchTransport {
     throw sqsError(answer.statusCode, answer.headers, text);
   }
 
-  #pool(origin: string): Pool {
-    let pool = this.#pools.get(origin);
-    if (pool === undefined) {
-      pool = new Pool(origin, { connections: MAX_CONNECTIONS });
-      this.#pools.set(origin, pool);
+  #pool(origin: string): { readonly pool: Pool; readonly host: string } {
+    let pooled = this.#pools.get(origin);
+    if (pooled === undefined) {
+      pooled = { pool: new Pool(origin, { connections: MAX_CONNECTIONS }), host: new URL(origin).host };
+      this.#pools.set(origin, pooled);
     }
-    return pool;
+    return pooled;
   }
 
   /** Closes the keep-alive connections. */
   async close(): Promise<void> {
-    await Promise.all([...this.#pools.values()].map((pool) => pool.close()));
+    await Promise.all([...this.#pools.values()].map(({ pool }) => pool.close()));
     this.#pools.clear();
   }
 }
@@ -167,7 +169,7 @@ export function batchBody(queueUrl: string, messages: readonly OutgoingMessage[]
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i] as OutgoingMessage;
     if (i > 0) text += ',';
-    text += `{"Id":${JSON.stringify(m.id)},"MessageBody":${jsonString(m.body)},"MessageGroupId":${JSON.stringify(m.groupId)},"MessageDeduplicationId":${JSON.stringify(m.deduplicationId)}}`;
+    text += `{"Id":${JSON.stringify(m.id)},"MessageBody":${m.bodyJson ?? jsonString(m.body)},"MessageGroupId":${JSON.stringify(m.groupId)},"MessageDeduplicationId":${JSON.stringify(m.deduplicationId)}}`;
   }
   return `${text}]}`;
 }

@@ -7,6 +7,12 @@ export interface OutgoingMessage {
   readonly groupId: string;
   readonly deduplicationId: string;
   readonly body: string;
+  /**
+   * `body` as a JSON string literal (JSON.stringify(body)), escaped once when the envelope is
+   * made, so a request that carries it inside JSON (the lean SendMessageBatch) and each of its
+   * retries need not escape it again; escaped at send time when absent.
+   */
+  readonly bodyJson?: string;
   /** UTF-8 bytes of the body: what counts against SQS's size limits. */
   readonly bytes: number;
   readonly offset: bigint;

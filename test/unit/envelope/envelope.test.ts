@@ -7,6 +7,7 @@ import {
   decodeRecordObject,
   type Envelope,
   encodeEnvelope,
+  encodeEnvelopeText,
   encodeRecordObject,
   type KafkaHeader,
   type RecordContent,
@@ -119,6 +120,46 @@ describe('encodeEnvelope', () => {
     const pointer = { bucket: 'bridge-payloads', key: 'k', size: 1, sha256: SHA, etag: 'x' };
     const decoded = decodeEnvelope(encodeEnvelope(sample({ value: { s3: pointer } })));
     assert.deepEqual(decoded.value, { s3: { bucket: 'bridge-payloads', key: 'k', size: 1, sha256: SHA } });
+  });
+});
+
+describe('encodeEnvelopeText', () => {
+  test("is encodeEnvelope's body, JSON.stringify of it and its UTF-8 length, whatever the fields hold: control characters, lone surrogates, quotes, backslashes", () => {
+    const random = seededRandom(2027);
+    const odd = 'a"\\\u0000\u001f\n\ud800\udc00😀\u2028\ufffe\uffffé';
+    for (let i = 0; i < 300; i++) {
+      const headers: KafkaHeader[] = Array.from({ length: randomInt(random, 0, 4) }, () => [
+        randomString(random, odd, randomInt(random, 0, 12)),
+        random() < 0.2 ? null : randomBytes(random, randomInt(random, 0, 40)),
+      ]);
+      const pointer = {
+        bucket: 'bridge-payloads',
+        key: `k/${randomString(random, odd, randomInt(random, 0, 12))}`,
+        size: 7,
+        sha256: SHA,
+      };
+      const kind = randomInt(random, 0, 3);
+      const envelope: Envelope = sample({
+        headers: kind === 3 ? [] : headers,
+        key: kind === 3 || random() < 0.2 ? null : randomBytes(random, randomInt(random, 0, 30)),
+        value:
+          kind === 0
+            ? { inline: randomBytes(random, randomInt(random, 0, 2000)) }
+            : kind === 1
+              ? null
+              : kind === 2
+                ? { s3: pointer }
+                : { record: pointer },
+        ...(random() < 0.3
+          ? { deadLetter: { reason: 'deserialization-error', detail: randomString(random, odd, 20) } }
+          : {}),
+      });
+      const body = encodeEnvelope(envelope);
+      const text = encodeEnvelopeText(envelope);
+      assert.equal(text.body, body);
+      assert.equal(text.bytes, Buffer.byteLength(body));
+      assert.equal(text.bodyJson, JSON.stringify(body), `for ${JSON.stringify(body)}`);
+    }
   });
 });
 

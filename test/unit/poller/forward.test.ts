@@ -153,8 +153,14 @@ describe('Forwarder', () => {
 
     // Assess: 11 goes with from 10 (covering the filtered 10); the filtered 12 after it is passed too
     assert.deepEqual(fromsOf(f.sent), ['11<-10']);
-    const envelope = decodeEnvelope(f.sent[0]?.[0]?.body ?? '');
+    const sent = f.sent[0]?.[0];
+    const envelope = decodeEnvelope(sent?.body ?? '');
     assert.deepEqual(envelope.deadLetter, { reason: 'schema-not-found', detail: 'schema id 7' });
+    assert.equal(
+      sent?.bodyJson,
+      JSON.stringify(sent?.body),
+      'the body escaped once, as JSON.stringify would',
+    );
     assert.deepEqual(envelope.value, { inline: Buffer.from('v11') }, 'the record as it was read');
     assert.equal(f.owned.progress?.next, 13n);
     assert.equal(f.owned.filteredCount, 2);
