@@ -455,6 +455,9 @@ export class RouteResources extends Construct {
         right: [
           routeMetric(route, METRIC.pollCount, 'Sum'),
           routeMetric(route, METRIC.commitWaiting, 'Maximum'),
+          // The poller's stages, where the route has them: records left out, partitions held.
+          ...(route.filter === undefined ? [] : [routeMetric(route, METRIC.pollerFiltered, 'Sum')]),
+          ...(route.decode === undefined ? [] : [routeMetric(route, METRIC.pollerRegistryHeld, 'Maximum')]),
         ],
         width: 8,
       }),

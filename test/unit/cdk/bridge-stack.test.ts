@@ -756,6 +756,15 @@ describe('alarms and dashboard', () => {
     assert.ok(page);
     const body = JSON.stringify(props(page));
     assert.ok(body.includes('## Route orders') && body.includes('## Route payments'));
+    // Each route's row shows the poller stages it has: orders filters, payments decodes.
+    const rows = body.split('## Route ');
+    const row = (name: string) => rows.find((r) => r.startsWith(name)) ?? '';
+    assert.ok(
+      row('orders').includes(METRIC.pollerFiltered) && !row('orders').includes(METRIC.pollerRegistryHeld),
+    );
+    assert.ok(
+      row('payments').includes(METRIC.pollerRegistryHeld) && !row('payments').includes(METRIC.pollerFiltered),
+    );
     // The page reads the route stacks' queue and function names through its parameters.
     assert.equal(everyResource('AWS::CloudWatch::Dashboard').length, 2);
   });

@@ -30,6 +30,8 @@ export const TWO_ROUTES: BridgeConfigInput = {
       alerts: { discordWebhookSecret: 'orders/discord-webhook', oncall: '@orders-oncall' },
       // Its dead letters go to Kafka too: the DLQ consumer writes them (docs/deliver.md).
       deadLetter: { kafkaTopic: 'orders.failed' },
+      // Only orders that are not drafts are forwarded (docs/filters.md).
+      filter: { value: { status: [{ 'anything-but': 'draft' }] } },
     },
     {
       name: 'payments',
