@@ -2,6 +2,7 @@ import { Kafka, type KafkaConfig as KafkajsConfig, type logCreator, logLevel } f
 import type { SecretReader } from '../aws/secrets.ts';
 import type { KafkaConfig } from '../config/index.ts';
 import { saslOptions, tlsOptions } from './auth.ts';
+import './idle-timer.ts';
 
 export { mskIamTokenProvider } from './auth.ts';
 
