@@ -170,7 +170,8 @@ launch_moto() {
   ensure_venv
   mkdir -p "$moto_dir"
   launched_moto=$(now_ms)
-  spawn "$moto_pidfile" "$moto_log" "$venv/bin/moto_server" -H "$HOST" -p "$MOTO_PORT"
+  # moto_server.py: moto's own server, its DynamoDB requests one at a time (atomic writes, as DynamoDB's).
+  spawn "$moto_pidfile" "$moto_log" "$venv/bin/python" "$here/aws-emulator/moto_server.py" -H "$HOST" -p "$MOTO_PORT"
 }
 
 launch_elasticmq() {
