@@ -32,7 +32,12 @@ import { checkKafkaConnection } from '../lib/kafka/connection.ts';
 import { createPollerSqsClient, PollerError, type PollerLog, RoutePoller } from '../lib/poller/index.ts';
 import { ForwardedTotals, PROMETHEUS_CONTENT_TYPE, prometheusText } from '../lib/poller/prometheus.ts';
 import { routeQueueUrl } from '../lib/poller/queue-url.ts';
-import { type EmittedCounters, emittedCounters, routeMetricValues } from '../lib/poller/route-metrics.ts';
+import {
+  DEFAULT_METRICS_INTERVAL_MS,
+  type EmittedCounters,
+  emittedCounters,
+  routeMetricValues,
+} from '../lib/poller/route-metrics.ts';
 import { loadBridgeConfig } from '../lib/runtime/config.ts';
 import { SERVICE } from '../lib/runtime/contract.ts';
 import { bridgeMetrics } from '../lib/runtime/metrics.ts';
@@ -206,7 +211,7 @@ async function main(): Promise<void> {
   const before = emittedCounters();
   const metricsTimer = setInterval(
     () => emitMetrics(pollers, before),
-    intEnv('METRICS_INTERVAL_MS', 60_000) || 60_000,
+    intEnv('METRICS_INTERVAL_MS', DEFAULT_METRICS_INTERVAL_MS) || DEFAULT_METRICS_INTERVAL_MS,
   );
   metricsTimer.unref();
 

@@ -8,6 +8,9 @@ import type { PartitionStatus, RouteStatus } from './route-poller.ts';
  * and the console read one series, deployed or local.
  */
 
+/** How often the poller publishes them when METRICS_INTERVAL_MS is not set (as deployed: the stack does not set it). */
+export const DEFAULT_METRICS_INTERVAL_MS = 60_000;
+
 /** The counters' values at the last emission, per route (counters restart with a reassignment). */
 export interface EmittedCounters {
   readonly forwarded: Map<string, number>;

@@ -7,7 +7,7 @@
 //   2. evaluated with its own statistic, threshold, period, evaluation periods, datapoints to
 //      alarm and missing-data rule over the recorded datapoints, it reaches ALARM in the
 //      scenario below, which drives every condition the stack alarms on.
-// Time is scaled by TIME_SCALE: every clock the alarms depend on (periods, the commit schedule,
+// Time is scaled by ALARM_TIME_SCALE: every clock the alarms depend on (periods, the commit schedule,
 // the poller's metric interval, the vended metrics' minute) is divided by it, so each period
 // holds the datapoints a deployed one would, and an alarm's M-of-N outcome is the deployed
 // one's (docs/testing.md, "Alarms from emitted metrics").
@@ -17,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { RouteInput } from '../../index.ts';
 import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
+import { DEFAULT_METRICS_INTERVAL_MS } from '../../lib/poller/route-metrics.ts';
 import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
 import { BlackHole, TestEndpoint } from '../support/endpoint.ts';
 import {
@@ -27,28 +28,23 @@ import {
   uniqueName,
 } from '../support/kafka.ts';
 import { alarmProblems } from '../support/metrics/alarm-check.ts';
+import {
+  ALARM_TIME_SCALE,
+  PLACEHOLDER_BROKER,
+  PLACEHOLDER_ENDPOINT,
+} from '../support/metrics/alarm-world.ts';
 import { provisionWorld, RecordedRun } from '../support/metrics/recorded-run.ts';
 import { templateAlarms } from '../support/metrics/template-alarms.ts';
 import { sampleQueueDepths } from '../support/metrics/vended.ts';
 import { ShippedApp } from '../support/shipped.ts';
 
-const PLACEHOLDER_ENDPOINT = 'https://alarms.example.com/kafka';
-const PLACEHOLDER_BROKER = 'broker.example.com:9092';
-/**
- * A deployed minute is two seconds here. Not one: a commit run takes up to about a second on
- * the 2-core machine, and its datapoints are stamped when it ends, so a one-second period would
- * sometimes hold none (a deployed run takes about a second of a one-minute period).
- */
-const TIME_SCALE = 30;
-/** The poller's metric interval as deployed (functions/poller.ts, METRICS_INTERVAL_MS's default). */
-const POLLER_METRICS_INTERVAL_MS = 60_000;
 const REFUSED = 'http://127.0.0.1:1';
 
 let clients: LocalClients;
 let endpoint: TestEndpoint | undefined;
 let hole: BlackHole | undefined;
 let outdir = '';
-const run = new RecordedRun('alarms', TIME_SCALE);
+const run = new RecordedRun('alarms', ALARM_TIME_SCALE);
 /** Run in after(), also when the test failed half-way (a connected producer keeps the file alive). */
 const cleanups: (() => unknown)[] = [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -105,13 +101,15 @@ describe('alarms of the synthesized template, over the metrics the shipped code 
     );
     const { minute, recorder } = run;
     const queueUrls = new Map([...world.queues].map(([queueName, q]) => [queueName, q.url]));
-    cleanups.push(sampleQueueDepths(clients.sqs, queueUrls, TIME_SCALE, (p) => recorder.datapoints.push(p)));
+    cleanups.push(
+      sampleQueueDepths(clients.sqs, queueUrls, ALARM_TIME_SCALE, (p) => recorder.datapoints.push(p)),
+    );
 
     // The DLQ consumer's S3 hangs: its invocation outlives the function's timeout (DeadLetterErrors).
     const deadLetter = shipped.deadLetter(world);
     await run.fn(shipped, deadLetter, world, { AWS_ENDPOINT_URL_S3: new URL(hole.url).origin });
     let commit = await run.fn(shipped, shipped.commit(world), world);
-    const poller = await run.poller(shipped.poller(world), POLLER_METRICS_INTERVAL_MS);
+    const poller = await run.poller(shipped.poller(world), DEFAULT_METRICS_INTERVAL_MS);
     const from = Date.now();
 
     const producer = createKafka('alarms').producer();
@@ -174,10 +172,10 @@ describe('alarms of the synthesized template, over the metrics the shipped code 
     const deadLetterName = deadLetter.environment.AWS_LAMBDA_FUNCTION_NAME;
     await run.recorded('a timed-out DLQ consumer invocation', failed(deadLetterName), 90_000);
     // Only whole periods are evaluated: let the longest one that holds the last datapoint end.
-    await sleep((Math.max(...alarms.map((a) => a.period)) * 1000) / TIME_SCALE + 200);
+    await sleep((Math.max(...alarms.map((a) => a.period)) * 1000) / ALARM_TIME_SCALE + 200);
     const until = Date.now();
 
-    const window = { from, until, timeScale: TIME_SCALE, silentFrom };
+    const window = { from, until, timeScale: ALARM_TIME_SCALE, silentFrom };
     const problems = alarms.flatMap((alarm) => alarmProblems(alarm, recorder.datapoints, window));
     assert.ok(alarms.length >= 10, `the template's alarms: ${alarms.map((a) => a.name).join(', ')}`);
     assert.deepEqual(problems, [], `recorded in ${recorder.file}`);

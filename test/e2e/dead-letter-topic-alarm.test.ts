@@ -13,21 +13,22 @@ import { METRIC } from '../../lib/runtime/contract.ts';
 import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
 import { uniqueName } from '../support/kafka.ts';
 import { alarmProblems } from '../support/metrics/alarm-check.ts';
+import {
+  ALARM_TIME_SCALE,
+  PLACEHOLDER_BROKER,
+  PLACEHOLDER_ENDPOINT,
+} from '../support/metrics/alarm-world.ts';
 import { provisionWorld, RecordedRun } from '../support/metrics/recorded-run.ts';
 import { templateAlarms } from '../support/metrics/template-alarms.ts';
 import { sendQueuedRecord } from '../support/redriven.ts';
 import { ShippedApp } from '../support/shipped.ts';
 
-const PLACEHOLDER_ENDPOINT = 'https://alarms.example.com/kafka';
-const PLACEHOLDER_BROKER = 'broker.example.com:9092';
 /** Nothing listens there: the DLQ consumer's Kafka connections are refused. */
 const REFUSED_BROKER = '127.0.0.1:1';
-/** A deployed minute is two seconds here (as in test/e2e/alarms.test.ts). */
-const TIME_SCALE = 30;
 
 let clients: LocalClients;
 let outdir = '';
-const run = new RecordedRun('dead-letter-topic-alarm', TIME_SCALE);
+const run = new RecordedRun('dead-letter-topic-alarm', ALARM_TIME_SCALE);
 
 before(async () => {
   await assertReachable(sqsEndpoint(), 'ElasticMQ (SQS)');
@@ -85,8 +86,8 @@ describe('the failure topic alarm, over the metrics the shipped DLQ consumer emi
     const [alarm] = alarms;
     assert.ok(alarm);
     // Only whole periods are evaluated: let the alarm's period that holds the datapoint end.
-    await new Promise((resolve) => setTimeout(resolve, (alarm.period * 1000) / TIME_SCALE + 200));
-    const window = { from, until: Date.now(), timeScale: TIME_SCALE, silentFrom: from };
+    await new Promise((resolve) => setTimeout(resolve, (alarm.period * 1000) / ALARM_TIME_SCALE + 200));
+    const window = { from, until: Date.now(), timeScale: ALARM_TIME_SCALE, silentFrom: from };
     assert.deepEqual(
       alarmProblems(alarm, run.recorder.datapoints, window),
       [],

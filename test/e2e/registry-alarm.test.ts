@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { RouteInput } from '../../index.ts';
 import { destroyClients, type LocalClients, localClients } from '../../lib/local/clients.ts';
+import { DEFAULT_METRICS_INTERVAL_MS } from '../../lib/poller/route-metrics.ts';
 import { METRIC } from '../../lib/runtime/contract.ts';
 import { assertReachable, awsEndpoint, sqsEndpoint } from '../support/aws.ts';
 import { TestConfluentRegistry } from '../support/confluent-registry.ts';
@@ -22,24 +23,23 @@ import {
 } from '../support/kafka.ts';
 import { alarmProblems } from '../support/metrics/alarm-check.ts';
 import { evaluateAlarm } from '../support/metrics/alarm-eval.ts';
+import {
+  ALARM_TIME_SCALE,
+  PLACEHOLDER_BROKER,
+  PLACEHOLDER_ENDPOINT,
+} from '../support/metrics/alarm-world.ts';
 import { provisionWorld, RecordedRun } from '../support/metrics/recorded-run.ts';
 import { templateAlarms } from '../support/metrics/template-alarms.ts';
 import { AVRO_ORDER_SCHEMA, ORDER } from '../support/schemas.ts';
 import { ShippedApp } from '../support/shipped.ts';
 
-const PLACEHOLDER_ENDPOINT = 'https://alarms.example.com/kafka';
-const PLACEHOLDER_BROKER = 'broker.example.com:9092';
 const PLACEHOLDER_REGISTRY = 'https://registry.example.com';
 const NEVER_CALLED = 'http://127.0.0.1:9/never-called';
-/** A deployed minute is two seconds here (as in test/e2e/alarms.test.ts). */
-const TIME_SCALE = 30;
-/** The poller's metric interval as deployed (functions/poller.ts, METRICS_INTERVAL_MS's default). */
-const POLLER_METRICS_INTERVAL_MS = 60_000;
 
 let clients: LocalClients;
 let outdir = '';
 const registry = new TestConfluentRegistry();
-const run = new RecordedRun('registry-alarm', TIME_SCALE);
+const run = new RecordedRun('registry-alarm', ALARM_TIME_SCALE);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 before(async () => {
@@ -95,7 +95,7 @@ describe('the schema registry alarm, over the metrics the shipped poller emits',
       ],
       NEVER_CALLED,
     );
-    await run.poller(shipped.poller(world), POLLER_METRICS_INTERVAL_MS);
+    await run.poller(shipped.poller(world), DEFAULT_METRICS_INTERVAL_MS);
     const from = Date.now();
     const producer = createKafka('registry-alarm').producer();
     await producer.connect();
@@ -109,8 +109,8 @@ describe('the schema registry alarm, over the metrics the shipped poller emits',
     await run.recorded('a partition held by the registry', held, 60_000);
     // Held for 8 deployed minutes (the alarm needs 4 of 5), then the whole period that holds
     // the last datapoint ends.
-    await sleep(8 * run.minute + (alarm.period * 1000) / TIME_SCALE + 200);
-    const window = { from, until: Date.now(), timeScale: TIME_SCALE, silentFrom: from };
+    await sleep(8 * run.minute + (alarm.period * 1000) / ALARM_TIME_SCALE + 200);
+    const window = { from, until: Date.now(), timeScale: ALARM_TIME_SCALE, silentFrom: from };
     assert.deepEqual(
       alarmProblems(alarm, run.recorder.datapoints, window),
       [],
@@ -125,7 +125,7 @@ describe('the schema registry alarm, over the metrics the shipped poller emits',
       (p) => p.metric === METRIC.pollerRegistryHeld && p.timestamp > back && p.value === 0,
       60_000,
     );
-    await sleep(3 * run.minute + (alarm.period * 1000) / TIME_SCALE + 200);
+    await sleep(3 * run.minute + (alarm.period * 1000) / ALARM_TIME_SCALE + 200);
     const states = evaluateAlarm(alarm, run.recorder.datapoints, {
       ...window,
       until: Date.now(),
