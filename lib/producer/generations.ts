@@ -64,11 +64,6 @@ export class Generations {
     await Promise.all(all.map((generation) => disconnect(generation)));
   }
 
-  /** Generations not yet disconnected (for tests). */
-  get live(): number {
-    return this.#entries.size;
-  }
-
   #disconnectIfDone(generation: Generation, entry: Entry): void {
     if (!entry.retired || entry.users > 0) return;
     this.#entries.delete(generation);
