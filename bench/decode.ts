@@ -5,12 +5,11 @@
 // network: the registry answers from memory, once. Run:
 //   npm run bench:decode -- [--records=20000] [--runs=5]
 // Writes bench/results/decode.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { createRouteDecoder } from '../lib/decode/index.ts';
 import { deduplicationId, encodeEnvelope, messageGroupId } from '../lib/envelope/index.ts';
 import { exitIfArgsCheck, numericArgs } from './lib/args.ts';
 import { avroOrder, memoryOrderRegistry, ORDER_DECODE } from './lib/avro-orders.ts';
+import { machineFacts, writeResult } from './lib/env.ts';
 
 const args = numericArgs({ records: 20_000, runs: 5 });
 exitIfArgsCheck();
@@ -62,9 +61,9 @@ const cpuNow = (): number => {
 };
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-const loadBefore = loadavg().map((n) => Number(n.toFixed(2)));
+const machine = machineFacts();
 console.log(
-  `Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadBefore.join(' ')}, ` +
+  `Node ${machine.node}, ${machine.cpus} x ${machine.cpuModel}, load average ${machine.loadAverage1m}, ` +
     `Avro value ${values[0]?.byteLength} bytes (Confluent wire format), ${args.records} records x ${args.runs} runs, median`,
 );
 console.log('| work per record | CPU µs/record (median) | runs |');
@@ -91,22 +90,9 @@ const added =
   (results['envelope only (no decode stage)']?.cpuUsPerRecord ?? 0);
 console.log(`A decode stage adds about ${added.toFixed(1)} µs of CPU per record.`);
 
-const out = new URL('results/decode.json', import.meta.url);
-mkdirSync(new URL('.', out), { recursive: true });
-writeFileSync(
-  out,
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
-      loadAverage: { before: loadBefore, after: loadavg().map((n) => Number(n.toFixed(2))) },
-      parameters: { ...args, avroValueBytes: values[0]?.byteLength },
-      results,
-      decodeStageAddsCpuUsPerRecord: Number(added.toFixed(2)),
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log(`written ${out.pathname}`);
+await writeResult('decode', {
+  machine,
+  parameters: { ...args, avroValueBytes: values[0]?.byteLength },
+  results,
+  decodeStageAddsCpuUsPerRecord: Number(added.toFixed(2)),
+});
