@@ -24,6 +24,7 @@ import {
 import { ledgerCompletion } from './completions.ts';
 import { type DeliveredRoute, deliverRoute } from './deliver.ts';
 import { type EndpointTls, type Script, TestEndpoint } from './endpoint.ts';
+import { queuedEnvelope } from './redriven.ts';
 import { eventually } from './wait.ts';
 
 export const TOPIC = 'orders';
@@ -121,17 +122,14 @@ export async function routeUnderTest(
     route,
     endpoint,
     async send(key, offset, sendOptions = {}) {
-      const envelope: Envelope = {
+      const envelope = queuedEnvelope({
         route: name,
         topic: TOPIC,
-        partition: sendOptions.partition ?? 0,
         offset: String(offset),
-        from: String(offset),
-        timestamp: String(Date.now()),
-        key: key === null ? null : Buffer.from(key),
-        headers: [],
-        value: { inline: Buffer.from(sendOptions.value ?? `value ${key}/${offset}`) },
-      };
+        key,
+        value: sendOptions.value ?? `value ${key}/${offset}`,
+        ...(sendOptions.partition === undefined ? {} : { partition: sendOptions.partition }),
+      });
       const group = messageGroupId({ ...envelope, ordering: route.ordering });
       await sqs.send(
         new SendMessageCommand({

@@ -9,18 +9,22 @@ export interface QueuedRecord {
   readonly offset: string;
   readonly key: string;
   readonly value: string;
+  /** 0 unless given. */
+  readonly partition?: number;
 }
 
-/** The envelope of one inline record of partition 0 (`from` = its own offset). */
-export function queuedEnvelope(record: QueuedRecord): Envelope {
+/** The envelope of one inline record (`from` = its own offset); a null key is a record without one. */
+export function queuedEnvelope(
+  record: Omit<QueuedRecord, 'key'> & { readonly key: string | null },
+): Envelope {
   return {
     route: record.route,
     topic: record.topic,
-    partition: 0,
+    partition: record.partition ?? 0,
     offset: record.offset,
     from: record.offset,
     timestamp: String(Date.now()),
-    key: Buffer.from(record.key),
+    key: record.key === null ? null : Buffer.from(record.key),
     headers: [],
     value: { inline: Buffer.from(record.value) },
   };
