@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { EMPTY_STATE } from '../../../lib/completion/state.ts';
 import { DEAD_LETTER_ATTRIBUTES, DEAD_LETTER_MARKER } from '../../../lib/deliver/dead-letter.ts';
 import {
   DEAD_LETTER_HEADERS,
@@ -13,7 +12,6 @@ import {
   deliverersDeadLetterQueue,
   type TopicSender,
 } from '../../../lib/deliver/dead-letter-topic.ts';
-import { RedriveConsumer } from '../../../lib/deliver/redrive.ts';
 import { encodeEnvelope } from '../../../lib/envelope/index.ts';
 import { BridgeError } from '../../../lib/errors.ts';
 import { envelopeAt, Fakes, routeWith, sqsRecord } from './fakes.ts';
@@ -33,17 +31,8 @@ function sender(fakes: Fakes, failing?: Error) {
 }
 
 function consumer(fakes: Fakes, topic: DeadLetterTopic) {
-  return new RedriveConsumer({
+  return fakes.redriveConsumer({
     route: routeWith({ deadLetter: { kafkaTopic: 'orders-failed' } }),
-    archive: fakes.archive as never,
-    completions: { ...fakes.ledger, get: async () => undefined } as never,
-    ledger: {
-      state: async () => EMPTY_STATE,
-      entriesSince: async () => ({ entries: [], truncated: false }),
-    },
-    quarantine: fakes.quarantine as never,
-    sqs: fakes.sqs as never,
-    forwardQueueUrl: 'dlq-url',
     deadLetterTopic: topic,
     metrics: fakes.metrics,
     logger: fakes.logger,

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EMPTY_STATE } from '../../../lib/completion/state.ts';
 import { DEAD_LETTER_MARKER, DeadLetters } from '../../../lib/deliver/dead-letter.ts';
-import { RedriveConsumer } from '../../../lib/deliver/redrive.ts';
 import { encodeEnvelope, recordId } from '../../../lib/envelope/index.ts';
 import { envelopeAt, Fakes, routeWith, sqsRecord } from './fakes.ts';
 
@@ -122,20 +120,7 @@ describe('RedriveConsumer uses the same procedure', () => {
   test('a redriven record is dead-lettered like the deliverer does it, forwarded to the DLQ', async () => {
     const fakes = new Fakes();
     const envelope = envelopeAt(4, 3);
-    const consumer = new RedriveConsumer({
-      route: routeWith(),
-      archive: fakes.archive as never,
-      completions: { ...fakes.ledger, get: async () => undefined } as never,
-      ledger: {
-        state: async () => EMPTY_STATE,
-        entriesSince: async () => ({ entries: [], truncated: false }),
-      },
-      quarantine: fakes.quarantine as never,
-      sqs: fakes.sqs as never,
-      forwardQueueUrl: 'dlq-url',
-      deadLetterEvents: fakes.events$ as never,
-      now: () => 1_000,
-    });
+    const consumer = fakes.redriveConsumer({ deadLetterEvents: fakes.events$ as never, now: () => 1_000 });
     assert.equal(await consumer.process(sqsRecord(encodeEnvelope(envelope), 'k1', 5)), 'dead-lettered');
     assert.deepEqual(fakes.steps, ['archive', 'sqs', 'quarantine', 'event', 'completion']);
     assert.match(fakes.archived[0]?.record.reason ?? '', /redriven by SQS/);
@@ -144,17 +129,8 @@ describe('RedriveConsumer uses the same procedure', () => {
 
   test('a redriven record that is already completed is left alone', async () => {
     const fakes = new Fakes();
-    const consumer = new RedriveConsumer({
-      route: routeWith(),
-      archive: fakes.archive as never,
+    const consumer = fakes.redriveConsumer({
       completions: { get: async () => ({ status: 'delivered', offset: 4n }) } as never,
-      ledger: {
-        state: async () => EMPTY_STATE,
-        entriesSince: async () => ({ entries: [], truncated: false }),
-      },
-      quarantine: fakes.quarantine as never,
-      sqs: fakes.sqs as never,
-      forwardQueueUrl: 'dlq-url',
     });
     assert.equal(await consumer.process(sqsRecord(encodeEnvelope(envelopeAt(4)))), 'already-done');
     assert.deepEqual(fakes.steps, []);

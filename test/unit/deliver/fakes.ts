@@ -2,14 +2,18 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { ArchiveRecord } from '../../../lib/archive/archive.ts';
 import type { Completion } from '../../../lib/completion/completion.ts';
+import { EMPTY_STATE } from '../../../lib/completion/state.ts';
 import { BatchLedger } from '../../../lib/deliver/batch-ledger.ts';
 import type { DeadLetterEventInput } from '../../../lib/deliver/dead-letter-events.ts';
 import type { DeliverLogger, DeliverMetrics } from '../../../lib/deliver/observability.ts';
 import type { BatchState, RecordContext } from '../../../lib/deliver/record-context.ts';
+import { RedriveConsumer, type RedriveConsumerOptions } from '../../../lib/deliver/redrive.ts';
 import { type Envelope, encodeEnvelope, recordId } from '../../../lib/envelope/index.ts';
 import type { QuarantineEntry } from '../../../lib/quarantine/quarantine.ts';
 
-export { ordersRoute as routeWith } from '../../support/unit-route.ts';
+import { ordersRoute as routeWith } from '../../support/unit-route.ts';
+
+export { routeWith };
 
 export function envelopeAt(offset: number, from = offset, key = 'k1'): Envelope {
   return {
@@ -128,5 +132,22 @@ export class Fakes {
       ledger: this.ledger,
       deadline: options.deadline ?? Number.MAX_SAFE_INTEGER,
     };
+  }
+
+  /** A RedriveConsumer over these fakes (the route's, nothing completed yet), with `options` on top. */
+  redriveConsumer(options: Partial<RedriveConsumerOptions> = {}): RedriveConsumer {
+    return new RedriveConsumer({
+      route: routeWith(),
+      archive: this.archive as never,
+      completions: { ...this.ledger, get: async () => undefined } as never,
+      ledger: {
+        state: async () => EMPTY_STATE,
+        entriesSince: async () => ({ entries: [], truncated: false }),
+      },
+      quarantine: this.quarantine as never,
+      sqs: this.sqs as never,
+      forwardQueueUrl: 'dlq-url',
+      ...options,
+    });
   }
 }
